@@ -1,0 +1,294 @@
+"""FAQ engine benchmark: the four shared datasets plus a synthetic 10,000-entry KB.
+
+Run: ``python bench/faq.py`` (from the repo root; about two minutes on 2 cores).  Writes the results
+between the ``bench:faq`` markers of docs/BENCHMARKS.md and prints them.  Options: ``--no-write``,
+``--datasets DIR`` (default: ../shared/datasets beside the repo, or /work/shared/datasets).
+
+Each method is evaluated the same way (faq.eval): answer/suggest thresholds are fitted on a seeded half
+of the queries and every number is reported on the other half.  Baselines:
+
+* rapidfuzz token_set_ratio over NFKC-normalised question + variants (best phrasing per entry);
+* char n-gram TF-IDF cosine (1-3 grams for Japanese, 2-4 for English) over question + variants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from faq.data import default_kb_path  # noqa: E402
+from faq.engine import FaqDoc, FaqEngine  # noqa: E402
+from faq.eval import RankFn, engine_rank_fn, evaluate_rank_fn, without_placeholder_answers  # noqa: E402
+from faq.formats import Query, load_docs, load_queries  # noqa: E402
+from faq.index import build_tfidf, tfidf_cosine  # noqa: E402
+from faq.normalize import base_form, char_form  # noqa: E402
+from faq.tokenize import char_ngrams  # noqa: E402
+
+DATASETS = ("localgovfaq-ja", "stackfaq-en", "clinc150-en", "banking77-en")
+BEGIN, END = "<!-- bench:faq:begin -->", "<!-- bench:faq:end -->"
+TARGETS = {
+    "localgovfaq-ja": "top-1 ≥ 0.50, R@3 ≥ 0.65",
+    "stackfaq-en": "top-1 ≥ 0.85",
+    "clinc150-en": "top-1 ≥ 0.65, OOS false answers ≤ 10 %",
+    "banking77-en": "(no target; fine-grained ranking)",
+}
+
+
+def _phrases(doc: FaqDoc) -> list[str]:
+    return list(dict.fromkeys((doc.question, *doc.variants)))
+
+
+def rapidfuzz_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+    t0 = time.perf_counter()
+    texts: list[str] = []
+    owner: list[int] = []
+    for i, d in enumerate(docs):
+        for p in _phrases(d):
+            texts.append(base_form(p))
+            owner.append(i)
+
+    def rank(q: str) -> list[tuple[str, float]]:
+        scores = process.cdist([base_form(q)], texts, scorer=fuzz.token_set_ratio, workers=1)[0]
+        best = np.zeros(len(docs), dtype=np.float32)
+        np.maximum.at(best, owner, scores)
+        order = np.argsort(-best, kind="stable")[:10]
+        return [(docs[j].id, float(best[j]) / 100.0) for j in order]
+
+    return rank, time.perf_counter() - t0
+
+
+def tfidf_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+    t0 = time.perf_counter()
+    rows: list[list[str]] = []
+    owner: list[int] = []
+    for i, d in enumerate(docs):
+        for p in _phrases(d):
+            rows.append(char_ngrams(char_form(base_form(p))))
+            owner.append(i)
+    index = build_tfidf(rows)
+    owner_arr = np.asarray(owner)
+
+    def rank(q: str) -> list[tuple[str, float]]:
+        row = tfidf_cosine(index, char_ngrams(char_form(base_form(q))))
+        best = np.zeros(len(docs), dtype=np.float32)
+        np.maximum.at(best, owner_arr, row)
+        order = np.argsort(-best, kind="stable")[:10]
+        return [(docs[j].id, float(best[j])) for j in order]
+
+    return rank, time.perf_counter() - t0
+
+
+def ours(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+    t0 = time.perf_counter()
+    engine = FaqEngine.build(docs)
+    build_s = time.perf_counter() - t0
+    engine.ask("warm up")
+    engine.ask("準備")  # loads the Sudachi dictionary outside the timed queries
+    return engine_rank_fn(engine), build_s
+
+
+METHODS = {"madoguchi (fused)": ours, "rapidfuzz token_set": rapidfuzz_baseline, "char TF-IDF": tfidf_baseline}
+
+
+# ---------------------------------------------------------------- synthetic 10,000-entry KB
+def synthetic_kb(n: int = 10_000, seed: int = 0) -> tuple[list[FaqDoc], list[Query]]:
+    """A KB of ``n`` entries made by recombining the words and sentences of the default KB (our own
+    text), so it has realistic Japanese/English shape: a question, 3 variants, an English question and a
+    ~200-character answer per entry.  The vocabulary is small, which makes posting lists long: a
+    pessimistic case for latency.  Queries: the default KB's own variants with one character dropped,
+    plus random recombinations (half of them Japanese)."""
+    rng = random.Random(seed)
+    base = load_docs(default_kb_path())
+    ja_phrases = [p for d in base for p in (d.question, *d.variants)]
+    en_phrases = [p for d in base for p in (d.question_en or "", *d.variants_en) if p]
+    sentences = [s for d in base for s in re.split(r"(?<=。)", d.answer) if s]
+    ja_chunks = [c for p in ja_phrases for c in re.split(r"(?<=[をがはにでのと])", p) if c]
+    en_words = [w for p in en_phrases for w in p.split()]
+
+    def ja_question() -> str:
+        return "".join(rng.sample(ja_chunks, 3))
+
+    def en_question() -> str:
+        return " ".join(rng.sample(en_words, 6))
+
+    docs: list[FaqDoc] = []
+    for i in range(n):
+        answer = "".join(rng.sample(sentences, 2))[:220]
+        docs.append(FaqDoc(
+            id=f"syn-{i:05d}", question=ja_question(), answer=answer,
+            variants=tuple(ja_question() for _ in range(3)), question_en=en_question(),
+            department=rng.choice(["finance", "hr", "general_affairs", "legal", "it"]),
+        ))
+    # Mix the real entries in so that queries have real targets.
+    for j, d in enumerate(base):
+        docs[j * (n // len(base))] = d
+    queries: list[Query] = []
+    for _ in range(400):
+        src = rng.choice(base)
+        text = rng.choice((src.question, *src.variants, src.question_en or src.question))
+        k = rng.randrange(len(text))
+        queries.append(Query(text[:k] + text[k + 1 :], (src.id,)))
+    queries += [Query(ja_question() if i % 2 else en_question(), ()) for i in range(100)]
+    return docs, queries
+
+
+def latency_run(docs: Sequence[FaqDoc], queries: Sequence[Query]) -> dict[str, float]:
+    t0 = time.perf_counter()
+    engine = FaqEngine.build(docs)
+    build_s = time.perf_counter() - t0
+    engine.ask("warm up")
+    engine.ask("準備")
+    ms = []
+    for q in queries:
+        t = time.perf_counter()
+        engine.ask(q.query)
+        ms.append((time.perf_counter() - t) * 1000.0)
+    rf_rank, _ = rapidfuzz_baseline(docs)
+    tf_rank, tf_build = tfidf_baseline(docs)
+    base_ms: dict[str, list[float]] = {"rapidfuzz": [], "tfidf": []}
+    for name, fn in (("rapidfuzz", rf_rank), ("tfidf", tf_rank)):
+        for q in queries[:100]:
+            t = time.perf_counter()
+            fn(q.query)
+            base_ms[name].append((time.perf_counter() - t) * 1000.0)
+    return {
+        "entries": len(docs), "build_s": build_s, "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)), "max_ms": float(max(ms)),
+        "rapidfuzz_p95_ms": float(np.percentile(base_ms["rapidfuzz"], 95)),
+        "tfidf_p95_ms": float(np.percentile(base_ms["tfidf"], 95)), "tfidf_build_s": tf_build,
+    }
+
+
+# ---------------------------------------------------------------- report
+def _fmt(v: object) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def render(results: dict[str, dict[str, dict]], latency: dict[str, float], command: str) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = cpu
+    lines = [
+        "## FAQ engine (`faq/`)",
+        "",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {model}, "
+        f"{_cpu_count()} cores, Python {platform.python_version()}",
+        f"- command: `{command}`",
+        "- every number is on the **report half**: answer/suggest thresholds are fitted on a seeded half of "
+        "the queries (seed 0, in-scope and out-of-scope split separately) and applied to the other half. "
+        "top-1 / R@3 / MRR over in-scope queries (a hit = any id in `gold_ids`); OOS false = out-of-scope "
+        "queries answered with tier `answer`; ans. rate = in-scope queries answered; ans. acc = answered "
+        "queries whose top-1 is right. p50/p95 per query on that KB.",
+        "",
+        "| dataset | method | top-1 | R@3 | MRR | OOS false | ans. rate | ans. acc | p50 ms | p95 ms | build s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for ds, by_method in results.items():
+        for method, r in by_method.items():
+            name = f"**{method}**" if method.startswith("madoguchi") else method
+            lines.append(
+                f"| {ds} | {name} | {_fmt(r['top1'])} | {_fmt(r['recall_at_3'])} | {_fmt(r['mrr'])} | "
+                f"{_fmt(r['oos_false_answer_rate'])} | {_fmt(r['in_scope_answer_rate'])} | "
+                f"{_fmt(r['answered_accuracy'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p95_ms'])} | "
+                f"{_fmt(r['build_s'])} |"
+            )
+    lines += ["", "Targets (issue 4): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".", ""]
+    lines += [
+        "Fitted thresholds (madoguchi, answer / suggest / margin): " + "; ".join(
+            f"{ds} {r['madoguchi (fused)']['thresholds']['answer']:.3f} / "
+            f"{r['madoguchi (fused)']['thresholds']['suggest']:.3f} / "
+            f"{r['madoguchi (fused)']['thresholds']['margin']:.2f}" for ds, r in results.items()
+        ) + ".",
+        "",
+        "| synthetic KB | entries | build s | p50 ms | p95 ms | max ms | rapidfuzz p95 ms | char TF-IDF p95 ms |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| default KB recombined (ja+en, 4 phrasings + answer each) | {latency['entries']:,} | "
+        f"{latency['build_s']:.2f} | {latency['p50_ms']:.2f} | {latency['p95_ms']:.2f} | {latency['max_ms']:.2f} | "
+        f"{latency['rapidfuzz_p95_ms']:.2f} | {latency['tfidf_p95_ms']:.2f} |",
+        "",
+        "Budgets: p95 ≤ 10 ms per query at 10,000 entries; build ≤ 5 s.",
+    ]
+    return "\n".join(lines)
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def write_section(section: str, path: Path) -> None:
+    block = f"{BEGIN}\n{section}\n{END}"
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            text = head + block + tail
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    else:
+        text = "# Benchmarks\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _default_datasets() -> Path:
+    for cand in (ROOT.parent / "shared" / "datasets", Path("/work/shared/datasets")):
+        if cand.exists():
+            return cand
+    return ROOT.parent / "shared" / "datasets"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", type=Path, default=_default_datasets())
+    ap.add_argument("--no-write", action="store_true", help="print only, do not touch docs/BENCHMARKS.md")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    results: dict[str, dict[str, dict]] = {}
+    for ds in DATASETS:
+        docs = without_placeholder_answers(load_docs(args.datasets / ds / "faq.jsonl"))
+        queries = load_queries(args.datasets / ds / "queries.jsonl")
+        results[ds] = {}
+        for method, factory in METHODS.items():
+            rank, build_s = factory(docs)
+            results[ds][method] = evaluate_rank_fn(queries, rank, build_s=build_s, seed=args.seed)
+            r = results[ds][method]
+            print(f"{ds:15s} {method:20s} top1={r['top1']} r3={r['recall_at_3']} "
+                  f"oos_false={r['oos_false_answer_rate']} p95={r['p95_ms']}ms", flush=True)
+    syn_docs, syn_queries = synthetic_kb()
+    latency = latency_run(syn_docs, syn_queries)
+    print(f"synthetic {latency}", flush=True)
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    command = "python bench/faq.py" + (f"  (at {rev.stdout.strip()})" if rev.returncode == 0 else "")
+    section = render(results, latency, command)
+    print(section)
+    if not args.no_write:
+        write_section(section, ROOT / "docs" / "BENCHMARKS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Composition: `build_app(settings, ...)` wires every handler onto one Bolt App.
+
+The App runs listeners before answering Slack (process_before_response), inside one database
+transaction per request: the ack leaves only after the state change and its outbox messages are
+committed, so an acknowledged click is never lost."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+
+from bot import events
+from bot.services import Services, build_services
+from bot.settings import Settings
+from handlers import approvals, commands, desk, errors, faq, home, intake, middleware, stalls
+from handlers import events as event_handlers
+
+log = logging.getLogger(__name__)
+FAILED = "madoguchi_failed"
+
+
+class MadoguchiApp(App):
+    """A Bolt App whose dispatch is one unit of work."""
+
+    services: Services
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        session = self.services.session_factory()
+        req.context["db"] = session
+        req.context["services"] = self.services
+        try:
+            response = super().dispatch(req)
+            if req.context.get(FAILED) or response.status >= 500:
+                session.rollback()
+                return response
+            if not self._first_delivery(req, session):
+                session.rollback()  # a Slack retry of an event already handled: drop this run's work
+                return BoltResponse(status=200, body="")
+            session.commit()
+            self.services.dispatcher.notify()
+            return response
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+    def _first_delivery(self, req: BoltRequest, session: object) -> bool:
+        """Events API retries repeat event_id; recorded last, just before commit, so the write lock
+        (SQLite) or the unique-index wait (PostgreSQL) is held for the shortest time. A concurrent
+        duplicate waits here for the first to commit, then loses and rolls its work back."""
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            return True
+        event_type = str((body.get("event") or {}).get("type", ""))
+        return events.first_delivery(session, event_id, event_type, self.services.clock.now())  # type: ignore[arg-type]
+
+
+def build_app(settings: Settings, *, services: Services | None = None) -> MadoguchiApp:
+    services = services or build_services(settings)
+    token = settings.bot_token()
+    # Authorize from the configured token without calling auth.test on every cold start: a Slack
+    # outage at boot must not keep the bot from acknowledging requests.
+    bot_user_id = services.extras.get("bot_user_id")
+
+    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=token, bot_user_id=bot_user_id,
+            bot_id=services.extras.get("bot_id"),
+        )
+
+    app = MadoguchiApp(
+        signing_secret=settings.signing_secret() if not settings.socket_mode else None,
+        client=services.client,
+        authorize=authorize,
+        process_before_response=True,
+        request_verification_enabled=not settings.socket_mode,
+        raise_error_for_unhandled_request=False,
+    )
+    app.services = services
+    services.faq.warm()
+    middleware.register(app, services)
+    errors.register(app, services, failed_flag=FAILED)
+    commands.register(app, services)
+    event_handlers.register(app, services)
+    home.register(app, services)
+    faq.register(app, services)
+    stalls.register(app, services)  # reminders' and the digest's App Home sections
+    approvals.register(app, services)  # importing it plugs approvals into the ticket lifecycle hooks
+    intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
+    desk.register(app, services)  # the triage card's and the requester's buttons
+    return app

@@ -1,0 +1,150 @@
+"""Decisions on an approval step: approve, send back (差戻し) or reject (却下).
+
+Only the step's approvers, or an active delegate of one of them, may decide; an admin may instead
+re-assign the step. A decision is a compare-and-set UPDATE on (step id, version, status='pending')
+in the caller's transaction, together with its audit event and outbox messages: of two concurrent
+clicks exactly one changes the row, the other is told who decided and when (AlreadyDecided).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.approvals import delegation
+from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK
+from bot.errors import AlreadyDecided, InvalidTransition, NotAuthorized, NotFound, ValidationFailed
+from bot.i18n import t
+from models import ApprovalStep, Ticket
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+OUTCOMES = (APPROVED, SENT_BACK, REJECTED)
+# Block ids of the reason modal (here because the service names the field an error belongs to).
+REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
+
+
+class StepAlreadyDecided(AlreadyDecided):
+    """Who decided is rendered in the reader's language: "B (on behalf of A)" / "B（A の代理）"."""
+
+    def __init__(self, step: ApprovalStep, services: Services):
+        names = services.locales.display_name
+        self.decider = names(step.decided_by) if step.decided_by else "?"
+        self.principal = names(step.on_behalf_of) if step.on_behalf_of else None
+        when = step.decided_at.astimezone(services.calendar.tz) if step.decided_at else None
+        super().__init__(self.decider, when.strftime("%Y-%m-%d %H:%M") if when else "?")
+
+    def message(self, locale: str) -> str:
+        who = self.decider
+        if self.principal:
+            who = t(locale, "approvals.on_behalf", delegate=self.decider, principal=self.principal)
+        return t(locale, self.key, who=who, when=self.params["when"])
+
+
+@dataclass(frozen=True)
+class Decision:
+    step: ApprovalStep
+    ticket: Ticket
+    outcome: str
+    actor: str
+    on_behalf_of: str | None
+
+
+def authorize(session: Session, services: Services, step: ApprovalStep, actor: str) -> str | None:
+    """None when `actor` is an approver of the step; the approver they stand in for when a delegate."""
+    if actor in step.approvers:
+        return None
+    principal = delegation.acting_for(session, actor, step.approvers, services.clock.now())
+    if principal is None:
+        raise NotAuthorized(f"{actor} may not decide step {step.id}")
+    return principal
+
+
+def decide(session: Session, services: Services, *, step_id: int, version: int, actor: str, outcome: str,
+           reason: str | None = None, fields_to_fix: Sequence[str] = (), locale: str = "ja") -> Decision:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    step = session.get(ApprovalStep, step_id)
+    if step is None:
+        raise NotFound(f"step {step_id}")
+    ticket = session.get(Ticket, step.ticket_id)
+    assert ticket is not None
+    on_behalf_of = authorize(session, services, step, actor)
+    _refuse_if_settled(session, services, step, ticket, version)
+    reason = (reason or "").strip() or None
+    if outcome in (SENT_BACK, REJECTED) and not reason:
+        raise ValidationFailed({REASON_BLOCK: t(locale, "approvals.errors.reason_required")})
+    fix = [f for f in dict.fromkeys(fields_to_fix) if f]
+    now = services.clock.now()
+    changed = session.execute(
+        update(ApprovalStep)
+        .where(ApprovalStep.id == step_id, ApprovalStep.version == version, ApprovalStep.status == PENDING)
+        .values(status=outcome, version=version + 1, decided_by=actor, decided_at=now, on_behalf_of=on_behalf_of,
+                comment=reason, fields_to_fix=fix if outcome == SENT_BACK else [])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(step)
+    if changed != 1:
+        # Lost the race: someone else's decision committed between our read and our write.
+        _refuse_if_settled(session, services, step, ticket, version)
+        raise StepAlreadyDecided(step, services)
+    audit.record(session, actor=actor, on_behalf_of=on_behalf_of, action=f"step.{outcome}", subject=f"step:{step.id}",
+                 ticket_id=ticket.id, before={"status": PENDING, "version": version},
+                 after={"status": outcome, "version": version + 1, "round": step.round, "position": step.position,
+                        **({"fields_to_fix": fix} if outcome == SENT_BACK else {})},
+                 reason=reason, at=now)
+    decision = Decision(step=step, ticket=ticket, outcome=outcome, actor=actor, on_behalf_of=on_behalf_of)
+    from bot.approvals import flow
+
+    flow.after_decision(session, services, decision)
+    return decision
+
+
+def reassign(session: Session, services: Services, *, step_id: int, version: int, actor: str, to: str,
+             reason: str | None = None) -> ApprovalStep:
+    """An admin gives a pending step to someone else (e.g. the approver left); audited."""
+    if not services.config.is_admin(actor):
+        raise NotAuthorized(f"{actor} is not an admin")
+    step = session.get(ApprovalStep, step_id)
+    if step is None:
+        raise NotFound(f"step {step_id}")
+    ticket = session.get(Ticket, step.ticket_id)
+    assert ticket is not None
+    _refuse_if_settled(session, services, step, ticket, version)
+    before = list(step.approvers)
+    now = services.clock.now()
+    changed = session.execute(
+        update(ApprovalStep)
+        .where(ApprovalStep.id == step_id, ApprovalStep.version == version, ApprovalStep.status == PENDING)
+        .values(approvers=[to], version=version + 1, requested_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(step)
+    if changed != 1:
+        _refuse_if_settled(session, services, step, ticket, version)
+        raise StepAlreadyDecided(step, services)
+    audit.record(session, actor=actor, action="step.reassigned", subject=f"step:{step.id}", ticket_id=ticket.id,
+                 before={"approvers": before, "version": version}, after={"approvers": [to], "version": version + 1},
+                 reason=reason, at=now)
+    from bot.approvals import notify
+
+    notify.step_reassigned(session, services, ticket, step, actor, previous=before)
+    notify.request_decision(session, services, ticket, step)
+    return step
+
+
+def _refuse_if_settled(session: Session, services: Services, step: ApprovalStep, ticket: Ticket,
+                       version: int) -> None:
+    if step.status in OUTCOMES or (step.status == PENDING and step.version != version and step.decided_by):
+        raise StepAlreadyDecided(step, services)
+    if step.status != PENDING:
+        # Cancelled by a withdrawal, or not yet reached: nothing to decide.
+        raise InvalidTransition(ticket.status if step.status == "cancelled" else step.status, "decide")
+    if step.version != version:
+        raise InvalidTransition("reassigned", "decide")

@@ -1,0 +1,138 @@
+"""Delegation (代理承認): approver A names B for a date range; while it is active B may decide A's
+pending and new steps, recorded as "B on behalf of A". Not transitive: B's own delegate cannot
+decide for A. It ends by itself at `ends_at`; both people are told when it starts and ends (the
+`delegation-notices` job, see bot/jobs/delegations.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.errors import NotAuthorized, NotFound, ValidationFailed
+from bot.i18n import t
+from models import Delegation
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+# Block ids of the delegate modal, so a field error lands under the right input.
+DELEGATE_BLOCK, STARTS_BLOCK, ENDS_BLOCK = "delegation_delegate", "delegation_starts", "delegation_ends"
+
+
+def active_at(session: Session, now: datetime, *, delegators: Sequence[str] | None = None,
+              delegate: str | None = None) -> list[Delegation]:
+    query = select(Delegation).where(Delegation.cancelled_at.is_(None), Delegation.starts_at <= now,
+                                     Delegation.ends_at > now)
+    if delegators is not None:
+        query = query.where(Delegation.delegator_id.in_(list(delegators)))
+    if delegate is not None:
+        query = query.where(Delegation.delegate_id == delegate)
+    return list(session.scalars(query.order_by(Delegation.id)))
+
+
+def acting_for(session: Session, actor: str, approvers: Sequence[str], now: datetime) -> str | None:
+    """The approver `actor` may stand in for right now, if any."""
+    found = active_at(session, now, delegators=approvers, delegate=actor)
+    return found[0].delegator_id if found else None
+
+
+def delegates_of(session: Session, approvers: Sequence[str], now: datetime) -> dict[str, str]:
+    """delegate → delegator, for the approvers who are away now."""
+    return {d.delegate_id: d.delegator_id for d in active_at(session, now, delegators=approvers)}
+
+
+def current_and_upcoming(session: Session, user: str, now: datetime) -> list[Delegation]:
+    """Delegations that involve `user` (either side) and have not ended."""
+    return list(session.scalars(
+        select(Delegation)
+        .where(Delegation.cancelled_at.is_(None), Delegation.ends_at > now,
+               or_(Delegation.delegator_id == user, Delegation.delegate_id == user))
+        .order_by(Delegation.starts_at)
+    ))
+
+
+def create(session: Session, services: Services, *, delegator: str, delegate: str, starts_at: datetime,
+           ends_at: datetime, actor: str, reason: str | None = None, locale: str = "ja") -> Delegation:
+    now = services.clock.now()
+    if actor != delegator and not services.config.is_admin(actor):
+        raise NotAuthorized("only the approver or an admin may set a delegate")
+    errors: dict[str, str] = {}
+    if delegate == delegator:
+        errors[DELEGATE_BLOCK] = t(locale, "approvals.delegation.errors.self")
+    if ends_at <= starts_at:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.order")
+    elif ends_at <= now:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.past")
+    overlapping = session.scalar(
+        select(Delegation.id).where(Delegation.delegator_id == delegator, Delegation.cancelled_at.is_(None),
+                                    Delegation.starts_at < ends_at, Delegation.ends_at > starts_at).limit(1))
+    if overlapping is not None and not errors:
+        errors[STARTS_BLOCK] = t(locale, "approvals.delegation.errors.overlap")
+    if errors:
+        raise ValidationFailed(errors)
+    delegation = Delegation(delegator_id=delegator, delegate_id=delegate, starts_at=starts_at, ends_at=ends_at,
+                            reason=reason, created_by=actor)
+    session.add(delegation)
+    session.flush()
+    audit.record(session, actor=actor, action="delegation.created", subject=f"delegation:{delegation.id}",
+                 after=_snapshot(delegation), reason=reason, at=now)
+    from bot.approvals import notify
+
+    notify.delegation_created(session, services, delegation)
+    if starts_at <= now:
+        notify_delegation_changes(session, services, now)
+    return delegation
+
+
+def cancel(session: Session, services: Services, delegation_id: int, actor: str) -> Delegation:
+    delegation = session.get(Delegation, delegation_id, with_for_update=True)
+    if delegation is None:
+        raise NotFound(f"delegation {delegation_id}")
+    if actor not in (delegation.delegator_id, delegation.created_by) and not services.config.is_admin(actor):
+        raise NotAuthorized("only the approver or an admin may cancel a delegation")
+    now = services.clock.now()
+    if delegation.cancelled_at is not None or delegation.ends_at <= now:
+        return delegation  # already over: cancelling twice is harmless
+    before = _snapshot(delegation)
+    delegation.cancelled_at = now
+    audit.record(session, actor=actor, action="delegation.cancelled", subject=f"delegation:{delegation.id}",
+                 before=before, after=_snapshot(delegation), at=now)
+    notify_delegation_changes(session, services, now)
+    return delegation
+
+
+def notify_delegation_changes(session: Session, services: Services, now: datetime) -> int:
+    """Tell both people about delegations that started or ended since the last sweep; idempotent."""
+    from bot.approvals import notify
+
+    told = 0
+    starting = session.scalars(select(Delegation).where(
+        Delegation.start_notified_at.is_(None), Delegation.cancelled_at.is_(None), Delegation.starts_at <= now,
+        Delegation.ends_at > now).with_for_update(skip_locked=True))
+    for delegation in starting:
+        delegation.start_notified_at = now
+        notify.delegation_started(session, services, delegation)
+        told += 1
+    ending = session.scalars(select(Delegation).where(
+        Delegation.end_notified_at.is_(None),
+        or_(Delegation.cancelled_at.is_not(None), Delegation.ends_at <= now)).with_for_update(skip_locked=True))
+    for delegation in ending:
+        delegation.end_notified_at = now
+        if delegation.start_notified_at is None:
+            delegation.start_notified_at = now  # over before anyone heard of it: one message, the end
+        if delegation.cancelled_at is None:  # a cancellation was audited when it happened
+            audit.record(session, actor="system", action="delegation.ended", subject=f"delegation:{delegation.id}",
+                         after=_snapshot(delegation), at=now)
+        notify.delegation_ended(session, services, delegation)
+        told += 1
+    return told
+
+
+def _snapshot(d: Delegation) -> dict[str, object]:
+    return {"delegator": d.delegator_id, "delegate": d.delegate_id, "starts_at": d.starts_at.isoformat(),
+            "ends_at": d.ends_at.isoformat(), "cancelled_at": d.cancelled_at and d.cancelled_at.isoformat()}

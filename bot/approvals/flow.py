@@ -1,0 +1,168 @@
+"""The approval flow (稟議) around a ticket: start the chain at submission, move along it after each
+decision, re-enter it after a resubmission, cancel it on withdrawal. These functions are the
+`bot.lifecycle.hooks` intake calls; everything happens in the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.approvals import notify
+from bot.approvals.chain import PlannedStep, build_chain
+from bot.approvals.rules import rules_for
+from bot.approvals.steps import (
+    APPROVED,
+    CANCELLED,
+    PENDING,
+    REJECTED,
+    SENT_BACK,
+    SKIPPED,
+    WAITING,
+    add_round,
+    first_waiting,
+    latest_round,
+    next_waiting,
+    steps_of,
+)
+from bot.approvals.ticket_moves import hand_to_triage, move
+from models import ApprovalStep, Ticket
+
+if TYPE_CHECKING:
+    from bot.approvals.decide import Decision
+    from bot.services import Services
+
+
+def start_approval(session: Session, services: Services, ticket: Ticket, actor: str) -> bool:
+    """Build and store the chain; True when someone must approve (the ticket is now pending_approval)."""
+    plan = _plan(services, ticket)
+    if not plan:
+        return False
+    rows = add_round(session, ticket.id, 1, plan, carried={})
+    _audit_skips(session, services, ticket, rows)
+    audit.record(session, actor=actor, action="approval.chain_built", subject=f"ticket:{ticket.id}",
+                 ticket_id=ticket.id, after={"round": 1, "steps": [_brief(s) for s in rows]},
+                 at=services.clock.now())
+    first = first_waiting(session, ticket.id, 1)
+    if first is None:
+        return False  # every step skipped (e.g. the requester is every approver): no approval to wait for
+    move(session, services, ticket, "pending_approval", "approval_requested", actor)
+    _activate(session, services, ticket, first)
+    return True
+
+
+def resume_approval(session: Session, services: Services, ticket: Ticket, actor: str,
+                    changes: dict[str, Any]) -> None:
+    """After a resubmission: a new round from the recomputed chain, entering at the step that sent it back.
+
+    Steps before that one which were approved in an earlier round are carried over as skipped (with
+    who approved them); a step the new values add earlier in the chain (e.g. a raised amount) is asked."""
+    previous = latest_round(session, ticket.id)
+    sender = next((s for s in reversed(steps_of(session, ticket.id, previous)) if s.status == SENT_BACK), None)
+    enter_at = sender.position if sender else 1
+    approved_before = {(s.position, s.rule): s for s in steps_of(session, ticket.id) if s.status == APPROVED}
+    plan = _plan(services, ticket)
+    carried = {}
+    for planned in plan:
+        earlier = approved_before.get((planned.position, planned.rule_label[:200]))
+        if planned.position < enter_at and earlier is not None:
+            carried[planned.position] = f"approved in round {earlier.round} by {earlier.decided_by}"
+    round_no = previous + 1
+    rows = add_round(session, ticket.id, round_no, plan, carried)
+    _audit_skips(session, services, ticket, rows)
+    audit.record(session, actor=actor, action="approval.resubmitted", subject=f"ticket:{ticket.id}",
+                 ticket_id=ticket.id, after={"round": round_no, "enter_at": enter_at, "changes": changes,
+                                             "steps": [_brief(s) for s in rows]}, at=services.clock.now())
+    move(session, services, ticket, "pending_approval", "resubmitted", actor)
+    first = first_waiting(session, ticket.id, round_no)
+    if first is None:
+        _finish(session, services, ticket, actor)
+        return
+    _activate(session, services, ticket, first, changes=changes)
+
+
+def cancel_approval(session: Session, services: Services, ticket: Ticket, actor: str) -> None:
+    """On withdrawal: every open step is cancelled and its approvers' messages say so."""
+    now = services.clock.now()
+    for step in steps_of(session, ticket.id):
+        if step.status not in (PENDING, WAITING):
+            continue
+        before = step.status
+        step.status = CANCELLED
+        step.version += 1
+        step.decided_at = now
+        audit.record(session, actor=actor, action="step.cancelled", subject=f"step:{step.id}", ticket_id=ticket.id,
+                     before={"status": before}, after={"status": CANCELLED, "version": step.version},
+                     reason="withdrawn by the requester", at=now)
+        if before == PENDING:
+            notify.step_closed(session, services, ticket, step)
+    session.flush()
+
+
+def after_decision(session: Session, services: Services, decision: Decision) -> None:
+    step, ticket = decision.step, decision.ticket
+    notify.step_closed(session, services, ticket, step)
+    if decision.outcome == APPROVED:
+        following = next_waiting(session, step)
+        notify.requester_step_approved(session, services, ticket, step, following)
+        if following is not None:
+            _activate(session, services, ticket, following)
+        else:
+            _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of)
+        return
+    _close_round(session, services, ticket, step)
+    if decision.outcome == SENT_BACK:
+        move(session, services, ticket, "sent_back", "sent_back", decision.actor, reason=step.comment,
+             on_behalf_of=decision.on_behalf_of, extra={"fields_to_fix": step.fields_to_fix})
+        notify.requester_sent_back(session, services, ticket, step)
+    elif decision.outcome == REJECTED:
+        move(session, services, ticket, "rejected", "rejected", decision.actor, reason=step.comment,
+             on_behalf_of=decision.on_behalf_of)
+        notify.requester_rejected(session, services, ticket, step)
+
+
+def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None) -> None:
+    move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
+    notify.requester_approved(session, services, ticket)
+    hand_to_triage(session, services, ticket, actor)
+
+
+def _activate(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
+              changes: dict[str, Any] | None = None) -> None:
+    now = services.clock.now()
+    step.status = PENDING
+    step.requested_at = now
+    step.due_at = services.calendar.add_business_hours(now, services.config.reminders.approval_sla_business_hours)
+    session.flush()
+    audit.record(session, actor="system", action="step.requested", subject=f"step:{step.id}", ticket_id=ticket.id,
+                 before={"status": WAITING}, after={"status": PENDING, "approvers": step.approvers,
+                                                    "round": step.round, "position": step.position}, at=now)
+    notify.request_decision(session, services, ticket, step, changes=changes)
+
+
+def _close_round(session: Session, services: Services, ticket: Ticket, decided: ApprovalStep) -> None:
+    """Steps after a send-back or rejection will not be asked in this round."""
+    for step in steps_of(session, ticket.id, decided.round):
+        if step.status == WAITING:
+            step.status = CANCELLED
+            step.version += 1
+    session.flush()
+
+
+def _plan(services: Services, ticket: Ticket) -> list[PlannedStep]:
+    rules = rules_for(services.config, ticket.request_type) or []
+    return build_chain(rules, services.config, ticket.requester_id, ticket.fields or {}) if rules else []
+
+
+def _audit_skips(session: Session, services: Services, ticket: Ticket, rows: list[ApprovalStep]) -> None:
+    for step in rows:
+        if step.status == SKIPPED:
+            audit.record(session, actor="system", action="step.skipped", subject=f"step:{step.id}",
+                         ticket_id=ticket.id, after={"status": SKIPPED, "round": step.round,
+                                                     "position": step.position, "rule": step.rule},
+                         reason=step.comment, at=services.clock.now())
+
+
+def _brief(step: ApprovalStep) -> dict[str, Any]:
+    return {"position": step.position, "rule": step.rule, "approvers": step.approvers, "status": step.status}

@@ -1,0 +1,244 @@
+"""Who hears what about an approval, each in their own language — all through the outbox, in the
+transaction of the change. An approver's DM is remembered under `approval:<step>:<user>` so the
+same message is later updated in place (buttons gone, outcome shown)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.approvals import delegation as delegations
+from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
+from bot.config.approval_rules import as_number
+from bot.i18n import t
+from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
+from models import ApprovalStep, Delegation, OutboxMessage, Ticket
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+# -- approvers ------------------------------------------------------------------------------------
+def request_decision(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
+                     changes: dict[str, Any] | None = None, only: set[str] | None = None) -> None:
+    """DM each approver of the pending step, and the active delegate of any who is away."""
+    now = services.clock.now()
+    recipients: dict[str, str | None] = {a: None for a in step.approvers}
+    for deputy, principal in delegations.delegates_of(session, step.approvers, now).items():
+        recipients.setdefault(deputy, principal)
+    for user, principal in recipients.items():
+        if only is not None and user not in only:
+            continue
+        locale = services.locales.locale(user)
+        card = step_card(session, services, ticket, step, locale, changes=changes,
+                         principal=services.locales.display_name(principal) if principal else None)
+        text, blocks = request_message(locale, card)
+        outbox.post(session, user, text, blocks, ref=ref(step, user),
+                    dedupe_key=f"approval:{step.id}:v{step.version}:{user}")
+        outbox.refresh_home(session, user)
+
+
+def step_closed(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
+                outcome: str | None = None) -> None:
+    """Every copy of the step's request is updated in place to show what happened."""
+    for target, user in _copies(session, step):
+        locale = services.locales.locale(user)
+        card = step_card(session, services, ticket, step, locale, outcome=outcome or step.status)
+        text, blocks = request_message(locale, card)
+        outbox.update(session, target, text, blocks)
+        outbox.refresh_home(session, user)
+
+
+def step_reassigned(session: Session, services: Services, ticket: Ticket, step: ApprovalStep, admin: str,
+                    previous: list[str]) -> None:
+    for target, user in _copies(session, step):
+        locale = services.locales.locale(user)
+        card = step_card(session, services, ticket, step, locale, outcome="reassigned")
+        card = StepCard(**{**card.__dict__, "decided_by": services.locales.display_name(admin),
+                           "reason": ", ".join(services.locales.display_name(a) for a in step.approvers)})
+        text, blocks = request_message(locale, card)
+        outbox.update(session, target, text, blocks)
+        outbox.refresh_home(session, user)
+
+
+def ref(step: ApprovalStep, user: str) -> str:
+    return f"approval:{step.id}:{user}"
+
+
+def _copies(session: Session, step: ApprovalStep) -> list[tuple[str, str]]:
+    prefix = f"approval:{step.id}:"
+    refs = session.scalars(select(OutboxMessage.ref).where(OutboxMessage.ref.startswith(prefix)).distinct())
+    return sorted({(r, r.removeprefix(prefix)) for r in refs if r})
+
+
+# -- the requester -------------------------------------------------------------------------------
+def requester_step_approved(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
+                            following: ApprovalStep | None) -> None:
+    if following is None:
+        return  # the final approval has its own message
+    locale = services.locales.locale(ticket.requester_id)
+    _to_requester(session, services, ticket, "step_approved", locale,
+                  who=_decider(services, step, locale),
+                  next=" / ".join(services.locales.display_name(a) for a in following.approvers))
+
+
+def requester_approved(session: Session, services: Services, ticket: Ticket) -> None:
+    locale = services.locales.locale(ticket.requester_id)
+    _to_requester(session, services, ticket, "approved", locale, department=_department(services, ticket, locale))
+
+
+def requester_sent_back(session: Session, services: Services, ticket: Ticket, step: ApprovalStep) -> None:
+    locale = services.locales.locale(ticket.requester_id)
+    labels = {r.key: r.label for r in field_rows(services, ticket, locale)}
+    fixes = ", ".join(labels.get(f, f) for f in step.fields_to_fix) or "—"
+    _to_requester(session, services, ticket, "sent_back", locale, resubmit=True, who=_decider(services, step, locale),
+                  reason=step.comment or "", fields=fixes)
+
+
+def requester_rejected(session: Session, services: Services, ticket: Ticket, step: ApprovalStep) -> None:
+    locale = services.locales.locale(ticket.requester_id)
+    _to_requester(session, services, ticket, "rejected", locale, who=_decider(services, step, locale),
+                  reason=step.comment or "")
+
+
+def _to_requester(session: Session, services: Services, ticket: Ticket, key: str, locale: str, *,
+                  resubmit: bool = False, **params: Any) -> None:
+    text, blocks = requester_notice(locale, key, number=ticket.number, type_name=type_name(services, ticket, locale),
+                                    resubmit_ticket=ticket.id if resubmit else None, **params)
+    outbox.post(session, ticket.requester_id, text, blocks)
+    outbox.refresh_home(session, ticket.requester_id)
+
+
+def _decider(services: Services, step: ApprovalStep, locale: str) -> str:
+    names = services.locales.display_name
+    return who(locale, names(step.decided_by or "?"), names(step.on_behalf_of) if step.on_behalf_of else None)
+
+
+def _department(services: Services, ticket: Ticket, locale: str) -> str:
+    department = services.config.department(ticket.department)
+    return department.name.get(locale) if department else ticket.department
+
+
+# -- delegation ----------------------------------------------------------------------------------
+def delegation_created(session: Session, services: Services, d: Delegation) -> None:
+    _tell_both(session, services, d, "created")
+
+
+def delegation_started(session: Session, services: Services, d: Delegation) -> None:
+    _tell_both(session, services, d, "started")
+    # The delegate now gets the principal's waiting requests, with buttons.
+    for step in pending_for(session, [d.delegator_id]):
+        ticket = session.get(Ticket, step.ticket_id)
+        if ticket is not None:
+            request_decision(session, services, ticket, step, only={d.delegate_id})
+
+
+def delegation_ended(session: Session, services: Services, d: Delegation) -> None:
+    _tell_both(session, services, d, "ended")
+
+
+def _tell_both(session: Session, services: Services, d: Delegation, what: str) -> None:
+    names = services.locales.display_name
+    for user, role in ((d.delegator_id, "principal"), (d.delegate_id, "delegate")):
+        locale = services.locales.locale(user)
+        text = t(locale, f"approvals.delegation.{what}_{role}", principal=names(d.delegator_id),
+                 delegate=names(d.delegate_id), starts=local_time(services, d.starts_at),
+                 ends=local_time(services, d.ends_at))
+        outbox.post(session, user, text, dedupe_key=f"delegation:{d.id}:{what}:{user}")
+        outbox.refresh_home(session, user)
+
+
+# -- view models ---------------------------------------------------------------------------------
+def step_card(session: Session, services: Services, ticket: Ticket, step: ApprovalStep, locale: str, *,
+              changes: dict[str, Any] | None = None, principal: str | None = None,
+              outcome: str | None = None) -> StepCard:
+    rows = field_rows(services, ticket, locale)
+    labels = {r.key: r.label for r in rows}
+    in_round = [s for s in steps_of(session, ticket.id, step.round)]
+    decided = outcome is not None and outcome != PENDING
+    decided_by = None
+    if decided and step.decided_by:
+        decided_by = _decider(services, step, locale)
+    return StepCard(
+        ticket_number=ticket.number, type_name=type_name(services, ticket, locale), title=ticket.title,
+        requester=services.locales.display_name(ticket.requester_id), rows=rows,
+        evidence=[r.value for r in rows if r.value.startswith(("http://", "https://"))],
+        step_id=step.id, version=step.version, position=step.position, total=len(in_round), rule=step.rule,
+        round=step.round, principal=principal,
+        changes=[Change(labels.get(k, k), display(v.get("before")), display(v.get("after")))
+                 for k, v in (changes or {}).items()],
+        outcome=outcome if decided else None, decided_by=decided_by,
+        decided_at=local_time(services, step.decided_at) if step.decided_at else None,
+        reason=step.comment if step.status in (SENT_BACK, "rejected") else None,
+        fixes=[labels.get(f, f) for f in step.fields_to_fix] if step.status == SENT_BACK else [],
+    )
+
+
+def history(session: Session, services: Services, ticket: Ticket, locale: str) -> list[str]:
+    lines = []
+    for step in steps_of(session, ticket.id):
+        approvers = " / ".join(services.locales.display_name(a) for a in step.approvers) or "—"
+        status = t(locale, f"approvals.step_status.{step.status}")
+        line = f"{step.round}-{step.position}. {approvers} — {status}"
+        if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
+            line += f" ({_decider(services, step, locale)}, {local_time(services, step.decided_at)})"
+        if step.comment:
+            line += f"\n      {step.comment}"
+        lines.append(line)
+    return lines
+
+
+def request_type(services: Services, ticket: Ticket) -> Any:
+    lookup = getattr(services.config, "request_type", None)
+    return lookup(ticket.request_type) if lookup else None
+
+
+def type_name(services: Services, ticket: Ticket, locale: str) -> str:
+    rt = request_type(services, ticket)
+    return rt.name.get(locale) if rt is not None else ticket.request_type
+
+
+def field_rows(services: Services, ticket: Ticket, locale: str) -> list[FieldRow]:
+    values = ticket.fields or {}
+    rt = request_type(services, ticket)
+    if rt is None:
+        return [FieldRow(k, k, display(v)) for k, v in values.items()]
+    rows = []
+    for f in rt.fields:
+        label = f.label.get(locale) if hasattr(f.label, "get") else str(f.label)
+        value = values.get(f.key)
+        if f.options and value is not None:
+            value = [f.option_label(v, locale) for v in value] if isinstance(value, list) else f.option_label(
+                str(value), locale)
+        rows.append(FieldRow(f.key, label, display(value, f.type)))
+    return rows
+
+
+def display(value: Any, kind: str | None = None) -> str:
+    if value is None or value == "":
+        return ""
+    if kind == "amount" and (number := as_number(value)) is not None:
+        return f"¥{int(number):,}"
+    if isinstance(value, list):
+        return ", ".join(display(v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("text") or value.get("value") or value)
+    return str(value)
+
+
+def local_time(services: Services, at: Any) -> str:
+    return at.astimezone(services.calendar.tz).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def pending_steps_for(session: Session, services: Services, user: str) -> list[tuple[ApprovalStep, str | None]]:
+    """Steps `user` may decide now: their own, and those of people they stand in for."""
+    own = [(s, None) for s in pending_for(session, [user])]
+    now = services.clock.now()
+    for d in delegations.active_at(session, now, delegate=user):
+        own.extend((s, d.delegator_id) for s in pending_for(session, [d.delegator_id])
+                   if user not in s.approvers)
+    return own
+

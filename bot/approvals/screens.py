@@ -1,0 +1,67 @@
+"""Read-side helpers for the approval handlers: check the clicker may act, then build the modal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.approvals import notify
+from bot.approvals.decide import _refuse_if_settled, authorize
+from bot.errors import NotAuthorized, NotFound
+from bot.views.approvals import details_modal, reason_modal
+from models import ApprovalStep, Ticket
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+def _load(session: Session, step_id: int) -> tuple[ApprovalStep, Ticket]:
+    step = session.get(ApprovalStep, step_id)
+    ticket = session.get(Ticket, step.ticket_id) if step else None
+    if step is None or ticket is None:
+        raise NotFound(f"step {step_id}")
+    return step, ticket
+
+
+def reason_form(session: Session, services: Services, *, step_id: int, version: int, actor: str, outcome: str,
+                locale: str) -> dict[str, Any]:
+    """The 差戻し / 却下 modal, only for someone who may decide this still-open step."""
+    step, ticket = _load(session, step_id)
+    authorize(session, services, step, actor)
+    _refuse_if_settled(session, services, step, ticket, version)
+    card = notify.step_card(session, services, ticket, step, locale)
+    return reason_modal(locale, card, outcome, [r for r in card.rows])
+
+
+def details(session: Session, services: Services, *, step_id: int, actor: str, locale: str) -> dict[str, Any]:
+    step, ticket = _load(session, step_id)
+    involved = {ticket.requester_id, *step.approvers}
+    if actor not in involved and not services.config.is_admin(actor):
+        authorize(session, services, step, actor)  # a delegate may look; anyone else is refused here
+    card = notify.step_card(session, services, ticket, step, locale)
+    return details_modal(locale, card, notify.history(session, services, ticket, locale))
+
+
+def resubmit_form(session: Session, services: Services, *, ticket_id: int, actor: str, locale: str) -> dict[str, Any]:
+    """The request form pre-filled with the ticket's values, the fields to fix flagged."""
+    from bot.views.metadata import FormContext
+    from bot.views.request_form import request_form
+
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id}")
+    if actor != ticket.requester_id:
+        raise NotAuthorized("only the requester resubmits")
+    from bot.ticket_states import SENT_BACK, require
+
+    require(ticket, {SENT_BACK}, "resubmit")
+    rt = services.config.request_type(ticket.request_type)
+    if rt is None:
+        raise NotFound(f"request type {ticket.request_type}")
+    sent_back = next((s for s in reversed(notify.steps_of(session, ticket.id)) if s.status == "sent_back"), None)
+    flagged = list(sent_back.fields_to_fix) if sent_back else []
+    notes = [sent_back.comment] if sent_back and sent_back.comment else []
+    metadata = FormContext(type=rt.key, ticket=ticket.id).dump()
+    return request_form(rt, locale, services.config, metadata=metadata, initial=dict(ticket.fields or {}),
+                        flagged=flagged, notes=notes)

@@ -1,0 +1,79 @@
+"""Approval step rows: creating a round from a planned chain, and the queries the flow needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.approvals.chain import PlannedStep
+from models import ApprovalStep
+
+PENDING, WAITING, APPROVED, SENT_BACK, REJECTED, SKIPPED, CANCELLED = (
+    "pending", "waiting", "approved", "sent_back", "rejected", "skipped", "cancelled")
+OPEN = (PENDING, WAITING)
+DECIDED = (APPROVED, SENT_BACK, REJECTED)
+
+
+def add_round(session: Session, ticket_id: int, round_no: int, plan: Sequence[PlannedStep],
+              carried: dict[int, str]) -> list[ApprovalStep]:
+    """One row per planned step; `carried` maps positions already approved in an earlier round to why."""
+    rows = []
+    for planned in plan:
+        reason = planned.skipped_reason or carried.get(planned.position)
+        rows.append(ApprovalStep(
+            ticket_id=ticket_id, round=round_no, position=planned.position, rule=planned.rule_label[:200],
+            approvers=list(planned.approvers), status=SKIPPED if reason else WAITING, comment=reason,
+            fields_to_fix=[],
+        ))
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def steps_of(session: Session, ticket_id: int, round_no: int | None = None) -> list[ApprovalStep]:
+    query = select(ApprovalStep).where(ApprovalStep.ticket_id == ticket_id)
+    if round_no is not None:
+        query = query.where(ApprovalStep.round == round_no)
+    return list(session.scalars(query.order_by(ApprovalStep.round, ApprovalStep.position)))
+
+
+def latest_round(session: Session, ticket_id: int) -> int:
+    return session.scalar(select(func.max(ApprovalStep.round)).where(ApprovalStep.ticket_id == ticket_id)) or 0
+
+
+def next_waiting(session: Session, step: ApprovalStep) -> ApprovalStep | None:
+    return session.scalar(
+        select(ApprovalStep)
+        .where(ApprovalStep.ticket_id == step.ticket_id, ApprovalStep.round == step.round,
+               ApprovalStep.position > step.position, ApprovalStep.status == WAITING)
+        .order_by(ApprovalStep.position).limit(1)
+    )
+
+
+def first_waiting(session: Session, ticket_id: int, round_no: int) -> ApprovalStep | None:
+    return session.scalar(
+        select(ApprovalStep)
+        .where(ApprovalStep.ticket_id == ticket_id, ApprovalStep.round == round_no, ApprovalStep.status == WAITING)
+        .order_by(ApprovalStep.position).limit(1)
+    )
+
+
+def open_steps(session: Session, ticket_id: int) -> list[ApprovalStep]:
+    return list(session.scalars(
+        select(ApprovalStep).where(ApprovalStep.ticket_id == ticket_id, ApprovalStep.status.in_(OPEN))
+        .order_by(ApprovalStep.round, ApprovalStep.position)
+    ))
+
+
+def pending_for(session: Session, approvers: Sequence[str]) -> list[ApprovalStep]:
+    """Pending steps any of these people may decide (JSON lists are filtered in Python: both backends)."""
+    wanted = set(approvers)
+    rows = session.scalars(select(ApprovalStep).where(ApprovalStep.status == PENDING).order_by(ApprovalStep.id))
+    return [s for s in rows if wanted & set(s.approvers)]
+
+
+def stamp(step: ApprovalStep, now: datetime) -> None:
+    step.requested_at = now

@@ -1,0 +1,197 @@
+"""The `madoguchi` command (also `python -m bot`). Each subcommand has --help; --json where a
+machine reads the output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.settings import MissingSetting, Settings, load_settings
+
+Handler = Callable[[argparse.Namespace], int]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+
+
+def command(parser_builder: Callable[[argparse._SubParsersAction], None]) -> Callable[..., None]:  # type: ignore[type-arg]
+    """Features add their subcommands (faq, route, audit, digest…) without editing this file's core."""
+    EXTENSIONS.append(parser_builder)
+    return parser_builder
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- serve / scheduler ---------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.runtime import serve
+
+    settings = load_settings()
+    if settings.slack_bot_token is None:
+        from bot.setup_help import SETUP_HELP
+
+        print(SETUP_HELP, file=sys.stderr)
+        return 2
+    try:
+        settings.require_for_serve()
+    except MissingSetting as exc:
+        print(f"madoguchi: {exc}", file=sys.stderr)
+        return 2
+    return serve(settings, host=args.host, port=args.port or settings.port, with_scheduler=not args.no_scheduler)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from bot.runtime import scheduler_only
+
+    return scheduler_only(load_settings())
+
+
+# -- db ------------------------------------------------------------------------------------------
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.migrate import current, upgrade
+    from models.db import make_engine
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine, args.revision)
+    print(f"database at revision {current(engine)}")
+    engine.dispose()
+    return 0
+
+
+# -- config --------------------------------------------------------------------------------------
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_workspace
+
+    path = Path(args.file) if args.file else load_settings().madoguchi_config
+    try:
+        cfg = load_workspace(path)
+    except ConfigError as exc:
+        if args.json:
+            _print_json({"ok": False, "file": str(path),
+                         "problems": [{"path": p.path, "message": p.message} for p in exc.problems]})
+        else:
+            print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+        return 1
+    summary = {"ok": True, "file": str(path), "departments": len(cfg.departments),
+               "people": len(cfg.org.people), "request_types": len(cfg.request_types)}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"{path}: OK ({summary['departments']} departments, {summary['people']} people, "
+              f"{summary['request_types']} request types)")
+    return 0
+
+
+# -- manifest ------------------------------------------------------------------------------------
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from bot.config import load_workspace
+    from bot.manifest import manifest, manifest_yaml
+
+    settings = load_settings()
+    cfg = load_workspace(args.config or settings.madoguchi_config)
+    socket_mode = args.socket_mode if args.socket_mode is not None else settings.socket_mode
+    if args.json:
+        _print_json(manifest(cfg, socket_mode=socket_mode, request_url=args.url, name=args.name))
+    else:
+        print(manifest_yaml(cfg, socket_mode=socket_mode, request_url=args.url, name=args.name), end="")
+    return 0
+
+
+# -- audit ---------------------------------------------------------------------------------------
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from bot import audit
+    from models.db import make_engine, make_session_factory
+
+    engine = make_engine(load_settings().database_url)
+    with make_session_factory(engine)() as session:
+        broken = audit.verify(session)
+    engine.dispose()
+    if args.json:
+        _print_json({"ok": broken is None, "first_broken_event": broken and broken.event_id,
+                     "problem": broken and broken.problem})
+    elif broken is None:
+        print("audit trail intact")
+    else:
+        print(f"audit trail broken at event {broken.event_id}: {broken.problem}", file=sys.stderr)
+    return 0 if broken is None else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="madoguchi", description="madoguchi (窓口): the back office's front desk in Slack"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set)")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    p.add_argument("--no-scheduler", action="store_true", help="do not run periodic jobs in this process")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("scheduler", help="run the periodic jobs and the outbox dispatcher alone (Procfile worker)")
+    p.set_defaults(func=cmd_scheduler)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    p = db.add_parser("upgrade", help="migrate DATABASE_URL to the latest schema")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    config = sub.add_parser("config", help="the workspace config file").add_subparsers(dest="config_command",
+                                                                                      required=True)
+    p = config.add_parser("check", help="validate a config file; every problem with its key path")
+    p.add_argument("file", nargs="?", help="default: $MADOGUCHI_CONFIG or the bundled example")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("manifest", help="print the Slack app manifest (YAML) for this config")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--socket-mode", dest="socket_mode", action="store_true", default=None)
+    mode.add_argument("--http", dest="socket_mode", action="store_false")
+    p.add_argument("--url", help="public request URL for HTTP mode, e.g. https://host/slack/events")
+    p.add_argument("--name", default="madoguchi")
+    p.add_argument("--config", help="workspace config file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_manifest)
+
+    audit = sub.add_parser("audit", help="the audit trail (証跡)").add_subparsers(dest="audit_command", required=True)
+    p = audit.add_parser("verify", help="recompute the hash chain; non-zero naming the first broken event")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit_verify)
+    sub.audit_parsers = audit  # type: ignore[attr-defined]
+
+    import bot.cli_features  # noqa: F401 - registers feature subcommands
+
+    for extend in EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.logs import configure
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        configure(Settings().log_level)
+    except Exception:  # a bad LOG_LEVEL must not hide the real error below
+        configure("INFO")
+    try:
+        return int(args.func(args) or 0)
+    except MissingSetting as exc:
+        print(f"madoguchi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `madoguchi … | head` closed the pipe: not an error
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

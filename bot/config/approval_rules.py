@@ -1,0 +1,187 @@
+"""Approval rules (職務権限) as data: the ordered steps of a request type's approval chain.
+
+Each rule names who approves — exactly one of:
+
+    manager: true            the requester's manager (org directory); walks up the chain when the
+                             manager has no Slack account or is absent from the directory
+    person: fin_lead         a named person (person key)
+    role: finance_lead       whoever holds the role (any one of them when several do)
+    department: finance      that department's approvers (any one of them)
+    any_of: [a, b]           any one of a group of people
+
+and optionally when it applies (`when`, all conditions must hold) on the form's fields:
+
+    when: ["amount >= 100000"]                      # or ≥ > ≤ < == != in
+    when: [{field: category, op: in, value: [pc, phone]}]
+
+Example (expense): manager always; finance lead from ¥100,000; CFO from ¥1,000,000.
+A step whose approver is the requester is skipped, and the skip is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+Operator = Literal[">=", ">", "<=", "<", "==", "!=", "in"]
+_ALIASES = {"≥": ">=", "≤": "<=", "=": "==", "≠": "!="}
+_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|≥|≤|≠|>|<|=|\bin\b)\s*(.+?)\s*$")
+_NUMERIC_NOISE = re.compile(r"[¥￥,，円\s]")
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    op: Operator
+    value: Any
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: object) -> object:
+        # "amount >= 100000" reads like the policy document it comes from.
+        if isinstance(value, str):
+            match = _CONDITION.match(value)
+            if not match:
+                raise ValueError(f"cannot read condition {value!r}; write e.g. 'amount >= 100000'")
+            field, op, raw = match.groups()
+            return {"field": field, "op": op, "value": yaml.safe_load(raw)}
+        if isinstance(value, dict) and isinstance(value.get("op"), str):
+            return {**value, "op": _ALIASES.get(value["op"], value["op"])}
+        return value
+
+    @field_validator("op", mode="before")
+    @classmethod
+    def _alias(cls, value: object) -> object:
+        return _ALIASES.get(value, value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _in_needs_a_list(self) -> Condition:
+        if self.op == "in" and not isinstance(self.value, list):
+            raise ValueError("'in' needs a list, e.g. category in [pc, phone]")
+        return self
+
+    def holds(self, fields: dict[str, Any]) -> bool:
+        """A condition on a field the form left empty does not hold."""
+        actual = fields.get(self.field)
+        if actual is None or actual == "":
+            return False
+        if self.op == "in":
+            values = actual if isinstance(actual, list) else [actual]
+            return any(_same(v, option) for v in values for option in self.value)
+        if self.op == "==":
+            return _same(actual, self.value)
+        if self.op == "!=":
+            return not _same(actual, self.value)
+        left, right = as_number(actual), as_number(self.value)
+        if left is None or right is None:
+            return False
+        return {">=": left >= right, ">": left > right, "<=": left <= right, "<": left < right}[self.op]
+
+    def describe(self) -> str:
+        return f"{self.field} {self.op} {self.value}"
+
+
+def as_number(value: Any) -> Decimal | None:
+    """Amounts arrive as ints from the form, or as text such as "¥300,000" from older records."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(_NUMERIC_NOISE.sub("", value))
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _same(left: Any, right: Any) -> bool:
+    a, b = as_number(left), as_number(right)
+    if a is not None and b is not None:
+        return a == b
+    return str(left) == str(right)
+
+
+APPROVER_KINDS = ("manager", "person", "role", "department", "any_of")
+
+
+class ApprovalRule(BaseModel):
+    """One step of a chain: who approves, and when the step applies."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str | None = Field(default=None, description="shown to people; defaults to a description of the rule")
+    manager: bool = False
+    person: str | None = None
+    role: str | None = None
+    department: str | None = None
+    any_of: list[str] | None = None
+    when: list[Condition] = Field(default_factory=list)
+    skip_requester: bool = Field(default=True, description="skip the step when its approver is the requester")
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _single_condition(cls, value: object) -> object:
+        return [value] if isinstance(value, str | dict) else value
+
+    @model_validator(mode="after")
+    def _exactly_one_approver(self) -> ApprovalRule:
+        chosen = [k for k in APPROVER_KINDS if getattr(self, k) not in (None, False)]
+        if len(chosen) != 1:
+            raise ValueError(f"name exactly one approver: one of {', '.join(APPROVER_KINDS)} (got {chosen or 'none'})")
+        if self.any_of is not None and not self.any_of:
+            raise ValueError("any_of needs at least one person")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in APPROVER_KINDS if getattr(self, k) not in (None, False))
+
+    def describe(self) -> str:
+        """What produced a step, e.g. "role:finance_lead when amount >= 100000"."""
+        if self.label:
+            head = self.label
+        elif self.kind == "manager":
+            head = "manager"
+        elif self.kind == "any_of":
+            head = "any_of:" + ",".join(self.any_of or [])
+        else:
+            head = f"{self.kind}:{getattr(self, self.kind)}"
+        if self.when:
+            head += " when " + " and ".join(c.describe() for c in self.when)
+        return head
+
+    def applies(self, fields: dict[str, Any]) -> bool:
+        return all(c.holds(fields) for c in self.when)
+
+
+RULES = TypeAdapter(list[ApprovalRule])
+
+
+def parse_rules(data: Any) -> list[ApprovalRule]:
+    return RULES.validate_python(data or [])
+
+
+def approver_problems(rules: list[ApprovalRule], path: str, org: Any, departments: list[Any]):
+    """Rules naming people, roles or departments the config lacks, as (key path, message)."""
+    people = {p.key: p for p in org.people}
+    dept = {d.key: d for d in departments}
+    for j, rule in enumerate(rules):
+        where = f"{path}[{j}]"
+        if rule.person is not None and rule.person not in people:
+            yield f"{where}.person", f"unknown person {rule.person!r}"
+        if rule.role is not None and not any(rule.role in p.roles for p in org.people):
+            yield f"{where}.role", f"nobody holds role {rule.role!r}"
+        if rule.department is not None:
+            if rule.department not in dept:
+                yield f"{where}.department", f"unknown department {rule.department!r}"
+            elif not dept[rule.department].approvers:
+                yield f"{where}.department", f"department {rule.department!r} has no approvers"
+        for k, key in enumerate(rule.any_of or []):
+            if key not in people:
+                yield f"{where}.any_of[{k}]", f"unknown person {key!r}"

@@ -1,0 +1,52 @@
+"""`madoguchi digest --dry-run [--json] [--at ISO]`: the weekly digest printed, not posted.
+Without --dry-run it posts this week's digest through the outbox — once: a second run (or the
+scheduler) finds the week already claimed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.cli import command
+
+
+@command
+def add(sub: Any) -> None:
+    p = sub.add_parser("digest", help="the weekly digest: print it (--dry-run) or post it once")
+    p.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    p.add_argument("--json", action="store_true", help="with --dry-run: the numbers as JSON")
+    p.add_argument("--at", help="pretend it is this instant (ISO 8601 with offset); default now")
+    p.add_argument("--chart", metavar="PNG", help="with --dry-run: also write the chart to this file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.digest.post import post_if_due, render
+    from bot.digest.view import digest_plain
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    services = build_services(load_settings())
+    try:
+        now = datetime.fromisoformat(args.at) if args.at else services.clock.now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=services.calendar.tz)
+        if not args.dry_run:
+            print(post_if_due(services, now))
+            services.dispatcher.drain()
+            return 0
+        with services.session_factory() as session:
+            rendered = render(session, services, now)
+        if args.chart:
+            with open(args.chart, "wb") as out:
+                out.write(rendered.chart)
+        if args.json:
+            print(json.dumps({"digest": rendered.digest.as_dict(), "text": rendered.text, "blocks": rendered.blocks},
+                             ensure_ascii=False, indent=2, default=str))
+        else:
+            print(digest_plain(rendered.blocks))
+        return 0
+    finally:
+        services.close()

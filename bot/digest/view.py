@@ -1,0 +1,98 @@
+"""The digest message: pure Block Kit from a Digest, well within Slack's limits (≤ 50 blocks, ≤ 3,000
+characters per section text; we use about 12 blocks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.digest.numbers import ApprovalNumbers, DeskWeek, Digest, Spread
+from bot.i18n import t
+from bot.views.blocks import Block, context, divider, header, section
+
+MAX_BLOCKS = 50
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}h"
+
+
+def _spread(locale: str, s: Spread) -> str:
+    return t(locale, "digest.spread", median=hours(s.median), p90=hours(s.p90), n=s.n)
+
+
+def _delta(now: int, before: int) -> str:
+    diff = now - before
+    return f"{now} ({'+' if diff > 0 else ''}{diff})" if diff else f"{now} (±0)"
+
+
+def desk_lines(locale: str, this: DeskWeek, last: DeskWeek) -> str:
+    return "\n".join([
+        t(locale, "digest.desk.counts", new=_delta(this.new, last.new), resolved=_delta(this.resolved, last.resolved),
+          backlog=_delta(this.backlog, last.backlog)),
+        t(locale, "digest.desk.first_response", this=_spread(locale, this.first_response),
+          last=_spread(locale, last.first_response)),
+        t(locale, "digest.desk.resolution", this=_spread(locale, this.resolution),
+          last=_spread(locale, last.resolution)),
+    ])
+
+
+def _approval_lines(locale: str, a: ApprovalNumbers, b: ApprovalNumbers) -> str:
+    return t(locale, "digest.approvals.body", decided=_delta(a.decided, b.decided), lead=_spread(locale, a.lead_time),
+             lead_last=_spread(locale, b.lead_time), send_back=pct(a.send_back_rate),
+             send_back_last=pct(b.send_back_rate), rejection=pct(a.rejection_rate),
+             rejection_last=pct(b.rejection_rate), breaches=_delta(a.sla_breaches, b.sla_breaches))
+
+
+def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], type_names: dict[str, str],
+                   names: Any) -> tuple[str, list[Block]]:
+    """`names(user_id) -> display name` for approvers."""
+    period = f"{d.week_start:%Y/%m/%d}〜{d.week_end:%m/%d}"
+    text = t(locale, "digest.text", period=period, new=d.total.this.new, resolved=d.total.this.resolved,
+             backlog=d.total.this.backlog)
+    blocks: list[Block] = [
+        header(t(locale, "digest.header", period=period)),
+        context(t(locale, "digest.legend")),
+        section(f"*{t(locale, 'digest.total')}*\n" + desk_lines(locale, d.total.this, d.total.last)),
+    ]
+    per_dept = [f"*{department_names.get(n.key, n.key)}*\n" + desk_lines(locale, n.this, n.last)
+                for n in d.departments]
+    blocks.extend(section(body) for body in per_dept)
+    blocks.append(divider())
+    blocks.append(section(f"*{t(locale, 'digest.approvals.title')}*\n"
+                          + _approval_lines(locale, d.approvals, d.approvals_last)))
+    if d.stalled:
+        lines = [t(locale, "digest.stalled.item", number=s.ticket_number, type=type_names.get(s.request_type,
+                   s.request_type), approvers=" / ".join(names(a) for a in s.approvers),
+                   age=hours(s.waiting_hours), reminders=s.reminders) for s in d.stalled]
+        blocks.append(section(f"*{t(locale, 'digest.stalled.title')}*\n" + "\n".join(lines)))
+    faq_lines = [t(locale, "digest.faq.body", asked=_delta(d.faq.asked, d.faq_last.asked),
+                   rate=pct(d.faq.self_resolution_rate), rate_last=pct(d.faq_last.self_resolution_rate),
+                   escalated=_delta(d.faq.escalated, d.faq_last.escalated))]
+    if d.top_unanswered:
+        faq_lines.append(t(locale, "digest.faq.unanswered"))
+        faq_lines.extend(f"• {text[:200]} ×{n}" for text, n in d.top_unanswered)
+    blocks.append(section(f"*{t(locale, 'digest.faq.title')}*\n" + "\n".join(faq_lines)))
+    sat = "—" if d.satisfaction.mean is None else f"{d.satisfaction.mean:.2f}"
+    sat_last = "—" if d.satisfaction_last.mean is None else f"{d.satisfaction_last.mean:.2f}"
+    blocks.append(section(t(locale, "digest.quality", evidence=pct(d.evidence.rate), missing=d.evidence.missing,
+                            required=d.evidence.required, evidence_last=pct(d.evidence_last.rate),
+                            satisfaction=sat, ratings=d.satisfaction.n, satisfaction_last=sat_last)))
+    blocks.append(context(t(locale, "digest.footer")))
+    return text, blocks[:MAX_BLOCKS]
+
+
+def digest_plain(blocks: list[Block]) -> str:
+    """The message as plain text, for `madoguchi digest --dry-run`."""
+    out = []
+    for block in blocks:
+        if block["type"] == "divider":
+            out.append("-" * 40)
+        elif "text" in block:
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out.extend(e["text"] for e in block["elements"])
+    return "\n\n".join(out)

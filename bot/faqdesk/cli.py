@@ -1,0 +1,129 @@
+"""`madoguchi faq ask|eval|import|export`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bot.cli import command
+
+
+def _services() -> Any:
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    return build_services(load_settings())
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.kb:
+        from faq.data import default_synonyms
+        from faq.engine import FaqEngine
+        from faq.formats import load_docs
+
+        engine = FaqEngine.build(load_docs(args.kb), synonyms=default_synonyms())
+        answer = engine.ask(args.text, k=args.k)
+    else:
+        services = _services()
+        answer = services.faq.ask(args.text, k=args.k)
+        services.close()
+    result = {
+        "tier": answer.tier,
+        "matches": [{"id": m.id, "question": m.question, "score": m.score, "matched_phrase": m.matched_phrase,
+                     "department": m.department} for m in answer.matches],
+        "elapsed_ms": round(answer.elapsed_ms, 3),
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(f"tier: {answer.tier}  ({answer.elapsed_ms:.1f} ms)")
+        for m in answer.matches:
+            print(f"  {m.score:.3f}  {m.id}  {m.question}   ← 「{m.matched_phrase}」")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from faq.eval import evaluate
+
+    result = evaluate(args.faq, args.queries, seed=args.seed)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sqlalchemy import update
+
+    from bot.faqdesk import kb
+    from faq.formats import FormatError, load_docs
+    from models import FaqEntry
+
+    try:
+        docs = load_docs(args.file)
+    except (FormatError, OSError, ValueError) as exc:
+        print(f"madoguchi: cannot import {args.file}: {exc}", file=sys.stderr)
+        return 1
+    services = _services()
+    now = services.clock.now()
+    with services.session_factory() as session, session.begin():
+        added, updated = kb.upsert(session, docs, source="import", now=now)
+        disabled = 0
+        if args.replace:
+            keep = {d.id for d in docs}
+            result = session.execute(update(FaqEntry).where(FaqEntry.id.not_in(keep), FaqEntry.enabled.is_(True))
+                                     .values(enabled=False, updated_at=now))
+            disabled = int(result.rowcount or 0)
+            if disabled:
+                kb.bump_revision(session, now)
+    services.close()
+    summary = {"file": args.file, "added": added, "updated": updated, "disabled": disabled}
+    print(json.dumps(summary, ensure_ascii=False) if args.json else
+          f"{args.file}: {added} added, {updated} updated, {disabled} disabled")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.faqdesk import kb
+    from faq.formats import dump_docs
+
+    services = _services()
+    with services.session_factory() as session:
+        docs = kb.docs(session)
+    services.close()
+    dump_docs(docs, args.file)
+    print(f"{args.file}: {len(docs)} entries")
+    return 0
+
+
+@command
+def add_faq_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    faq = sub.add_parser("faq", help="the FAQ knowledge base").add_subparsers(dest="faq_command", required=True)
+
+    p = faq.add_parser("ask", help="ask the FAQ a question (the database KB, or --kb FILE)")
+    p.add_argument("text")
+    p.add_argument("--kb", help="ask a KB file (.yaml/.csv/.jsonl) instead of the database")
+    p.add_argument("-k", type=int, default=3, help="how many matches (default 3)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = faq.add_parser("eval", help="evaluate matching on a KB and labelled queries (the shared JSONL format)")
+    p.add_argument("--faq", required=True)
+    p.add_argument("--queries", required=True)
+    p.add_argument("--seed", type=int, default=0, help="seed of the fit/report split")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = faq.add_parser("import", help="import entries (.yaml/.csv/.jsonl) into the database KB")
+    p.add_argument("file")
+    p.add_argument("--replace", action="store_true", help="disable entries that are not in the file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = faq.add_parser("export", help="export the database KB (.yaml/.csv/.jsonl by extension)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_export)

@@ -1,0 +1,89 @@
+"""One pydantic model per form, built from the catalog: types, required, lengths, ranges, choices.
+
+Field names are prefixed and aliased to the field keys so a key like `json` or `copy` cannot clash
+with BaseModel's own attributes."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
+
+from bot.config.catalog import MAX_TEXT_INPUT, FormField, RequestType
+
+URL = r"^https?://[^\s<>|]+$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+USER = r"^[UW][A-Z0-9]{2,}$"
+_YEN_NOISE = re.compile(r"[¥￥,，円\s]")
+
+
+def _digits_only(value: Any) -> Any:
+    # Amounts typed elsewhere ("¥30,000", "３００００円") reach the same integer as the number input's.
+    if isinstance(value, str):
+        return _YEN_NOISE.sub("", unicodedata.normalize("NFKC", value))
+    return value
+
+
+def _bound(value: float | None) -> int | None:
+    return int(value) if value is not None else None
+
+
+def annotation(f: FormField, departments: tuple[str, ...]) -> Any:
+    lo, hi = f.min, f.max
+    if f.type in ("text", "textarea"):
+        return Annotated[str, StringConstraints(strip_whitespace=True, min_length=_bound(lo),
+                                                max_length=_bound(hi) or MAX_TEXT_INPUT, pattern=f.pattern)]
+    if f.type == "number":
+        base = int if f.integer else float
+        return Annotated[base, BeforeValidator(_digits_only), Field(ge=lo, le=hi)]
+    if f.type == "amount":
+        return Annotated[int, BeforeValidator(_digits_only), Field(ge=lo if lo is not None else 0, le=hi)]
+    if f.type == "date":
+        return date
+    if f.type == "user":
+        return Annotated[str, StringConstraints(pattern=USER)]
+    if f.type == "url":
+        return Annotated[str, StringConstraints(strip_whitespace=True, pattern=URL, max_length=MAX_TEXT_INPUT)]
+    if f.type == "email":
+        return Annotated[str, StringConstraints(strip_whitespace=True, pattern=EMAIL, max_length=254)]
+    if f.type == "department":
+        return Literal[departments]  # type: ignore[valid-type]
+    choice = Literal[tuple(o.value for o in f.options)]  # type: ignore[valid-type]
+    if f.type == "select":
+        return choice
+    return Annotated[list[choice], Field(min_length=_bound(lo), max_length=_bound(hi))]  # type: ignore[valid-type]
+
+
+def attribute(key: str) -> str:
+    return f"f_{key}"
+
+
+_MODELS: dict[tuple[int, tuple[str, ...]], tuple[RequestType, type[BaseModel]]] = {}
+_LOCK = threading.Lock()
+
+
+def form_model(rt: RequestType, departments: tuple[str, ...]) -> type[BaseModel]:
+    """The model for `rt`, built once per process (the config does not change while it runs)."""
+    cache_key = (id(rt), departments)
+    with _LOCK:
+        hit = _MODELS.get(cache_key)
+        if hit is not None and hit[0] is rt:
+            return hit[1]
+        fields: dict[str, Any] = {}
+        for f in rt.fields:
+            kind = annotation(f, departments)
+            if f.required:
+                fields[attribute(f.key)] = (kind, Field(alias=f.key))
+            else:
+                fields[attribute(f.key)] = (kind | None, Field(default=None, alias=f.key))
+        model = create_model(  # type: ignore[call-overload]
+            f"Form_{rt.key}",
+            __config__=ConfigDict(extra="ignore", regex_engine="python-re", populate_by_name=False),
+            **fields,
+        )
+        _MODELS[cache_key] = (rt, model)
+        return model

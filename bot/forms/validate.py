@@ -1,0 +1,116 @@
+"""Validate a form's raw values: the per-form pydantic model first, then what spans fields (dates
+relative to today, date order, evidence rules). Errors come back keyed by the input block, in the
+user's language, so the modal shows each one next to its field."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.config.catalog import FormField, RequestType
+from bot.errors import ValidationFailed
+from bot.forms.display import yen
+from bot.forms.schema import form_model
+from bot.forms.state import block_id
+from bot.i18n import t
+
+
+def validate_form(rt: RequestType, raw: dict[str, Any], *, locale: str, today: date,
+                  departments: tuple[str, ...]) -> dict[str, Any]:
+    """The cleaned values (JSON-ready: dates as ISO strings), or ValidationFailed."""
+    model = form_model(rt, departments)
+    given = {k: v for k, v in raw.items() if not _empty(v)}
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    try:
+        values = model.model_validate(given).model_dump(mode="json", by_alias=True, exclude_none=True)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else ""
+            spec = rt.field(key)
+            if spec is not None and block_id(key) not in errors:
+                errors[block_id(key)] = message(spec, err, locale)
+        # Keep what did validate, so the checks below can still speak about the other fields.
+        values = {k: v for k, v in given.items() if block_id(k) not in errors}
+    for key, text in cross_field_problems(rt, values, locale=locale, today=today).items():
+        errors.setdefault(block_id(key), text)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def message(f: FormField, err: dict[str, Any], locale: str) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return t(locale, "form.errors.required")
+    if kind == "string_too_short":
+        return t(locale, "form.errors.too_short", min=ctx.get("min_length"))
+    if kind == "string_too_long":
+        return t(locale, "form.errors.too_long", max=ctx.get("max_length"))
+    if kind == "string_pattern_mismatch":
+        if f.type in ("url", "email", "user"):
+            return t(locale, f"form.errors.invalid_{f.type}")
+        return f.pattern_message.get(locale) if f.pattern_message else t(locale, "form.errors.invalid_format")
+    if kind in ("greater_than_equal", "greater_than"):
+        return t(locale, "form.errors.too_small", min=_number(f, ctx.get("ge", ctx.get("gt"))))
+    if kind in ("less_than_equal", "less_than"):
+        return t(locale, "form.errors.too_large", max=_number(f, ctx.get("le", ctx.get("lt"))))
+    if kind.startswith(("int_", "float_", "decimal_")):
+        return t(locale, "form.errors.whole_number" if f.type == "amount" or f.integer else "form.errors.number")
+    if kind.startswith("date"):
+        return t(locale, "form.errors.invalid_date")
+    if kind == "too_short":
+        return t(locale, "form.errors.too_few", min=ctx.get("min_length"))
+    if kind == "too_long":
+        return t(locale, "form.errors.too_many", max=ctx.get("max_length"))
+    if kind == "literal_error":
+        return t(locale, "form.errors.invalid_choice")
+    return t(locale, "form.errors.invalid_value")
+
+
+def _number(f: FormField, value: Any) -> str:
+    if value is None:
+        return ""
+    number = int(value) if float(value).is_integer() else value
+    return yen(number) if f.type == "amount" else f"{number:,}"
+
+
+def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str, today: date) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for f in rt.fields:
+        if f.type != "date" or f.key not in values:
+            continue
+        day = _as_date(values[f.key])
+        if day is None:
+            continue
+        if f.min is not None and day < today + timedelta(days=int(f.min)):
+            problems[f.key] = t(locale, "form.errors.date_too_early", date=_day(today + timedelta(days=int(f.min))))
+        elif f.max is not None and day > today + timedelta(days=int(f.max)):
+            problems[f.key] = t(locale, "form.errors.date_too_late", date=_day(today + timedelta(days=int(f.max))))
+        elif f.not_before and (other := _as_date(values.get(f.not_before))) is not None and day < other:
+            label = rt.field(f.not_before).label.get(locale)  # type: ignore[union-attr]
+            problems[f.key] = t(locale, "form.errors.date_order", other=label)
+    for rule in rt.evidence:
+        if rule.field not in problems and _empty(values.get(rule.field)) and rule.applies(values):
+            problems[rule.field] = rule.message.get(locale)
+    return problems
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _day(day: date) -> str:
+    return day.strftime("%Y/%m/%d")

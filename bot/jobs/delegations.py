@@ -1,0 +1,23 @@
+"""Delegation (代理承認) notices: tell both people when a delegation starts and when it ends.
+
+Every 5 minutes is precise enough for date-range absences; the sweep is idempotent (each notice is
+stamped on the delegation row and de-duplicated in the outbox), so a missed slot is caught up by the next."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.approvals.delegation import notify_delegation_changes
+from bot.scheduler import Every, periodic
+from models.db import transaction
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@periodic("delegation-notices", Every(minutes=5))
+def delegation_notices(services: Services, slot: str) -> str:
+    with transaction(services.session_factory) as session:
+        told = notify_delegation_changes(session, services, services.clock.now())
+    services.dispatcher.notify()
+    return f"{told} delegation notices"

@@ -1,0 +1,34 @@
+"""The reminder sweep: stalled approvals, unclaimed tickets past first-response due, tickets on hold.
+
+Every 5 minutes, but it only ever speaks in working hours (bot/calendar.py): at night, on weekends,
+holidays and company days off the slot runs and sends nothing. Spacing between reminders comes from
+the policy (business hours), not from this period; the period only bounds how late one can be."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.reminders import approvals, desk
+from bot.scheduler import Every, periodic
+from models.db import transaction
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+PERIOD = Every(minutes=5)
+
+
+def run_reminders(services: Services, slot: str = "") -> str:
+    now = services.clock.now()
+    if not services.calendar.is_working_time(now):
+        return "outside working hours: nothing sent"
+    with transaction(services.session_factory) as session:
+        stalled = approvals.sweep(session, services, now)
+        on_desk = desk.sweep(session, services, now)
+    services.dispatcher.notify()
+    return (f"{stalled.reminders} steps reminded in {stalled.messages} DMs, {stalled.escalated} escalated "
+            f"({stalled.skipped} skipped); {on_desk.pings} tickets pinged in {on_desk.channel_messages} channels, "
+            f"{on_desk.hold_reminders} hold reminders")
+
+
+reminders = periodic("reminders", PERIOD)(run_reminders)

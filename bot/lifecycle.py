@@ -1,0 +1,49 @@
+"""Where other features plug into a ticket's life without intake knowing them.
+
+The approvals package sets these at import (bot/approvals/__init__.py):
+
+- `start_approval(session, services, ticket, actor) -> bool` — called right after a submission;
+  True when the ticket now waits for approval (it moved to pending_approval), False to hand it
+  straight to the department's desk.
+- `resume_approval(session, services, ticket, actor, changes)` — after the requester resubmits a
+  sent-back ticket; `changes` is {field: {"before": …, "after": …}}.
+- `cancel_approval(session, services, ticket, actor)` — the requester withdrew; open steps end.
+
+After the final approval the approvals side calls `bot.tickets.route_to_triage(...)`. Every hook runs
+inside the caller's transaction and must only write through the session and the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from models import Ticket
+
+
+def _no_approval(session: Session, services: Services, ticket: Ticket, actor: str) -> bool:
+    return False
+
+
+def _nothing_to_resume(session: Session, services: Services, ticket: Ticket, actor: str,
+                       changes: dict[str, Any]) -> None:
+    return None
+
+
+def _nothing_to_cancel(session: Session, services: Services, ticket: Ticket, actor: str) -> None:
+    return None
+
+
+@dataclass
+class Hooks:
+    start_approval: Callable[..., bool] = _no_approval
+    resume_approval: Callable[..., None] = _nothing_to_resume
+    cancel_approval: Callable[..., None] = _nothing_to_cancel
+
+
+hooks = Hooks()

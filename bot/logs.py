@@ -1,0 +1,31 @@
+"""Logging set-up with a filter that masks Slack tokens wherever they appear.
+
+slack_sdk logs request headers at DEBUG, which include the bot token; the filter makes sure no log
+line ever carries a token, whatever the level."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if TOKEN.search(message):
+            record.msg = TOKEN.sub("xox?-***", message)
+            record.args = None
+        return True
+
+
+def configure(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactTokens())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Alembic announces every plugin at INFO; only its warnings matter to an operator.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,73 @@
+"""`madoguchi manifest`: the Slack app manifest this config needs — the scopes its features use
+and no more, the /helpdesk command, shortcuts, events, Home and Messages tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from bot.config import WorkspaceConfig
+
+BOT_SCOPES = [
+    "app_mentions:read",  # @madoguchi questions in channels
+    "channels:history",  # read the message a 🎫 reaction points at (public help channels)
+    "chat:write",  # answers, receipts, triage cards, approvals
+    "commands",  # /helpdesk
+    "files:write",  # the weekly digest chart
+    "groups:history",  # 🎫 in private help channels
+    "im:history",  # questions sent to the bot by DM
+    "im:write",  # open DMs for receipts and approval requests
+    "reactions:read",  # 🎫 reaction_added events
+    "users:read",  # the user's language (users.info locale)
+    "users:read.email",  # org directory entries given by email
+]
+BOT_EVENTS = ["app_home_opened", "app_mention", "message.im", "reaction_added"]
+
+
+def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | None = None,
+             name: str = "madoguchi") -> dict[str, Any]:
+    url = None if socket_mode else (request_url or "https://YOUR-HOST/slack/events")
+    command: dict[str, Any] = {
+        "command": "/helpdesk",
+        "description": "窓口: 質問・申請・承認 / ask, request, approve",
+        "usage_hint": "[質問 | help | delegate]",
+        "should_escape": False,
+    }
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
+    if url:
+        command["url"] = url
+        interactivity["request_url"] = url
+        events["request_url"] = url
+    return {
+        "display_information": {
+            "name": name,
+            "description": "バックオフィスの総合窓口 — questions, requests and approvals in one place",
+            "background_color": "#1d3557",
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": False},
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [command],
+            "shortcuts": [
+                {"name": "申請する", "type": "global", "callback_id": "new_request",
+                 "description": "経費・休暇・アカウントなどの申請 / make a request"},
+                {"name": "この内容で問い合わせる", "type": "message", "callback_id": "inquiry_from_message",
+                 "description": "このメッセージから問い合わせを作成 / open an inquiry from this message"},
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(config: WorkspaceConfig, **kwargs: Any) -> str:
+    return yaml.safe_dump(manifest(config, **kwargs), allow_unicode=True, sort_keys=False)

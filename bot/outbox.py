@@ -1,0 +1,418 @@
+"""Transactional outbox: the only code that sends chat messages to Slack.
+
+Services call `enqueue` inside the transaction that changes state, so a message exists if and only
+if the change committed. The `Dispatcher` delivers after commit, in order per lane (a channel, a
+DM, a user's Home), at most one chat.postMessage per second per lane, with bounded retries,
+jittered exponential backoff, Retry-After on 429, and a dead letter plus an admin alert after the
+last attempt. Delivery is at-least-once: a process killed mid-send re-sends after its lease ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from models import LaneThrottle, OutboxMessage, SlackMessageRef
+from models.db import is_sqlite, make_read_session_factory
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+HOME_REFRESH = "home.refresh"
+RESPONSE_URL = "response_url"
+# files_upload_v2 is three calls plus the bytes, not one api_call: payload {channel, filename, title,
+# initial_comment, content_b64}; delivered by slack_sdk's helper, classified like any other failure.
+FILES_UPLOAD = "files.upload_v2"
+# Slack answers ok:false with these when the fault is theirs or transient; anything else
+# (channel_not_found, invalid_blocks, not_in_channel…) will not heal by retrying.
+RETRYABLE_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+Renderer = Callable[[Session, dict[str, Any]], tuple[str, dict[str, Any]] | None]
+
+
+def enqueue(
+    session: Session,
+    method: str,
+    payload: dict[str, Any],
+    *,
+    lane: str | None = None,
+    ref: str | None = None,
+    target_ref: str | None = None,
+    dedupe_key: str | None = None,
+    is_alert: bool = False,
+) -> OutboxMessage | None:
+    """Add a message to the outbox in the caller's transaction.
+
+    `ref` remembers where the posted message landed; a later message with `target_ref` set to that
+    name is delivered to it (chat.update edits it, chat.postMessage replies in its thread).
+    Returns None when `dedupe_key` says the message was already enqueued.
+    """
+    if dedupe_key is not None:
+        exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        if exists is not None:
+            return None
+    message = OutboxMessage(
+        method=method,
+        lane=lane or _lane_for(method, payload, target_ref),
+        payload=payload,
+        ref=ref,
+        target_ref=target_ref,
+        dedupe_key=dedupe_key,
+        is_alert=is_alert,
+    )
+    session.add(message)
+    return message
+
+
+def post(session: Session, channel: str, text: str, blocks: list[dict] | None = None, **kw: Any) -> Any:
+    """chat.postMessage; a user id as channel posts to that user's DM with the bot."""
+    payload: dict[str, Any] = {"channel": channel, "text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    payload.update({k: v for k, v in kw.items() if k not in _OPTIONS and v is not None})
+    return enqueue(session, "chat.postMessage", payload, **{k: kw[k] for k in _OPTIONS if k in kw})
+
+
+def update(session: Session, target_ref: str, text: str, blocks: list[dict] | None = None, **kw: Any) -> Any:
+    payload: dict[str, Any] = {"text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    return enqueue(session, "chat.update", payload, target_ref=target_ref, lane=f"ref:{target_ref}", **kw)
+
+
+def ephemeral(session: Session, channel: str, user: str, text: str, blocks: list[dict] | None = None) -> Any:
+    payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+    if blocks is not None:
+        payload["blocks"] = blocks
+    return enqueue(session, "chat.postEphemeral", payload)
+
+
+def respond(session: Session, response_url: str, payload: dict[str, Any]) -> Any:
+    """POST to an interaction's response_url (e.g. replace an ephemeral answer in place)."""
+    return enqueue(session, RESPONSE_URL, {"url": response_url, "body": payload},
+                   lane="respond:" + response_url[-40:])
+
+
+def refresh_home(session: Session, user: str) -> Any:
+    """Ask for the user's App Home to be re-rendered from fresh data at delivery time.
+
+    Coalesced: many changes in a burst become one views.publish."""
+    already = session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.method == HOME_REFRESH,
+            OutboxMessage.lane == f"home:{user}",
+        )
+    )
+    if already is not None:
+        return None
+    return enqueue(session, HOME_REFRESH, {"user": user}, lane=f"home:{user}")
+
+
+_OPTIONS = ("ref", "target_ref", "dedupe_key", "is_alert", "lane")
+
+
+def _lane_for(method: str, payload: dict[str, Any], target_ref: str | None) -> str:
+    if target_ref is not None:
+        return f"ref:{target_ref}"
+    if method == HOME_REFRESH or method == "views.publish":
+        return f"home:{payload.get('user') or payload.get('user_id')}"
+    return str(payload.get("channel") or payload.get("user") or method)
+
+
+@dataclass
+class RetryPolicy:
+    base_delay: float = 2.0
+    max_delay: float = 300.0
+    lease: float = 60.0
+    lane_interval: float = 1.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        # Full jitter keeps many replicas from retrying in lock-step; Retry-After is a floor.
+        ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, attempts - 1)))
+        delay = self.rng.uniform(ceiling / 2, ceiling)
+        return max(delay, retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class Failure:
+    error: str
+    retryable: bool
+    retry_after: float | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: WebClient,
+        *,
+        clock: Clock | None = None,
+        policy: RetryPolicy | None = None,
+        alert_recipients: Callable[[], Iterable[str]] = lambda: (),
+        renderers: dict[str, Renderer] | None = None,
+        batch_size: int = 50,
+        poll_interval: float = 1.0,
+    ):
+        self._factory = session_factory
+        self._client = client
+        # We retry through the outbox; slack_sdk's own retry handlers would sleep inside a send.
+        self._client.retry_handlers = []
+        self._clock = clock or SystemClock()
+        self._policy = policy or RetryPolicy()
+        self._alert_recipients = alert_recipients
+        self._renderers = renderers or {}
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sqlite = is_sqlite(session_factory.kw["bind"])
+        self._reader = make_read_session_factory(session_factory.kw["bind"])
+
+    def register_renderer(self, method: str, renderer: Renderer) -> None:
+        """Messages with this pseudo-method are rendered from fresh data at delivery time."""
+        self._renderers[method] = renderer
+
+    # -- running --------------------------------------------------------------------------
+    def notify(self) -> None:
+        """Something was committed to the outbox: deliver without waiting for the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                delivered = self.run_once()
+            except Exception:  # keep delivering after a database hiccup; it is logged
+                log.exception("outbox dispatch failed")
+                delivered = 0
+            if delivered == 0:
+                self._wake.wait(self._poll_interval)
+                self._wake.clear()
+
+    def drain(self, max_rounds: int = 50) -> int:
+        """Deliver until nothing is due now (tests and the CLI use this)."""
+        total = 0
+        for _ in range(max_rounds):
+            sent = self.run_once()
+            total += sent
+            if sent == 0:
+                break
+        return total
+
+    # -- one round --------------------------------------------------------------------------
+    def run_once(self) -> int:
+        claimed = self._claim()
+        for message_id in claimed:
+            self._deliver(message_id)
+        return len(claimed)
+
+    def _claim(self) -> list[int]:
+        now = self._clock.now()
+        with self._factory() as session, session.begin():
+            heads = (
+                select(func.min(OutboxMessage.id))
+                .where(OutboxMessage.status.in_((PENDING, SENDING)))
+                .group_by(OutboxMessage.lane)
+            )
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(heads))
+                .order_by(OutboxMessage.id)
+                .limit(self._batch_size * 4)
+            )
+            if not self._sqlite:
+                query = query.with_for_update(skip_locked=True)
+            throttled = self._throttled_lanes(session, now)
+            claimed: list[int] = []
+            for message in session.scalars(query):
+                if message.status == PENDING and message.next_attempt_at > now:
+                    continue
+                if message.status == SENDING and message.lease_until and message.lease_until > now:
+                    continue
+                if message.method == "chat.postMessage" and message.lane in throttled:
+                    continue
+                if message.target_ref and not self._ref_known(session, message.target_ref):
+                    continue
+                message.status = SENDING
+                message.attempts += 1
+                message.lease_until = now + timedelta(seconds=self._policy.lease)
+                claimed.append(message.id)
+                if len(claimed) >= self._batch_size:
+                    break
+            return claimed
+
+    def _throttled_lanes(self, session: Session, now: datetime) -> set[str]:
+        return set(session.scalars(select(LaneThrottle.lane).where(LaneThrottle.next_send_at > now)))
+
+    @staticmethod
+    def _ref_known(session: Session, ref: str) -> bool:
+        return session.get(SlackMessageRef, ref) is not None
+
+    def _deliver(self, message_id: int) -> None:
+        # Read and render without taking a write lock: rendering a Home view queries a lot, and
+        # on SQLite a write transaction here would stall every request for that long.
+        with self._reader() as session, session.begin():
+            message = session.get(OutboxMessage, message_id)
+            if message is None or message.status != SENDING:
+                return
+            call = self._prepare(session, message)
+        if call is None:
+            self._finish(message_id, result={"skipped": True})
+            return
+        method, kwargs = call
+        try:
+            if method == RESPONSE_URL:
+                self._post_response_url(kwargs["url"], kwargs["body"])
+                self._finish(message_id, result={})
+                return
+            if method == FILES_UPLOAD:
+                response = self._client.files_upload_v2(
+                    channel=kwargs["channel"], file=base64.b64decode(kwargs["content_b64"]),
+                    filename=kwargs["filename"], title=kwargs.get("title"),
+                    initial_comment=kwargs.get("initial_comment"))
+                self._finish(message_id, result=_summary(response.data))
+                return
+            response = self._client.api_call(method, json=kwargs)
+            self._finish(message_id, result=_summary(response.data))
+        except SlackApiError as exc:
+            self._fail(message_id, _classify_api_error(exc))
+        except _HookFailure as exc:
+            self._fail(message_id, exc.failure)
+        except Exception as exc:  # connection reset, timeout, DNS: all worth another try
+            self._fail(message_id, Failure(f"{type(exc).__name__}: {exc}", retryable=True))
+
+    def _post_response_url(self, url: str, body: dict[str, Any]) -> None:
+        hook = WebhookClient(url, timeout=self._client.timeout, retry_handlers=[])
+        result = hook.send_dict(body)
+        if result.status_code == 429:
+            raise _HookFailure(Failure("429 ratelimited", retryable=True,
+                                       retry_after=_retry_after(result.headers)))
+        if result.status_code >= 500:
+            raise _HookFailure(Failure(f"HTTP {result.status_code}", retryable=True))
+        if result.status_code >= 400:
+            # Expired (30 min) or used up (5 uses): retrying cannot help.
+            raise _HookFailure(Failure(f"HTTP {result.status_code}: {result.body}", retryable=False))
+
+    def _prepare(self, session: Session, message: OutboxMessage) -> tuple[str, dict[str, Any]] | None:
+        if message.method in self._renderers:
+            return self._renderers[message.method](session, dict(message.payload))
+        kwargs = dict(message.payload)
+        if message.target_ref:
+            where = session.get(SlackMessageRef, message.target_ref)
+            assert where is not None  # claimed only once the ref is known
+            kwargs["channel"] = where.channel
+            kwargs["thread_ts" if message.method == "chat.postMessage" else "ts"] = where.ts
+        return message.method, kwargs
+
+    def _finish(self, message_id: int, *, result: dict[str, Any]) -> None:
+        now = self._clock.now()
+        with self._factory() as session, session.begin():
+            message = session.get(OutboxMessage, message_id)
+            if message is None:
+                return
+            message.status = SENT
+            message.sent_at = now
+            message.lease_until = None
+            message.result = result
+            message.last_error = None
+            if message.ref and result.get("channel") and result.get("ts"):
+                session.merge(SlackMessageRef(ref=message.ref, channel=result["channel"], ts=result["ts"]))
+            if message.method == "chat.postMessage":
+                gap = timedelta(seconds=self._policy.lane_interval)
+                session.merge(LaneThrottle(lane=message.lane, next_send_at=now + gap))
+
+    def _fail(self, message_id: int, failure: Failure) -> None:
+        now = self._clock.now()
+        with self._factory() as session, session.begin():
+            message = session.get(OutboxMessage, message_id)
+            if message is None:
+                return
+            message.last_error = failure.error[:2000]
+            message.lease_until = None
+            if failure.retryable and message.attempts < message.max_attempts:
+                delay = self._policy.backoff(message.attempts, failure.retry_after)
+                message.status = PENDING
+                message.next_attempt_at = now + timedelta(seconds=delay)
+                log.warning("outbox %s %s failed (%s); retry in %.1fs",
+                            message.id, message.method, failure.error, delay)
+                return
+            message.status = DEAD
+            log.error("outbox %s %s dead after %d attempts: %s", message.id, message.method,
+                      message.attempts, failure.error)
+            if not message.is_alert:
+                self._alert(session, message)
+
+    def _alert(self, session: Session, dead: OutboxMessage) -> None:
+        from bot.i18n import t  # late: i18n is optional for the dispatcher's core path
+
+        for admin in self._alert_recipients():
+            text = t("ja", "outbox.dead_letter", id=dead.id, method=dead.method, error=dead.last_error or "")
+            enqueue(session, "chat.postMessage", {"channel": admin, "text": text},
+                    dedupe_key=f"alert:{dead.id}:{admin}", is_alert=True)
+
+
+class _HookFailure(Exception):
+    def __init__(self, failure: Failure):
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+def _classify_api_error(exc: SlackApiError) -> Failure:
+    response = exc.response
+    status = getattr(response, "status_code", 200)
+    error = str((response.data or {}).get("error") if isinstance(response.data, dict) else response.data)
+    if status == 429:
+        retry_after = _retry_after(response.headers)
+        return Failure(f"429 ratelimited (Retry-After {retry_after})", retryable=True, retry_after=retry_after)
+    if status >= 500:
+        return Failure(f"HTTP {status}", retryable=True)
+    return Failure(error, retryable=error in RETRYABLE_ERRORS)
+
+
+def _retry_after(headers: Any) -> float:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+def _summary(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {}
+    keep = {k: data[k] for k in ("channel", "ts", "message_ts") if k in data}
+    if "view" in data and isinstance(data["view"], dict):
+        keep["view_id"] = data["view"].get("id")
+    return keep

@@ -1,0 +1,86 @@
+"""Long-running processes: `madoguchi serve` and `madoguchi scheduler`, with graceful shutdown."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from slack_sdk.errors import SlackApiError
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: object) -> None:
+        log.info("signal %s: shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def identify_bot(services: Services) -> None:
+    """auth.test once at start, for the bot's own user id; a failure is only a warning."""
+    try:
+        me = services.client.auth_test()
+        services.extras["bot_user_id"] = me.get("user_id")
+        services.extras["bot_id"] = me.get("bot_id")
+        log.info("connected to Slack as %s (team %s)", me.get("user"), me.get("team"))
+    except (SlackApiError, OSError) as exc:
+        log.warning("auth.test failed (%s); continuing, Slack may be unreachable for now", exc)
+
+
+def _start_scheduler(services: Services) -> object:
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(services)
+    scheduler.start()
+    return scheduler
+
+
+def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool) -> int:
+    from bot.app import build_app
+    from bot.server import HttpServer, WsgiApp
+
+    stop = _stop_on_signals()
+    services = build_services(settings)
+    identify_bot(services)
+    app = build_app(settings, services=services)
+    services.dispatcher.start()
+    scheduler = _start_scheduler(services) if with_scheduler else None
+    http = HttpServer(WsgiApp(app, services.engine), host=host, port=port).start()
+    socket_handler = None
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_handler = SocketModeHandler(app, settings.app_token())
+        socket_handler.connect()
+        log.info("Socket Mode connected; /healthz on port %s", http.port)
+    else:
+        log.info("HTTP mode: POST /slack/events and GET /healthz on %s:%s", host, http.port)
+    stop.wait()
+    if socket_handler is not None:
+        socket_handler.close()
+    http.stop()
+    if scheduler is not None:
+        scheduler.stop()  # type: ignore[attr-defined]
+    services.close()
+    return 0
+
+
+def scheduler_only(settings: Settings) -> int:
+    from bot.scheduler import run_scheduler
+
+    services = build_services(settings)
+    identify_bot(services)
+    try:
+        return run_scheduler(services)
+    finally:
+        services.close()

@@ -1,0 +1,88 @@
+"""The composition root's product: every long-lived object the handlers and jobs need, built once.
+
+Tests and the playground build the same object with a fake Slack URL, a different database or a
+manual clock — no patching needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.calendar import BusinessCalendar
+from bot.clock import Clock, SystemClock
+from bot.config import WorkspaceConfig, load_workspace
+from bot.faqdesk.index import FaqIndex
+from bot.locale import LocaleResolver
+from bot.outbox import Dispatcher, RetryPolicy
+from bot.settings import Settings
+from models.db import make_engine, make_session_factory
+
+# A Web API call made while Slack waits for our ack (views.open) must fail fast, not hang.
+IN_REQUEST_TIMEOUT_S = 2
+OUTBOX_TIMEOUT_S = 10
+
+
+@dataclass
+class Services:
+    settings: Settings
+    config: WorkspaceConfig
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    client: WebClient
+    dispatcher: Dispatcher
+    locales: LocaleResolver
+    clock: Clock
+    calendar: BusinessCalendar
+    faq: FaqIndex
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.dispatcher.stop()
+        self.engine.dispose()
+
+
+def web_client(settings: Settings, *, timeout: int) -> WebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    config: WorkspaceConfig | None = None,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    retry_policy: RetryPolicy | None = None,
+) -> Services:
+    config = config or load_workspace(settings.madoguchi_config)
+    clock = clock or SystemClock()
+    engine = engine or make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    client = web_client(settings, timeout=IN_REQUEST_TIMEOUT_S)
+    dispatcher = Dispatcher(
+        factory,
+        web_client(settings, timeout=OUTBOX_TIMEOUT_S),
+        clock=clock,
+        policy=retry_policy,
+        alert_recipients=config.admin_slack_ids,
+    )
+    faq = FaqIndex(factory, config, clock_now=clock.now)
+    services = Services(
+        settings=settings,
+        config=config,
+        engine=engine,
+        session_factory=factory,
+        client=client,
+        dispatcher=dispatcher,
+        locales=LocaleResolver(config, factory, client, clock=clock),
+        clock=clock,
+        calendar=BusinessCalendar(config.calendar),
+        faq=faq,
+    )
+    # Routing of free text asks the FAQ for the departments of the nearest entries.
+    services.extras["faq"] = faq
+    return services

@@ -1,0 +1,81 @@
+"""The environment contract (DESIGN.md §3) and loading of the workspace config file.
+
+Secrets are `SecretStr` so that a settings object printed in a log never shows a token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///madoguchi.db"
+BUNDLED_CONFIG = Path(__file__).parent / "config" / "example.yaml"
+
+
+class MissingSetting(RuntimeError):
+    """A value the chosen mode needs is not set: the message says which and how to set it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    madoguchi_config: Path = Field(default=BUNDLED_CONFIG, alias="MADOGUCHI_CONFIG")
+    port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins base_url + method name without adding a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def bot_token(self) -> str:
+        if self.slack_bot_token is None:
+            raise MissingSetting("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…). See README: Slack app setup.")
+        return self.slack_bot_token.get_secret_value()
+
+    def signing_secret(self) -> str:
+        if self.slack_signing_secret is None:
+            raise MissingSetting(
+                "SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials → Signing Secret)."
+            )
+        return self.slack_signing_secret.get_secret_value()
+
+    def app_token(self) -> str:
+        if self.slack_app_token is None:
+            raise MissingSetting("SLACK_APP_TOKEN is not set (an xapp- token with connections:write).")
+        return self.slack_app_token.get_secret_value()
+
+    def require_for_serve(self) -> None:
+        """Fail early, naming every missing variable for the chosen mode."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if not self.socket_mode and self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET")
+        if missing:
+            raise MissingSetting(
+                "missing environment: " + ", ".join(missing) + ". Run `madoguchi manifest` and see README."
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

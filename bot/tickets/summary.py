@@ -1,0 +1,68 @@
+"""A ticket as people read it: TicketFacts in one locale (labels, yen, local times, linked numbers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from bot.forms import field_rows, mrkdwn_escape
+from bot.tickets import store
+from bot.views.ticket_facts import TicketFacts
+from models import SlackMessageRef, Ticket
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+def local_time(services: Services, when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.astimezone(services.calendar.tz).strftime("%Y/%m/%d %H:%M")
+
+
+def type_name(services: Services, ticket: Ticket, locale: str) -> str:
+    rt = services.config.request_type(ticket.request_type)
+    return rt.name.get(locale) if rt else ticket.request_type
+
+
+def department_name(services: Services, key: str, locale: str) -> str:
+    department = services.config.department(key)
+    return department.name.get(locale) if department else key
+
+
+def facts(session: Session, services: Services, ticket: Ticket, locale: str) -> TicketFacts:
+    rt = services.config.request_type(ticket.request_type)
+    rows = field_rows(rt, ticket.fields or {}, locale, services.config) if rt else []
+    source = session.get(SlackMessageRef, store.source_ref(ticket))
+    parent = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+    return TicketFacts(
+        id=ticket.id,
+        number=ticket.number,
+        type_name=type_name(services, ticket, locale),
+        emoji=(rt.emoji or "") if rt else "",
+        title=mrkdwn_escape(ticket.title),
+        status=ticket.status,
+        department=department_name(services, ticket.department, locale),
+        department_key=ticket.department,
+        requester_id=ticket.requester_id,
+        assignee_id=ticket.assignee_id,
+        confidential=ticket.confidential,
+        created=local_time(services, ticket.created_at) or "",
+        first_response_due=local_time(services, ticket.first_response_due),
+        resolution_due=local_time(services, ticket.resolution_due),
+        rows=rows,
+        source_link=archive_link(source.channel, source.ts) if source else None,
+        parent=parent.number if parent else None,
+        children=[c.number for c in store.children(session, ticket)],
+        resolution_note=mrkdwn_escape(ticket.resolution_note) if ticket.resolution_note else None,
+        satisfaction=ticket.satisfaction,
+        paused=ticket.sla_paused_at is not None,
+    )
+
+
+def archive_link(channel: str, ts: str) -> str:
+    # Slack redirects /archives links to the message for any member of the workspace; building it
+    # here saves a chat.getPermalink call while Slack waits for our answer.
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"

@@ -1,0 +1,167 @@
+"""Approval messages and modals: pure builders from a small view model to Block Kit.
+
+Buttons carry pointers only ("step id:version"); who clicked comes from Slack's signed payload."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.i18n import t
+from bot.views.blocks import Block, actions, button, clip, context, divider, fields, header, plain, section
+from handlers.ids import ApprovalAction, ApprovalCallback
+
+REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
+REASON_INPUT, FIELDS_INPUT = "reason", "fields"
+OUTCOME_EMOJI = {"approved": ":white_check_mark:", "sent_back": ":leftwards_arrow_with_hook:", "rejected": ":x:",
+                 "cancelled": ":heavy_minus_sign:", "reassigned": ":arrow_right:"}
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    key: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class StepCard:
+    """What an approver sees about one step of one ticket."""
+
+    ticket_number: str
+    type_name: str
+    title: str
+    requester: str
+    rows: list[FieldRow]
+    evidence: list[str]
+    step_id: int
+    version: int
+    position: int
+    total: int
+    rule: str
+    round: int = 1
+    principal: str | None = None  # set when this copy goes to a delegate: whose step it is
+    changes: list[Change] = field(default_factory=list)
+    outcome: str | None = None  # approved | sent_back | rejected | cancelled | reassigned; None while open
+    decided_by: str | None = None  # already worded, e.g. "B (on behalf of A)"
+    decided_at: str | None = None
+    reason: str | None = None
+    fixes: list[str] = field(default_factory=list)
+
+
+def pointer(step_id: int, version: int) -> str:
+    return f"{step_id}:{version}"
+
+
+def parse_pointer(value: str) -> tuple[int, int]:
+    step, _, version = (value or "").partition(":")
+    return int(step), int(version)
+
+
+def who(locale: str, decider: str, principal: str | None) -> str:
+    return t(locale, "approvals.on_behalf", delegate=decider, principal=principal) if principal else decider
+
+
+def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
+    """The DM asking for a decision (buttons), or, once decided, the same message with the outcome."""
+    text = t(locale, "approvals.request.text", number=card.ticket_number, type=card.type_name,
+             requester=card.requester)
+    blocks: list[Block] = [
+        header(t(locale, "approvals.request.header", number=card.ticket_number, type=card.type_name)),
+        section(t(locale, "approvals.request.intro", requester=card.requester, title=card.title)),
+    ]
+    if card.principal:
+        blocks.append(context(t(locale, "approvals.request.as_delegate", principal=card.principal)))
+    if card.changes:
+        blocks.append(section(t(locale, "approvals.request.changes_header", round=card.round) + "\n" + "\n".join(
+            f"• *{c.label}*: ~{c.before or '—'}~ → {c.after or '—'}" for c in card.changes)))
+    if card.rows:
+        blocks.append(fields(*[(r.label, r.value or "—") for r in card.rows]))
+    if card.evidence:
+        blocks.append(section(t(locale, "approvals.request.evidence") + "\n" + "\n".join(
+            f"• <{url}>" for url in card.evidence[:10])))
+    blocks.append(context(t(locale, "approvals.request.step", position=card.position, total=card.total,
+                            rule=card.rule)))
+    if card.outcome is None:
+        value = pointer(card.step_id, card.version)
+        blocks.append(actions(
+            button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
+            button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
+            button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
+            button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
+            block_id=f"approval:{card.step_id}",
+        ))
+        return text, blocks
+    blocks.append(divider())
+    outcome = t(locale, f"approvals.outcome.{card.outcome}", who=card.decided_by or "", when=card.decided_at or "")
+    lines = [f"{OUTCOME_EMOJI.get(card.outcome, '')} {outcome}"]
+    if card.reason:
+        lines.append(t(locale, "approvals.outcome.reason", reason=card.reason))
+    if card.fixes:
+        lines.append(t(locale, "approvals.outcome.fixes", fields=", ".join(card.fixes)))
+    blocks.append(section("\n".join(lines)))
+    return text + " — " + outcome, blocks
+
+
+def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[FieldRow]) -> dict[str, Any]:
+    """差戻し / 却下: a reason is required; a send-back may tick the fields to fix."""
+    blocks: list[Block] = [
+        section(t(locale, "approvals.modal.about", number=card.ticket_number, type=card.type_name,
+                  requester=card.requester)),
+        {"type": "input", "block_id": REASON_BLOCK,
+         "label": plain(t(locale, f"approvals.modal.reason_{outcome}"), 2000),
+         "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True, "max_length": 2000}},
+    ]
+    if outcome == "sent_back" and field_options:
+        blocks.append({
+            "type": "input", "block_id": FIELDS_BLOCK, "optional": True,
+            "label": plain(t(locale, "approvals.modal.fields_to_fix"), 2000),
+            "element": {"type": "checkboxes", "action_id": FIELDS_INPUT, "options": [
+                {"text": plain(clip(f.label, 75), 75), "value": f.key} for f in field_options[:10]]},
+        })
+    return {
+        "type": "modal",
+        "callback_id": ApprovalCallback.REASON,
+        "private_metadata": json.dumps({"step": card.step_id, "version": card.version, "outcome": outcome}),
+        "title": plain(t(locale, f"approvals.modal.title_{outcome}"), 24),
+        "submit": plain(t(locale, f"approvals.modal.submit_{outcome}"), 24),
+        "close": plain(t(locale, "approvals.modal.cancel"), 24),
+        "blocks": blocks,
+    }
+
+
+def details_modal(locale: str, card: StepCard, history: list[str]) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header(t(locale, "approvals.request.header", number=card.ticket_number, type=card.type_name)),
+        section(t(locale, "approvals.request.intro", requester=card.requester, title=card.title)),
+    ]
+    for row in card.rows:
+        blocks.append(section(f"*{row.label}*\n{row.value or '—'}"))
+    if card.evidence:
+        blocks.append(section(t(locale, "approvals.request.evidence") + "\n" + "\n".join(
+            f"• <{url}>" for url in card.evidence[:10])))
+    blocks.append(divider())
+    blocks.append(section(t(locale, "approvals.details.history") + "\n" + "\n".join(history[-40:] or ["—"])))
+    return {"type": "modal", "callback_id": ApprovalCallback.DETAILS,
+            "title": plain(t(locale, "approvals.details.title"), 24),
+            "close": plain(t(locale, "approvals.modal.close"), 24), "blocks": blocks[:100]}
+
+
+def requester_notice(locale: str, key: str, *, number: str, type_name: str, resubmit_ticket: int | None = None,
+                     **params: Any) -> tuple[str, list[Block]]:
+    text = t(locale, f"approvals.requester.{key}", number=number, type=type_name, **params)
+    blocks: list[Block] = [section(text)]
+    if resubmit_ticket is not None:
+        blocks.append(actions(button(t(locale, "approvals.buttons.resubmit"), ApprovalAction.RESUBMIT,
+                                     str(resubmit_ticket), style="primary"), block_id=f"resubmit:{resubmit_ticket}"))
+    return text, blocks
+
+

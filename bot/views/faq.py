@@ -1,0 +1,99 @@
+"""FAQ answers as Block Kit: the three tiers, the feedback buttons and their aftermath."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import t
+from bot.views.blocks import Block, actions, button, context, plain, section
+from faq.engine import FaqDoc, Match
+from handlers.ids import FaqAction, FaqBlock, FaqCallback
+
+
+def localized(doc: FaqDoc, locale: str) -> tuple[str, str]:
+    if locale == "en" and doc.question_en and doc.answer_en:
+        return doc.question_en, doc.answer_en
+    return doc.question, doc.answer
+
+
+def _answer_blocks(doc: FaqDoc, locale: str, match: Match | None) -> list[Block]:
+    question, answer = localized(doc, locale)
+    blocks = [section(f"*{question}*\n{answer}")]
+    if match is not None:
+        blocks.append(context(t(locale, "faq.matched", phrase=match.matched_phrase, score=f"{match.score:.2f}")))
+    return blocks
+
+
+def feedback_buttons(locale: str, query_id: int) -> Block:
+    return actions(
+        button(t(locale, "faq.helped"), FaqAction.HELPED, str(query_id), style="primary"),
+        button(t(locale, "faq.not_helped"), FaqAction.NOT_HELPED, str(query_id)),
+    )
+
+
+def escalate_button(locale: str, query_id: int, primary: bool = False) -> dict[str, Any]:
+    return button(t(locale, "faq.ask_person"), FaqAction.ESCALATE, str(query_id),
+                  style="primary" if primary else None)
+
+
+def answer_message(locale: str, query_id: int, tier: str, top: FaqDoc | None, suggestions: list[FaqDoc],
+                   matches: list[Match]) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) for a fresh answer."""
+    if tier == "answer" and top is not None:
+        question, answer = localized(top, locale)
+        return f"{question}\n{answer}", [*_answer_blocks(top, locale, matches[0] if matches else None),
+                                          feedback_buttons(locale, query_id)]
+    if tier == "suggest" and suggestions:
+        buttons = [button(localized(doc, locale)[0], FaqAction.SUGGESTION, f"{query_id}:{doc.id}")
+                   for doc in suggestions[:3]]
+        return t(locale, "faq.did_you_mean"), [
+            section(t(locale, "faq.did_you_mean")),
+            actions(*buttons, escalate_button(locale, query_id)),
+        ]
+    return t(locale, "faq.no_answer"), [section(t(locale, "faq.no_answer")),
+                                        actions(escalate_button(locale, query_id, primary=True))]
+
+
+def chosen_answer(locale: str, query_id: int, doc: FaqDoc) -> tuple[str, list[Block]]:
+    question, answer = localized(doc, locale)
+    return f"{question}\n{answer}", [*_answer_blocks(doc, locale, None), feedback_buttons(locale, query_id)]
+
+
+def after_helped(locale: str, answer_blocks: list[Block]) -> tuple[str, list[Block]]:
+    kept = [b for b in answer_blocks if b.get("type") != "actions"]
+    return t(locale, "faq.thanks"), [*kept, context(t(locale, "faq.thanks"))]
+
+
+def after_not_helped(locale: str, query_id: int, answer_blocks: list[Block]) -> tuple[str, list[Block]]:
+    kept = [b for b in answer_blocks if b.get("type") != "actions"]
+    return t(locale, "faq.sorry"), [*kept, section(t(locale, "faq.sorry")),
+                                    actions(escalate_button(locale, query_id, primary=True))]
+
+
+def after_escalated(locale: str, answer_blocks: list[Block]) -> tuple[str, list[Block]]:
+    kept = [b for b in answer_blocks if b.get("type") != "actions"]
+    return t(locale, "faq.escalated"), [*kept, context(t(locale, "faq.escalated"))]
+
+
+def capture_modal(locale: str, *, question: str, answer: str, metadata: str) -> dict[str, Any]:
+    def text_input(block_id: str, label: str, value: str, multiline: bool, optional: bool = False) -> Block:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
+                                   "max_length": 3000}
+        if value:
+            element["initial_value"] = value[:3000]
+        return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
+                "optional": optional}
+
+    return {
+        "type": "modal",
+        "callback_id": FaqCallback.CAPTURE,
+        "private_metadata": metadata,
+        "title": plain(t(locale, "faq.capture_title"), 24),
+        "submit": plain(t(locale, "faq.capture_submit"), 24),
+        "close": plain(t(locale, "modal.back"), 24),
+        "blocks": [
+            text_input(FaqBlock.QUESTION, t(locale, "faq.capture_question"), question, False),
+            text_input(FaqBlock.VARIANTS, t(locale, "faq.capture_variants"), "", True, optional=True),
+            text_input(FaqBlock.ANSWER, t(locale, "faq.capture_answer"), answer, True),
+        ],
+    }

@@ -1,0 +1,35 @@
+"""What the ticket views show, already resolved to text (names, labels, local times) by
+bot/tickets/summary.py, so every builder here is a pure function of its input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    id: int
+    number: str
+    type_name: str
+    emoji: str
+    title: str
+    status: str
+    department: str
+    department_key: str
+    requester_id: str
+    assignee_id: str | None
+    confidential: bool
+    created: str
+    first_response_due: str | None
+    resolution_due: str | None
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    source_link: str | None = None
+    parent: str | None = None
+    children: list[str] = field(default_factory=list)
+    resolution_note: str | None = None
+    satisfaction: int | None = None
+    paused: bool = False
+
+    @property
+    def heading(self) -> str:
+        return f"{self.emoji} {self.number} {self.type_name}".strip()

@@ -1,0 +1,148 @@
+"""Public API of the FAQ engine: build an index from entries, ask a question, get a tiered answer.
+
+The engine is immutable once built; ``ask`` only reads it, so any number of threads may call it at once.
+When the KB changes, build a new engine and swap the reference (an atomic assignment in Python).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from faq.normalize import Normalizer
+from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet
+from faq.tokenize import WordTokenizer
+
+Tier = Literal["answer", "suggest", "none"]
+
+
+@dataclass(frozen=True)
+class FaqDoc:
+    id: str
+    question: str
+    answer: str = ""
+    variants: tuple[str, ...] = ()
+    department: str | None = None
+    keywords: tuple[str, ...] = ()
+    question_en: str | None = None
+    answer_en: str | None = None
+    variants_en: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    question: str
+    score: float
+    matched_phrase: str
+    department: str | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    tier: Tier
+    matches: list[Match]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence cut-offs on the fused score (0..1).
+
+    ``answer``: the top match is shown as the answer.  ``suggest``: the top matches are offered as
+    もしかして buttons.  Below ``suggest``: no answer (the user is offered to ask a person).
+    ``margin``: the answer tier also needs the top match ahead of the second by this much, otherwise two
+    near-equal entries are suggested instead of guessing.  Defaults come from fits on the shared
+    benchmarks' fitting halves (docs/FAQ_ENGINE.md); ``faq.eval`` fits them per KB.
+    """
+
+    # Fits on the benchmark halves gave answer 0.37-0.70, suggest 0.15-0.25, margin 0.06; the defaults sit
+    # in that range, on the cautious side for answers (a wrong answer costs more than a suggestion).
+    answer: float = 0.55
+    suggest: float = 0.22
+    margin: float = 0.05
+
+    def tier(self, scores: Sequence[float]) -> Tier:
+        if not scores:
+            return "none"
+        top = scores[0]
+        second = scores[1] if len(scores) > 1 else 0.0
+        if top >= self.answer and top - second >= self.margin:
+            return "answer"
+        if top >= self.suggest:
+            return "suggest"
+        return "none"
+
+
+def _entry_texts(doc: FaqDoc) -> EntryTexts:
+    phrases: list[tuple[str, str]] = [("question", doc.question)]
+    seen = {doc.question}
+
+    def add(kind: str, text: str | None) -> None:
+        if text and text not in seen:
+            seen.add(text)
+            phrases.append((kind, text))
+
+    for v in doc.variants:
+        add("variant", v)
+    add("question_en", doc.question_en)
+    for v in doc.variants_en:
+        add("variant_en", v)
+    for kw in doc.keywords:
+        add("keyword", kw)
+    answer = "\n".join(a for a in (doc.answer, doc.answer_en) if a)
+    return EntryTexts(phrases, answer)
+
+
+_SHARED_TOKENIZER = WordTokenizer()
+
+
+@dataclass(frozen=True)
+class FaqEngine:
+    docs: tuple[FaqDoc, ...]
+    ranker: Ranker
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    build_s: float = 0.0
+
+    @classmethod
+    def build(
+        cls,
+        docs: Iterable[FaqDoc],
+        *,
+        synonyms: Mapping[str, Sequence[str]] | None = None,
+        thresholds: Thresholds | None = None,
+        weights: Weights | WeightSet | None = None,
+    ) -> FaqEngine:
+        t0 = time.perf_counter()
+        docs_t = tuple(docs)
+        # The Sudachi dictionary is shared by every engine in the process: loading it costs ~50 ms and
+        # memory, and rebuilding the engine on each KB change must stay cheap.
+        ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights)
+        return cls(docs_t, ranker, thresholds or Thresholds(), time.perf_counter() - t0)
+
+    def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:
+        return FaqEngine(self.docs, self.ranker, thresholds, self.build_s)
+
+    def candidates(self, text: str, k: int = 3) -> list[Candidate]:
+        """Raw ranked candidates with their per-signal scores (for evaluation and debugging)."""
+        return self.ranker.rank(text, k)
+
+    def ask(self, text: str, k: int = 3) -> Answer:
+        t0 = time.perf_counter()
+        cands = self.ranker.rank(text, max(k, 2))
+        tier = self.thresholds.tier([c.score for c in cands])
+        matches = [
+            Match(
+                id=self.docs[c.doc].id,
+                question=self.docs[c.doc].question,
+                score=round(c.score, 4),
+                matched_phrase=c.phrase.text,
+                department=self.docs[c.doc].department,
+            )
+            for c in cands[:k]
+        ]
+        # Matches are returned even for "none": routing uses the departments of the nearest entries.
+        return Answer(tier, matches, (time.perf_counter() - t0) * 1000.0)

@@ -1,0 +1,275 @@
+"""Score fusion: word BM25 + character n-gram TF-IDF (+ answer text), then rapidfuzz re-ranking.
+
+Signals, each in [0, ~1] and computed for every entry from posting lists:
+
+* ``phrase_words``: BM25 coverage of the query's content words by the best single phrasing (question,
+  a variant or a keyword) — precise when one phrasing says the same thing.
+* ``entry_words``: BM25 coverage by all phrasings of the entry pooled — several partial variants add up.
+* ``phrase_chars``: char n-gram cosine with the best phrasing — typos, inflections, mixed script,
+  words the tokenizer splits differently.
+* ``answer_words``: BM25 coverage by the beginning of the answer, weighted low — the answer often names
+  the thing the asker calls it by, but it also mentions many other topics.
+
+Their weighted sum picks a short candidate list; rapidfuzz ``token_set_ratio`` over the content words of
+each candidate's phrasings then adds a word-order-free fuzzy overlap (which also rescues slightly
+misspelt words) and decides the final order.  Weights were chosen on the fitting halves of the shared
+benchmarks (docs/FAQ_ENGINE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from faq.index import (
+    KeyVocab,
+    PostingIndex,
+    TermEncoder,
+    bm25_coverage,
+    build_bm25,
+    build_tfidf,
+    build_tfidf_keys,
+    tfidf_cosine,
+    tfidf_cosine_keys,
+)
+from faq.normalize import Normalizer, has_japanese
+from faq.tokenize import WordTokenizer, char_ngram_ids
+
+# Word analysis results survive engine rebuilds: when an admin edits one entry, the new engine re-analyses
+# only the changed texts (Sudachi costs ~4 µs per character, most of a cold 10,000-entry build).
+# Keyed by normalised text; bounded so a long-running process cannot grow without limit.
+_WORDS_CACHE: dict[tuple[int, str], list[str]] = {}
+_WORDS_CACHE_MAX = 300_000
+
+
+def _cached_words(tokenizer: WordTokenizer, text: str) -> list[str]:
+    key = (id(tokenizer), text)
+    hit = _WORDS_CACHE.get(key)
+    if hit is None:
+        hit = tokenizer.words(text)
+        if len(_WORDS_CACHE) >= _WORDS_CACHE_MAX:
+            _WORDS_CACHE.clear()
+        _WORDS_CACHE[key] = hit
+    return hit
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the signals for one query script.  The defaults are the Latin-script (English) set;
+    ``JAPANESE`` below is the set for queries containing kana or kanji (see ``WeightSet``).
+
+    Coordinate ascent on the *fitting* halves only (mean top-1 of StackFAQ, CLINC150 and BANKING77 for
+    this set; LocalgovFAQ for the Japanese one); docs/FAQ_ENGINE.md has the numbers."""
+
+    phrase_words: float = 0.6
+    entry_words: float = 0.4
+    phrase_chars: float = 0.05
+    entry_chars: float = 1.0
+    phrase_bigrams: float = 0.2
+    answer_words: float = 0.3
+    fuzzy: float = 0.0
+    candidates: int = 20  # how many entries rapidfuzz re-ranks (when fuzzy > 0) and phrases are explained for
+    answer_chars_indexed: int = 600  # the head of the answer carries its topic; the rest is procedure
+
+    @property
+    def total(self) -> float:
+        return (self.phrase_words + self.entry_words + self.phrase_chars + self.entry_chars
+                + self.phrase_bigrams + self.answer_words + self.fuzzy)
+
+
+# Japanese queries: content-word unigrams + bigrams (compounds split by mode A are re-joined as pairs)
+# carry the topic; the answer text matters much more than for the English sets.
+# phrase_chars was fitted at 0.05; 0.2 keeps short queries with a typo (パスワドを忘れた) matching, for
+# 0.004 of LocalgovFAQ fitting-half top-1.
+JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
+                   phrase_bigrams=1.0, answer_words=0.6, fuzzy=0.0)
+
+
+@dataclass(frozen=True)
+class WeightSet:
+    """One weight set per query script: ``japanese`` when the query has kana or kanji, else ``latin``."""
+
+    latin: Weights = field(default_factory=Weights)
+    japanese: Weights = JAPANESE
+
+    def for_query(self, text: str) -> Weights:
+        return self.japanese if has_japanese(text) else self.latin
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One indexed phrasing of an entry (question, variant, English question, keyword...)."""
+
+    doc: int
+    kind: str
+    text: str  # as written, shown to the user as "matched phrase"
+    fuzzy_text: str  # content words joined by spaces, what rapidfuzz compares
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc: int
+    score: float
+    phrase: Phrase
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntryTexts:
+    """What the ranker needs of one KB entry (the engine maps FaqDoc onto this)."""
+
+    phrases: Sequence[tuple[str, str]]  # (kind, text), the question first
+    answer: str = ""
+
+
+def word_bigrams(words: Sequence[str]) -> list[str]:
+    """Content words plus adjacent pairs: Sudachi mode A splits 国民健康保険料 into parts, the pairs put
+    the compound back together (and "reset password" outranks a text that has both words apart)."""
+    return [*words, *(f"{a}_{b}" for a, b in pairwise(words))]
+
+
+class Ranker:
+    def __init__(
+        self,
+        entries: Sequence[EntryTexts],
+        normalizer: Normalizer,
+        tokenizer: WordTokenizer,
+        weights: Weights | WeightSet | None = None,
+    ) -> None:
+        if weights is None:
+            weights = WeightSet()
+        elif isinstance(weights, Weights):
+            weights = WeightSet(weights, weights)
+        self.weights: WeightSet = weights
+        w = weights.latin
+        self.normalizer = normalizer
+        self.tokenizer = tokenizer
+        self.n_docs = len(entries)
+        phrases: list[Phrase] = []
+        # Each distinct phrasing is analysed once: words via the tokenizer (cached across rebuilds), char
+        # n-grams for all phrasings in one vectorised pass (tokenize.char_ngram_ids); word terms are encoded
+        # to integer ids once and shared by the phrase rows and the pooled entry rows (index.TermEncoder).
+        # The 10,000-entry build budget is 5 s.
+        texts = list(dict.fromkeys(text for e in entries for _, text in e.phrases))
+        forms = [normalizer.both(t) for t in texts]
+        char_vocab = KeyVocab.of(char_ngram_ids([c for _, c in forms]))
+        words_enc, bigrams_enc = TermEncoder(), TermEncoder()
+        analysed: dict[str, tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = {}
+        for text, (wtext, _), grams in zip(texts, forms, char_vocab.rows, strict=True):
+            words = _cached_words(tokenizer, wtext)
+            analysed[text] = (words, words_enc.encode(words), grams, bigrams_enc.encode(word_bigrams(words)))
+        row_words: list[np.ndarray] = []
+        row_chars: list[np.ndarray] = []
+        group_words: list[np.ndarray] = []
+        group_chars: list[np.ndarray] = []
+        row_bigrams: list[np.ndarray] = []
+        answer_words: list[np.ndarray] = []
+        starts: list[int] = []
+        group_starts: list[int] = []
+        empty_w = np.zeros(0, dtype=np.int64)
+        for i, e in enumerate(entries):
+            starts.append(len(phrases))
+            group_starts.append(len(group_words))
+            # Phrasings are pooled per script: an English query must not be diluted by the n-grams of the
+            # entry's Japanese phrasings (and vice versa).
+            groups: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+            for kind, text in e.phrases:
+                words, w_ids, c_ids, b_ids = analysed[text]
+                phrases.append(Phrase(i, kind, text, " ".join(words)))
+                row_words.append(w_ids)
+                row_chars.append(c_ids)
+                row_bigrams.append(b_ids)
+                gw, gc = groups.setdefault(has_japanese(text), ([], []))
+                gw.append(w_ids)
+                gc.append(c_ids)
+            for gw, gc in groups.values() or [([empty_w], [empty_w])]:
+                group_words.append(np.concatenate(gw))
+                group_chars.append(np.concatenate(gc))
+            head = e.answer[: w.answer_chars_indexed]
+            answer_words.append(
+                words_enc.encode(_cached_words(tokenizer, normalizer.for_words(head))) if head else empty_w)
+        self.phrases = phrases
+        self.row_doc = np.fromiter((p.doc for p in phrases), dtype=np.int32, count=len(phrases))
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.group_starts = np.asarray(group_starts, dtype=np.int64)
+        self.phrase_words: PostingIndex = build_bm25((row_words, words_enc))
+        self.phrase_chars: PostingIndex = build_tfidf_keys(row_chars, char_vocab)
+        # Entry-level pooling: b=0.3 because an entry with many variants is not "less about" its topic.
+        self.entry_words: PostingIndex = build_bm25((group_words, words_enc), b=0.3)
+        # All phrasings of an entry (of one script) as one char n-gram document, a centroid: a query that
+        # shares a word with one variant and another word with a second variant still scores as a whole.
+        self.entry_chars: PostingIndex = build_tfidf_keys(group_chars, char_vocab)
+        # Word unigrams + bigrams per phrasing (TF-IDF cosine, best phrasing): the main Japanese signal.
+        # Not pooled: a pooled cosine is diluted by an entry's other variants (short queries fell below
+        # the answer threshold on the default KB).
+        self.phrase_bigrams: PostingIndex = build_tfidf((row_bigrams, bigrams_enc))
+        self.answer_words: PostingIndex = build_bm25((answer_words, words_enc))
+
+    def _analyse(self, text: str) -> tuple[list[str], np.ndarray]:
+        wtext, ctext = self.normalizer.both(text)
+        return _cached_words(self.tokenizer, wtext), char_ngram_ids([ctext])[0]
+
+    def _per_doc_max(self, row_scores: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(row_scores, self.starts)
+
+    def _per_doc_group_max(self, group_scores: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(group_scores, self.group_starts)
+
+    def rank(self, text: str, k: int = 3) -> list[Candidate]:
+        if self.n_docs == 0:
+            return []
+        words, grams = self._analyse(text)
+        if not words and not len(grams):
+            return []
+        w = self.weights.for_query(text)
+        zeros = np.zeros(self.n_docs, dtype=np.float32)
+        # Row-level words and chars are always computed: they also pick the phrasing shown as matched_phrase.
+        row_w = bm25_coverage(self.phrase_words, words)
+        row_c = tfidf_cosine_keys(self.phrase_chars, grams)
+        doc_w = self._per_doc_max(row_w)
+        doc_c = self._per_doc_max(row_c)
+        doc_bi = (self._per_doc_max(tfidf_cosine(self.phrase_bigrams, word_bigrams(words)))
+                  if w.phrase_bigrams and words else zeros)
+        doc_e = self._per_doc_group_max(bm25_coverage(self.entry_words, words)) if w.entry_words else zeros
+        doc_ec = self._per_doc_group_max(tfidf_cosine_keys(self.entry_chars, grams)) if w.entry_chars else zeros
+        doc_a = bm25_coverage(self.answer_words, words) if w.answer_words else zeros
+        fused = (w.phrase_words * doc_w + w.entry_words * doc_e + w.phrase_chars * doc_c
+                 + w.entry_chars * doc_ec + w.phrase_bigrams * doc_bi + w.answer_words * doc_a)
+        n_cand = min(max(w.candidates, k), self.n_docs)
+        # argpartition: the candidate list without sorting the whole KB.
+        top = np.argpartition(-fused, n_cand - 1) if n_cand < self.n_docs else np.arange(self.n_docs)
+        cand = top[:n_cand]
+        query_fuzzy = " ".join(words) if w.fuzzy else ""
+        out: list[Candidate] = []
+        for d in cand.tolist():
+            if fused[d] <= 0.0:
+                continue
+            a = int(self.starts[d])
+            b = int(self.starts[d + 1]) if d + 1 < self.n_docs else len(self.phrases)
+            best_fz, best_row, best_row_score = 0.0, a, -1.0
+            for r in range(a, b):
+                fz = 0.0
+                if query_fuzzy:
+                    # rapidfuzz: order-free overlap of content words, on a short list only.
+                    fz = fuzz.token_set_ratio(query_fuzzy, self.phrases[r].fuzzy_text) / 100.0
+                best_fz = max(best_fz, fz)
+                row_score = float(row_w[r]) + float(row_c[r]) + fz
+                if row_score > best_row_score:
+                    best_row, best_row_score = r, row_score
+            score = (float(fused[d]) + w.fuzzy * best_fz) / w.total
+            signals = {
+                "phrase_words": float(doc_w[d]),
+                "entry_words": float(doc_e[d]),
+                "phrase_chars": float(doc_c[d]),
+                "entry_chars": float(doc_ec[d]),
+                "phrase_bigrams": float(doc_bi[d]),
+                "answer_words": float(doc_a[d]),
+                "fuzzy": best_fz,
+            }
+            out.append(Candidate(d, score, self.phrases[best_row], signals))
+        out.sort(key=lambda c: -c.score)
+        return out[:k]

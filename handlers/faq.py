@@ -1,0 +1,122 @@
+"""FAQ listeners: questions by DM, @mention or `/helpdesk <question>`; the feedback buttons;
+"ask a person" (opens the pre-filled inquiry form); "add to FAQ" from a resolved ticket."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.errors import ValidationFailed
+from bot.faqdesk import capture, conversation
+from bot.faqdesk.conversation import Where
+from bot.i18n import t
+from bot.services import Services
+from bot.views import faq as views
+from handlers.commands import on_question
+from handlers.events import answerer
+from handlers.ids import FaqAction, FaqBlock, FaqCallback
+
+MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+
+
+def question_text(raw: str) -> str:
+    return MENTION.sub("", raw or "").strip()
+
+
+@answerer
+def answer_message(event: dict[str, Any], context: BoltContext, services: Services, mention: bool) -> None:
+    text = question_text(event.get("text", ""))
+    if not text:
+        return
+    # A mention in a channel is answered in a thread; a DM in place, or in its thread if it has one.
+    thread_ts = event.get("thread_ts") or (event.get("ts") if mention else None)
+    conversation.answer(context["db"], services, user=event["user"], text=text, locale=context["locale"],
+                        channel=event.get("channel"), thread_ts=thread_ts, post=True)
+
+
+@on_question
+def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, services: Services, text: str,
+                   **_: Any) -> None:
+    fallback, blocks = conversation.answer(context["db"], services, user=command["user_id"], text=text,
+                                           locale=context["locale"], channel=command.get("channel_id"),
+                                           thread_ts=None, post=False)
+    ack(response_type="ephemeral", text=fallback, blocks=blocks)
+
+
+def where_from(body: dict[str, Any]) -> Where:
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    return Where(
+        channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+        ts=container.get("message_ts") or message.get("ts"),
+        ephemeral=bool(container.get("is_ephemeral")),
+        response_url=body.get("response_url"),
+        blocks=list(message.get("blocks") or []),
+    )
+
+
+def _value(body: dict[str, Any]) -> str:
+    return str(body["actions"][0].get("value") or "")
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(FaqAction.HELPED)
+    def on_helped(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        conversation.helped(context["db"], services, query_id=int(_value(body)), user=context.user_id,
+                            locale=context["locale"], where=where_from(body))
+        ack()
+
+    @app.action(FaqAction.NOT_HELPED)
+    def on_not_helped(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        conversation.not_helped(context["db"], services, query_id=int(_value(body)), user=context.user_id,
+                                locale=context["locale"], where=where_from(body))
+        ack()
+
+    @app.action(FaqAction.SUGGESTION)
+    def on_suggestion(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        query_id, _, entry_id = _value(body).partition(":")
+        conversation.chose_suggestion(context["db"], services, query_id=int(query_id), entry_id=entry_id,
+                                      user=context.user_id, locale=context["locale"], where=where_from(body))
+        ack()
+
+    @app.action(FaqAction.ESCALATE)
+    def on_escalate(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
+
+        query = conversation.escalated(context["db"], services, query_id=int(_value(body)), user=context.user_id,
+                                       locale=context["locale"], where=where_from(body))
+        open_inquiry_form(client, body["trigger_id"], services, context["locale"], text=query.text)
+        ack()
+
+    @app.action(FaqAction.CAPTURE)
+    def on_capture(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        ticket_id = int(_value(body))
+        question, answer, _ = capture.draft_from_ticket(context["db"], services.config, ticket_id, context.user_id)
+        client.views_open(trigger_id=body["trigger_id"], view=views.capture_modal(
+            context["locale"], question=question, answer=answer, metadata=json.dumps({"ticket_id": ticket_id})))
+        ack()
+
+    @app.view(FaqCallback.CAPTURE)
+    def on_capture_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        from bot import outbox
+
+        locale = context["locale"]
+        values = (view.get("state") or {}).get("values") or {}
+
+        def read(block: str) -> str:
+            return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
+
+        question, answer, variants = read(FaqBlock.QUESTION), read(FaqBlock.ANSWER), read(FaqBlock.VARIANTS)
+        missing = {b: t(locale, "faq.capture_required") for b, v in
+                   ((FaqBlock.QUESTION, question), (FaqBlock.ANSWER, answer)) if not v}
+        if missing:
+            raise ValidationFailed(missing)
+        ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket_id"])
+        doc = capture.capture(context["db"], services.config, ticket_id=ticket_id, user=context.user_id,
+                              question=question, variants=variants.splitlines(), answer=answer,
+                              now=services.clock.now())
+        outbox.post(context["db"], context.user_id, t(locale, "faq.capture_done", question=doc.question, id=doc.id))
+        ack()

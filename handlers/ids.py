@@ -1,0 +1,101 @@
+"""Every identifier Slack echoes back to us (action_id, callback_id, block_id), in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    HELPDESK = "/helpdesk"
+
+
+class Action(StrEnum):
+    HOME_NEW_REQUEST = "home_new_request"
+
+
+class Callback(StrEnum):
+    ERROR_VIEW = "error_view"
+
+
+class FaqAction(StrEnum):
+    HELPED = "faq_helped"
+    NOT_HELPED = "faq_not_helped"
+    SUGGESTION = "faq_suggestion"
+    ESCALATE = "faq_escalate"
+    CAPTURE = "faq_capture"
+
+
+class FaqCallback(StrEnum):
+    CAPTURE = "faq_capture_view"
+
+
+class FaqBlock(StrEnum):
+    QUESTION = "faq_question"
+    VARIANTS = "faq_variants"
+    ANSWER = "faq_answer"
+
+
+class ApprovalAction(StrEnum):
+    APPROVE = "approval_approve"
+    SEND_BACK = "approval_send_back"
+    REJECT = "approval_reject"
+    DETAILS = "approval_details"
+    RESUBMIT = "approval_resubmit"
+    DELEGATE_OPEN = "delegation_open"
+    DELEGATE_CANCEL = "delegation_cancel"
+
+
+class ApprovalCallback(StrEnum):
+    REASON = "approval_reason"
+    DETAILS = "approval_details_view"
+    DELEGATE = "delegation_form"
+
+
+class IntakeShortcut(StrEnum):
+    NEW_REQUEST = "new_request"
+    INQUIRY_FROM_MESSAGE = "inquiry_from_message"
+
+
+class IntakeAction(StrEnum):
+    PICK_TYPE = "intake_pick_type"
+    FIELD = "value"  # the action_id of every form input; its block_id names the field
+
+
+class IntakeCallback(StrEnum):
+    TYPE_PICKER = "intake_type_picker"
+    REQUEST_FORM = "intake_request_form"
+    RECEIVED = "intake_received"
+
+
+class IntakeBlock(StrEnum):
+    FIELD_PREFIX = "field_"  # + field key
+
+
+class TicketAction(StrEnum):
+    CLAIM = "ticket_claim"
+    ASSIGN = "ticket_assign"
+    HOLD = "ticket_hold"
+    RESOLVE = "ticket_resolve"
+    REROUTE = "ticket_reroute"
+    DETAILS = "ticket_details"
+    ANSWER = "ticket_answer"
+    WITHDRAW = "ticket_withdraw"
+    RATE = "ticket_rate"  # + _1 … _5
+
+
+class TicketCallback(StrEnum):
+    ASSIGN = "ticket_assign_form"
+    HOLD = "ticket_hold_form"
+    RESOLVE = "ticket_resolve_form"
+    REROUTE = "ticket_reroute_form"
+    ANSWER = "ticket_answer_form"
+    DETAILS = "ticket_details_view"
+
+
+class TicketBlock(StrEnum):
+    ASSIGNEE = "ticket_assignee"
+    QUESTION = "ticket_question"
+    NOTE = "ticket_note"
+    DEPARTMENT = "ticket_department"
+    REASON = "ticket_reason"
+    ANSWER = "ticket_answer_text"

@@ -1,0 +1,17 @@
+"""Stalls and numbers: no Slack listeners of their own (reminders and the digest are scheduler jobs);
+registering makes this app's services reachable from the App Home sections of reminders and the digest."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.digest import home as digest_home
+from bot.home_services import remember
+from bot.reminders import status as reminder_status
+from bot.services import Services
+
+SECTIONS = (digest_home, reminder_status)  # importing them registers their @add_section builders
+
+
+def register(app: App, services: Services) -> None:
+    remember(services)

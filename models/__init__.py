@@ -1,0 +1,34 @@
+"""Persistence: SQLAlchemy 2 typed models, one file per aggregate. Importing this package registers
+every table on `Base.metadata` (Alembic's autogenerate target)."""
+
+from models.approval import ApprovalStep, Delegation
+from models.audit import AuditEvent, AuditHead
+from models.base import Base, utcnow
+from models.faq import FaqEntry, FaqQuery, FaqRevision
+from models.job import JobRun
+from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
+from models.reminder import ReminderLog
+from models.slack_event import ProcessedEvent
+from models.ticket import DepartmentCounter, Ticket
+from models.user_profile import UserProfile
+
+__all__ = [
+    "ApprovalStep",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Delegation",
+    "DepartmentCounter",
+    "FaqEntry",
+    "FaqQuery",
+    "FaqRevision",
+    "JobRun",
+    "LaneThrottle",
+    "OutboxMessage",
+    "ProcessedEvent",
+    "ReminderLog",
+    "SlackMessageRef",
+    "Ticket",
+    "UserProfile",
+    "utcnow",
+]

@@ -1,0 +1,95 @@
+"""The wiring-test harness: the real Bolt app served over HTTP by waitress, talking to the fake
+Slack Web API on 127.0.0.1, with requests signed exactly as Slack signs them.
+
+Outbound messages wait in the outbox until the test calls `bot.deliver()`, so each test decides
+when Slack "receives" them and can inject faults in between."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from bot.app import MadoguchiApp, build_app
+from bot.clock import Clock
+from bot.config import WorkspaceConfig, load_workspace
+from bot.fakeslack import BOT_ID, BOT_TOKEN, BOT_USER_ID, FakeSlackServer, FakeUser, SlackRequester
+from bot.fakeslack.requests import Reply
+from bot.outbox import RetryPolicy
+from bot.server import HttpServer, WsgiApp
+from bot.services import Services, build_services
+from bot.settings import BUNDLED_CONFIG, Settings
+from models import OutboxMessage
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+
+def people_as_fake_users(config: WorkspaceConfig, locales: dict[str, str] | None = None) -> list[FakeUser]:
+    locales = locales or {}
+    users = []
+    for person in config.org.people:
+        if not person.slack_id:
+            continue
+        locale = locales.get(person.key) or ("en-US" if person.locale == "en" else "ja-JP")
+        users.append(FakeUser(id=person.slack_id, name=person.key, real_name=person.name,
+                              email=person.email, locale=locale))
+    return users
+
+
+@dataclass
+class Bot:
+    slack: FakeSlackServer
+    services: Services
+    app: MadoguchiApp
+    http: HttpServer
+    requester: SlackRequester
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> WorkspaceConfig:
+        return self.services.config
+
+    def deliver(self) -> int:
+        """Let the outbox deliver everything that is due now."""
+        return self.services.dispatcher.drain()
+
+    def outbox(self, status: str | None = None) -> list[OutboxMessage]:
+        with self.services.session_factory() as session:
+            query = select(OutboxMessage).order_by(OutboxMessage.id)
+            if status:
+                query = query.where(OutboxMessage.status == status)
+            return list(session.scalars(query))
+
+    # -- what a person does in Slack ---------------------------------------------------------
+    def command(self, user: str, text: str = "", **kw: Any) -> Reply:
+        return self.requester.command(user_id=user, text=text, trigger_id=self.slack.issue_trigger(user), **kw)
+
+    def dm(self, user: str, text: str, **kw: Any) -> Reply:
+        event = self.slack.user_says(self.slack.dm_channel(user), user, text)
+        return self.requester.event(event, **kw)
+
+    def stop(self) -> None:
+        self.http.stop()
+        self.services.close()
+        self.slack.stop()
+
+
+def start_bot(
+    engine: Engine,
+    *,
+    config: WorkspaceConfig | None = None,
+    clock: Clock | None = None,
+    locales: dict[str, str] | None = None,
+) -> Bot:
+    config = config or load_workspace(BUNDLED_CONFIG)
+    slack = FakeSlackServer(bot_token=BOT_TOKEN, users=people_as_fake_users(config, locales)).start()
+    settings = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.url,
+                        DATABASE_URL=engine.url.render_as_string(hide_password=False))
+    services = build_services(settings, config=config, clock=clock, engine=engine,
+                              retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0))
+    services.extras.update(bot_user_id=BOT_USER_ID, bot_id=BOT_ID)
+    app = build_app(settings, services=services)
+    http = HttpServer(WsgiApp(app, engine), host="127.0.0.1", port=0, threads=8).start()
+    requester = SlackRequester(http.url, SIGNING_SECRET, triggers=slack.issue_trigger)
+    return Bot(slack=slack, services=services, app=app, http=http, requester=requester)

@@ -1,0 +1,361 @@
+"""The scheduler: one run per (job, slot) however many replicas race, driven by a ManualClock.
+
+Each test gets a fresh database (a temp SQLite file, or a throwaway PostgreSQL database when
+MADOGUCHI_TEST_POSTGRES_URL is set), migrated with Alembic like production.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as walltime
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import ManualClock
+from bot.jobs import JOBS
+from bot.migrate import upgrade
+from bot.scheduler import Daily, Every, Job, Scheduler, Weekly, claim, run_scheduler
+from bot.services import Services, build_services
+from bot.settings import Settings
+from models import JobRun, ProcessedEvent
+from models.db import make_engine, transaction
+from tests.service.scheduler_replica import postgres_server_url, throwaway_postgres
+
+JST = ZoneInfo("Asia/Tokyo")
+# Monday 2026-11-23 08:58 in Tokyo is still Sunday in UTC: the weekly slot flips at 00:00 UTC.
+MONDAY_0858_JST = datetime(2026, 11, 23, 8, 58, tzinfo=JST)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+# -- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scheduler.db'}"
+    else:
+        with throwaway_postgres(postgres_server_url()) as url:
+            yield url
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_0858_JST)
+
+
+@pytest.fixture
+def services(database_url: str, clock: ManualClock) -> Iterator[Services]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    settings = Settings(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL="http://127.0.0.1:9/api/",
+    )
+    built = build_services(settings, clock=clock, engine=engine)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+class Recorder:
+    """A job body that remembers every slot it ran for (thread-safe: replicas race in threads)."""
+
+    def __init__(self, fail_with: Exception | None = None):
+        self.slots: list[str] = []
+        self._lock = threading.Lock()
+        self._fail_with = fail_with
+
+    def __call__(self, services: Services, slot: str) -> str:
+        with self._lock:
+            self.slots.append(slot)
+        if self._fail_with is not None:
+            raise self._fail_with
+        return f"ran {slot}"
+
+
+def job_runs(services: Services) -> list[JobRun]:
+    with services.session_factory() as session:
+        return list(session.scalars(select(JobRun).order_by(JobRun.job, JobRun.slot)))
+
+
+# -- the claim ------------------------------------------------------------------------------------
+
+
+def race_for(services: Services, slot: str, contenders: int = 10) -> dict[str, bool]:
+    """`contenders` threads released together, each claiming the same slot under its own name."""
+    now = services.clock.now()
+    barrier = threading.Barrier(contenders)
+    wins: dict[str, bool] = {}
+
+    def contend(name: str) -> None:
+        barrier.wait()
+        wins[name] = claim(services.session_factory, "race", slot, name, now)
+
+    threads = [threading.Thread(target=contend, args=(f"replica-{i}",)) for i in range(contenders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return wins
+
+
+def test_exactly_one_of_ten_threads_wins_the_claim(services: Services) -> None:
+    for round_ in range(3):  # a few rounds, so a lucky interleaving cannot pass by accident
+        slot = f"race-{round_}"
+        wins = race_for(services, slot)
+        assert len(wins) == 10
+        winners = [name for name, won in wins.items() if won]
+        assert len(winners) == 1
+        assert [r.claimed_by for r in job_runs(services) if r.slot == slot] == winners
+
+
+def test_ten_replicas_ticking_the_same_slot_run_the_job_once(services: Services) -> None:
+    recorder = Recorder()
+    job = Job("race-job", Every(minutes=5), recorder)
+    replicas = [Scheduler(services, [job]) for _ in range(10)]
+    assert len({r.identity for r in replicas}) == 10
+    barrier = threading.Barrier(10)
+    results: list[bool] = []
+
+    def tick(replica: Scheduler) -> None:
+        barrier.wait()
+        results.extend(result.won for result in replica.tick())
+
+    threads = [threading.Thread(target=tick, args=(r,)) for r in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [False] * 9 + [True]
+    assert recorder.slots == ["2026-11-22T23:55Z"]
+    [row] = job_runs(services)
+    assert row.outcome == "ran 2026-11-22T23:55Z"
+    assert row.finished_at is not None
+    assert row.claimed_by in {r.identity for r in replicas}
+
+
+# -- ticking with a manual clock ------------------------------------------------------------------
+
+
+def test_tick_runs_each_due_job_once_per_slot(services: Services, clock: ManualClock) -> None:
+    five_minutes, weekly = Recorder(), Recorder()
+    scheduler = Scheduler(
+        services,
+        [Job("every-5-min", Every(minutes=5), five_minutes), Job("weekly", Weekly(0, time(9, 0)), weekly)],
+    )
+
+    # 08:58 JST Monday = 23:58 UTC Sunday: the current slots are 23:55 UTC and last week's.
+    assert [(r.job, r.slot, r.won) for r in scheduler.tick()] == [
+        ("every-5-min", "2026-11-22T23:55Z", True),
+        ("weekly", "2026-W47", True),
+    ]
+    assert scheduler.tick() == []  # same slots: nothing to do, not even a claim attempt
+    clock.advance(timedelta(minutes=1))  # 08:59 JST
+    assert scheduler.tick() == []
+
+    clock.advance(timedelta(minutes=1))  # 09:00 JST Monday: a new 5-minute slot and a new week
+    assert [(r.job, r.slot, r.won) for r in scheduler.tick()] == [
+        ("every-5-min", "2026-11-23T00:00Z", True),
+        ("weekly", "2026-W48", True),
+    ]
+    clock.advance(timedelta(minutes=4, seconds=59))
+    assert scheduler.tick() == []
+
+    # Another replica noticing the same slots later claims nothing and runs nothing.
+    other = Scheduler(services, scheduler.jobs)
+    assert [(r.job, r.won) for r in other.tick()] == [("every-5-min", False), ("weekly", False)]
+
+    assert five_minutes.slots == ["2026-11-22T23:55Z", "2026-11-23T00:00Z"]
+    assert weekly.slots == ["2026-W47", "2026-W48"]
+    rows = job_runs(services)
+    assert [(r.job, r.slot, r.outcome) for r in rows] == [
+        ("every-5-min", "2026-11-22T23:55Z", "ran 2026-11-22T23:55Z"),
+        ("every-5-min", "2026-11-23T00:00Z", "ran 2026-11-23T00:00Z"),
+        ("weekly", "2026-W47", "ran 2026-W47"),
+        ("weekly", "2026-W48", "ran 2026-W48"),
+    ]
+    assert all(r.claimed_by == scheduler.identity and r.finished_at is not None for r in rows)
+
+
+def test_a_failing_job_records_its_error_and_does_not_stop_the_others(services: Services, clock: ManualClock) -> None:
+    broken, healthy = Recorder(fail_with=RuntimeError("ledger locked")), Recorder()
+    scheduler = Scheduler(
+        services, [Job("broken", Every(minutes=1), broken), Job("healthy", Every(minutes=1), healthy)]
+    )
+
+    results = scheduler.tick()
+    assert [(r.job, r.won, r.failed, r.outcome) for r in results] == [
+        ("broken", True, True, "error: RuntimeError: ledger locked"),
+        ("healthy", True, False, "ran 2026-11-22T23:58Z"),
+    ]
+    broken_row, healthy_row = job_runs(services)
+    assert broken_row.outcome == "error: RuntimeError: ledger locked"
+    assert broken_row.finished_at == clock.now()
+    assert healthy_row.outcome == "ran 2026-11-22T23:58Z"
+
+    # The failed slot is not retried; the next slot runs the job again.
+    assert scheduler.tick() == []
+    clock.advance(60)
+    assert [(r.job, r.won) for r in scheduler.tick()] == [("broken", True), ("healthy", True)]
+    assert broken.slots == ["2026-11-22T23:58Z", "2026-11-22T23:59Z"]
+
+
+def test_a_crashed_run_keeps_its_slot_and_the_next_slot_runs(services: Services, clock: ManualClock) -> None:
+    # A replica claimed the slot and died mid-run: the row exists with finished_at NULL.
+    assert claim(services.session_factory, "digest", "2026-11-22T23:55Z", "dead-host:1:x", clock.now())
+    recorder = Recorder()
+    scheduler = Scheduler(services, [Job("digest", Every(minutes=5), recorder)])
+
+    assert [(r.slot, r.won) for r in scheduler.tick()] == [("2026-11-22T23:55Z", False)]
+    assert recorder.slots == []
+    clock.set(utc(2026, 11, 23, 0, 0))
+    assert [(r.slot, r.won) for r in scheduler.tick()] == [("2026-11-23T00:00Z", True)]
+    crashed, next_run = job_runs(services)
+    assert (crashed.finished_at, crashed.outcome) == (None, None)
+    assert next_run.finished_at is not None
+
+
+def test_grace_skips_a_slot_noticed_too_late(services: Services, clock: ManualClock) -> None:
+    recorder = Recorder()
+    job = Job("digest", Weekly(0, time(9, 0)), recorder, grace=timedelta(hours=6))
+    # 08:58 JST Monday: the current slot (last week's) began a week ago — skipped, nothing claimed.
+    assert [(r.slot, r.skipped) for r in Scheduler(services, [job]).tick()] == [("2026-W47", True)]
+    assert job_runs(services) == []
+    clock.advance(timedelta(minutes=2, seconds=30))  # 09:00:30 JST: this week's slot, on time
+    assert [(r.slot, r.won) for r in Scheduler(services, [job]).tick()] == [("2026-W48", True)]
+    assert recorder.slots == ["2026-W48"]
+
+
+# -- the registered housekeeping jobs -------------------------------------------------------------
+
+
+def test_housekeeping_jobs_prune_old_rows(services: Services, clock: ManualClock) -> None:
+    now = clock.now()
+    with transaction(services.session_factory) as session:
+        session.add_all(
+            [
+                ProcessedEvent(event_id="Ev_old", event_type="message", received_at=now - timedelta(days=8)),
+                ProcessedEvent(event_id="Ev_new", event_type="message", received_at=now - timedelta(days=1)),
+                JobRun(job="digest", slot="2026-W30", claimed_by="h:1:x", claimed_at=now - timedelta(days=120)),
+                JobRun(job="digest", slot="2026-W47", claimed_by="h:1:x", claimed_at=now - timedelta(days=6)),
+            ]
+        )
+
+    results = {r.job: r for r in Scheduler(services).tick()}  # the default registry
+
+    assert set(results) == {job.name for job in JOBS} == {"forget-processed-events", "prune-job-runs"}
+    assert results["forget-processed-events"].outcome == "deleted 1 processed event ids"
+    assert results["prune-job-runs"].outcome == "deleted 1 job runs older than 90 days"
+    # 04:00/04:10 JST daily slots: at 08:58 JST on 2026-11-23 today's slot is due.
+    assert {r.slot for r in results.values()} == {"2026-11-23"}
+    with services.session_factory() as session:
+        assert session.scalars(select(ProcessedEvent.event_id)).all() == ["Ev_new"]
+        assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.slot == "2026-W30")) == 0
+
+
+# -- the long-running loop ------------------------------------------------------------------------
+
+
+def test_run_scheduler_runs_jobs_in_the_background_and_stops_cleanly(services: Services) -> None:
+    recorder = Recorder()
+    stop = threading.Event()
+    exit_codes: list[int] = []
+    # Not the main thread, so run_scheduler leaves signal handlers alone; stop_event ends it.
+    runner = threading.Thread(
+        target=lambda: exit_codes.append(
+            run_scheduler(services, jobs=[Job("probe", Every(seconds=1), recorder)], stop_event=stop)
+        )
+    )
+    runner.start()
+    try:
+        deadline = walltime.monotonic() + 15
+        while not recorder.slots and walltime.monotonic() < deadline:
+            walltime.sleep(0.05)
+        # The ManualClock stands still: APScheduler keeps firing but the slot never changes.
+        walltime.sleep(1.5)
+    finally:
+        stop.set()
+        runner.join(15)
+    assert not runner.is_alive()
+    assert exit_codes == [0]
+    assert recorder.slots == ["2026-11-22T23:58:00Z"]
+    [row] = job_runs(services)
+    assert row.outcome == "ran 2026-11-22T23:58:00Z"
+
+
+# -- slot functions (pure) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "key", "start"),
+    [
+        # Monday 09:00 in Tokyo is Monday 00:00 UTC: one second earlier is still last week.
+        (utc(2026, 11, 22, 23, 59, 59), "2026-W47", utc(2026, 11, 16, 0, 0)),
+        (utc(2026, 11, 23, 0, 0), "2026-W48", utc(2026, 11, 23, 0, 0)),
+        # Monday 00:30 in Tokyo (Sunday 15:30 UTC) is before 09:00: still the previous week.
+        (utc(2026, 11, 29, 15, 30), "2026-W48", utc(2026, 11, 23, 0, 0)),
+        (utc(2026, 11, 30, 0, 0), "2026-W49", utc(2026, 11, 30, 0, 0)),
+        # The same instants given in JST give the same slots.
+        (datetime(2026, 11, 23, 9, 0, tzinfo=JST), "2026-W48", utc(2026, 11, 23, 0, 0)),
+        # ISO week-years: 2026 has 53 weeks; Monday 2027-01-04 opens 2027-W01.
+        (utc(2026, 12, 28, 0, 0), "2026-W53", utc(2026, 12, 28, 0, 0)),
+        (utc(2027, 1, 3, 23, 59), "2026-W53", utc(2026, 12, 28, 0, 0)),
+        (utc(2027, 1, 4, 0, 0), "2027-W01", utc(2027, 1, 4, 0, 0)),
+    ],
+)
+def test_weekly_monday_0900_tokyo(now: datetime, key: str, start: datetime) -> None:
+    slot = Weekly(0, time(9, 0), "Asia/Tokyo").slot_at(now)
+    assert (slot.key, slot.start) == (key, start)
+
+
+def test_weekly_follows_local_time_across_dst() -> None:
+    weekly = Weekly(0, time(9, 0), "America/New_York")
+    # 09:00 EST = 14:00 UTC before the 2026-03-08 change, 09:00 EDT = 13:00 UTC after it.
+    assert weekly.slot_at(utc(2026, 3, 2, 14, 0)).start == utc(2026, 3, 2, 14, 0)
+    assert weekly.slot_at(utc(2026, 3, 9, 12, 59)).key == "2026-W10"
+    assert weekly.slot_at(utc(2026, 3, 9, 13, 0)).start == utc(2026, 3, 9, 13, 0)
+    # 2026-11-01 01:00–02:00 happens twice in New York; at 06:00 UTC (the second 01:00, EST) the
+    # daily 01:30 slot (first 01:30 = 05:30 UTC) has begun, though the wall clock reads earlier.
+    assert Daily(time(1, 30), "America/New_York").slot_at(utc(2026, 11, 1, 6, 0)).key == "2026-11-01"
+
+
+@pytest.mark.parametrize(
+    ("schedule", "now", "key"),
+    [
+        (Every(minutes=5), utc(2026, 11, 23, 9, 4, 59), "2026-11-23T09:00Z"),
+        (Every(minutes=5), utc(2026, 11, 23, 9, 5, 0), "2026-11-23T09:05Z"),
+        (Every(minutes=15), utc(2026, 12, 31, 23, 59, 59), "2026-12-31T23:45Z"),
+        (Every(minutes=15), utc(2027, 1, 1, 0, 0, 1), "2027-01-01T00:00Z"),
+        (Every(minutes=5), datetime(2026, 11, 23, 18, 7, tzinfo=JST), "2026-11-23T09:05Z"),
+        (Every(hours=1), utc(2026, 11, 23, 9, 59, 59), "2026-11-23T09:00Z"),
+        (Every(seconds=1), datetime(2026, 11, 23, 9, 0, 7, 999_999, tzinfo=UTC), "2026-11-23T09:00:07Z"),
+        (Every(seconds=30), utc(2026, 11, 23, 9, 0, 45), "2026-11-23T09:00:30Z"),
+        (Daily(time(4, 0)), utc(2026, 11, 22, 18, 59), "2026-11-22"),  # 03:59 JST
+        (Daily(time(4, 0)), utc(2026, 11, 22, 19, 0), "2026-11-23"),  # 04:00 JST
+    ],
+)
+def test_slot_keys(schedule: Every | Daily, now: datetime, key: str) -> None:
+    assert schedule.slot_at(now).key == key
+
+
+def test_slot_functions_reject_bad_input() -> None:
+    with pytest.raises(ValueError):
+        Weekly(0, time(9, 0)).slot_at(datetime(2026, 11, 23, 9, 0))  # naive
+    with pytest.raises(ValueError):
+        Every()
+    with pytest.raises(ValueError):
+        Weekly(7, time(9, 0))
+    with pytest.raises(ValueError, match="duplicate"):
+        Scheduler(None, [JOBS[0], JOBS[0]])  # type: ignore[arg-type]

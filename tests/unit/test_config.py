@@ -1,0 +1,93 @@
+"""`madoguchi config check` tells an admin every problem with the key path to fix."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_workspace, parse_workspace
+from bot.settings import BUNDLED_CONFIG
+
+MINIMAL = """
+departments:
+  - {key: finance, name: 経理, ticket_prefix: FIN, triage_channel: CFIN}
+  - {key: general_affairs, name: 総務, ticket_prefix: GA, triage_channel: CGA}
+org:
+  people:
+    - {key: boss, name: 上司, slack_id: UBOSS}
+    - {key: me, name: 私, slack_id: UME, manager: boss, department: finance}
+"""
+
+
+def problems(yaml_text: str) -> list[str]:
+    with pytest.raises(ConfigError) as failure:
+        parse_workspace(textwrap.dedent(yaml_text))
+    return [str(p) for p in failure.value.problems]
+
+
+def test_the_bundled_example_is_valid():
+    config = load_workspace(BUNDLED_CONFIG)
+    assert {d.key for d in config.departments} == {"finance", "hr", "general_affairs", "legal", "it"}
+    assert config.department("finance").name.get("ja") == "経理・財務"
+    assert config.org.by_key("employee").manager == "manager"
+
+
+def test_a_minimal_config_is_valid():
+    config = parse_workspace(MINIMAL)
+    assert config.routing.fallback == "general_affairs"
+    assert config.calendar.timezone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        (MINIMAL.replace(", triage_channel: CGA", ""), "departments[1].triage_channel: required"),
+        (MINIMAL.replace("ticket_prefix: FIN", "ticket_prefix: fin"), "departments[0].ticket_prefix:"),
+        (MINIMAL.replace("triage_channel: CFIN", "triage_channel: finance-desk"),
+         "departments[0].triage_channel: must be a Slack channel id"),
+        (MINIMAL.replace("manager: boss", "manager: nobody"), "org.people[1].manager: unknown person 'nobody'"),
+        (MINIMAL.replace("department: finance", "department: sales"),
+         "org.people[1].department: unknown department 'sales'"),
+        (MINIMAL.replace("slack_id: UBOSS", "email: not-an-email"), "org.people[0].email: must be an email address"),
+        (MINIMAL.replace("{key: boss, name: 上司, slack_id: UBOSS}", "{key: boss, name: 上司}"),
+         "org.people[0]: needs slack_id or email"),
+        (MINIMAL + "routing: {fallback: sales}\n", "routing.fallback: unknown department 'sales'"),
+        (MINIMAL + "colour: blue\n", "colour: unknown key (typo?)"),
+        (MINIMAL.replace("key: general_affairs", "key: finance"), "departments[0].key: duplicate department"),
+        (MINIMAL + "calendar: {work_start: '19:00', work_end: '09:00'}\n", "calendar"),
+    ],
+    ids=["missing-channel", "lowercase-prefix", "channel-name", "unknown-manager", "unknown-department",
+         "bad-email", "unreachable-person", "bad-fallback", "typo-key", "duplicate-department", "hours-reversed"],
+)
+def test_each_problem_is_reported_with_its_key_path(broken, expected):
+    assert any(p.startswith(expected) for p in problems(broken)), problems(broken)
+
+
+def test_every_shape_problem_is_reported_at_once():
+    broken = MINIMAL.replace(", triage_channel: CGA", "").replace("ticket_prefix: FIN", "ticket_prefix: x")
+    assert len(problems(broken)) == 2
+
+
+def test_a_management_loop_is_caught():
+    looped = MINIMAL.replace("{key: boss, name: 上司, slack_id: UBOSS}",
+                             "{key: boss, name: 上司, slack_id: UBOSS, manager: me}")
+    assert any("loops back" in p for p in problems(looped))
+
+
+def test_not_yaml_says_where():
+    assert problems("departments: [\n  - {key: x")[0].startswith("line ")
+
+
+def test_config_check_command_exits_non_zero_and_lists_problems(tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text(MINIMAL.replace(", triage_channel: CGA", ""), encoding="utf-8")
+
+    assert main(["config", "check", str(path)]) == 1
+    assert "departments[1].triage_channel: required" in capsys.readouterr().err
+
+
+def test_config_check_command_passes_on_the_example(capsys):
+    assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0
+    assert "OK" in capsys.readouterr().out

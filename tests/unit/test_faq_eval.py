@@ -1,0 +1,60 @@
+import pytest
+
+from faq.engine import Thresholds
+from faq.eval import Outcome, fit_thresholds, metrics, run_queries, split_halves
+from faq.formats import Query
+
+# Four in-scope queries and two out-of-scope ones, with hand-written rankings.
+QUERIES = [
+    Query("q1", ("a",)),  # rank 1
+    Query("q2", ("b", "x")),  # gold "x" at rank 1 (any gold id counts)
+    Query("q3", ("c",)),  # rank 2
+    Query("q4", ("d",)),  # not in the top 10
+    Query("o1", ()),
+    Query("o2", ()),
+]
+RANKED = {
+    "q1": [("a", 0.9), ("b", 0.2)],
+    "q2": [("x", 0.8), ("b", 0.7)],
+    "q3": [("z", 0.5), ("c", 0.4), ("y", 0.1)],
+    "q4": [("z", 0.3)],
+    "o1": [("a", 0.7), ("b", 0.1)],
+    "o2": [("a", 0.2)],
+}
+
+
+def test_metrics_hand_computed() -> None:
+    outcomes = run_queries(QUERIES, lambda q: RANKED[q])
+    m = metrics(outcomes, Thresholds(answer=0.6, suggest=0.25, margin=0.0))
+    assert m["n"] == 6 and m["oos_n"] == 2
+    assert m["top1"] == pytest.approx(2 / 4, abs=1e-4)
+    assert m["recall_at_3"] == pytest.approx(3 / 4, abs=1e-4)
+    assert m["mrr"] == pytest.approx((1 + 1 + 0.5 + 0) / 4, abs=1e-4)
+    # answered: q1 (0.9, right), q2 (0.8, right), o1 (0.7, out of scope) -> 3 answers, 2 right
+    assert m["oos_false_answer_rate"] == pytest.approx(1 / 2, abs=1e-4)
+    assert m["in_scope_answer_rate"] == pytest.approx(2 / 4, abs=1e-4)
+    assert m["answered_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    # suggest: q3 (0.5), q4 (0.3) ; none: o2 (0.2)
+    assert m["suggest_rate"] == pytest.approx(2 / 6, abs=1e-4) and m["none_rate"] == pytest.approx(1 / 6, abs=1e-4)
+
+
+def test_margin_turns_close_calls_into_suggestions() -> None:
+    outcomes = run_queries(QUERIES, lambda q: RANKED[q])
+    m = metrics(outcomes, Thresholds(answer=0.6, suggest=0.25, margin=0.2))
+    assert m["in_scope_answer_rate"] == pytest.approx(1 / 4, abs=1e-4)  # q2 (0.8 vs 0.7) is no longer answered
+
+
+def test_split_halves_is_seeded_and_stratified() -> None:
+    queries = [Query(f"i{i}", ("a",)) for i in range(10)] + [Query(f"o{i}", ()) for i in range(4)]
+    fit, report = split_halves(queries, seed=0)
+    assert split_halves(queries, seed=0) == (fit, report)
+    assert sorted(fit + report) == list(range(14)) and not set(fit) & set(report)
+    assert sum(not queries[i].in_scope for i in fit) == 2
+
+
+def test_fit_thresholds_keeps_out_of_scope_below_answer() -> None:
+    right = [Outcome(True, 1, 0.9 - i * 0.01, 0.1, 1.0) for i in range(10)]
+    oos = [Outcome(False, None, 0.5 - i * 0.01, 0.1, 1.0) for i in range(10)]
+    th = fit_thresholds(right + oos)
+    assert 0.5 < th.answer <= 0.81
+    assert th.suggest <= th.answer

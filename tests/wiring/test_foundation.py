@@ -1,0 +1,117 @@
+"""The foundation, end to end: signed HTTP requests into the real app, answers from the fake Slack."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.fakeslack import payloads
+from models import ProcessedEvent
+
+EMPLOYEE_JA = "UEMPLOYEE1"  # 山田 花子, Slack locale ja-JP
+EMPLOYEE_EN = "UEMPLOYEE2"  # Alex Smith, locale en
+
+
+def test_forged_signature_is_rejected_with_401(bot):
+    reply = bot.requester.send(payloads.command(user_id=EMPLOYEE_JA, text="help"),
+                               signing_secret="not-the-real-secret")
+    assert reply.status == 401
+
+
+def test_request_older_than_five_minutes_is_rejected_with_401(bot):
+    reply = bot.requester.send(payloads.command(user_id=EMPLOYEE_JA, text="help"), age=301)
+    assert reply.status == 401
+
+
+def test_request_signed_just_now_is_accepted(bot):
+    reply = bot.requester.send(payloads.command(user_id=EMPLOYEE_JA, text="help"), age=2)
+    assert reply.status == 200
+
+
+@pytest.mark.parametrize(
+    ("user", "title"),
+    [(EMPLOYEE_JA, "窓口（madoguchi）の使い方"), (EMPLOYEE_EN, "How to use madoguchi")],
+)
+def test_helpdesk_help_answers_in_the_users_language(bot, user, title):
+    reply = bot.command(user, "help")
+
+    assert reply.status == 200
+    assert reply.body["response_type"] == "ephemeral"
+    assert reply.body["text"].startswith(title)
+    assert reply.body["blocks"][0]["text"]["text"] == title
+
+
+def test_locale_comes_from_slack_users_info_once(bot):
+    bot.slack.add_user(__import__("bot.fakeslack", fromlist=["FakeUser"]).FakeUser(
+        id="UNEWCOMER", name="newcomer", locale="en-GB"))
+
+    first = bot.command("UNEWCOMER", "help")
+    second = bot.command("UNEWCOMER", "ヘルプ")
+
+    assert first.body["text"].startswith("How to use madoguchi")
+    assert second.body["text"].startswith("How to use madoguchi")
+    assert len(bot.slack.calls("users.info")) == 1
+
+
+def test_url_verification_echoes_the_challenge(bot):
+    reply = bot.requester.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    assert reply.status == 200
+    assert reply.body == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+
+
+def test_opening_app_home_publishes_a_home_view(bot):
+    event = {"type": "app_home_opened", "user": EMPLOYEE_JA, "channel": bot.slack.dm_channel(EMPLOYEE_JA),
+             "tab": "home", "event_ts": "1700000000.000100"}
+    assert bot.requester.event(event).status == 200
+
+    bot.deliver()
+
+    published = bot.slack.home_view(EMPLOYEE_JA)
+    assert published is not None
+    texts = str(published["blocks"])
+    assert "山田 花子" in texts and "申請する" in texts
+
+
+def test_a_retried_event_is_processed_once(bot):
+    event = {"type": "app_home_opened", "user": EMPLOYEE_EN, "channel": bot.slack.dm_channel(EMPLOYEE_EN),
+             "tab": "home", "event_ts": "1700000000.000200"}
+    first = bot.requester.event(event, event_id="Ev0RETRY0001")
+    bot.deliver()  # so a second processing could not hide behind the coalesced Home refresh
+    retry = bot.requester.event(event, event_id="Ev0RETRY0001", retry_num=1, retry_reason="http_timeout")
+    bot.deliver()
+
+    assert (first.status, retry.status) == (200, 200)
+    assert len(bot.slack.calls("views.publish")) == 1
+    with bot.services.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+
+
+def test_healthz_reports_the_database(bot):
+    import urllib.request
+
+    with urllib.request.urlopen(bot.http.url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+    bot.services.engine.dispose()
+
+
+def test_healthz_is_503_when_the_database_is_gone():
+    import urllib.error
+    import urllib.request
+
+    from bot.server import HttpServer, WsgiApp
+    from models.db import make_engine
+
+    engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", pool_pre_ping=False)
+    server = HttpServer(WsgiApp(app=_bare_bolt_app(), engine=engine), host="127.0.0.1", port=0).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as failure:
+            urllib.request.urlopen(server.url + "/healthz", timeout=10)
+        assert failure.value.code == 503
+    finally:
+        server.stop()
+
+
+def _bare_bolt_app():
+    from slack_bolt import App
+
+    return App(token="xoxb-x", signing_secret="s", token_verification_enabled=False)

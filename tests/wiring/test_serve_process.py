@@ -1,0 +1,90 @@
+"""`madoguchi serve` as a real process: health, signature checks, a command, a clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.fakeslack import BOT_TOKEN, FakeSlackServer, FakeUser, SlackRequester, payloads
+
+SECRET = "serve-process-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def madoguchi(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True,
+                          timeout=60, **kw)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[SlackRequester, subprocess.Popen, FakeSlackServer]]:
+    with FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack:
+        port = free_port()
+        env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+               "SLACK_API_URL": slack.url, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port)}
+        env.pop("SLACK_APP_TOKEN", None)
+        assert madoguchi("db", "upgrade", env=env).returncode == 0
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--no-scheduler"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+            yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, slack
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited early: {process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("serve did not become healthy")
+
+
+def test_serve_answers_health_rejects_forgeries_and_acks_help(served):
+    requester, process, slack = served
+
+    forged = requester.send(payloads.command(user_id="UEMPLOYEE1", text="help"), signing_secret="wrong")
+    stale = requester.send(payloads.command(user_id="UEMPLOYEE1", text="help"), age=400)
+    help_reply = requester.command(user_id="UEMPLOYEE1", text="help")
+
+    assert forged.status == 401
+    assert stale.status == 401
+    assert help_reply.status == 200
+    assert help_reply.body["text"].startswith("窓口（madoguchi）の使い方")
+    assert slack.calls("auth.test"), "serve identifies the bot at start"
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+
+
+def test_serve_without_a_token_explains_the_setup(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/x.db"
+
+    result = madoguchi("serve", env=env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "madoguchi manifest" in result.stderr
