@@ -254,7 +254,9 @@ class Dispatcher:
             throttled = self._throttled_lanes(session, now)
             claimed: list[int] = []
             for message in session.scalars(query):
-                if message.status == PENDING and message.next_attempt_at > now:
+                # A fresh message is due at once: its default timestamp is wall time, which a
+                # simulated clock (playground, tests) may be behind.
+                if message.status == PENDING and message.attempts > 0 and message.next_attempt_at > now:
                     continue
                 if message.status == SENDING and message.lease_until and message.lease_until > now:
                     continue
