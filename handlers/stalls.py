@@ -1,12 +1,11 @@
 """Stalls and numbers: no Slack listeners of their own (reminders and the digest are scheduler jobs);
-registering makes this app's services reachable from the App Home sections of reminders and the digest."""
+importing the modules below registers their App Home sections."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.digest import home as digest_home
-from bot.home_services import remember
 from bot.reminders import status as reminder_status
 from bot.services import Services
 
@@ -14,4 +13,4 @@ SECTIONS = (digest_home, reminder_status)  # importing them registers their @add
 
 
 def register(app: App, services: Services) -> None:
-    remember(services)
+    """Nothing to wire: the sections receive services when the Home is rendered."""

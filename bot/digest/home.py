@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from bot.digest.numbers import Digest, compute
 from bot.digest.view import hours, pct
 from bot.home import add_section
-from bot.home_services import services_for
 from bot.i18n import t
 from bot.views.blocks import Block, header, section
 
@@ -52,6 +51,5 @@ def admin_section(session: Session, services: Services, user: str, locale: str) 
 
 
 @add_section
-def _home(session: Session, user: str, locale: str) -> list[Block]:
-    services = services_for(session)
-    return admin_section(session, services, user, locale) if services is not None else []
+def _home(session: Session, services: Services, user: str, locale: str) -> list[Block]:
+    return admin_section(session, services, user, locale)

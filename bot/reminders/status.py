@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from bot.approvals import notify
 from bot.approvals.steps import PENDING, SKIPPED, latest_round, steps_of
 from bot.home import add_section
-from bot.home_services import services_for
 from bot.i18n import t
 from bot.views.blocks import Block, header, section
 from bot.views.reminders import status_line
@@ -74,6 +73,5 @@ def home_section(session: Session, services: Services, user: str, locale: str) -
 
 
 @add_section
-def _home(session: Session, user: str, locale: str) -> list[Block]:
-    services = services_for(session)
-    return home_section(session, services, user, locale) if services is not None else []
+def _home(session: Session, services: Services, user: str, locale: str) -> list[Block]:
+    return home_section(session, services, user, locale)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.home import add_section
-from bot.home_services import services_for
 from bot.ticket_states import FINAL, UNCLAIMED
 from bot.tickets import access
 from bot.tickets.summary import facts
@@ -14,14 +15,14 @@ from bot.views import ticket_home
 from bot.views.blocks import Block
 from models import Ticket
 
+if TYPE_CHECKING:
+    from bot.services import Services
+
 LIMIT = 8  # lines per list: the Home tab holds 100 blocks, shared with other sections
 
 
 @add_section
-def my_requests(session: Session, user: str, locale: str) -> list[Block]:
-    services = services_for(session)
-    if services is None:
-        return []
+def my_requests(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     mine = (Ticket.requester_id == user) & Ticket.status.not_in(FINAL)
     total = session.scalar(select(func.count()).select_from(Ticket).where(mine)) or 0
     rows = session.scalars(select(Ticket).where(mine).order_by(Ticket.id.desc()).limit(LIMIT))
@@ -30,10 +31,7 @@ def my_requests(session: Session, user: str, locale: str) -> list[Block]:
 
 
 @add_section
-def agent_queue(session: Session, user: str, locale: str) -> list[Block]:
-    services = services_for(session)
-    if services is None:
-        return []
+def agent_queue(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     departments = [d.key for d in services.config.departments if access.may_work(services.config, d.key, user)]
     if not departments:
         return []
