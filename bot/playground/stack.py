@@ -1,0 +1,182 @@
+"""The running playground: fake Slack, the real bot over HTTP, the scheduler, and the web UI.
+
+Start order matters: the fake Slack first (the bot asks it auth.test and users.info), then the
+database (migrated), the bot, the outbox dispatcher and the scheduler ticker, and the UI last, so
+the printed URL only appears once everything behind it answers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import WorkspaceConfig, load_workspace
+from bot.fakeslack import BOT_TOKEN, FakeSlackServer, SlackRequester
+from bot.playground.clock import SimulatedClock, next_weekday_at
+from bot.playground.people import fake_channels, fake_users
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Periodic jobs notice a new slot within this much real time; a clock jump ticks at once.
+TICK_EVERY_S = 5.0
+
+
+@dataclass
+class Options:
+    port: int = 3000
+    db: Path | None = None  # None: a fresh database in a temporary folder, removed at stop
+    config: Path | None = None  # None: $MADOGUCHI_CONFIG or the bundled example
+
+
+class Changes:
+    """A counter the UI long-polls: bumped whenever the fake Slack answers a call or time jumps."""
+
+    def __init__(self) -> None:
+        self._version = 0
+        self._cond = threading.Condition()
+
+    @property
+    def version(self) -> int:
+        with self._cond:
+            return self._version
+
+    def bump(self, *_: Any) -> None:
+        with self._cond:
+            self._version += 1
+            self._cond.notify_all()
+
+    def wait_past(self, version: int, timeout: float) -> int:
+        with self._cond:
+            self._cond.wait_for(lambda: self._version != version, timeout=timeout)
+            return self._version
+
+
+class Playground:
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.clock = SimulatedClock()
+        self.changes = Changes()
+        self.signing_secret = secrets.token_hex(16)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._stop = threading.Event()
+        self._tick_lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
+        self.config: WorkspaceConfig
+        self.slack: FakeSlackServer
+        self.services: Services
+        self.requester: SlackRequester
+        self._bot_http: Any = None
+        self._web_http: Any = None
+        self._scheduler: Any = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> Playground:
+        from bot.app import build_app
+        from bot.migrate import upgrade
+        from bot.playground.web import PlaygroundWeb
+        from bot.runtime import identify_bot
+        from bot.scheduler import Scheduler
+        from bot.server import HttpServer, WsgiApp
+        from bot.services import build_services
+        from models.db import make_engine
+
+        config_path = self.options.config or Settings().madoguchi_config
+        self.config = load_workspace(config_path)
+        self.slack = FakeSlackServer(bot_token=BOT_TOKEN, users=fake_users(self.config),
+                                     channels=fake_channels(self.config), clock=self.clock.timestamp).start()
+        self.slack.on_call(self.changes.bump)
+        settings = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=self.signing_secret,
+                            SLACK_API_URL=self.slack.url, DATABASE_URL=self._database_url(),
+                            MADOGUCHI_CONFIG=config_path)
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        self.services = build_services(settings, config=self.config, clock=self.clock, engine=engine)
+        identify_bot(self.services)
+        app = build_app(settings, services=self.services)
+        self.services.dispatcher.start()
+        self._bot_http = HttpServer(WsgiApp(app, engine), host="127.0.0.1", port=0, threads=8).start()
+        self.requester = SlackRequester(self._bot_http.url, self.signing_secret, triggers=self.slack.issue_trigger)
+        self._scheduler = Scheduler(self.services)
+        self._ticker = threading.Thread(target=self._tick_forever, name="playground-ticker", daemon=True)
+        self._ticker.start()
+        self._web_http = HttpServer(PlaygroundWeb(self), host="127.0.0.1", port=self.options.port,  # type: ignore[arg-type]
+                                    threads=16).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._web_http is not None:
+            self._web_http.stop()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+        if self._bot_http is not None:
+            self._bot_http.stop()
+        if getattr(self, "services", None) is not None:
+            self.services.close()
+        if getattr(self, "slack", None) is not None:
+            self.slack.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Playground:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._web_http.port}/"
+
+    @property
+    def bot_url(self) -> str:
+        return str(self._bot_http.url)
+
+    def _database_url(self) -> str:
+        if self.options.db is not None:
+            return f"sqlite:///{self.options.db.resolve()}"
+        self._tmp = tempfile.TemporaryDirectory(prefix="madoguchi-playground-")
+        return f"sqlite:///{Path(self._tmp.name) / 'playground.db'}"
+
+    # -- time ------------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Run the periodic jobs whose slot is due now, then let the outbox deliver what they wrote."""
+        with self._tick_lock:
+            self._scheduler.tick()
+        self.services.dispatcher.notify()
+
+    def advance(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+        self.changes.bump()
+        self.tick()
+
+    def advance_to_digest(self) -> None:
+        """Jump to the next digest time (Monday 09:00 in the bundled config)."""
+        from bot.config.workspace import WEEKDAYS
+
+        digest = self.config.digest
+        when = next_weekday_at(self.clock.now(), WEEKDAYS.index(digest.weekday), digest.at,
+                               self.config.calendar.timezone)
+        self.clock.advance_to(when)
+        self.changes.bump()
+        self.tick()
+
+    def next_digest_label(self) -> str:
+        digest = self.config.digest
+        return f"{digest.weekday} {digest.at:%H:%M}"
+
+    def _tick_forever(self) -> None:
+        while not self._stop.wait(TICK_EVERY_S):
+            try:
+                self.tick()
+            except Exception:  # a failing job must not stop later ticks; the scheduler records it
+                log.exception("playground: scheduler tick failed")
+
+
