@@ -1,4 +1,6 @@
-"""Approval buttons and modals: 承認 / 差戻し / 却下 / 詳細, the reason modal, 修正して再提出.
+"""Approval buttons and modals: 承認 / 差戻し / 却下 / 詳細 (in the DM and on App Home — same action
+ids), the reason modal, 修正して再提出, an admin's 承認者を変更, and delegation (`/helpdesk delegate`,
+App Home 設定する / 取り消し).
 
 Thin: the button value is a pointer (step id:version); who clicked comes from the signed payload;
 the decision and its authorization live in bot.approvals."""
@@ -6,19 +8,75 @@ the decision and its authorization live in bot.approvals."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals import decide as decisions
-from bot.approvals import screens
+from bot.approvals import delegation, screens
+from bot.approvals import home as approvals_home
 from bot.services import Services
-from bot.views.approvals import FIELDS_BLOCK, FIELDS_INPUT, REASON_BLOCK, REASON_INPUT, parse_pointer
+from bot.views.approvals import (
+    FIELDS_BLOCK,
+    FIELDS_INPUT,
+    REASON_BLOCK,
+    REASON_INPUT,
+    REASSIGN_REASON_BLOCK,
+    REASSIGN_TO_BLOCK,
+    REASSIGN_TO_INPUT,
+    parse_pointer,
+)
+from bot.views.delegation import (
+    DATE_INPUT,
+    DELEGATE_BLOCK,
+    DELEGATE_INPUT,
+    ENDS_BLOCK,
+    NOTE_BLOCK,
+    NOTE_INPUT,
+    STARTS_BLOCK,
+)
+from handlers import commands
 from handlers.ids import ApprovalAction, ApprovalCallback
+
+HOME_SECTIONS = approvals_home  # importing it adds 承認待ち, 代理設定 and the admins' list to App Home
+DELEGATE_WORDS = ("delegate", "代理", "代理承認")
 
 
 def _pointer(body: dict[str, Any]) -> tuple[int, int]:
     return parse_pointer(body["actions"][0].get("value", ""))
+
+
+def _values(body: dict[str, Any]) -> dict[str, Any]:
+    return body["view"].get("state", {}).get("values", {})
+
+
+def _picked(values: dict[str, Any], block: str, action: str, key: str) -> Any:
+    return (values.get(block, {}).get(action) or {}).get(key)
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _open_or_push(client: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """From a modal (e.g. 詳細 → 承認者を変更) the new view stacks on top; elsewhere it opens."""
+    if (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+@commands.verb(*DELEGATE_WORDS)
+def delegate_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: Any, services: Services,
+                     **_: Any) -> None:
+    """`/helpdesk delegate`: the same modal as App Home's 設定する (services come with the call: the
+    verb table is shared by every app in the process)."""
+    client.views_open(trigger_id=command["trigger_id"], view=screens.delegation_form(services, context["locale"]))
+    ack()
 
 
 def register(app: App, services: Services) -> None:
@@ -60,12 +118,54 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASON)
     def reason_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        view = body["view"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = view.get("state", {}).get("values", {})
-        reason = (values.get(REASON_BLOCK, {}).get(REASON_INPUT) or {}).get("value")
-        ticked = (values.get(FIELDS_BLOCK, {}).get(FIELDS_INPUT) or {}).get("selected_options") or []
+        meta = json.loads(body["view"].get("private_metadata") or "{}")
+        values = _values(body)
+        reason = _picked(values, REASON_BLOCK, REASON_INPUT, "value")
+        ticked = _picked(values, FIELDS_BLOCK, FIELDS_INPUT, "selected_options") or []
         decisions.decide(context["db"], services, step_id=int(meta["step"]), version=int(meta["version"]),
                          actor=context.user_id, outcome=meta["outcome"], reason=reason,
                          fields_to_fix=[o["value"] for o in ticked], locale=context["locale"])
+        ack()
+
+    # -- an admin re-assigns a pending step ------------------------------------------------------
+    @app.action(ApprovalAction.REASSIGN_OPEN)
+    def reassign_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        step_id, version = _pointer(body)
+        view = screens.reassign_form(context["db"], services, step_id=step_id, version=version,
+                                     actor=context.user_id, locale=context["locale"])
+        _open_or_push(client, body, view)
+        ack()
+
+    @app.view(ApprovalCallback.REASSIGN)
+    def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        meta = json.loads(body["view"].get("private_metadata") or "{}")
+        values = _values(body)
+        decisions.reassign(context["db"], services, step_id=int(meta["step"]), version=int(meta["version"]),
+                           actor=context.user_id, to=_picked(values, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT,
+                                                             "selected_user"),
+                           reason=_picked(values, REASSIGN_REASON_BLOCK, REASON_INPUT, "value"),
+                           locale=context["locale"])
+        ack(response_action="clear")  # the 詳細 underneath shows the old approver: close the whole stack
+
+    # -- delegation (代理承認) -----------------------------------------------------------------------
+    @app.action(ApprovalAction.DELEGATE_OPEN)
+    def delegate_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=screens.delegation_form(services, context["locale"]))
+        ack()
+
+    @app.view(ApprovalCallback.DELEGATE)
+    def delegate_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        values = _values(body)
+        delegation.create_for_days(
+            context["db"], services, delegator=context.user_id, actor=context.user_id,
+            delegate=_picked(values, DELEGATE_BLOCK, DELEGATE_INPUT, "selected_user"),
+            first_day=_day(_picked(values, STARTS_BLOCK, DATE_INPUT, "selected_date")),
+            last_day=_day(_picked(values, ENDS_BLOCK, DATE_INPUT, "selected_date")),
+            reason=_picked(values, NOTE_BLOCK, NOTE_INPUT, "value"), locale=context["locale"])
+        ack()
+
+    @app.action(ApprovalAction.DELEGATE_CANCEL)
+    def delegate_cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        delegation_id = int(body["actions"][0].get("value") or 0)
+        delegation.cancel(context["db"], services, delegation_id, context.user_id)
         ack()

@@ -33,6 +33,7 @@ class FaqBlock(StrEnum):
     QUESTION = "faq_question"
     VARIANTS = "faq_variants"
     ANSWER = "faq_answer"
+    DEPARTMENT = "faq_department"
 
 
 class ApprovalAction(StrEnum):
@@ -43,12 +44,14 @@ class ApprovalAction(StrEnum):
     RESUBMIT = "approval_resubmit"
     DELEGATE_OPEN = "delegation_open"
     DELEGATE_CANCEL = "delegation_cancel"
+    REASSIGN_OPEN = "approval_reassign_open"  # admins only, on the 詳細 view
 
 
 class ApprovalCallback(StrEnum):
     REASON = "approval_reason"
     DETAILS = "approval_details_view"
     DELEGATE = "delegation_form"
+    REASSIGN = "approval_reassign_form"
 
 
 class IntakeShortcut(StrEnum):

@@ -18,16 +18,30 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.approvals import delegation
 from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK
-from bot.errors import AlreadyDecided, InvalidTransition, NotAuthorized, NotFound, ValidationFailed
+from bot.errors import AlreadyDecided, DomainError, NotAuthorized, NotFound, ValidationFailed
 from bot.i18n import t
+from bot.views import approvals as views
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 OUTCOMES = (APPROVED, SENT_BACK, REJECTED)
-# Block ids of the reason modal (here because the service names the field an error belongs to).
+# Block ids of the reason and re-assign modals (here because the service names the field an error belongs to).
 REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
+REASSIGN_TO_BLOCK, REASSIGN_REASON_BLOCK = views.REASSIGN_TO_BLOCK, views.REASSIGN_REASON_BLOCK
+
+
+class StepNotOpen(DomainError):
+    """The step cannot be decided: withdrawn, not reached yet, skipped, or given to someone else."""
+
+    key = "approvals.errors.not_open_other"
+
+    def __init__(self, why: str):
+        super().__init__(f"step not open: {why}", why=why)
+
+    def message(self, locale: str) -> str:
+        return t(locale, f"approvals.errors.not_open_{self.params['why']}")
 
 
 class StepAlreadyDecided(AlreadyDecided):
@@ -106,9 +120,10 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     return decision
 
 
-def reassign(session: Session, services: Services, *, step_id: int, version: int, actor: str, to: str,
-             reason: str | None = None) -> ApprovalStep:
-    """An admin gives a pending step to someone else (e.g. the approver left); audited."""
+def reassign(session: Session, services: Services, *, step_id: int, version: int, actor: str, to: str | None,
+             reason: str | None = None, locale: str = "ja") -> ApprovalStep:
+    """An admin gives a pending step to someone else (e.g. the approver left); audited with the
+    reason, the new approver asked, every copy of the old request updated in place."""
     if not services.config.is_admin(actor):
         raise NotAuthorized(f"{actor} is not an admin")
     step = session.get(ApprovalStep, step_id)
@@ -117,6 +132,24 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     ticket = session.get(Ticket, step.ticket_id)
     assert ticket is not None
     _refuse_if_settled(session, services, step, ticket, version)
+    reason = (reason or "").strip() or None
+    errors: dict[str, str] = {}
+    if not to:
+        errors[REASSIGN_TO_BLOCK] = t(locale, "approvals.reassign.errors.required")
+    elif to in step.approvers:
+        errors[REASSIGN_TO_BLOCK] = t(locale, "approvals.reassign.errors.same")
+    elif to == ticket.requester_id:
+        errors[REASSIGN_TO_BLOCK] = t(locale, "approvals.reassign.errors.requester")
+    else:
+        from bot.approvals.delegation import delegate_problem
+
+        if (problem := delegate_problem(services, to)) is not None:
+            errors[REASSIGN_TO_BLOCK] = t(locale, f"approvals.delegation.errors.{problem}")
+    if not reason:
+        errors[REASSIGN_REASON_BLOCK] = t(locale, "approvals.errors.reason_required")
+    if errors:
+        raise ValidationFailed(errors)
+    assert to is not None
     before = list(step.approvers)
     now = services.clock.now()
     changed = session.execute(
@@ -133,9 +166,11 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
                  before={"approvers": before, "version": version}, after={"approvers": [to], "version": version + 1},
                  reason=reason, at=now)
     from bot.approvals import notify
+    from bot.approvals.ticket_moves import update_receipt
 
-    notify.step_reassigned(session, services, ticket, step, actor, previous=before)
+    notify.step_reassigned(session, services, ticket, step, actor, previous=before, reason=reason)
     notify.request_decision(session, services, ticket, step)
+    update_receipt(session, services, ticket)
     return step
 
 
@@ -144,7 +179,7 @@ def _refuse_if_settled(session: Session, services: Services, step: ApprovalStep,
     if step.status in OUTCOMES or (step.status == PENDING and step.version != version and step.decided_by):
         raise StepAlreadyDecided(step, services)
     if step.status != PENDING:
-        # Cancelled by a withdrawal, or not yet reached: nothing to decide.
-        raise InvalidTransition(ticket.status if step.status == "cancelled" else step.status, "decide")
+        # Cancelled by a withdrawal, skipped after reminders, or not yet reached: nothing to decide.
+        raise StepNotOpen(step.status if step.status in ("cancelled", "skipped", "waiting") else "other")
     if step.version != version:
-        raise InvalidTransition("reassigned", "decide")
+        raise StepNotOpen("reassigned")

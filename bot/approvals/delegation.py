@@ -5,23 +5,25 @@ decide for A. It ends by itself at `ends_at`; both people are told when it start
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, outbox
 from bot.errors import NotAuthorized, NotFound, ValidationFailed
 from bot.i18n import t
+from bot.views.delegation import DELEGATE_BLOCK, ENDS_BLOCK, STARTS_BLOCK
 from models import Delegation
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-# Block ids of the delegate modal, so a field error lands under the right input.
-DELEGATE_BLOCK, STARTS_BLOCK, ENDS_BLOCK = "delegation_delegate", "delegation_starts", "delegation_ends"
+log = logging.getLogger(__name__)
+__all__ = ["DELEGATE_BLOCK", "ENDS_BLOCK", "STARTS_BLOCK"]  # the modal's block ids, where field errors land
 
 
 def active_at(session: Session, now: datetime, *, delegators: Sequence[str] | None = None,
@@ -56,6 +58,31 @@ def current_and_upcoming(session: Session, user: str, now: datetime) -> list[Del
     ))
 
 
+def create_for_days(session: Session, services: Services, *, delegator: str, delegate: str | None,
+                    first_day: date | None, last_day: date | None, actor: str, reason: str | None = None,
+                    locale: str = "ja") -> Delegation:
+    """The modal's way in: whole days in the workspace's time zone, from the start of `first_day`
+    to the end of `last_day` (inclusive) — "away 11/25〜11/27" means back on the 28th."""
+    errors: dict[str, str] = {}
+    if not delegate:
+        errors[DELEGATE_BLOCK] = t(locale, "approvals.delegation.errors.required")
+    if first_day is None:
+        errors[STARTS_BLOCK] = t(locale, "approvals.delegation.errors.required")
+    if last_day is None:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.required")
+    if errors:
+        raise ValidationFailed(errors)
+    assert delegate and first_day and last_day
+    tz = services.calendar.tz
+    starts_at = datetime.combine(first_day, time(0), tzinfo=tz)
+    ends_at = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    now = services.clock.now()
+    if first_day == now.astimezone(tz).date():
+        starts_at = now  # from today: at once, not "since midnight" (nobody was told then)
+    return create(session, services, delegator=delegator, delegate=delegate, starts_at=starts_at,
+                  ends_at=ends_at, actor=actor, reason=(reason or "").strip() or None, locale=locale)
+
+
 def create(session: Session, services: Services, *, delegator: str, delegate: str, starts_at: datetime,
            ends_at: datetime, actor: str, reason: str | None = None, locale: str = "ja") -> Delegation:
     now = services.clock.now()
@@ -64,6 +91,8 @@ def create(session: Session, services: Services, *, delegator: str, delegate: st
     errors: dict[str, str] = {}
     if delegate == delegator:
         errors[DELEGATE_BLOCK] = t(locale, "approvals.delegation.errors.self")
+    elif (problem := delegate_problem(services, delegate)) is not None:
+        errors[DELEGATE_BLOCK] = t(locale, f"approvals.delegation.errors.{problem}")
     if ends_at <= starts_at:
         errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.order")
     elif ends_at <= now:
@@ -89,6 +118,20 @@ def create(session: Session, services: Services, *, delegator: str, delegate: st
     return delegation
 
 
+def delegate_problem(services: Services, delegate: str) -> str | None:
+    """Why `delegate` cannot stand in for anyone: "unknown" (not in the org directory — the people
+    approvals are resolved from) or "inactive" (deactivated in Slack, or a bot); None when fine."""
+    person = services.config.person_for_slack_id(delegate)
+    if person is None:
+        return "unknown"
+    try:
+        user = services.client.users_info(user=delegate).get("user") or {}
+    except Exception as exc:  # Slack unreachable: the org directory vouched for them; do not block
+        log.warning("users.info for delegate %s failed: %s", delegate, exc)
+        return None
+    return "inactive" if user.get("deleted") or user.get("is_bot") else None
+
+
 def cancel(session: Session, services: Services, delegation_id: int, actor: str) -> Delegation:
     delegation = session.get(Delegation, delegation_id, with_for_update=True)
     if delegation is None:
@@ -97,6 +140,7 @@ def cancel(session: Session, services: Services, delegation_id: int, actor: str)
         raise NotAuthorized("only the approver or an admin may cancel a delegation")
     now = services.clock.now()
     if delegation.cancelled_at is not None or delegation.ends_at <= now:
+        outbox.refresh_home(session, actor)  # a stale Home showed it: show it gone
         return delegation  # already over: cancelling twice is harmless
     before = _snapshot(delegation)
     delegation.cancelled_at = now

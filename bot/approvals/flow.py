@@ -1,11 +1,16 @@
 """The approval flow (稟議) around a ticket: start the chain at submission, move along it after each
 decision, re-enter it after a resubmission, cancel it on withdrawal. These functions are the
-`bot.lifecycle.hooks` intake calls; everything happens in the caller's transaction."""
+`bot.lifecycle.hooks` intake calls; everything happens in the caller's transaction.
+
+`skip_step` is the public way for other features (reminders' escalation in `skip` mode) to pass a
+pending step over and ask the next approver. After every transition the requester's receipt (owned
+by bot/tickets) is updated in place, so it always shows the current status."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -26,7 +31,8 @@ from bot.approvals.steps import (
     next_waiting,
     steps_of,
 )
-from bot.approvals.ticket_moves import hand_to_triage, move
+from bot.approvals.ticket_moves import hand_to_triage, move, update_receipt
+from bot.reminders.policy import approval_due
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -48,7 +54,7 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
     if first is None:
         return False  # every step skipped (e.g. the requester is every approver): no approval to wait for
     move(session, services, ticket, "pending_approval", "approval_requested", actor)
-    _activate(session, services, ticket, first)
+    activate(session, services, ticket, first)
     return True
 
 
@@ -79,7 +85,7 @@ def resume_approval(session: Session, services: Services, ticket: Ticket, actor:
     if first is None:
         _finish(session, services, ticket, actor)
         return
-    _activate(session, services, ticket, first, changes=changes)
+    activate(session, services, ticket, first, changes=changes)
 
 
 def cancel_approval(session: Session, services: Services, ticket: Ticket, actor: str) -> None:
@@ -98,6 +104,7 @@ def cancel_approval(session: Session, services: Services, ticket: Ticket, actor:
         if before == PENDING:
             notify.step_closed(session, services, ticket, step)
     session.flush()
+    update_receipt(session, services, ticket)
 
 
 def after_decision(session: Session, services: Services, decision: Decision) -> None:
@@ -107,7 +114,8 @@ def after_decision(session: Session, services: Services, decision: Decision) -> 
         following = next_waiting(session, step)
         notify.requester_step_approved(session, services, ticket, step, following)
         if following is not None:
-            _activate(session, services, ticket, following)
+            activate(session, services, ticket, following)
+            update_receipt(session, services, ticket)
         else:
             _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of)
         return
@@ -120,20 +128,55 @@ def after_decision(session: Session, services: Services, decision: Decision) -> 
         move(session, services, ticket, "rejected", "rejected", decision.actor, reason=step.comment,
              on_behalf_of=decision.on_behalf_of)
         notify.requester_rejected(session, services, ticket, step)
+    update_receipt(session, services, ticket)
+
+
+def skip_step(session: Session, services: Services, step: ApprovalStep, *, reason: str,
+              extra: dict[str, Any] | None = None) -> ApprovalStep | None:
+    """Pass a pending step over (compare-and-set, like a decision) and ask the next approver.
+
+    Returns the step now asked, or None when nothing was skipped: the step was decided a moment ago,
+    or it is the last of its round — a request is never approved by nobody."""
+    ticket = session.get(Ticket, step.ticket_id)
+    following = next_waiting(session, step)
+    if ticket is None or following is None:
+        return None
+    now = services.clock.now()
+    version = step.version
+    changed = session.execute(
+        update(ApprovalStep)
+        .where(ApprovalStep.id == step.id, ApprovalStep.version == version, ApprovalStep.status == PENDING)
+        .values(status=SKIPPED, version=version + 1, decided_at=now, comment=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(step)
+    if changed != 1:
+        return None
+    audit.record(session, actor="system", action="step.skipped", subject=f"step:{step.id}", ticket_id=ticket.id,
+                 before={"status": PENDING, "approvers": step.approvers, "version": version},
+                 after={"status": SKIPPED, "version": step.version, "round": step.round, "position": step.position,
+                        "next": following.approvers, **(extra or {})},
+                 reason=reason, at=now)
+    notify.step_closed(session, services, ticket, step)
+    activate(session, services, ticket, following)
+    update_receipt(session, services, ticket)
+    return following
 
 
 def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None) -> None:
     move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
     notify.requester_approved(session, services, ticket)
-    hand_to_triage(session, services, ticket, actor)
+    hand_to_triage(session, services, ticket, actor)  # the desk updates the receipt with its SLA
 
 
-def _activate(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
-              changes: dict[str, Any] | None = None) -> None:
+def activate(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
+             changes: dict[str, Any] | None = None) -> None:
+    """A waiting step becomes the one to decide: stamped with its SLA (business hours, per request
+    type — bot.reminders.policy), audited, and its approvers (and their delegates) asked."""
     now = services.clock.now()
     step.status = PENDING
     step.requested_at = now
-    step.due_at = services.calendar.add_business_hours(now, services.config.reminders.approval_sla_business_hours)
+    step.due_at = approval_due(services.calendar, services.config, ticket.request_type, now)
     session.flush()
     audit.record(session, actor="system", action="step.requested", subject=f"step:{step.id}", ticket_id=ticket.id,
                  before={"status": WAITING}, after={"status": PENDING, "approvers": step.approvers,

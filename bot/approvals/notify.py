@@ -4,6 +4,7 @@ same message is later updated in place (buttons gone, outcome shown)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -53,12 +54,14 @@ def step_closed(session: Session, services: Services, ticket: Ticket, step: Appr
 
 
 def step_reassigned(session: Session, services: Services, ticket: Ticket, step: ApprovalStep, admin: str,
-                    previous: list[str]) -> None:
+                    previous: list[str], reason: str | None = None) -> None:
+    """The old approvers' copies say who took the step over, by whose decision and why."""
+    names = services.locales.display_name
     for target, user in _copies(session, step):
         locale = services.locales.locale(user)
         card = step_card(session, services, ticket, step, locale, outcome="reassigned")
-        card = StepCard(**{**card.__dict__, "decided_by": services.locales.display_name(admin),
-                           "reason": ", ".join(services.locales.display_name(a) for a in step.approvers)})
+        card = replace(card, decided_by=names(admin), decided_at=local_time(services, services.clock.now()),
+                       reassigned_to=" / ".join(names(a) for a in step.approvers), reason=reason)
         text, blocks = request_message(locale, card)
         outbox.update(session, target, text, blocks)
         outbox.refresh_home(session, user)

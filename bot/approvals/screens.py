@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.approvals import notify
 from bot.approvals.decide import _refuse_if_settled, authorize
 from bot.errors import NotAuthorized, NotFound
-from bot.views.approvals import details_modal, reason_modal
+from bot.views.approvals import details_modal, reason_modal, reassign_modal
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -40,7 +40,20 @@ def details(session: Session, services: Services, *, step_id: int, actor: str, l
     if actor not in involved and not services.config.is_admin(actor):
         authorize(session, services, step, actor)  # a delegate may look; anyone else is refused here
     card = notify.step_card(session, services, ticket, step, locale)
-    return details_modal(locale, card, notify.history(session, services, ticket, locale))
+    can_reassign = services.config.is_admin(actor) and step.status == "pending"
+    return details_modal(locale, card, notify.history(session, services, ticket, locale), can_reassign=can_reassign)
+
+
+def reassign_form(session: Session, services: Services, *, step_id: int, version: int, actor: str,
+                  locale: str) -> dict[str, Any]:
+    """The re-assign modal, only for an admin and only while the step waits for a decision."""
+    if not services.config.is_admin(actor):
+        raise NotAuthorized(f"{actor} is not an admin")
+    step, ticket = _load(session, step_id)
+    _refuse_if_settled(session, services, step, ticket, version)
+    card = notify.step_card(session, services, ticket, step, locale)
+    current = " / ".join(services.locales.display_name(a) for a in step.approvers)
+    return reassign_modal(locale, card, current)
 
 
 def resubmit_form(session: Session, services: Services, *, ticket_id: int, actor: str, locale: str) -> dict[str, Any]:
@@ -65,3 +78,10 @@ def resubmit_form(session: Session, services: Services, *, ticket_id: int, actor
     metadata = FormContext(type=rt.key, ticket=ticket.id).dump()
     return request_form(rt, locale, services.config, metadata=metadata, initial=dict(ticket.fields or {}),
                         flagged=flagged, notes=notes)
+
+
+def delegation_form(services: Services, locale: str) -> dict[str, Any]:
+    """The /helpdesk delegate modal, starting today (in the workspace's time zone)."""
+    from bot.views.delegation import delegation_modal
+
+    return delegation_modal(locale, today=services.clock.now().astimezone(services.calendar.tz).date())

@@ -61,3 +61,12 @@ def hand_to_triage(session: Session, services: Services, ticket: Ticket, actor: 
         log.warning("bot.tickets.route_to_triage missing; %s stays approved", ticket.number)
         return
     route_to_triage(session, services, ticket, actor)
+
+
+def update_receipt(session: Session, services: Services, ticket: Ticket) -> None:
+    """The requester's receipt DM (owned by bot/tickets) shows the ticket's new status."""
+    try:
+        from bot.tickets.notify import update_receipt as update
+    except ImportError:  # intake's desk not installed: there is no receipt to update
+        return
+    update(session, services, ticket)

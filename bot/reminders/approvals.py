@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox
 from bot.approvals import delegation, notify
-from bot.approvals.steps import PENDING, SKIPPED, next_waiting
+from bot.approvals.steps import PENDING, next_waiting
 from bot.i18n import t
 from bot.reminders import log
 from bot.reminders.policy import Rules, approval_due, next_reminder, rules_for
@@ -215,25 +215,11 @@ class _Run:
     def _skip(self, step: ApprovalStep, ticket: Ticket, following: ApprovalStep) -> bool:
         """Skip the step (compare-and-set, like a decision) and ask the next approver."""
         reason = t("ja", "reminders.audit.skipped_reason", n=step.reminder_count)
-        changed = self.session.execute(
-            update(ApprovalStep)
-            .where(ApprovalStep.id == step.id, ApprovalStep.version == step.version, ApprovalStep.status == PENDING)
-            .values(status=SKIPPED, version=step.version + 1, decided_at=self.now, comment=reason,
-                    next_reminder_at=NEVER)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        self.session.refresh(step)
-        if changed != 1:
-            return False  # decided a moment ago: nothing to skip
-        self.result.skipped += 1
-        audit.record(self.session, actor="system", action="step.skipped", subject=f"step:{step.id}",
-                     ticket_id=ticket.id, before={"status": PENDING, "approvers": step.approvers},
-                     after={"status": SKIPPED, "version": step.version, "round": step.round,
-                            "position": step.position, "next": following.approvers},
-                     reason=reason, at=self.now)
         from bot.approvals import flow
 
-        flow._activate(self.session, self.services, ticket, following)
+        if flow.skip_step(self.session, self.services, step, reason=reason) is None:
+            return False  # decided a moment ago: nothing to skip
+        self.result.skipped += 1
         return True
 
     def _targets(self, mode: str, step: ApprovalStep, ticket: Ticket) -> list[str]:

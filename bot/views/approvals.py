@@ -14,8 +14,10 @@ from handlers.ids import ApprovalAction, ApprovalCallback
 
 REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
 REASON_INPUT, FIELDS_INPUT = "reason", "fields"
+REASSIGN_TO_BLOCK, REASSIGN_REASON_BLOCK, REASSIGN_TO_INPUT = (
+    "approval_reassign_to", "approval_reassign_reason", "approver")
 OUTCOME_EMOJI = {"approved": ":white_check_mark:", "sent_back": ":leftwards_arrow_with_hook:", "rejected": ":x:",
-                 "cancelled": ":heavy_minus_sign:", "reassigned": ":arrow_right:"}
+                 "cancelled": ":heavy_minus_sign:", "reassigned": ":arrow_right:", "skipped": ":fast_forward:"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class StepCard:
     decided_at: str | None = None
     reason: str | None = None
     fixes: list[str] = field(default_factory=list)
+    reassigned_to: str | None = None
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -101,7 +104,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
         ))
         return text, blocks
     blocks.append(divider())
-    outcome = t(locale, f"approvals.outcome.{card.outcome}", who=card.decided_by or "", when=card.decided_at or "")
+    outcome = t(locale, f"approvals.outcome.{card.outcome}", who=card.decided_by or "", when=card.decided_at or "",
+                to=card.reassigned_to or "")
     lines = [f"{OUTCOME_EMOJI.get(card.outcome, '')} {outcome}"]
     if card.reason:
         lines.append(t(locale, "approvals.outcome.reason", reason=card.reason))
@@ -138,7 +142,8 @@ def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[
     }
 
 
-def details_modal(locale: str, card: StepCard, history: list[str]) -> dict[str, Any]:
+def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassign: bool = False) -> dict[str, Any]:
+    """The request and its approval history; an admin also gets 承認者を変更 while the step is open."""
     blocks: list[Block] = [
         header(t(locale, "approvals.request.header", number=card.ticket_number, type=card.type_name)),
         section(t(locale, "approvals.request.intro", requester=card.requester, title=card.title)),
@@ -150,6 +155,9 @@ def details_modal(locale: str, card: StepCard, history: list[str]) -> dict[str, 
             f"• <{url}>" for url in card.evidence[:10])))
     blocks.append(divider())
     blocks.append(section(t(locale, "approvals.details.history") + "\n" + "\n".join(history[-40:] or ["—"])))
+    if can_reassign:
+        blocks.append(actions(button(t(locale, "approvals.buttons.reassign"), ApprovalAction.REASSIGN_OPEN,
+                                     pointer(card.step_id, card.version)), block_id=f"reassign:{card.step_id}"))
     return {"type": "modal", "callback_id": ApprovalCallback.DETAILS,
             "title": plain(t(locale, "approvals.details.title"), 24),
             "close": plain(t(locale, "approvals.modal.close"), 24), "blocks": blocks[:100]}
@@ -165,3 +173,27 @@ def requester_notice(locale: str, key: str, *, number: str, type_name: str, resu
     return text, blocks
 
 
+
+
+def reassign_modal(locale: str, card: StepCard, current: str) -> dict[str, Any]:
+    """Admins: give a pending step to someone else, with the reason (both go to the audit trail)."""
+    return {
+        "type": "modal",
+        "callback_id": ApprovalCallback.REASSIGN,
+        "private_metadata": json.dumps({"step": card.step_id, "version": card.version}),
+        "title": plain(t(locale, "approvals.reassign.title"), 24),
+        "submit": plain(t(locale, "approvals.reassign.submit"), 24),
+        "close": plain(t(locale, "approvals.modal.cancel"), 24),
+        "blocks": [
+            section(t(locale, "approvals.modal.about", number=card.ticket_number, type=card.type_name,
+                      requester=card.requester)),
+            context(t(locale, "approvals.reassign.current", approvers=current, position=card.position,
+                      total=card.total)),
+            {"type": "input", "block_id": REASSIGN_TO_BLOCK, "label": plain(t(locale, "approvals.reassign.to"), 2000),
+             "element": {"type": "users_select", "action_id": REASSIGN_TO_INPUT}},
+            {"type": "input", "block_id": REASSIGN_REASON_BLOCK,
+             "label": plain(t(locale, "approvals.reassign.reason"), 2000),
+             "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
+                         "max_length": 2000}},
+        ],
+    }

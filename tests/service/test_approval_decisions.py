@@ -12,8 +12,9 @@ from sqlalchemy import select
 from bot import audit
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, flow
+from bot.approvals.decide import StepNotOpen
 from bot.approvals.steps import steps_of
-from bot.errors import AlreadyDecided, InvalidTransition, NotAuthorized, ValidationFailed
+from bot.errors import AlreadyDecided, NotAuthorized, ValidationFailed
 from models import ApprovalStep, AuditEvent, Ticket
 from tests.harness import start_bot
 from tests.service.approvals_fixtures import (
@@ -183,7 +184,7 @@ def test_withdrawal_cancels_open_steps(services):
 
     with services.session_factory() as session:
         assert [s.status for s in steps_of(session, ticket_id)] == ["cancelled", "cancelled"]
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(StepNotOpen):
         click(services, pending_step(services, ticket_id) or _first(services, ticket_id), MANAGER)
 
 

@@ -1,0 +1,106 @@
+"""What approvals put on a person's App Home: steps awaiting their decision (their own and, while a
+delegation is active, those of the person they stand in for), their delegations, and for admins the
+approvals in flight. Registered with bot.home at import; rendered by the outbox's home refresh."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.approvals import delegation as delegations
+from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
+from bot.approvals.steps import PENDING, steps_of
+from bot.home import add_section
+from bot.views.approvals_home import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
+from bot.views.blocks import Block
+from bot.views.delegation import DelegationRow, delegation_section
+from models import ApprovalStep, Delegation, Ticket
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+AWAITING_LIMIT = 8  # 3 blocks each: the Home tab's 100 blocks are shared with other sections
+IN_FLIGHT_LIMIT = 8
+
+
+@add_section(order=10)
+def awaiting_me(session: Session, services: Services, user: str, locale: str) -> list[Block]:
+    pending = pending_steps_for(session, services, user)
+    if not pending:
+        return []
+    now = services.clock.now()
+    pending.sort(key=lambda pair: (pair[0].due_at or now, pair[0].id))
+    items = []
+    for step, principal in pending[:AWAITING_LIMIT]:
+        ticket = session.get(Ticket, step.ticket_id)
+        if ticket is None:
+            continue
+        rows = [r for r in field_rows(services, ticket, locale) if r.value][:3]
+        items.append(AwaitingItem(
+            step_id=step.id, version=step.version, ticket_number=ticket.number,
+            type_name=type_name(services, ticket, locale), title=ticket.title,
+            requester=services.locales.display_name(ticket.requester_id),
+            summary=" · ".join(f"{r.label}: {r.value}" for r in rows),
+            since=local_time(services, step.requested_at), due=local_time(services, step.due_at) or None,
+            overdue=bool(step.due_at and step.due_at <= now),
+            principal=services.locales.display_name(principal) if principal else None,
+            position=step.position, total=len(steps_of(session, ticket.id, step.round))))
+    return awaiting_section(locale, items, more=max(0, len(pending) - AWAITING_LIMIT))
+
+
+@add_section(order=70)
+def my_delegation(session: Session, services: Services, user: str, locale: str) -> list[Block]:
+    now = services.clock.now()
+    found = delegations.current_and_upcoming(session, user, now)
+    if not found and not _decides_approvals(session, services, user):
+        return []
+    names = services.locales.display_name
+    rows = [_row(services, d, user, now, names) for d in found]
+    return delegation_section(locale, rows)
+
+
+@add_section(order=75)
+def approvals_in_flight(session: Session, services: Services, user: str, locale: str) -> list[Block]:
+    if not services.config.is_admin(user):
+        return []
+    now = services.clock.now()
+    total = session.scalar(select(func.count()).select_from(ApprovalStep).where(ApprovalStep.status == PENDING)) or 0
+    if not total:
+        return []
+    steps = session.scalars(select(ApprovalStep).where(ApprovalStep.status == PENDING)
+                            .order_by(ApprovalStep.due_at, ApprovalStep.id).limit(IN_FLIGHT_LIMIT))
+    items = []
+    for step in steps:
+        ticket = session.get(Ticket, step.ticket_id)
+        if ticket is None:
+            continue
+        items.append(InFlightItem(
+            step_id=step.id, version=step.version, ticket_number=ticket.number,
+            type_name=type_name(services, ticket, locale),
+            approvers=" / ".join(services.locales.display_name(a) for a in step.approvers),
+            since=local_time(services, step.requested_at), overdue=bool(step.due_at and step.due_at <= now)))
+    return in_flight_section(locale, items, total=total)
+
+
+def _row(services: Services, d: Delegation, user: str, now, names) -> DelegationRow:  # type: ignore[no-untyped-def]
+    mine = d.delegator_id == user
+    return DelegationRow(
+        id=d.id, mine=mine, other=names(d.delegate_id if mine else d.delegator_id),
+        starts=local_time(services, d.starts_at), ends=local_time(services, d.ends_at),
+        active=d.starts_at <= now, note=d.reason,
+        cancellable=user in (d.delegator_id, d.created_by) or services.config.is_admin(user))
+
+
+def _decides_approvals(session: Session, services: Services, user: str) -> bool:
+    """Someone who may be asked to approve: a manager, a role holder, a department approver, or
+    anyone who has been an approver. Everyone else is spared an empty "My delegation" section."""
+    config = services.config
+    person = config.person_for_slack_id(user)
+    if person is not None:
+        if person.roles or any(p.manager == person.key for p in config.org.people):
+            return True
+        if any(person.key in d.approvers for d in config.departments):
+            return True
+    return session.scalar(select(ApprovalStep.id).where(ApprovalStep.decided_by == user).limit(1)) is not None
