@@ -19,7 +19,7 @@ from bot.faqdesk.index import FaqIndex
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher, RetryPolicy
 from bot.settings import Settings
-from models.db import make_engine, make_session_factory
+from models.db import make_engine, make_read_session_factory, make_session_factory
 
 # A Web API call made while Slack waits for our ack (views.open) must fail fast, not hang.
 IN_REQUEST_TIMEOUT_S = 2
@@ -39,6 +39,14 @@ class Services:
     calendar: BusinessCalendar
     faq: FaqIndex
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions that only read: on SQLite they never queue behind the writer."""
+        factory = self.extras.get("_read_sessions")
+        if factory is None:
+            factory = self.extras["_read_sessions"] = make_read_session_factory(self.engine)
+        return factory
 
     def close(self) -> None:
         self.dispatcher.stop()
@@ -85,4 +93,8 @@ def build_services(
     )
     # Routing of free text asks the FAQ for the departments of the nearest entries.
     services.extras["faq"] = faq
+    # Here, not in a Slack handler: a scheduler-only process delivers App Home refreshes too.
+    from bot import outbox_renderers
+
+    outbox_renderers.install(services)
     return services
