@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # Every module whose import registers App Home sections (`@add_section`); order on the Home comes
 # from each section's `order`, not from this list.
 HOME_SECTIONS = (
+    "bot.approvals.home",  # awaiting my decision, my delegations, approvals in flight for admins
     "bot.tickets.home",  # my requests; the department queue for agents
     "bot.reminders.status",  # reminded ×2, escalated to …
     "bot.digest.home",  # this week's numbers for admins
