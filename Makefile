@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Migrates, then starts the bot. Without SLACK_BOT_TOKEN it prints how to create the Slack app.
+# With SLACK_BOT_TOKEN (environment or .env): migrates, then starts the bot. Without it: the playground,
+# the real bot with a local Slack stand-in and a web UI on 127.0.0.1 (no Slack workspace needed).
 run: install
-	$(BIN)/madoguchi db upgrade
-	@$(BIN)/madoguchi serve; status=$$?; [ $$status -eq 2 ] && exit 0 || exit $$status
+	@if $(BIN)/python -c 'import sys; from bot.settings import load_settings; sys.exit(0 if load_settings().slack_bot_token else 1)'; then \
+		$(BIN)/madoguchi db upgrade && $(BIN)/madoguchi serve; \
+	else \
+		echo "SLACK_BOT_TOKEN is not set: starting the playground instead."; \
+		$(BIN)/madoguchi playground; \
+	fi
 
 # The whole suite. PostgreSQL runs too when MADOGUCHI_TEST_POSTGRES_URL is set (CI sets it).
 test: install

@@ -19,6 +19,18 @@ def receive_response(ws: FakeWorkspace, hook_id: str, p: dict[str, Any]) -> tupl
         return 404, "used_url"
     target.uses += 1
     original = ws.find_message(target.channel, target.message_ts) if target.message_ts else None
+    mine = ws.ephemerals.get(target.user_id or "", [])
+    if original is None and target.message_ts:
+        # A click in an ephemeral message: its response_url replaces or deletes that ephemeral.
+        ephemeral = next((m for m in mine if m["ts"] == target.message_ts), None)
+        if ephemeral is not None and p.get("delete_original"):
+            mine.remove(ephemeral)
+            return 200, "ok"
+        if ephemeral is not None and p.get("replace_original"):
+            for key in ("text", "blocks", "attachments"):
+                if key in p:
+                    ephemeral[key] = p[key]
+            return 200, "ok"
     if p.get("delete_original") and original is not None:
         ws.messages[target.channel].remove(original)
     elif p.get("replace_original") and original is not None:

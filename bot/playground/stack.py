@@ -40,6 +40,7 @@ class Changes:
 
     def __init__(self) -> None:
         self._version = 0
+        self._closed = False
         self._cond = threading.Condition()
 
     @property
@@ -54,8 +55,14 @@ class Changes:
 
     def wait_past(self, version: int, timeout: float) -> int:
         with self._cond:
-            self._cond.wait_for(lambda: self._version != version, timeout=timeout)
+            self._cond.wait_for(lambda: self._closed or self._version != version, timeout=timeout)
             return self._version
+
+    def close(self) -> None:
+        """Release every waiting long poll at once, so stopping never waits for their timeout."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
 
 class Playground:
@@ -112,6 +119,7 @@ class Playground:
 
     def stop(self) -> None:
         self._stop.set()
+        self.changes.close()
         if self._web_http is not None:
             self._web_http.stop()
         if self._ticker is not None:
