@@ -94,9 +94,13 @@ def register(app: App, services: Services) -> None:
     @app.action(FaqAction.CAPTURE)
     def on_capture(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         ticket_id = int(_value(body))
-        question, answer, _ = capture.draft_from_ticket(context["db"], services.config, ticket_id, context.user_id)
+        locale = context["locale"]
+        question, answer, department = capture.draft_from_ticket(context["db"], services.config, ticket_id,
+                                                                 context.user_id)
+        departments = [(d.key, d.name.get(locale)) for d in services.config.departments]
         client.views_open(trigger_id=body["trigger_id"], view=views.capture_modal(
-            context["locale"], question=question, answer=answer, metadata=json.dumps({"ticket_id": ticket_id})))
+            locale, question=question, answer=answer, department=department, departments=departments,
+            metadata=json.dumps({"ticket_id": ticket_id})))
         ack()
 
     @app.view(FaqCallback.CAPTURE)
@@ -109,6 +113,8 @@ def register(app: App, services: Services) -> None:
         def read(block: str) -> str:
             return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
 
+        chosen = ((values.get(FaqBlock.DEPARTMENT) or {}).get("value") or {}).get("selected_option") or {}
+
         question, answer, variants = read(FaqBlock.QUESTION), read(FaqBlock.ANSWER), read(FaqBlock.VARIANTS)
         missing = {b: t(locale, "faq.capture_required") for b, v in
                    ((FaqBlock.QUESTION, question), (FaqBlock.ANSWER, answer)) if not v}
@@ -117,6 +123,9 @@ def register(app: App, services: Services) -> None:
         ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket_id"])
         doc = capture.capture(context["db"], services.config, ticket_id=ticket_id, user=context.user_id,
                               question=question, variants=variants.splitlines(), answer=answer,
-                              now=services.clock.now())
+                              now=services.clock.now(), department=chosen.get("value"))
+        # This replica answers with the new entry from the next question on (the others within
+        # FaqIndex.check_every, when they see the revision move).
+        services.faq.invalidate()
         outbox.post(context["db"], context.user_id, t(locale, "faq.capture_done", question=doc.question, id=doc.id))
         ack()

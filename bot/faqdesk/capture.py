@@ -40,13 +40,17 @@ def new_entry_id(department: str, ticket_id: int) -> str:
 
 
 def capture(session: Session, config: WorkspaceConfig, *, ticket_id: int, user: str, question: str,
-            variants: list[str], answer: str, now: datetime) -> FaqDoc:
+            variants: list[str], answer: str, now: datetime, department: str | None = None) -> FaqDoc:
+    """Add (or, clicked again, replace) the entry made from this ticket. `department` is the entry's owner:
+    the ticket's desk unless the agent picked another (the ticket may have been mis-routed)."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(f"ticket {ticket_id}")
     if not may_capture(config, user, ticket.department) or ticket.confidential:
         raise NotAuthorized("only the department's agents can add FAQ entries")
+    owner = department if department and config.department(department) is not None else ticket.department
+    # One entry per ticket, whatever department it ends up under: a second submit updates it.
     doc = FaqDoc(id=new_entry_id(ticket.department, ticket.id), question=question.strip(), answer=answer.strip(),
-                 variants=tuple(v.strip() for v in variants if v.strip())[:5], department=ticket.department)
+                 variants=tuple(v.strip() for v in variants if v.strip())[:5], department=owner)
     kb.upsert(session, [doc], source="ticket", now=now, source_ticket_id=ticket.id)
     return doc

@@ -49,6 +49,10 @@ class FaqIndex:
         pay for it, and seeding writes."""
         self.engine()
 
+    def invalidate(self) -> None:
+        """Re-check the KB revision on the next question (called after a change made in this process)."""
+        self._checked_at = float("-inf")
+
     def engine(self) -> FaqEngine:
         stale = self._engine is None or time.monotonic() - self._checked_at >= self._check_every
         if stale:

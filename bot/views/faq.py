@@ -75,7 +75,11 @@ def after_escalated(locale: str, answer_blocks: list[Block]) -> tuple[str, list[
     return t(locale, "faq.escalated"), [*kept, context(t(locale, "faq.escalated"))]
 
 
-def capture_modal(locale: str, *, question: str, answer: str, metadata: str) -> dict[str, Any]:
+def capture_modal(locale: str, *, question: str, answer: str, department: str,
+                  departments: list[tuple[str, str]], metadata: str) -> dict[str, Any]:
+    """"Add to FAQ" pre-filled from a resolved ticket: its question, the desk's resolution note and its
+    department (`departments`: (key, localised name) pairs for the select)."""
+
     def text_input(block_id: str, label: str, value: str, multiline: bool, optional: bool = False) -> Block:
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
                                    "max_length": 3000}
@@ -84,6 +88,14 @@ def capture_modal(locale: str, *, question: str, answer: str, metadata: str) -> 
         return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
                 "optional": optional}
 
+    def option(key: str, name: str) -> dict[str, Any]:
+        return {"text": plain(name, 75), "value": key}
+
+    select: dict[str, Any] = {"type": "static_select", "action_id": "value",
+                              "options": [option(k, n) for k, n in departments][:100]}
+    chosen = next(((k, n) for k, n in departments if k == department), None)
+    if chosen is not None:
+        select["initial_option"] = option(*chosen)
     return {
         "type": "modal",
         "callback_id": FaqCallback.CAPTURE,
@@ -95,5 +107,7 @@ def capture_modal(locale: str, *, question: str, answer: str, metadata: str) -> 
             text_input(FaqBlock.QUESTION, t(locale, "faq.capture_question"), question, False),
             text_input(FaqBlock.VARIANTS, t(locale, "faq.capture_variants"), "", True, optional=True),
             text_input(FaqBlock.ANSWER, t(locale, "faq.capture_answer"), answer, True),
+            {"type": "input", "block_id": FaqBlock.DEPARTMENT,
+             "label": plain(t(locale, "faq.capture_department"), 2000), "element": select},
         ],
     }
