@@ -57,6 +57,8 @@ class MadoguchiApp(App):
         if not event_id:
             return True
         event_type = str((body.get("event") or {}).get("type", ""))
+        if event_type in events.IDEMPOTENT:
+            return True
         return events.first_delivery(session, event_id, event_type, self.services.clock.now())  # type: ignore[arg-type]
 
 

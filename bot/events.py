@@ -12,6 +12,10 @@ from models.db import insert_ignore
 
 KEEP_FOR = timedelta(days=7)  # Slack's last retry comes ~5 minutes after the first delivery
 
+# Handling these twice changes nothing (an App Home refresh is coalesced and re-renders current
+# state), so they skip the de-duplication record and, when nothing else is written, the write lock.
+IDEMPOTENT = frozenset({"app_home_opened"})
+
 
 def first_delivery(session: Session, event_id: str, event_type: str, at: datetime) -> bool:
     """Record the event; False when it was already recorded (a retry, or a concurrent duplicate)."""

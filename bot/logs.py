@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import Any
 
 TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
@@ -31,7 +32,7 @@ class CurrentStderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     @property  # type: ignore[override]
-    def stream(self):  # noqa: ANN201 - logging's own attribute
+    def stream(self) -> Any:  # logging reads it on every emit
         return sys.stderr
 
     @stream.setter

@@ -108,18 +108,21 @@ def respond(session: Session, response_url: str, payload: dict[str, Any]) -> Any
                    lane="respond:" + response_url[-40:])
 
 
-def refresh_home(session: Session, user: str) -> Any:
-    """Ask for the user's App Home to be re-rendered from fresh data at delivery time.
-
-    Coalesced: many changes in a burst become one views.publish."""
-    already = session.scalar(
+def home_refresh_pending(session: Session, user: str) -> bool:
+    return session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.status == PENDING,
             OutboxMessage.method == HOME_REFRESH,
             OutboxMessage.lane == f"home:{user}",
-        )
-    )
-    if already is not None:
+        ).limit(1)
+    ) is not None
+
+
+def refresh_home(session: Session, user: str) -> Any:
+    """Ask for the user's App Home to be re-rendered from fresh data at delivery time.
+
+    Coalesced: many changes in a burst become one views.publish."""
+    if home_refresh_pending(session, user):
         return None
     return enqueue(session, HOME_REFRESH, {"user": user}, lane=f"home:{user}")
 

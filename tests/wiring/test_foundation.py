@@ -73,17 +73,34 @@ def test_opening_app_home_publishes_a_home_view(bot):
 
 
 def test_a_retried_event_is_processed_once(bot):
-    event = {"type": "app_home_opened", "user": EMPLOYEE_EN, "channel": bot.slack.dm_channel(EMPLOYEE_EN),
-             "tab": "home", "event_ts": "1700000000.000200"}
-    first = bot.requester.event(event, event_id="Ev0RETRY0001")
-    bot.deliver()  # so a second processing could not hide behind the coalesced Home refresh
-    retry = bot.requester.event(event, event_id="Ev0RETRY0001", retry_num=1, retry_reason="http_timeout")
+    dm = bot.slack.dm_channel(EMPLOYEE_JA)
+    question = bot.slack.user_says(dm, EMPLOYEE_JA, "有給休暇は何日ありますか")
+    first = bot.requester.event(question, event_id="Ev0RETRY0001")
+    bot.deliver()
+    answers = [m for m in bot.slack.messages(dm) if m.get("user") != EMPLOYEE_JA]
+    retry = bot.requester.event(question, event_id="Ev0RETRY0001", retry_num=1, retry_reason="http_timeout")
     bot.deliver()
 
     assert (first.status, retry.status) == (200, 200)
-    assert len(bot.slack.calls("views.publish")) == 1
+    assert len(answers) == 1  # the bot answered the question once…
+    assert [m for m in bot.slack.messages(dm) if m.get("user") != EMPLOYEE_JA] == answers  # …and not again
     with bot.services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+
+
+def test_repeated_home_opens_coalesce_into_one_refresh_without_dedupe_records(bot):
+    event = {"type": "app_home_opened", "user": EMPLOYEE_EN, "channel": bot.slack.dm_channel(EMPLOYEE_EN),
+             "tab": "home", "event_ts": "1700000000.000200"}
+    replies = [bot.requester.event(event, event_id=f"Ev0HOME000{n}") for n in range(3)]
+    bot.deliver()
+    retry = bot.requester.event(event, event_id="Ev0HOME0000", retry_num=1, retry_reason="http_timeout")
+    bot.deliver()
+
+    assert {r.status for r in [*replies, retry]} == {200}
+    # Three opens before delivery become one publish; the retry re-renders the same state once more.
+    assert len(bot.slack.calls("views.publish")) == 2
+    with bot.services.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
 
 
 def test_healthz_reports_the_database(bot):
