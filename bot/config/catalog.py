@@ -136,6 +136,8 @@ class SlaTargets(BaseModel):
 
     first_response_hours: float = Field(default=8, gt=0, description="business hours until someone picks it up")
     resolution_hours: float = Field(default=40, gt=0, description="business hours until it is resolved")
+    close_unrated_after_hours: float = Field(
+        default=40, gt=0, description="business hours a resolved ticket waits for its rating before it closes")
 
 
 class DepartmentBy(BaseModel):

@@ -11,9 +11,11 @@ from bot.jobs.delegations import delegation_notices
 from bot.jobs.digest import weekly_digest
 from bot.jobs.housekeeping import forget_processed_events, prune_job_runs
 from bot.jobs.reminders import reminders
+from bot.jobs.tickets import close_unrated_tickets
 from bot.scheduler import Job
 
 JOBS: tuple[Job, ...] = (
+    close_unrated_tickets,
     delegation_notices,
     forget_processed_events,
     prune_job_runs,

@@ -1,5 +1,6 @@
 """The requester's transitions: answer the desk's question (the SLA clock restarts), withdraw (取り下げ;
-open approval steps are cancelled), rate the resolution (1 click, closes the ticket), and resubmit a
+open approval steps are cancelled), rate the resolution (1 click, closes the ticket; still counted when the
+ticket closed by itself unrated), and resubmit a
 sent-back request (再提出; the approval chain resumes — the approvals side opens the flagged form)."""
 
 from __future__ import annotations
@@ -89,9 +90,11 @@ def rate(session: Session, services: Services, ticket_id: int, actor: str, score
                              when=local_time(services, ticket.closed_at) or "")
     now = services.clock.now()
     before = ticket.status
-    transition(ticket, CLOSED, "rate")
+    if ticket.status != CLOSED:
+        transition(ticket, CLOSED, "rate")
+        ticket.closed_at = now
+    # else: closed by itself while nobody rated (bot/tickets/closing.py) — a late rating still counts.
     ticket.satisfaction = score
-    ticket.closed_at = now
     ticket.updated_at = now
     record(session, services, ticket, actor, "rated", before={"status": before},
            after={"status": CLOSED, "satisfaction": score})

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.forms import field_rows, mrkdwn_escape
+from bot.i18n import t
+from bot.ticket_states import PENDING_APPROVAL
 from bot.tickets import store
 from bot.views.ticket_facts import TicketFacts
 from models import SlackMessageRef, Ticket
@@ -59,7 +61,24 @@ def facts(session: Session, services: Services, ticket: Ticket, locale: str) -> 
         resolution_note=mrkdwn_escape(ticket.resolution_note) if ticket.resolution_note else None,
         satisfaction=ticket.satisfaction,
         paused=ticket.sla_paused_at is not None,
+        waiting_on=waiting_on(session, services, ticket, locale),
     )
+
+
+def waiting_on(session: Session, services: Services, ticket: Ticket, locale: str) -> str | None:
+    """Who has a request waiting for approval, since when, and what reminders did about it — the
+    question requesters otherwise ask the back office ("where is my request?")."""
+    if ticket.status != PENDING_APPROVAL:
+        return None
+    try:  # the approvals feature owns the steps; without it nothing waits for approval
+        from bot.reminders.status import progress
+    except ImportError:
+        return None
+    now = progress(session, services, ticket, locale)
+    if now is None:
+        return None
+    line = t(locale, "tickets.waiting.approval", approvers=now.approvers, since=now.since)
+    return f"{line} · {now.status}" if now.status else line
 
 
 def archive_link(channel: str, ts: str) -> str:

@@ -21,7 +21,8 @@ def receipt(f: TicketFacts, locale: str, *, next_step: str, withdrawable: bool) 
                (t(locale, "tickets.field.department"), f.department),
                (t(locale, "tickets.field.assignee"), who(f.assignee_id, locale)),
                (t(locale, "tickets.field.due"), f.resolution_due or "—")),
-        section(f"*{t(locale, 'tickets.receipt.next')}*\n{next_step}"),
+        section(f"*{t(locale, 'tickets.receipt.next')}*\n{next_step}"
+                + (f"\n{f.waiting_on}" if f.waiting_on else "")),
     ]
     if f.rows:
         blocks.append(section("\n".join(f"*{label}*: {value}" for label, value in f.rows)))

@@ -29,6 +29,8 @@ class TicketFacts:
     resolution_note: str | None = None
     satisfaction: int | None = None
     paused: bool = False
+    # Where a request waiting for approval is: "佐藤 健 の承認待ち（11/30 10:00 から）· リマインド ×2".
+    waiting_on: str | None = None
 
     @property
     def heading(self) -> str:

@@ -13,6 +13,8 @@ def _line(f: TicketFacts, locale: str, *, show_requester: bool = False) -> str:
     line = f"*{f.number}* {f.emoji} {f.type_name} — {title}\n{status_text(locale, f.status)}"
     if f.assignee_id:
         line += f" · <@{f.assignee_id}>"
+    if f.waiting_on and not show_requester:
+        line += f"\n{f.waiting_on}"
     if f.resolution_due and f.status not in ("resolved", "closed", "withdrawn", "rejected"):
         line += " · " + t(locale, "tickets.home.due", due=f.resolution_due)
     if show_requester and not f.confidential:
