@@ -31,6 +31,7 @@ from models.db import is_sqlite, make_read_session_factory
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+CHAT_POST = "chat.postMessage"
 HOME_REFRESH = "home.refresh"
 RESPONSE_URL = "response_url"
 # files_upload_v2 is three calls plus the bytes, not one api_call: payload {channel, filename, title,
@@ -144,6 +145,10 @@ class RetryPolicy:
     max_delay: float = 300.0
     lease: float = 60.0
     lane_interval: float = 1.0
+    # One App Home publish per person per interval: opening Home repeatedly, or a burst of changes,
+    # coalesces into the pending refresh instead of re-rendering every time (views.publish is
+    # rate-limited by Slack, and rendering is the outbox's most expensive work).
+    home_interval: float = 1.0
     rng: random.Random = field(default_factory=random.Random)
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
@@ -263,7 +268,7 @@ class Dispatcher:
                     continue
                 if message.status == SENDING and message.lease_until and message.lease_until > now:
                     continue
-                if message.method == "chat.postMessage" and message.lane in throttled:
+                if message.method in (CHAT_POST, HOME_REFRESH) and message.lane in throttled:
                     continue
                 if message.target_ref and not self._ref_known(session, message.target_ref):
                     continue
@@ -351,9 +356,10 @@ class Dispatcher:
             message.last_error = None
             if message.ref and result.get("channel") and result.get("ts"):
                 session.merge(SlackMessageRef(ref=message.ref, channel=result["channel"], ts=result["ts"]))
-            if message.method == "chat.postMessage":
-                gap = timedelta(seconds=self._policy.lane_interval)
-                session.merge(LaneThrottle(lane=message.lane, next_send_at=now + gap))
+            gap = {CHAT_POST: self._policy.lane_interval, HOME_REFRESH: self._policy.home_interval}.get(
+                message.method, 0.0)
+            if gap > 0:
+                session.merge(LaneThrottle(lane=message.lane, next_send_at=now + timedelta(seconds=gap)))
 
     def _fail(self, message_id: int, failure: Failure) -> None:
         now = self._clock.now()

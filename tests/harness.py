@@ -87,7 +87,8 @@ def start_bot(
     settings = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.url,
                         DATABASE_URL=engine.url.render_as_string(hide_password=False))
     services = build_services(settings, config=config, clock=clock, engine=engine,
-                              retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0))
+                              retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0,
+                                                       home_interval=0.0))
     services.extras.update(bot_user_id=BOT_USER_ID, bot_id=BOT_ID)
     app = build_app(settings, services=services)
     http = HttpServer(WsgiApp(app, engine), host="127.0.0.1", port=0, threads=8).start()

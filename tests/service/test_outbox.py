@@ -202,6 +202,26 @@ def test_home_refreshes_in_a_burst_become_one_publish(desk):
     assert len(desk.slack.calls("views.publish")) == 1
 
 
+def test_a_person_s_home_is_published_at_most_once_a_second_with_later_changes_coalesced(desk):
+    def render(session, payload):
+        return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
+
+    desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    desk.enqueue(outbox.refresh_home, "UEMPLOYEE1")
+    desk.dispatcher.drain()
+    for _ in range(3):  # three more changes within the second: they wait, as one refresh
+        desk.enqueue(outbox.refresh_home, "UEMPLOYEE1")
+    desk.enqueue(outbox.refresh_home, "UMANAGER1")  # someone else's Home is not held back
+    desk.dispatcher.drain()
+
+    published = [c.params["user_id"] for c in desk.slack.calls("views.publish")]
+    assert published == ["UEMPLOYEE1", "UMANAGER1"]
+    desk.later(1)
+    desk.dispatcher.drain()
+    published = [c.params["user_id"] for c in desk.slack.calls("views.publish")]
+    assert published == ["UEMPLOYEE1", "UMANAGER1", "UEMPLOYEE1"]
+
+
 def test_a_crashed_sender_is_taken_over_after_its_lease(desk):
     desk.enqueue(outbox.post, CHANNEL, "orphan")
     claimed = desk.dispatcher._claim()  # a replica claims it and dies before sending
