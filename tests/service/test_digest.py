@@ -1,76 +1,25 @@
-"""The weekly digest: a known week seeded by hand, its numbers computed by hand below, and the digest
-posted exactly once (message + chart) when two schedulers tick the same Monday 09:00.
+"""The weekly digest: a known week (seeded in digest_fixtures.py), its numbers computed by hand below, and
+the digest posted exactly once (message + chart) when two schedulers tick the same Monday 09:00 — and
+when the chart upload fails.
 
 The week is Monday 2026-11-23 (勤労感謝の日: no business hours) to Sunday 11-29, posted Monday 11-30
 09:00 JST; the week before is 11-16..11-22. Office hours 09:00–18:00 (9 business hours a day)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.clock import ManualClock
 from bot.digest.numbers import compute
+from bot.digest.post import FILES_UPLOAD, post_if_due
 from bot.jobs.digest import weekly_digest
 from bot.scheduler import Scheduler
-from models import ApprovalStep, FaqQuery, Ticket
 from tests.harness import start_bot
 from tests.service.approvals_fixtures import approval_config
+from tests.service.digest_fixtures import POSTED_AT, seed
 from tests.service.reminders_fixtures import jst
-
-POSTED_AT = jst(2026, 11, 30, 9, 0)
-_seq = iter(range(1, 1000))
-
-
-def ticket(session, *, dept="finance", rtype="expense", created, first=None, resolved=None, closed=None,
-           status="in_progress", rating=None) -> Ticket:
-    n = next(_seq)
-    row = Ticket(number=f"T-{n:04d}", department=dept, seq=n, request_type=rtype, title=f"t{n}", fields={},
-                 requester_id="UEMPLOYEE1", status=status, created_at=created, updated_at=created,
-                 first_responded_at=first, resolved_at=resolved, closed_at=closed, satisfaction=rating)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def step(session, t: Ticket, *, requested, due, status, decided=None, fix=()) -> None:
-    session.add(ApprovalStep(ticket_id=t.id, round=1, position=1, rule="上長", approvers=["UMANAGER1"],
-                             status=status, requested_at=requested, due_at=due, decided_at=decided,
-                             fields_to_fix=list(fix)))
-
-
-def faq(session, text, outcome, at) -> None:
-    session.add(FaqQuery(user_id="UEMPLOYEE1", text=text, tier="none", outcome=outcome, asked_at=at))
-
-
-def seed(session) -> None:
-    # This week, finance.
-    t1 = ticket(session, created=jst(2026, 11, 24, 10), first=jst(2026, 11, 24, 12), resolved=jst(2026, 11, 25, 10),
-                status="resolved", rating=5)  # first response 2h, resolution 8+1 = 9h
-    t2 = ticket(session, created=jst(2026, 11, 24, 13), first=jst(2026, 11, 25, 10), resolved=jst(2026, 11, 26, 10),
-                status="resolved", rating=3)  # 5+1 = 6h; 5+9+1 = 15h
-    t3 = ticket(session, rtype="inquiry", created=jst(2026, 11, 25, 9), first=jst(2026, 11, 25, 9, 30))  # 0.5h
-    t4 = ticket(session, rtype="inquiry", created=jst(2026, 11, 26, 10), status="submitted")
-    # This week, HR: rejected (closed, not resolved); a type without evidence rules.
-    ticket(session, dept="hr", rtype="account", created=jst(2026, 11, 25, 10), closed=jst(2026, 11, 26, 10),
-           status="rejected")
-    # Last week, finance.
-    ticket(session, created=jst(2026, 11, 17, 10), first=jst(2026, 11, 17, 11), resolved=jst(2026, 11, 18, 10),
-           status="resolved", rating=4)  # 1h; 9h
-    ticket(session, created=jst(2026, 11, 18, 10), first=jst(2026, 11, 18, 14))  # 4h, still open
-    # Approval steps this week.
-    step(session, t1, requested=jst(2026, 11, 24, 10), due=jst(2026, 11, 24, 18), status="approved",
-         decided=jst(2026, 11, 24, 14))  # 4h, on time
-    step(session, t2, requested=jst(2026, 11, 24, 10), due=jst(2026, 11, 24, 18), status="sent_back",
-         decided=jst(2026, 11, 25, 12), fix=["receipt_url"])  # 8+3 = 11h, late; missing evidence
-    step(session, t3, requested=jst(2026, 11, 25, 10), due=jst(2026, 11, 26, 10), status="rejected",
-         decided=jst(2026, 11, 25, 11))  # 1h, on time
-    step(session, t4, requested=jst(2026, 11, 26, 10), due=jst(2026, 11, 27, 10), status="pending")  # breached
-    # FAQ this week: 4 asked, 2 helped, the same question unanswered twice.
-    faq(session, "有給の残りは？", "helped", jst(2026, 11, 24, 10))
-    faq(session, "VPNがつながらない", "helped", jst(2026, 11, 25, 10))
-    faq(session, "経費の締め日は？", "no_answer", jst(2026, 11, 25, 11))
-    faq(session, "経費の締め日は？", "escalated", jst(2026, 11, 26, 11))
-    faq(session, "先週の質問", "helped", jst(2026, 11, 18, 11))
 
 
 @pytest.fixture
@@ -138,8 +87,6 @@ def test_two_schedulers_post_the_digest_once_with_its_chart(bot):
 
 
 def test_the_week_is_claimed_so_a_second_replica_with_its_own_slot_does_not_post_again(bot):
-    from bot.digest.post import post_if_due
-
     first = post_if_due(bot.services, POSTED_AT, identity="replica-a")
     second = post_if_due(bot.services, jst(2026, 11, 30, 9, 1), identity="replica-b")
     too_late = post_if_due(bot.services, jst(2026, 12, 1, 9, 0), identity="replica-c")  # Tuesday: past its grace
@@ -147,3 +94,72 @@ def test_the_week_is_claimed_so_a_second_replica_with_its_own_slot_does_not_post
     assert (first, second, too_late) == ("2026-W49: posted to CDIGEST01", "2026-W49: already posted",
                                          "2026-W49: past its grace, not posted")
     assert len([m for m in bot.slack.messages("CDIGEST01") if "週次ダイジェスト" in m.get("text", "")]) == 1
+
+
+# -- the chart upload failing ------------------------------------------------------------------------
+
+
+def deliver_with_retries(bot, rounds: int = 12) -> None:
+    """Deliver, then let the (test-short) backoff pass, as the dispatcher's loop would."""
+    for _ in range(rounds):
+        bot.deliver()
+        bot.services.clock.advance(timedelta(seconds=5))
+
+
+def digest_posts(bot) -> list[dict]:
+    return [m for m in bot.slack.messages("CDIGEST01") if "週次ダイジェスト" in m.get("text", "")]
+
+
+def chart_shares(bot) -> list[dict]:
+    return [m for m in bot.slack.messages("CDIGEST01") if m.get("subtype") == "file_share"]
+
+
+def outbox_rows(bot, method: str) -> list[tuple[str, int]]:
+    return [(m.status, m.attempts) for m in bot.outbox() if m.method == method]
+
+
+def admin_alerts(bot) -> list[dict]:
+    return [m for admin in bot.config.admin_slack_ids()
+            for m in bot.slack.messages(bot.slack.dm_channel(admin)) if "files.upload_v2" in m.get("text", "")]
+
+
+@pytest.mark.parametrize("step", ["files.getUploadURLExternal", "upload_url", "files.completeUploadExternal"])
+def test_a_chart_upload_failing_once_is_retried_and_the_digest_text_is_posted_once(bot, step):
+    bot.slack.fail(step, "server_error")  # one 500 at this step of files_upload_v2
+
+    assert post_if_due(bot.services, POSTED_AT) == "2026-W49: posted to CDIGEST01"
+    deliver_with_retries(bot)
+
+    assert len(digest_posts(bot)) == 1
+    assert len(chart_shares(bot)) == 1
+    assert outbox_rows(bot, "chat.postMessage")[:1] == [("sent", 1)]
+    assert outbox_rows(bot, FILES_UPLOAD) == [("sent", 2)]
+    assert admin_alerts(bot) == []
+
+
+def test_a_chart_upload_that_keeps_failing_is_dead_lettered_the_text_stays_posted_once(bot):
+    bot.slack.fail("files.completeUploadExternal", "server_error", times=50)
+
+    post_if_due(bot.services, POSTED_AT)
+    deliver_with_retries(bot)
+    # The next checks of the week find it claimed: nothing is posted or uploaded again.
+    assert post_if_due(bot.services, jst(2026, 11, 30, 9, 5)) == "2026-W49: already posted"
+    deliver_with_retries(bot, rounds=2)
+
+    assert len(digest_posts(bot)) == 1
+    assert chart_shares(bot) == []
+    assert outbox_rows(bot, FILES_UPLOAD) == [("dead", 8)]
+    (alert,) = admin_alerts(bot)
+    assert "500" in alert["text"], alert["text"]
+
+
+def test_a_chart_upload_refused_for_good_is_not_retried(bot):
+    bot.slack.fail("files.completeUploadExternal", "ok_false", error="not_in_channel")
+
+    post_if_due(bot.services, POSTED_AT)
+    deliver_with_retries(bot)
+
+    assert len(digest_posts(bot)) == 1
+    assert outbox_rows(bot, FILES_UPLOAD) == [("dead", 1)]
+    (alert,) = admin_alerts(bot)
+    assert "not_in_channel" in alert["text"]
