@@ -267,7 +267,7 @@
       else if (key === "text") node.textContent = value;
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child == null || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -420,7 +420,7 @@
   function conversationSelect(el, blockId, ctx) {
     // No channel directory in the renderer: ids are typed, one or comma-separated.
     const multiple = el.type.startsWith("multi_");
-    const base = el.type.replace(/^multi_/, "").replace(/_select$/, "");
+    const base = el.type.replace(/^multi_/, "").replace(/s_select$/, ""); // conversation | channel
     const key = `selected_${base}${multiple ? "s" : ""}`;
     const initial = [].concat(el[`initial_${base}${multiple ? "s" : ""}`] || []);
     const node = h("input", {
@@ -612,7 +612,7 @@
 
   // -- blocks -------------------------------------------------------------------------------------------
   function header(block) {
-    return h("div", { class: "bk-header", role: "heading", "aria-level": 2, html: plainHTML(block.text) });
+    return h("div", { class: "bk-header-text", role: "heading", "aria-level": 2, html: plainHTML(block.text) });
   }
 
   function section(block, ctx, blockId) {
@@ -637,7 +637,7 @@
   function imageBlock(block) {
     return [
       block.title ? h("div", { class: "bk-image-title", html: plainHTML(block.title) }) : null,
-      image(block, "bk-image"),
+      image(block, "bk-image-picture"),
     ];
   }
 
@@ -727,7 +727,7 @@
     header: (b) => header(b),
     section,
     context: contextBlock,
-    divider: () => h("hr", { class: "bk-divider" }),
+    divider: () => h("hr", { class: "bk-divider-line" }),
     image: imageBlock,
     actions: actionsBlock,
     input: inputBlock,
