@@ -171,8 +171,8 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
         evidence=[r.value for r in rows if r.value.startswith(("http://", "https://"))],
         step_id=step.id, version=step.version, position=step.position, total=len(in_round), rule=step.rule,
         round=step.round, principal=principal,
-        changes=[Change(labels.get(k, k), display(v.get("before")), display(v.get("after")))
-                 for k, v in (changes or {}).items()],
+        changes=[Change(labels.get(k, k), shown(services, ticket, k, v.get("before"), locale),
+                        shown(services, ticket, k, v.get("after"), locale)) for k, v in (changes or {}).items()],
         outcome=outcome if decided else None, decided_by=decided_by,
         decided_at=local_time(services, step.decided_at) if step.decided_at else None,
         reason=step.comment if step.status in (SENT_BACK, "rejected") else None,
@@ -209,15 +209,20 @@ def field_rows(services: Services, ticket: Ticket, locale: str) -> list[FieldRow
     rt = request_type(services, ticket)
     if rt is None:
         return [FieldRow(k, k, display(v)) for k, v in values.items()]
-    rows = []
-    for f in rt.fields:
-        label = f.label.get(locale) if hasattr(f.label, "get") else str(f.label)
-        value = values.get(f.key)
-        if f.options and value is not None:
-            value = [f.option_label(v, locale) for v in value] if isinstance(value, list) else f.option_label(
-                str(value), locale)
-        rows.append(FieldRow(f.key, label, display(value, f.type)))
-    return rows
+    return [FieldRow(f.key, f.label.get(locale) if hasattr(f.label, "get") else str(f.label),
+                     shown(services, ticket, f.key, values.get(f.key), locale)) for f in rt.fields]
+
+
+def shown(services: Services, ticket: Ticket, key: str, value: Any, locale: str) -> str:
+    """One field's value as people read it: option labels, ¥ amounts (also for a resubmission's diff)."""
+    rt = request_type(services, ticket)
+    f = next((f for f in rt.fields if f.key == key), None) if rt is not None else None
+    if f is None:
+        return display(value)
+    if f.options and value is not None:
+        value = [f.option_label(v, locale) for v in value] if isinstance(value, list) else f.option_label(
+            str(value), locale)
+    return display(value, f.type)
 
 
 def display(value: Any, kind: str | None = None) -> str:
