@@ -198,6 +198,17 @@ def test_an_empty_submission_shows_the_bots_own_errors_in_red_under_each_field(s
     screen.screenshot("request_form_errors.png")
 
 
+def test_a_multi_select_takes_plain_clicks_one_option_at_a_time(screen):
+    screen.show_view(form("account"), users=USERS)
+    systems = screen.control(block_id("systems"))
+
+    for label in ("Slack", "VPN", "Slack"):
+        systems.locator("option", has_text=label).click()
+
+    assert [o["value"] for o in screen.values()[block_id("systems")][IntakeAction.FIELD]["selected_options"]] == [
+        "vpn"]
+
+
 def test_errors_answered_after_typing_keep_what_was_typed(screen):
     screen.show_view(form("equipment"), users=USERS)
     screen.control(block_id("quantity")).fill("3")

@@ -371,8 +371,23 @@
     return node;
   }
 
+  // A plain click toggles one option of a multi-select, as a tap does in Slack; native listboxes would
+  // otherwise drop the rest of the selection unless the person knows to hold Ctrl.
+  function clickToggles(node) {
+    node.addEventListener("mousedown", (ev) => {
+      const option = ev.target;
+      if (!(option instanceof HTMLOptionElement) || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      ev.preventDefault();
+      option.selected = !option.selected;
+      node.focus();
+      node.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    return node;
+  }
+
   function multiStaticSelect(el, blockId, ctx) {
     const { node, picked } = selectNode(el, blockId, ctx, { multiple: true });
+    clickToggles(node);
     const current = () => picked().map(copy);
     stateful(node, () => ({ type: el.type, selected_options: current() }), () => {
       const max = el.max_selected_items;
@@ -398,6 +413,7 @@
         ...ids(el, blockId), class: multiple ? "bk-select bk-multi" : "bk-select", multiple,
         size: multiple ? Math.min(Math.max(people.length, 2), 6) : undefined,
       }, children);
+      if (multiple) clickToggles(node);
       const chosen = () => [...node.selectedOptions].map((o) => o.value).filter(Boolean);
       current = () => (multiple ? chosen() : chosen()[0] || null);
     } else {
