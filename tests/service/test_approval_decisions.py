@@ -239,3 +239,49 @@ def test_concurrent_clicks_make_exactly_one_decision(services, backend):
         assert session.scalars(select(AuditEvent).where(AuditEvent.action == "step.approved")).all().__len__() == 1
         assert session.get(Ticket, ticket_id).status == "approved"
         assert audit.verify(session) is None
+
+
+@pytest.mark.parametrize(("per_type", "due_local"), [
+    ({}, "2026-11-24 18:00"),  # the default 8 business hours from Tuesday 10:00, working hours 9–18
+    ({"expense": {"approval_sla_business_hours": 2}}, "2026-11-24 12:00"),
+])
+def test_an_asked_step_is_due_after_its_types_sla_in_business_hours(clean_engine, per_type, due_local):
+    from bot.config.workspace import ReminderRules
+
+    config = approval_config()
+    reminders = config.reminders.model_copy(update={"per_type": {k: ReminderRules(**v) for k, v in per_type.items()}})
+    running = start_bot(clean_engine, config=config.model_copy(update={"reminders": reminders}), clock=clock())
+    try:
+        ticket_id, _ = submit(running.services)
+        step = pending_step(running.services, ticket_id)
+        local = step.due_at.astimezone(running.services.calendar.tz)
+        assert (step.requested_at == START, local.strftime("%Y-%m-%d %H:%M")) == (True, due_local)
+    finally:
+        running.stop()
+
+
+def test_skipping_a_step_asks_the_next_approver_and_closes_the_skipped_ones_message(app, services):
+    ticket_id, _ = submit(services, amount=300_000)
+    app.deliver()
+    first = pending_step(services, ticket_id)
+    with services.session_factory() as session, session.begin():
+        asked = flow.skip_step(session, services, session.get(ApprovalStep, first.id), reason="3 回リマインド済み")
+        assert asked is not None and asked.approvers == [FIN_LEAD]
+    app.deliver()
+
+    with services.session_factory() as session:
+        assert [(s.status, s.comment) for s in steps_of(session, ticket_id)] == [
+            ("skipped", "3 回リマインド済み"), ("pending", None)]
+    managers = [m for m in app.slack.messages(app.slack.dm_channel(MANAGER)) if "承認依頼" in m.get("text", "")]
+    assert "このステップはスキップされ、次の承認者に回りました" in str(managers[-1]["blocks"])
+    with pytest.raises(StepNotOpen) as refused:
+        click(services, first, MANAGER)
+    assert refused.value.message("en") == "This step was skipped and passed to the next approver."
+
+
+def test_the_last_step_is_never_skipped(services):
+    ticket_id, _ = submit(services)
+    step = pending_step(services, ticket_id)
+    with services.session_factory() as session, session.begin():
+        assert flow.skip_step(session, services, session.get(ApprovalStep, step.id), reason="x") is None
+    assert pending_step(services, ticket_id).id == step.id
