@@ -118,20 +118,23 @@ class Playground:
         return self
 
     def stop(self) -> None:
+        """Stop everything that started, each part even when an earlier one failed to stop cleanly."""
         self._stop.set()
         self.changes.close()
-        if self._web_http is not None:
-            self._web_http.stop()
-        if self._ticker is not None:
-            self._ticker.join(timeout=5)
-        if self._bot_http is not None:
-            self._bot_http.stop()
-        if getattr(self, "services", None) is not None:
-            self.services.close()
-        if getattr(self, "slack", None) is not None:
-            self.slack.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        steps = [
+            self._web_http and self._web_http.stop,
+            self._ticker and (lambda: self._ticker.join(timeout=5)),  # type: ignore[union-attr]
+            self._bot_http and self._bot_http.stop,
+            getattr(self, "services", None) and self.services.close,
+            getattr(self, "slack", None) and self.slack.stop,
+            self._tmp and self._tmp.cleanup,
+        ]
+        for step in steps:
+            if step:
+                try:
+                    step()
+                except OSError as exc:  # e.g. a socket already gone: the rest must still stop
+                    log.warning("playground: while stopping: %s", exc)
 
     def __enter__(self) -> Playground:
         return self.start()

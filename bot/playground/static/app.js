@@ -207,8 +207,11 @@
     body.append(head);
     if (m.ephemeral) body.append(el("div", { class: "ephemeral-note" }, `👁 ${w("onlyYou")}`));
     if (m.blocks && m.blocks.length) body.append(BlockKit.renderBlocks(m.blocks, renderOpts(where)));
-    else if (m.text) body.append(el("div", { class: "msg-text", html: "" }));
-    if (!(m.blocks && m.blocks.length) && m.text) body.lastChild.innerHTML = BlockKit.mrkdwn(m.text, renderOpts(where));
+    else if (m.text) {
+      const text = el("div", { class: "msg-text" });
+      text.innerHTML = BlockKit.mrkdwn(m.text, renderOpts(where)); // mrkdwn() escapes everything it is given
+      body.append(text);
+    }
     for (const f of m.files || []) {
       if (/\.(png|jpe?g|gif)$/i.test(f.name)) {
         body.append(el("figure", { class: "msg-file" }, el("img", { src: f.url, alt: f.title, "data-testid": "file-image" }),
@@ -260,13 +263,21 @@
     list.hidden = false;
     const key = JSON.stringify([app.user, state.conversation, state.messages]);
     if (key === app.shownMessages) return;
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    // A newly opened conversation starts at its newest message; an open one stays where the reader is.
+    const opened = app.shownConversation !== `${app.user}:${state.conversation}`;
+    const atBottom = opened || list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     app.shownMessages = key;
+    app.shownConversation = `${app.user}:${state.conversation}`;
     list.textContent = "";
     if (!state.messages.length) list.append(el("p", { class: "empty" }, w("noMessages")));
     for (const m of state.messages) list.append(messageNode(m, state.conversation));
-    if (atBottom || !app.scrolledOnce) list.scrollTop = list.scrollHeight;
-    app.scrolledOnce = true;
+    if (atBottom) {
+      list.scrollTop = list.scrollHeight;
+      // Pictures (the digest chart) grow the list once loaded: keep the newest message in view.
+      for (const img of list.querySelectorAll("img")) {
+        img.addEventListener("load", () => { list.scrollTop = list.scrollHeight; }, { once: true });
+      }
+    }
   }
 
   function renderHome(state) {

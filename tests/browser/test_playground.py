@@ -1,0 +1,127 @@
+"""The playground in a real browser, the way a newcomer tries madoguchi before installing anything:
+an FAQ answer marked solved; a ¥300,000 expense (with a field error from the bot on the way), approved
+by the manager and the finance lead from their DMs, claimed and resolved by the finance agent, rated by
+the employee; then the clock moves to Monday morning and the weekly digest arrives with its chart."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.playground.stack import Playground
+
+pytestmark = pytest.mark.slow
+
+EMPLOYEE, MANAGER, FIN_LEAD, FIN_AGENT = "UEMPLOYEE1", "UMANAGER1", "UFINLEAD1", "UFINAGENT"
+
+
+def be(page: Any, who: str) -> None:
+    page.select_option("#persona", who)
+    page.locator("[data-testid=conv-dm].active").wait_for()
+
+
+def say(page: Any, text: str) -> None:
+    page.fill("#composer", text)
+    page.press("#composer", "Enter")
+
+
+def message(page: Any, text: str) -> Any:
+    """The newest message showing `text` (the bot's messages arrive when the outbox delivers them)."""
+    found = page.locator("[data-testid=message]", has_text=text).last
+    found.wait_for()
+    return found
+
+
+def click(scope: Any, action_id: str) -> None:
+    scope.locator(f"[data-action-id='{action_id}']").first.click()
+
+
+def modal(page: Any) -> Any:
+    return page.locator("[data-testid=modal]")
+
+
+def field(page: Any, key: str, tag: str = "input") -> Any:
+    return modal(page).locator(f"{tag}[data-block-id='field_{key}'][data-action-id='value']")
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground: Playground) -> None:
+    # 山田 (an employee) asks the bot by DM; the FAQ answers and she marks it solved.
+    be(page, EMPLOYEE)
+    say(page, "有給の残り日数ってどこで見られますか？")
+    answer = message(page, "有給休暇の残日数を確認したい")
+    click(answer, "faq_helped")
+    expect(message(page, "解決してよかったです")).to_be_visible()
+    expect(answer.locator("[data-action-id='faq_helped']")).to_have_count(0)
+    shoot("01-faq-solved")
+
+    # /helpdesk opens the catalog; she picks 経費精算 and fills the form.
+    say(page, "/helpdesk")
+    expect(modal(page)).to_contain_text("経費精算")
+    modal(page).locator("[data-action-id='intake_pick_type'][data-block-id='pick:expense']").click()
+    field(page, "amount").wait_for()
+    today = playground.clock.now().astimezone(ZoneInfo("Asia/Tokyo")).date().isoformat()
+    field(page, "category", "select").select_option("meeting")
+    field(page, "amount").fill("300000")
+    field(page, "spent_on").fill(today)
+    field(page, "purpose", "textarea").fill("取引先との打ち合わせ（5名）")
+    field(page, "receipt_url").fill("https://files.example.co.jp/r/4242")
+    field(page, "invoice_number").fill("T123")
+    modal(page).locator(".bk-submit").click()
+
+    # The bot answers response_action: errors; the message stands next to the field, the rest is kept.
+    invoice = modal(page).locator(".bk-block[data-block-id='field_invoice_number']")
+    expect(invoice).to_contain_text("13桁")
+    expect(field(page, "purpose", "textarea")).to_have_value("取引先との打ち合わせ（5名）")
+    shoot("02-expense-field-error")
+    field(page, "invoice_number").fill("T1234567890123")
+    modal(page).locator(".bk-submit").click()
+    expect(modal(page)).to_contain_text("FIN-0001")
+    modal(page).locator(".bk-close").click()
+    expect(modal(page)).to_have_count(0)
+
+    # The manager, then the finance lead (¥300,000 ≥ ¥100,000), approve from their DMs.
+    for approver in (MANAGER, FIN_LEAD):
+        be(page, approver)
+        request = message(page, "FIN-0001")
+        click(request, "approval_approve")
+        expect(request).to_contain_text("承認しました")
+        expect(request.locator("[data-action-id='approval_approve']")).to_have_count(0)
+    shoot("03-approved-by-finance-lead")
+
+    # The finance agent claims the card in the finance desk channel and resolves it with a note.
+    be(page, FIN_AGENT)
+    page.locator("[data-testid=conv-CFINANCE]").click()
+    card = message(page, "FIN-0001")
+    click(card, "ticket_claim")
+    expect(card).to_contain_text("対応中")
+    click(card, "ticket_resolve")
+    modal(page).locator("[data-block-id='ticket_note'] textarea").fill("5/20 の給与振込で精算します")
+    modal(page).locator(".bk-submit").click()
+    expect(modal(page)).to_have_count(0)
+    expect(card).to_contain_text("解決")
+    shoot("04-finance-desk-resolved")
+
+    # 山田 gets the resolution and rates it.
+    be(page, EMPLOYEE)
+    resolution = message(page, "5/20 の給与振込で精算します")
+    click(resolution, "ticket_rate_5")
+    expect(resolution.locator("[data-action-id='ticket_rate_5']")).to_have_count(0)
+
+    # Monday 09:00: the weekly digest and its chart appear in the digest channel.
+    page.locator("#to-digest").click()
+    expect(page.locator("#now")).to_contain_text("(月) 09:0")
+    page.locator("[data-testid=conv-CDIGEST01]").click()
+    expect(message(page, "週次ダイジェスト")).to_be_visible()
+    chart = page.locator("[data-testid=file-image]").first
+    chart.wait_for()
+    expect(chart).to_have_js_property("complete", True)
+    assert chart.evaluate("img => img.naturalWidth") > 100
+    shoot("05-weekly-digest")

@@ -1,0 +1,158 @@
+"""The playground's JSON API without a browser: what the web UI sends becomes the signed requests
+Slack would send, and the bot's answers come back where Slack would show them — a DM answer, an
+ephemeral reply replaced by a click, a field error from a view submission, a 🎫 reaction, the digest
+after a clock jump. And the API refuses what a hostile web page could send it."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.playground.stack import Options, Playground
+
+YAMADA, ALEX = "UEMPLOYEE1", "UEMPLOYEE2"
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture
+def pg() -> Iterator[Playground]:
+    with Playground(Options(port=0)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def untouched() -> Iterator[Playground]:
+    """One playground for the refusals: none of them may change anything."""
+    with Playground(Options(port=0)) as running:
+        yield running
+
+
+def call(pg: Playground, path: str, body: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None,
+         raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(pg.url + path.lstrip("/"), data=data,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def state(pg: Playground, user: str, conversation: str = "dm", since: int | None = None) -> dict[str, Any]:
+    query = f"/api/state?user={user}&conversation={conversation}" + (f"&since={since}" if since is not None else "")
+    return call(pg, query)[1]
+
+
+def eventually(pg: Playground, user: str, conversation: str, found: Callable[[dict[str, Any]], Any]) -> Any:
+    """Long-poll the state (as the UI does) until `found(state)` is truthy; give up after 40 changes."""
+    seen = state(pg, user, conversation)
+    for _ in range(40):
+        result = found(seen)
+        if result:
+            return result
+        seen = state(pg, user, conversation, since=seen["version"])
+    raise AssertionError(f"never happened; last state: {json.dumps(seen, ensure_ascii=False)[:2000]}")
+
+
+def with_text(text: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    def find(s: dict[str, Any]) -> dict[str, Any] | None:
+        return next((m for m in reversed(s.get("messages", [])) if text in json.dumps(m, ensure_ascii=False)), None)
+    return find
+
+
+def button(message: dict[str, Any], action_id: str) -> dict[str, Any] | None:
+    return next((e for b in message.get("blocks", []) if b["type"] == "actions" for e in b["elements"]
+                 if e.get("action_id") == action_id), None)
+
+
+def test_a_dm_question_gets_the_faq_answer_and_solved_updates_it(pg):
+    assert call(pg, "/api/say", {"user": YAMADA, "channel": "dm", "text": "有給の残り日数ってどこで見られますか？"}) \
+        == (200, {"ok": True})
+    answer = eventually(pg, YAMADA, "dm", with_text("有給休暇の残日数を確認したい"))
+    helped = button(answer, "faq_helped")
+
+    where = {"kind": "message", "channel": pg.slack.dm_channel(YAMADA), "ts": answer["ts"]}
+    reply = call(pg, "/api/action", {"user": YAMADA, "where": where, "action": helped})
+    assert reply == (200, {"ok": True})
+    updated = eventually(pg, YAMADA, "dm", with_text("解決してよかったです"))
+    assert updated["ts"] == answer["ts"] and button(updated, "faq_helped") is None
+
+
+def test_helpdesk_with_a_question_answers_only_me_and_my_click_replaces_that_answer(pg):
+    asked = call(pg, "/api/command", {"user": ALEX, "channel": "CHELPDESK", "text": "I can't connect to the VPN"})
+    assert asked == (200, {"ok": True})
+    answer = eventually(pg, ALEX, "CHELPDESK", with_text("VPN"))
+    assert answer["ephemeral"] is True and answer["user_name"] == "窓口 madoguchi"
+    assert not with_text("VPN")(state(pg, YAMADA, "CHELPDESK"))  # nobody else sees it
+
+    helped = button(answer, "faq_helped")
+    call(pg, "/api/action", {"user": ALEX, "where": {"kind": "ephemeral", "channel": "CHELPDESK", "ts": answer["ts"]},
+                             "action": helped})
+    replaced = eventually(pg, ALEX, "CHELPDESK", lambda s: next(
+        (m for m in s["messages"] if m["ts"] == answer["ts"] and button(m, "faq_helped") is None), None))
+    assert replaced["ephemeral"] is True
+
+
+def test_a_field_the_bot_refuses_comes_back_as_errors_and_the_form_stays_open(pg):
+    call(pg, "/api/command", {"user": YAMADA, "channel": "dm", "text": ""})
+    picker = eventually(pg, YAMADA, "dm", lambda s: s["modals"] and s["modals"][-1])
+    call(pg, "/api/action", {"user": YAMADA, "where": {"kind": "view", "view_id": picker["id"]},
+                             "action": {"type": "button", "action_id": "intake_pick_type", "block_id": "pick:expense",
+                                        "value": "expense"}, "state": {"values": {}}})
+    form = eventually(pg, YAMADA, "dm", lambda s: s["modals"] and s["modals"][-1]["hash"] != picker["hash"]
+                      and s["modals"][-1])
+    values = {
+        "field_category": {"value": {"type": "static_select", "selected_option": {"value": "transport"}}},
+        "field_amount": {"value": {"type": "number_input", "value": "1200"}},
+        "field_spent_on": {"value": {"type": "datepicker",
+                                     "selected_date": pg.clock.now().astimezone(JST).date().isoformat()}},
+        "field_purpose": {"value": {"type": "plain_text_input", "value": "客先訪問の電車代"}},
+        "field_invoice_number": {"value": {"type": "plain_text_input", "value": "T123"}},
+    }
+
+    status, answer = call(pg, "/api/submit", {"user": YAMADA, "view_id": form["id"], "values": values})
+
+    assert status == 200 and set(answer["errors"]) == {"field_invoice_number"}
+    assert "13桁" in answer["errors"]["field_invoice_number"]
+    assert [m["id"] for m in state(pg, YAMADA)["modals"]] == [form["id"]]  # still open, as Slack keeps it
+
+
+def test_a_ticket_reaction_in_the_help_channel_opens_an_inquiry(pg):
+    call(pg, "/api/say", {"user": YAMADA, "channel": "CHELPDESK", "text": "会議室のプロジェクターが映りません"})
+    question = eventually(pg, YAMADA, "CHELPDESK", with_text("プロジェクター"))
+
+    assert call(pg, "/api/react", {"user": YAMADA, "channel": "CHELPDESK", "ts": question["ts"],
+                                   "reaction": "ticket"}) == (200, {"ok": True})
+
+    assert eventually(pg, YAMADA, "dm", with_text("受付番号"))
+    reacted = with_text("プロジェクター")(state(pg, YAMADA, "CHELPDESK"))
+    assert {"name": "ticket", "users": [YAMADA], "count": 1} in reacted["reactions"]
+
+
+def test_the_clock_jumps_to_monday_morning_and_the_digest_arrives_with_its_chart(pg):
+    status, body = call(pg, "/api/clock", {"to": "digest"})
+    assert status == 200 and "(月) 09:00" in body["now"]
+
+    chart = eventually(pg, YAMADA, "CDIGEST01", lambda s: next((f for m in s["messages"] for f in m["files"]), None))
+    assert with_text("週次ダイジェスト")(state(pg, YAMADA, "CDIGEST01"))
+    with urllib.request.urlopen(pg.url + chart["url"].lstrip("/"), timeout=10) as response:
+        assert response.headers["Content-Type"] == "image/png" and response.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("path", "body", "headers", "raw", "status", "problem"), [
+    ("/api/say", {"user": YAMADA, "channel": "dm", "text": "hi"}, {"Host": "evil.example:3000"}, None, 403, "host"),
+    ("/api/say", None, {"Content-Type": "application/x-www-form-urlencoded"}, b"user=U&text=x", 415, "json_only"),
+    ("/api/say", {"user": "UNOBODY01", "channel": "dm", "text": "hi"}, None, None, 400, "unknown_user"),
+    ("/api/clock", {"hours": -3}, None, None, 400, "bad_clock"),
+    ("/api/submit", {"user": YAMADA, "view_id": "V0000000999", "values": {}}, None, None, 400, "unknown_view"),
+])
+def test_what_the_ui_would_never_send_is_refused_with_a_reason(untouched, path, body, headers, raw, status, problem):
+    answer_status, answer = call(untouched, path, body, headers=headers, raw=raw)
+    assert (answer_status, answer["ok"], answer["problem"]) == (status, False, problem)
