@@ -85,6 +85,13 @@ def post_receipt(session: Session, services: Services, ticket: Ticket) -> None:
 
 
 def update_receipt(session: Session, services: Services, ticket: Ticket) -> None:
+    """Public seam: the requester's receipt DM, redrawn in place with the ticket's current state
+    (status, department, assignee, due time, what happens next, whose approval it waits for).
+
+    Call it, in the transaction of the change, after anything the requester would want to see there:
+    the approvals flow does after each decision, send-back, rejection, skip and withdrawal; reminders
+    should after they remind or escalate a step (the receipt shows "reminded ×2"). A no-op until the
+    receipt has been posted."""
     ref = store.receipt_ref(ticket)
     if store.posted(session, ref):
         text, blocks = _receipt(session, services, ticket)

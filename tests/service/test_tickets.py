@@ -99,6 +99,22 @@ def test_the_same_submission_racing_itself_makes_one_ticket(services):
         assert session.scalars(select(Ticket.number)).all() == ["GA-0001"]
 
 
+@pytest.mark.parametrize(("values", "field"), [
+    ({"category": "meeting", "amount": 5800}, "receipt_url"),  # a receipt whatever the amount
+    ({"category": "transport", "amount": 30_000}, "receipt_url"),  # transport: from ¥30,000
+    ({"category": "transport", "amount": 1200, "spent_on": "2026-12-08"}, "spent_on"),  # tomorrow
+])
+def test_the_service_checks_evidence_and_dates_again_whatever_the_modal_let_through(services, values, field):
+    expense = {"spent_on": "2026-12-04", "purpose": "客先訪問", **values}
+
+    with pytest.raises(ValidationFailed) as refused:
+        new(services, type_key="expense", values=expense)
+
+    assert list(refused.value.field_errors) == [f"field_{field}"]
+    with services.session_factory() as session:
+        assert session.scalars(select(Ticket)).all() == []
+
+
 def test_sla_due_times_count_business_hours(services):
     t = new(services)  # inquiry: first response 8 h, resolution 24 h, working 09:00-18:00
 

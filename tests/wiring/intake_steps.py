@@ -4,11 +4,14 @@ reads like. Fixtures here are imported by the intake test modules."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.clock import ManualClock
 from bot.config import WorkspaceConfig, load_workspace
 from bot.fakeslack.state_values import state_value
 from bot.forms import block_id
@@ -49,6 +52,34 @@ def desk_fixture(clean_engine: Engine) -> Iterator[Any]:
         yield running
     finally:
         running.stop()
+
+
+MONDAY_10 = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))  # no holiday that week; 09:00-18:00
+
+
+@pytest.fixture(name="clock")
+def clock_fixture() -> ManualClock:
+    return ManualClock(MONDAY_10)
+
+
+@pytest.fixture(name="desk")
+def clocked_desk_fixture(clean_engine: Engine, clock: ManualClock) -> Iterator[Any]:
+    """The `desk` under a clock the test moves (import this one instead of desk_fixture, with clock_fixture)."""
+    from tests.harness import start_bot
+
+    running = start_bot(clean_engine, config=without_approvals(load_workspace(BUNDLED_CONFIG)), clock=clock)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def open_home(bot: Any, user: str) -> str:
+    """The user opens the bot's Home tab; everything it shows."""
+    bot.requester.event({"type": "app_home_opened", "user": user, "channel": bot.slack.dm_channel(user),
+                         "tab": "home", "event_ts": "1.0"})
+    bot.deliver()
+    return everything(bot.slack.home_view(user) or {})
 
 
 # -- forms -------------------------------------------------------------------------------------------

@@ -195,6 +195,32 @@ def test_the_home_button_opens_the_same_picker(desk):
     assert modal(desk, EMPLOYEE)["title"]["text"] == "申請する"
 
 
+def open_by_shortcut(bot, user):  # type: ignore[no-untyped-def]
+    return bot.requester.global_shortcut(callback_id=IntakeShortcut.NEW_REQUEST, user_id=user)
+
+
+def open_from_home(bot, user):  # type: ignore[no-untyped-def]
+    return bot.requester.block_action(user_id=user, action_id=Action.HOME_NEW_REQUEST,
+                                      view={"id": "VHOME", "type": "home", "blocks": []})
+
+
+@pytest.mark.parametrize("door", [open_picker, open_by_shortcut, open_from_home],
+                         ids=["helpdesk", "global_shortcut", "home_button"])
+def test_every_door_to_the_picker_ends_in_the_same_form_and_a_ticket(desk, door):
+    door(desk, EMPLOYEE)
+    form = pick(desk, EMPLOYEE, "equipment")
+    assert form["title"]["text"] == "備品・PC申請"
+
+    reply = submit_form(desk, EMPLOYEE, "equipment", {"item": "monitor", "quantity": 1,
+                                                       "reason": "在宅勤務用に外部モニターが欲しい"})
+
+    assert reply.body["response_action"] == "update", reply.body
+    ticket = latest_ticket(desk)
+    assert (ticket.number, ticket.department, ticket.requester_id) == ("IT-0001", "it", EMPLOYEE)
+    assert "IT-0001" in everything(card(desk, "it", "IT-0001"))
+    assert "受付番号 IT-0001" in everything(dm_with(desk, EMPLOYEE, "IT-0001"))
+
+
 def test_the_message_shortcut_prefills_an_inquiry_and_suggests_its_department(desk):
     text = "自宅からVPNにつながりません。\n昨日までは使えていました。"
     message = desk.slack.user_says("CGENERALCHAT", EMPLOYEE, text)

@@ -12,10 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import ManualClock
-from bot.config import load_workspace
 from bot.jobs.reminders import run_reminders
 from bot.jobs.tickets import run_close_unrated
-from bot.settings import BUNDLED_CONFIG
 from handlers.ids import ApprovalAction, TicketAction, TicketBlock
 from tests.harness import start_bot
 from tests.wiring.intake_steps import (
@@ -27,18 +25,19 @@ from tests.wiring.intake_steps import (
     buttons,
     card,
     click,
+    clock_fixture,  # noqa: F401 - the `clock` fixture
+    clocked_desk_fixture,  # noqa: F401 - the `desk` fixture, on that clock
     dm_with,
     dms,
     everything,
     fill_modal,
+    open_home,
     request,
     text_block,
     ticket,
-    without_approvals,
 )
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-MONDAY_10 = datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)  # no holiday that week; working hours 09:00-18:00
 GA = TRIAGE["general_affairs"]
 ROOM = {"subject": "会議室の予約", "details": "来週火曜の午後に大会議室を使いたいです", "department": "general_affairs"}
 
@@ -54,20 +53,6 @@ def local(when: datetime | None) -> str:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_10)
-
-
-@pytest.fixture
-def desk(clean_engine, clock) -> Iterator[Any]:
-    running = start_bot(clean_engine, config=without_approvals(load_workspace(BUNDLED_CONFIG)), clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
 def office(clean_engine, clock) -> Iterator[Any]:
     """The bundled config with its approval rules (an expense waits for the manager)."""
     running = start_bot(clean_engine, clock=clock)
@@ -75,13 +60,6 @@ def office(clean_engine, clock) -> Iterator[Any]:
         yield running
     finally:
         running.stop()
-
-
-def open_home(bot: Any, user: str) -> str:
-    bot.requester.event({"type": "app_home_opened", "user": user, "channel": bot.slack.dm_channel(user),
-                         "tab": "home", "event_ts": "1.0"})
-    bot.deliver()
-    return everything(bot.slack.home_view(user) or {})
 
 
 def receipt(bot: Any, number: str) -> dict[str, Any]:
