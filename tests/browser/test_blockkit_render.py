@@ -580,6 +580,17 @@ def test_each_control_in_a_message_reports_a_slack_shaped_action(screen, use, ex
     assert action.pop("action_ts") and action == {**expected, "block_id": "controls"}
 
 
+def test_an_open_overflow_menu_closes_when_clicking_elsewhere(screen):
+    screen.show_blocks(CONTROLS, users=USERS)
+    more = screen.control("controls", "more")
+
+    more.locator(".bk-overflow-toggle").click()
+    assert more.get_by_role("menuitem", name="再送する").is_visible()
+    screen.root.locator(".bk-block").first.click(position={"x": 2, "y": 2})
+
+    assert more.get_by_role("menuitem", name="再送する").is_hidden() and screen.actions() == []
+
+
 def test_a_button_with_confirm_asks_first(screen):
     screen.show_blocks([{"type": "actions", "block_id": "danger", "elements": [{
         "type": "button", "action_id": "withdraw", "value": "7", "style": "danger",
@@ -641,8 +652,10 @@ def test_every_input_element_reports_its_state_as_slack_does(screen):
         field("boxes", {"type": "checkboxes", "options": PRIORITIES, "initial_options": PRIORITIES[:2]}),
         field("multi", {"type": "multi_static_select", "options": PRIORITIES}),
         field("channel", {"type": "conversations_select"}),
-    ]})  # no directory given: people are typed as ids
+        field("vendor", {"type": "external_select"}),
+    ]})  # no directory given: people are typed as ids; no options endpoint: external values are typed
     screen.control("people", "v").fill("UEMPLOYEE1, <@UEMPLOYEE2>")
+    screen.control("vendor", "v").fill("株式会社サンプル")
 
     assert screen.values() == {
         "num": {"v": state_value("number_input", "1.5")},
@@ -655,6 +668,7 @@ def test_every_input_element_reports_its_state_as_slack_does(screen):
         "boxes": {"v": state_value("checkboxes", PRIORITIES[:2])},
         "multi": {"v": state_value("multi_static_select", [])},
         "channel": {"v": state_value("conversations_select", None)},
+        "vendor": {"v": state_value("external_select", "株式会社サンプル")},
     }
 
 

@@ -287,7 +287,6 @@
     this.opts = opts || {};
     this.words = words(this.opts);
     this.counter = 0;
-    this.inModal = false;
   }
   Ctx.prototype.autoId = function (prefix) {
     this.counter += 1;
@@ -382,6 +381,26 @@
       node.focus();
       node.dispatchEvent(new Event("change", { bubbles: true }));
     });
+    return node;
+  }
+
+  // external_select options come from the app's options endpoint (block_suggestion), which the
+  // playground does not serve: without options given, the person types the value.
+  function externalSelect(el, blockId, ctx) {
+    const multiple = el.type === "multi_external_select";
+    const given = multiple ? el.initial_options || [] : el.initial_option ? [el.initial_option] : [];
+    if (given.length) {
+      const withOptions = { ...el, options: given };
+      return multiple ? multiStaticSelect(withOptions, blockId, ctx) : staticSelect(withOptions, blockId, ctx);
+    }
+    const node = h("input", { ...ids(el, blockId), class: "bk-text", type: "text", autocomplete: "off",
+      placeholder: el.placeholder ? plainString(el.placeholder) : ctx.words.choose });
+    const typed = () => node.value.split(multiple ? "," : /\n/).map((v) => v.trim()).filter(Boolean)
+      .map((v) => ({ text: { type: "plain_text", text: v, emoji: true }, value: v }));
+    const key = multiple ? "selected_options" : "selected_option";
+    const current = () => (multiple ? typed() : typed()[0] || null);
+    stateful(node, () => ({ type: el.type, [key]: current() }));
+    node.addEventListener("change", () => ctx.changed(el, blockId, { [key]: current() }));
     return node;
   }
 
@@ -575,10 +594,16 @@
       });
       menu.append(item);
     }
+    const wrapper = h("span", { ...ids(el, blockId), class: "bk-overflow" }, toggle, menu);
+    const outside = (ev) => {
+      if (!wrapper.contains(ev.target)) menu.hidden = true;
+      if (menu.hidden) document.removeEventListener("click", outside, true);
+    };
     toggle.addEventListener("click", () => {
       menu.hidden = !menu.hidden;
+      if (!menu.hidden) document.addEventListener("click", outside, true);
     });
-    return h("span", { ...ids(el, blockId), class: "bk-overflow" }, toggle, menu);
+    return wrapper;
   }
 
   function image(el, cls) {
@@ -596,9 +621,9 @@
     button,
     overflow,
     static_select: staticSelect,
-    external_select: staticSelect,
+    external_select: externalSelect,
     multi_static_select: multiStaticSelect,
-    multi_external_select: multiStaticSelect,
+    multi_external_select: externalSelect,
     users_select: (el, b, ctx) => usersSelect(el, b, ctx, false),
     multi_users_select: (el, b, ctx) => usersSelect(el, b, ctx, true),
     conversations_select: conversationSelect,
