@@ -100,6 +100,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Self-resolution rate and the questions the FAQ could not settle, for the last --days days."""
+    from datetime import timedelta
+
+    from bot.faqdesk import stats
+
+    services = _services()
+    end = services.clock.now()
+    start = end - timedelta(days=args.days)
+    with services.session_factory() as session:
+        numbers = stats.numbers(session, start, end)
+        backlog = stats.top_unanswered(session, start, end, limit=args.top)
+    services.close()
+    rate = numbers.self_resolution_rate
+    result = {
+        "from": start.isoformat(), "to": end.isoformat(), "asked": numbers.asked, "helped": numbers.helped,
+        "not_helped": numbers.not_helped, "escalated": numbers.escalated, "no_answer": numbers.no_answer,
+        "self_resolution_rate": None if rate is None else round(rate, 4),
+        "top_unanswered": [{"text": text, "count": n} for text, n in backlog],
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    shown = "—" if rate is None else f"{rate:.1%}"
+    print(f"{start:%Y-%m-%d} – {end:%Y-%m-%d}: {numbers.asked} asked, {numbers.helped} helped, "
+          f"{numbers.not_helped} not helped, {numbers.escalated} escalated, {numbers.no_answer} no answer; "
+          f"self-resolution {shown}")
+    for text, n in backlog:
+        print(f"  ×{n}  {text}")
+    return 0
+
+
 @command
 def add_faq_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     faq = sub.add_parser("faq", help="the FAQ knowledge base").add_subparsers(dest="faq_command", required=True)
@@ -123,6 +155,12 @@ def add_faq_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument("--replace", action="store_true", help="disable entries that are not in the file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
+
+    p = faq.add_parser("stats", help="self-resolution rate and the top unanswered questions")
+    p.add_argument("--days", type=int, default=7, help="how far back from now (default 7)")
+    p.add_argument("--top", type=int, default=10, help="how many unanswered questions (default 10)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
 
     p = faq.add_parser("export", help="export the database KB (.yaml/.csv/.jsonl by extension)")
     p.add_argument("file")
