@@ -92,5 +92,6 @@ def test_routing_accuracy_on_the_labelled_inquiries():
         right[row["split"]] += decision.department == row["department"]
 
     assert sum(right.values()) / sum(total.values()) >= 0.90
-    # holdout2 was written after all tuning and never tuned on: the honest estimate (docs/BENCHMARKS.md).
-    assert right["holdout2"] / total["holdout2"] >= 0.70
+    # holdout3 was written after all tuning and never tuned on: the honest estimate (docs/BENCHMARKS.md).
+    assert right["holdout3"] / total["holdout3"] >= 0.90
+    assert right["holdout2"] / total["holdout2"] >= 0.85  # tuned on in the second round: a regression guard
