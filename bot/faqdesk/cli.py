@@ -11,10 +11,19 @@ from bot.cli import command
 
 
 def _services() -> Any:
+    from sqlalchemy import inspect
+
     from bot.services import build_services
     from bot.settings import load_settings
 
-    return build_services(load_settings())
+    services = build_services(load_settings())
+    if not inspect(services.session_factory.kw["bind"]).has_table("faq_entries"):
+        services.close()
+        # A clear next step instead of a "no such table" traceback on a fresh database.
+        print("madoguchi: the database has no FAQ tables yet: run `madoguchi db upgrade` first "
+              "(or ask a KB file with `madoguchi faq ask TEXT --kb FILE`)", file=sys.stderr)
+        raise SystemExit(2)
+    return services
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -41,3 +41,14 @@ def test_stats_shows_the_self_resolution_rate_and_what_went_unanswered(clean_eng
     assert stats["top_unanswered"][0] == {"text": "社食のメニュー", "count": 2}
     assert {"text": "経費の締め日", "count": 1} in stats["top_unanswered"]
     assert "先月の質問" not in done.stdout
+
+
+def test_on_a_fresh_database_the_faq_commands_say_what_to_do(tmp_path):
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_SIGNING_SECRET": "cli",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "MADOGUCHI_CONFIG": str(BUNDLED_CONFIG)}
+
+    done = subprocess.run([sys.executable, "-m", "bot", "faq", "ask", "VPNに繋がらない"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 2
+    assert "madoguchi db upgrade" in done.stderr and "Traceback" not in done.stderr
