@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -147,9 +148,17 @@ def synthetic_kb(n: int = 10_000, seed: int = 0) -> tuple[list[FaqDoc], list[Que
 
 
 def latency_run(docs: Sequence[FaqDoc], queries: Sequence[Query]) -> dict[str, float]:
-    t0 = time.perf_counter()
+    # Wall and CPU time: the machine is shared (other jobs, 2 cores), CPU time shows what the build itself costs.
+    t0, c0 = time.perf_counter(), time.process_time()
     engine = FaqEngine.build(docs)
-    build_s = time.perf_counter() - t0
+    build_s, build_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    # What the bot does after an admin edits one entry (FaqIndex rebuilds on the revision change): the
+    # unchanged texts' word analysis is reused, the edited entry is analysed afresh.
+    edited = list(docs)
+    edited[1] = replace(edited[1], question=edited[1].question + "（改訂）", answer=edited[1].answer + "更新しました。")
+    t0 = time.perf_counter()
+    FaqEngine.build(edited)
+    rebuild_s = time.perf_counter() - t0
     engine.ask("warm up")
     engine.ask("準備")
     ms = []
@@ -166,7 +175,8 @@ def latency_run(docs: Sequence[FaqDoc], queries: Sequence[Query]) -> dict[str, f
             fn(q.query)
             base_ms[name].append((time.perf_counter() - t) * 1000.0)
     return {
-        "entries": len(docs), "build_s": build_s, "p50_ms": float(np.percentile(ms, 50)),
+        "entries": len(docs), "build_s": build_s, "build_cpu_s": build_cpu_s, "rebuild_s": rebuild_s,
+        "p50_ms": float(np.percentile(ms, 50)),
         "p95_ms": float(np.percentile(ms, 95)), "max_ms": float(max(ms)),
         "rapidfuzz_p95_ms": float(np.percentile(base_ms["rapidfuzz"], 95)),
         "tfidf_p95_ms": float(np.percentile(base_ms["tfidf"], 95)), "tfidf_build_s": tf_build,
@@ -221,15 +231,27 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
             f"{r['madoguchi (fused)']['thresholds']['margin']:.2f}" for ds, r in results.items()
         ) + ".",
         "",
-        "| synthetic KB | entries | build s | p50 ms | p95 ms | max ms | rapidfuzz p95 ms | char TF-IDF p95 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| synthetic KB | entries | cold build s (CPU s) | rebuild after 1 edit s | p50 ms | p95 ms | max ms | "
+        "rapidfuzz p95 ms | char TF-IDF p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
         f"| default KB recombined (ja+en, 4 phrasings + answer each) | {latency['entries']:,} | "
-        f"{latency['build_s']:.2f} | {latency['p50_ms']:.2f} | {latency['p95_ms']:.2f} | {latency['max_ms']:.2f} | "
+        f"{latency['build_s']:.2f} ({latency['build_cpu_s']:.2f}) | {latency['rebuild_s']:.2f} | "
+        f"{latency['p50_ms']:.2f} | {latency['p95_ms']:.2f} | {latency['max_ms']:.2f} | "
         f"{latency['rapidfuzz_p95_ms']:.2f} | {latency['tfidf_p95_ms']:.2f} |",
         "",
-        "Budgets: p95 ≤ 10 ms per query at 10,000 entries; build ≤ 5 s.",
+        f"Budgets: p95 ≤ 10 ms per query at 10,000 entries; build ≤ 5 s. Load average while this ran: "
+        f"{_load()} on {_cpu_count()} cores (wall times stretch with it; CPU s much less).",
     ]
     return "\n".join(lines)
+
+
+def _load() -> str:
+    import os
+
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def _cpu_count() -> int:
