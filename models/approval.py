@@ -21,8 +21,8 @@ class ApprovalStep(Base):
         # The reminder sweep (bot/reminders/approvals.py), both of its index range scans:
         # pending + next_reminder_at <= now (later reminders), pending + NULL + due_at <= now (the first).
         Index("ix_approval_steps_reminder_sweep", "status", "next_reminder_at", "due_at"),
-        # The weekly digest: decisions taken in a week.
-        Index("ix_approval_steps_decided_at", "decided_at"),
+        # The weekly digest: decisions taken in a week, read from the index alone.
+        Index("ix_approval_steps_decided_at_covering", "decided_at", "status", "requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,13 +17,16 @@ class Ticket(Base):
         UniqueConstraint("department", "seq"),
         Index("ix_tickets_department_status", "department", "status"),
         Index("ix_tickets_requester_status", "requester_id", "status"),
-        Index("ix_tickets_created_at", "created_at"),
         # The reminder sweeps: unclaimed past first-response due, on hold for a while.
         Index("ix_tickets_status_first_response_due", "status", "first_response_due"),
         Index("ix_tickets_status_sla_paused_at", "status", "sla_paused_at"),
-        # The weekly digest: what was finished in a week.
-        Index("ix_tickets_resolved_at", "resolved_at"),
-        Index("ix_tickets_closed_at", "closed_at"),
+        # The weekly digest (bot/digest/desk_counts.py, numbers.py): a range on the leading instant, the
+        # other columns there so the week's GROUP BY is answered from the index alone, without visiting
+        # ~20,000 table rows per week at a million tickets.
+        Index("ix_tickets_created_at_covering", "created_at", "department", "status", "request_type"),
+        Index("ix_tickets_resolved_at_covering", "resolved_at", "department", "status", "created_at", "satisfaction"),
+        Index("ix_tickets_closed_at_covering", "closed_at", "resolved_at", "department", "status", "created_at"),
+        Index("ix_tickets_first_responded_at_covering", "first_responded_at", "department", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

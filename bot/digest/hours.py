@@ -2,63 +2,71 @@
 
 `BusinessCalendar.business_hours_between` walks the days between two instants on every call; here each
 local day's working windows are fetched once (from the calendar, so holidays and company days off are
-the calendar's) and the answer is cum(b) − cum(a), cum being the business seconds since the first day."""
+the calendar's) into a table of consecutive days — the epoch of each local midnight and the business
+seconds before it — and the answer is cum(b) − cum(a), each cum one bisection and at most a couple of
+windows. Instants are read as epoch seconds once (`between_epochs`), so no time zone arithmetic runs
+per ticket."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from bisect import bisect_right
+from datetime import date, datetime, timedelta
 
 from bot.calendar import BusinessCalendar
+
+MARGIN = timedelta(days=31)  # extend the table by a month at a time: rows come in no particular order
 
 
 class BusinessHours:
     def __init__(self, calendar: BusinessCalendar):
         self.calendar = calendar
-        self._days: dict[object, tuple[float, list[tuple[float, float]]]] = {}  # day → (cum at day start, windows)
-        self._first = self._last = None
-        self._cum_end: float = 0.0
+        self._first: date | None = None
+        self._last: date | None = None
+        self._starts: list[float] = []  # epoch of each day's local midnight, and of the day after the last
+        self._cum: list[float] = []  # business seconds from the first day's midnight to each day's
+        self._windows: list[list[tuple[float, float]]] = []  # each day's working windows, as epochs
 
-    def _day(self, day):
-        hit = self._days.get(day)
-        if hit is not None:
-            return hit
-        if self._first is None:
-            self._first = self._last = day
-            self._add(day, 0.0)
-        while day > self._last:  # extend forwards
-            self._last += timedelta(days=1)
-            self._add(self._last, self._cum_end)
-        while day < self._first:  # extend backwards: shift by the new day's business seconds
-            self._first -= timedelta(days=1)
-            windows = self._windows(self._first)
-            seconds = sum(b - a for a, b in windows)
-            self._days = {d: (c + seconds, w) for d, (c, w) in self._days.items()}
-            self._cum_end += seconds
-            self._days[self._first] = (0.0, windows)
-        return self._days[day]
+    def _cover(self, t: float) -> None:
+        if self._starts and self._starts[0] <= t < self._starts[-1]:
+            return
+        day = datetime.fromtimestamp(t, self.calendar.tz).date()
+        first = min(day - MARGIN, self._first or day)
+        last = max(day + MARGIN, self._last or day)
+        self._build(first, last)
 
-    def _windows(self, day) -> list[tuple[float, float]]:
+    def _build(self, first: date, last: date) -> None:
         tz = self.calendar.tz
-        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-        return [(a.timestamp(), b.timestamp()) for a, b in self.calendar.working_windows(start, end)]
+        self._first, self._last = first, last
+        self._starts, self._cum, self._windows = [], [], []
+        cum = 0.0
+        day = first
+        while day <= last:
+            start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+            windows = [(a.timestamp(), b.timestamp()) for a, b in self.calendar.working_windows(start, end)]
+            self._starts.append(start.timestamp())
+            self._cum.append(cum)
+            self._windows.append(windows)
+            cum += sum(b - a for a, b in windows)
+            day += timedelta(days=1)
+        self._starts.append(datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz).timestamp())
 
-    def _add(self, day, cum: float) -> None:
-        windows = self._windows(day)
-        self._days[day] = (cum, windows)
-        self._cum_end = cum + sum(b - a for a, b in windows)
+    def _cum_at(self, t: float) -> float:
+        i = bisect_right(self._starts, t) - 1
+        cum = self._cum[i]
+        for a, b in self._windows[i]:
+            if t > a:
+                cum += min(b, t) - a
+        return cum
 
-    def _cum(self, instant: datetime) -> float:
-        day = instant.astimezone(self.calendar.tz).date()
-        cum, windows = self._day(day)
-        t = instant.astimezone(UTC).timestamp()
-        return cum + sum(min(b, t) - a for a, b in windows if t > a)
+    def between_epochs(self, a: float, b: float) -> float:
+        """Business hours in [a, b] given as epoch seconds (0 when b <= a)."""
+        if b <= a:
+            return 0.0
+        self._cover(a)
+        self._cover(b)  # may rebuild the table: both cums are read after both are covered
+        return (self._cum_at(b) - self._cum_at(a)) / 3600
 
     def between(self, a: datetime, b: datetime) -> float:
         """Business hours in [a, b] (0 when b <= a), equal to calendar.business_hours_between(a, b)."""
-        if b <= a:
-            return 0.0
-        # Load both days first: extending the table backwards shifts every cumulative value.
-        self._day(a.astimezone(self.calendar.tz).date())
-        self._day(b.astimezone(self.calendar.tz).date())
-        return (self._cum(b) - self._cum(a)) / 3600
+        return self.between_epochs(a.timestamp(), b.timestamp())

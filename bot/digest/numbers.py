@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK, SKIPPED
 from bot.digest import desk_counts
+from bot.digest.epoch import epoch
 from bot.digest.hours import BusinessHours
 from bot.faqdesk import stats as faq_stats
 from models import ApprovalStep, Ticket
@@ -162,20 +163,21 @@ def compute(session: Session, config: WorkspaceConfig, calendar: BusinessCalenda
     counts = desk_counts.count(session, bounds, [d.key for d in config.departments])
     hours = BusinessHours(calendar)
     # Per-ticket times only for the two compared weeks: the percentiles need every value.
-    first = _first_responses(session, hours, last_start, end)
+    split = start.timestamp()
+    first = _by_week(_first_responses(session, hours, last_start, end), split)
     finished = _resolutions(session, hours, last_start, end)
+    resolution = _by_week([(d, at, h) for d, at, h, _ in finished], split)
 
-    def desk(dept: str | None, week: int, a: datetime, b: datetime) -> DeskWeek:
-        mine = dept is None
+    def desk(dept: str | None, week: int) -> DeskWeek:
+        which = int(week == this_week)
         return DeskWeek(
             new=counts.new(dept, week), resolved=counts.resolved(dept, week),
             backlog=counts.backlog_at(dept, week + 1),
-            first_response=spread([h for d, at, h in first if (mine or d == dept) and a <= at < b]),
-            resolution=spread([h for d, at, h, _ in finished if (mine or d == dept) and a <= at < b]))
+            first_response=spread(first.get((dept, which), [])), resolution=spread(resolution.get((dept, which), [])))
 
-    departments = [DepartmentNumbers(d.key, desk(d.key, this_week, start, end),
-                                     desk(d.key, last_week, last_start, start)) for d in config.departments]
-    total = DepartmentNumbers("*", desk(None, this_week, start, end), desk(None, last_week, last_start, start))
+    departments = [DepartmentNumbers(d.key, desk(d.key, this_week), desk(d.key, last_week))
+                   for d in config.departments]
+    total = DepartmentNumbers("*", desk(None, this_week), desk(None, last_week))
     weeks = [WeekPoint(bounds[k].astimezone(calendar.tz).date(), counts.new(None, k), counts.resolved(None, k),
                        counts.backlog_at(None, k + 1)) for k in range(CHART_WEEKS)]
     return Digest(
@@ -186,36 +188,47 @@ def compute(session: Session, config: WorkspaceConfig, calendar: BusinessCalenda
         faq=faq_stats.numbers(session, start, end), faq_last=faq_stats.numbers(session, last_start, start),
         top_unanswered=faq_stats.top_unanswered(session, start, end, limit=5),
         evidence=_evidence(session, config, start, end), evidence_last=_evidence(session, config, last_start, start),
-        satisfaction=_satisfaction(finished, start, end), satisfaction_last=_satisfaction(finished, last_start, start),
+        satisfaction=_satisfaction(finished, split, end.timestamp()),
+        satisfaction_last=_satisfaction(finished, last_start.timestamp(), split),
         weeks=weeks,
     )
 
 
+def _by_week(rows: list[tuple[str, float, float]], split: float) -> dict[tuple[str | None, int], list[float]]:
+    """Hours grouped by (department, 0 = last week / 1 = this week), and by (None, week) for the total."""
+    grouped: dict[tuple[str | None, int], list[float]] = {}
+    for dept, at, value in rows:
+        week = int(at >= split)
+        grouped.setdefault((dept, week), []).append(value)
+        grouped.setdefault((None, week), []).append(value)
+    return grouped
+
+
 def _first_responses(session: Session, hours: BusinessHours, start: datetime, end: datetime
-                     ) -> list[tuple[str, datetime, float]]:
-    """(department, first response, business hours since creation) for first responses in [start, end)."""
+                     ) -> list[tuple[str, float, float]]:
+    """(department, first response as epoch, business hours since creation) for first responses in [start, end)."""
     rows = session.execute(
-        select(Ticket.department, Ticket.created_at, Ticket.first_responded_at)
+        select(Ticket.department, epoch(Ticket.created_at), epoch(Ticket.first_responded_at))
         .where(Ticket.first_responded_at >= start, Ticket.first_responded_at < end))
-    return [(dept, at, hours.between(created, at)) for dept, created, at in rows]
+    return [(dept, at, hours.between_epochs(created, at)) for dept, created, at in rows]
 
 
 def _resolutions(session: Session, hours: BusinessHours, start: datetime, end: datetime
-                 ) -> list[tuple[str, datetime, float, int | None]]:
-    """(department, resolved_at, business hours since creation, rating) for resolutions in [start, end)."""
+                 ) -> list[tuple[str, float, float, int | None]]:
+    """(department, resolved_at as epoch, business hours since creation, rating) for resolutions in [start, end)."""
     rows = session.execute(
-        select(Ticket.department, Ticket.created_at, Ticket.resolved_at, Ticket.satisfaction)
+        select(Ticket.department, epoch(Ticket.created_at), epoch(Ticket.resolved_at), Ticket.satisfaction)
         .where(Ticket.resolved_at >= start, Ticket.resolved_at < end))
-    return [(dept, at, hours.between(created, at), rating) for dept, created, at, rating in rows]
+    return [(dept, at, hours.between_epochs(created, at), rating) for dept, created, at, rating in rows]
 
 
 def _approvals(session: Session, hours: BusinessHours, start: datetime, end: datetime) -> ApprovalNumbers:
     decided = session.execute(
-        select(ApprovalStep.status, ApprovalStep.requested_at, ApprovalStep.decided_at)
+        select(ApprovalStep.status, epoch(ApprovalStep.requested_at), epoch(ApprovalStep.decided_at))
         .where(ApprovalStep.decided_at >= start, ApprovalStep.decided_at < end,
                ApprovalStep.status.in_((APPROVED, SENT_BACK, REJECTED)))).all()
     outcomes = Counter(status for status, _, _ in decided)
-    leads = [hours.between(req, dec) for _, req, dec in decided if req is not None]
+    leads = [hours.between_epochs(req, dec) for _, req, dec in decided if req is not None]
     breaches = session.scalar(
         select(func.count()).select_from(ApprovalStep)
         .where(ApprovalStep.status.in_((PENDING, APPROVED, SENT_BACK, REJECTED, SKIPPED)),
@@ -250,8 +263,7 @@ def _evidence(session: Session, config: WorkspaceConfig, start: datetime, end: d
     missing = {tid for tid, rtype, fix in sent_back if evidence_fields[rtype] & set(fix or [])}
     return EvidenceNumbers(int(required), len(missing))
 
-def _satisfaction(finished: list[tuple[str, datetime, float, int | None]], start: datetime, end: datetime
-                  ) -> Satisfaction:
+def _satisfaction(finished: list[tuple[str, float, float, int | None]], start: float, end: float) -> Satisfaction:
     ratings = [rating for _, at, _, rating in finished if rating is not None and start <= at < end]
     return Satisfaction(len(ratings), statistics.fmean(ratings) if ratings else None)
 
