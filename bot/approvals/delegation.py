@@ -77,8 +77,8 @@ def create_for_days(session: Session, services: Services, *, delegator: str, del
     starts_at = datetime.combine(first_day, time(0), tzinfo=tz)
     ends_at = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
     now = services.clock.now()
-    if first_day == now.astimezone(tz).date():
-        starts_at = now  # from today: at once, not "since midnight" (nobody was told then)
+    if first_day <= now.astimezone(tz).date():
+        starts_at = now  # from today (or a day already past): at once — nothing can be decided in the past
     return create(session, services, delegator=delegator, delegate=delegate, starts_at=starts_at,
                   ends_at=ends_at, actor=actor, reason=(reason or "").strip() or None, locale=locale)
 
