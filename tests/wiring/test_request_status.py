@@ -104,10 +104,10 @@ def test_each_step_of_the_desk_stamps_its_time_and_the_hold_moves_the_due_times(
     assert (closed.status, local(closed.closed_at), closed.satisfaction) == ("closed", "Wed 09 16:00", 5)
 
 
-def test_a_hold_before_anyone_claimed_moves_the_first_response_due_too(desk, clock):
+def test_a_question_before_anyone_claimed_is_the_first_response_and_takes_the_ticket(desk, clock):
     t = request(desk, EMPLOYEE, "inquiry", ROOM)
 
-    # Asking a question is the desk's first response; an answer then moves only the resolution due.
+    # Asking the requester a question is the desk's first response; the asker now has the ticket.
     clock.set(at(7, 12))
     click(desk, GA_AGENT, card(desk, "general_affairs", t.number), TicketAction.HOLD, GA)
     fill_modal(desk, GA_AGENT, text_block(TicketBlock.QUESTION, "どの会議室ですか"))
