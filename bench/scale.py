@@ -9,6 +9,8 @@ Loads a year of synthetic back-office traffic (tickets spread over 52 weeks, one
 - the weekly digest numbers (bot.digest.numbers.compute) for the last week; budget ≤ 2 s.
 Bulk load: COPY on PostgreSQL, executemany in 50,000-row transactions on SQLite. Results go between the
 bench:scale markers of docs/BENCHMARKS.md with --write-doc (re-read just before writing).
+Loading takes minutes (SQLite ~10–25 min): BENCH_SQLITE_PATH=file.db / BENCH_POSTGRES_URL=postgresql://…
+keep a loaded database between runs (it is loaded when missing or empty, and migrated to head each run).
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def load(engine, n: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(engine, repeat: int = 50) -> dict[str, float]:
+def measure(engine, repeat: int = 200) -> dict[str, float]:
     factory = make_session_factory(engine)
     config = load_workspace(BUNDLED_CONFIG)
     calendar = BusinessCalendar(config.calendar)
@@ -190,6 +192,17 @@ def run_backend(backend: str, n: int) -> dict[str, object]:
     if backend == "postgresql":
         from tests.service.scheduler_replica import throwaway_postgres
 
+        keep_pg = os.environ.get("BENCH_POSTGRES_URL")  # an existing database: loaded once, then reused
+        if keep_pg:
+            engine = make_engine(keep_pg)
+            try:
+                upgrade(engine)
+                with engine.connect() as conn:
+                    empty = conn.exec_driver_sql("SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 1) t").scalar() == 0
+                seconds = load(engine, n) if empty else float("nan")
+                return {"backend": backend, "rows": n, "load_s": seconds, **measure(engine)}
+            finally:
+                engine.dispose()
         server = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
         with throwaway_postgres(server) as url:
             engine = make_engine(url)
@@ -221,7 +234,7 @@ def write_doc(results: list[dict[str, object]]) -> None:
     lines = [BEGIN, "## Scale: reminder sweep and weekly digest (`python -m bench.scale`)", "",
              "Synthetic year: tickets spread over 52 weeks, one approval step each, ~1 % still pending (80 % of "
              "those already reminded once). Sweep = the two index range scans picking ≤ 100 due steps "
-             "(`bot.reminders.approvals.due_batch`, 50 runs); digest = `bot.digest.numbers.compute` for the last "
+             "(`bot.reminders.approvals.due_batch`, 200 runs); digest = `bot.digest.numbers.compute` for the last "
              "week (3 runs). Budgets: sweep ≤ 5 ms per 100 due rows, digest ≤ 2 s (DESIGN.md §7).", "",
              "| backend | tickets + steps | bulk load | sweep batch median / p95 | due rows per batch "
              "| digest median / max |",
