@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -45,6 +46,7 @@ class HttpServer:
         self._server = create_server(wsgi, host=host, port=port, threads=threads, backlog=1024,
                                      channel_timeout=30, ident="madoguchi")
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     @property
     def port(self) -> int:
@@ -63,12 +65,20 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         server = self._server
         if self._thread is not None and self._thread.is_alive():
             # Close the sockets from inside waitress's own loop: closing them from this thread
             # races its select() and raises EBADF there.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+            except OSError:
+                # The loop has already closed its wake-up pipe: it is on its way out anyway.
+                log.debug("waitress loop already closing", exc_info=True)
             self._thread.join(timeout=5)
         else:
-            server.close()
+            with contextlib.suppress(OSError):
+                server.close()
         server.task_dispatcher.shutdown(timeout=2)  # type: ignore[union-attr]
