@@ -13,11 +13,15 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import snowballstemmer
 
 from faq.normalize import fold_kana, has_japanese
+
+if TYPE_CHECKING:
+    from sudachipy import Morpheme
 
 # Parts of speech that carry the topic of a question; particles, auxiliaries and symbols do not.
 _JA_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞", "代名詞"})
@@ -75,6 +79,12 @@ class JapaneseTokenizer:
         self._mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[mode]
         self._local = threading.local()
         self._lock = threading.Lock()
+        # Dictionary word id → the content words that morpheme contributes (often none).  A dictionary
+        # word always has the same POS and normalized form, so the per-morpheme Python work (POS tuple,
+        # normalized form, kana folding, stop list) is done once per distinct word instead of once per
+        # occurrence: ~1.1 s of CPU on the 10,000-entry build.  Out-of-vocabulary morphemes share ids,
+        # so they are analysed every time.  Concurrent writers store identical values, so no lock.
+        self._by_word_id: dict[int, tuple[str, ...]] = {}
 
     def _tokenizer(self):
         tok = getattr(self._local, "tok", None)
@@ -85,21 +95,36 @@ class JapaneseTokenizer:
 
     def words(self, text: str) -> list[str]:
         out: list[str] = []
+        cache = self._by_word_id
         for m in self._tokenizer().tokenize(text):
-            pos = m.part_of_speech()[0]
-            if pos not in _JA_CONTENT_POS:
-                continue
-            form = m.normalized_form()
-            if form.isascii():
-                # Latin words inside Japanese text (VPN, Slack, PC) go through the English path so that
-                # "password" in a Japanese question meets "passwords" in an English one.
-                out.extend(english_words(form))
-                continue
-            form = fold_kana(form)
-            if form in _JA_STOPWORDS or (len(form) == 1 and "\u3041" <= form <= "\u309f"):
-                continue
-            out.append(form)
+            wid = m.word_id()
+            words = cache.get(wid)
+            if words is None:
+                words = _content_words(m)
+                if not m.is_oov():
+                    if len(cache) >= _WORD_ID_CACHE_MAX:
+                        cache.clear()
+                    cache[wid] = words
+            out.extend(words)
         return out
+
+
+_WORD_ID_CACHE_MAX = 500_000
+
+
+def _content_words(m: Morpheme) -> tuple[str, ...]:
+    """What one Sudachi morpheme contributes: its normalized form if it is a content word, else nothing."""
+    if m.part_of_speech()[0] not in _JA_CONTENT_POS:
+        return ()
+    form = m.normalized_form()
+    if form.isascii():
+        # Latin words inside Japanese text (VPN, Slack, PC) go through the English path so that
+        # "password" in a Japanese question meets "passwords" in an English one.
+        return tuple(english_words(form))
+    form = fold_kana(form)
+    if form in _JA_STOPWORDS or (len(form) == 1 and "\u3041" <= form <= "\u309f"):
+        return ()
+    return (form,)
 
 
 class WordTokenizer:
