@@ -35,7 +35,7 @@ from faq.data import default_kb_path  # noqa: E402
 from faq.engine import FaqDoc, FaqEngine  # noqa: E402
 from faq.eval import RankFn, engine_rank_fn, evaluate_rank_fn, without_placeholder_answers  # noqa: E402
 from faq.formats import Query, load_docs, load_queries  # noqa: E402
-from faq.index import build_tfidf, tfidf_cosine  # noqa: E402
+from faq.index import build_tfidf_rows, tfidf_cosine  # noqa: E402
 from faq.normalize import base_form, char_form  # noqa: E402
 from faq.tokenize import char_ngrams  # noqa: E402
 
@@ -80,7 +80,7 @@ def tfidf_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
         for p in _phrases(d):
             rows.append(char_ngrams(char_form(base_form(p))))
             owner.append(i)
-    index = build_tfidf(rows)
+    index = build_tfidf_rows(rows)
     owner_arr = np.asarray(owner)
 
     def rank(q: str) -> list[tuple[str, float]]:

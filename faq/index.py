@@ -56,36 +56,36 @@ class PostingIndex:
         return scores
 
 
-class TermEncoder:
-    """Maps terms to integer ids in C-level loops (``map(dict.setdefault, terms, counter)``), so that a
-    10,000-entry build does not pay a Python-level step per token.  Ids are unique but not contiguous
-    (the counter advances on every token); each index compacts the ids it uses.  One encoder can serve
-    several indexes over the same kind of terms (phrase rows and pooled entry rows share their arrays)."""
+def encode_terms(rows: Sequence[Sequence[str]]) -> tuple[dict[str, int], sparse.csr_matrix]:
+    """String term rows → (vocabulary term → id, rows × terms count matrix).
 
-    def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
-        self._next = itertools.count()
-        self._terms: dict[int, str] | None = None
-
-    def encode(self, terms: Sequence[str]) -> np.ndarray:
-        self._terms = None
-        return np.fromiter(map(self._ids.setdefault, terms, self._next), dtype=np.int64, count=len(terms))
-
-    def term_of(self) -> dict[int, str]:
-        if self._terms is None:
-            self._terms = {i: t for t, i in self._ids.items()}
-        return self._terms
+    Terms are numbered in C-level loops (``map(dict.setdefault, terms, counter)``) over all rows at once,
+    then made dense with one ``np.unique``: a 10,000-entry build does not pay a Python step per token.
+    Several collections that share a vocabulary (phrasings and answers) are encoded together and the
+    matrix rows split afterwards."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = list(itertools.chain.from_iterable(rows))
+    first_seen: dict[str, int] = {}
+    raw = np.fromiter(map(first_seen.setdefault, flat, itertools.count()), dtype=np.int64, count=len(flat))
+    used, dense = np.unique(raw, return_inverse=True)
+    name_of = {i: t for t, i in first_seen.items()}
+    vocab = {name_of[u]: j for j, u in enumerate(used.tolist())}
+    return vocab, count_matrix(dense.ravel(), lengths, len(vocab))
 
 
-_EMPTY = np.zeros(0, dtype=np.int64)
+def count_matrix(terms: np.ndarray, lengths: np.ndarray, n_terms: int) -> sparse.csr_matrix:
+    """Rows × terms term frequencies from the rows' term ids laid end to end (duplicates summed)."""
+    row_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    m = sparse.csr_matrix((np.ones(len(terms), dtype=np.float64), (row_of, terms)),
+                          shape=(len(lengths), max(n_terms, 1)))
+    m.sum_duplicates()
+    return m
 
 
 @dataclass(frozen=True)
 class _Counts:
-    """(row, term, tf) triples of a collection, computed with numpy rather than per-row Counters (the
-    10,000-entry build budget is 5 s and per-row Python dictionaries were a third of it)."""
+    """(row, term, tf) triples of a collection, from a rows × terms count matrix."""
 
-    vocab: dict[str, int]
     rows: np.ndarray
     terms: np.ndarray
     tf: np.ndarray
@@ -93,34 +93,12 @@ class _Counts:
     n_terms: int
 
     @classmethod
-    def of(cls, rows: Sequence[Sequence[str]]) -> _Counts:
-        enc = TermEncoder()
-        return cls.of_encoded([enc.encode(r) for r in rows], enc)
-
-    @classmethod
-    def of_encoded(cls, rows: Sequence[np.ndarray], encoder: TermEncoder) -> _Counts:
-        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        flat = np.concatenate(rows) if len(rows) else _EMPTY
-        used, term_of_token = np.unique(flat, return_inverse=True)
-        n_terms = max(len(used), 1)
-        row_of = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-        keys, tf = np.unique(row_of * n_terms + term_of_token.ravel(), return_counts=True)
-        names = encoder.term_of()
-        vocab = {names[r]: j for j, r in enumerate(used.tolist())}
-        return cls(vocab, keys // n_terms, keys % n_terms, tf.astype(np.float64), len(rows), len(used))
-
-    @classmethod
-    def of_term_rows(cls, rows: Sequence[np.ndarray], n_terms: int) -> _Counts:
-        """Counts over rows of term indices in [0, n_terms) (see ``KeyVocab``); duplicates are summed by
-        scipy's COO → CSR conversion, cheaper than sorting (row, term) pairs."""
-        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        flat = np.concatenate(rows) if len(rows) else np.zeros(0, dtype=np.int64)
-        row_of = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-        m = sparse.coo_matrix((np.ones(len(flat), dtype=np.float64), (row_of, flat)),
-                              shape=(len(rows), max(n_terms, 1))).tocsr()
+    def of(cls, m: sparse.csr_matrix) -> _Counts:
+        m = sparse.csr_matrix(m)
         m.sum_duplicates()
-        c = m.tocoo()
-        return cls({}, c.row.astype(np.int64), c.col.astype(np.int64), c.data, len(rows), n_terms)
+        n_rows, n_terms = m.shape
+        rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(m.indptr))
+        return cls(rows, m.indices.astype(np.int64), m.data.astype(np.float64), n_rows, n_terms)
 
     def df(self) -> np.ndarray:
         return np.bincount(self.terms, minlength=self.n_terms).astype(np.float64)
@@ -132,24 +110,18 @@ class _Counts:
         return m
 
 
-Rows = Sequence[Sequence[str]] | tuple[Sequence[np.ndarray], TermEncoder]
-
-
-def _counts(rows: Rows) -> _Counts:
-    """Rows are token lists, or (arrays of encoded ids, their encoder)."""
-    if isinstance(rows, tuple) and len(rows) == 2 and isinstance(rows[1], TermEncoder):
-        return _Counts.of_encoded(rows[0], rows[1])
-    return _Counts.of(rows)
-
-
-def build_bm25(rows: Rows, *, k1: float = 1.2, b: float = 0.75) -> PostingIndex:
-    """BM25 with the term weight of every (term, row) precomputed.
+def build_bm25(counts: sparse.csr_matrix, vocab: dict[str, int], *, k1: float = 1.2,
+               b: float = 0.75) -> PostingIndex:
+    """BM25 over a rows × terms count matrix (``encode_terms``), the weight of every (term, row)
+    precomputed.
 
     A query's score is the sum of its known terms' weights; ``ranker`` divides it by the sum of the query
     terms' idf (unknown words counted at ``unseen_idf``) so that it reads as "how much of the question is
-    covered", comparable between queries — which the answer/suggest/none thresholds need.
+    covered", comparable between queries — which the answer/suggest/none thresholds need.  A vocabulary
+    term no row has (the vocabulary may be shared with other collections) gets exactly ``unseen_idf``,
+    so it counts as unknown.
     """
-    c = _counts(rows)
+    c = _Counts.of(counts)
     n = max(c.n_rows, 1)
     lengths = np.bincount(c.rows, weights=c.tf, minlength=c.n_rows)
     avgdl = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
@@ -157,46 +129,28 @@ def build_bm25(rows: Rows, *, k1: float = 1.2, b: float = 0.75) -> PostingIndex:
     idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
     norm = k1 * (1.0 - b + b * lengths[c.rows] / avgdl)
     values = idf[c.terms] * c.tf * (k1 + 1.0) / (c.tf + norm)
-    return PostingIndex(c.vocab, c.postings(values), idf.astype(np.float32), c.n_rows,
+    return PostingIndex(vocab, c.postings(values), idf.astype(np.float32), c.n_rows,
                         float(math.log(1.0 + (n + 0.5) / 0.5)))
 
 
-def build_tfidf(rows: Rows) -> PostingIndex:
-    """Sublinear-tf TF-IDF with L2-normalised rows (cosine similarity once the query is normalised too)."""
-    return _tfidf(_counts(rows), None)
-
-
-@dataclass(frozen=True)
-class KeyVocab:
-    """Integer term keys (e.g. char n-gram ids) made dense once and shared by several indexes:
-    ``keys`` sorted, and each text's keys as indices into it."""
-
-    keys: np.ndarray
-    rows: list[np.ndarray]
-
-    @classmethod
-    def of(cls, texts_keys: Sequence[np.ndarray]) -> KeyVocab:
-        lengths = np.fromiter(map(len, texts_keys), dtype=np.int64, count=len(texts_keys))
-        flat = np.concatenate(texts_keys) if len(texts_keys) else np.zeros(0, dtype=np.uint64)
-        keys, inverse = np.unique(flat, return_inverse=True)
-        if not len(texts_keys):
-            return cls(keys, [])
-        return cls(keys, np.split(inverse.ravel().astype(np.int64), np.cumsum(lengths)[:-1]))
-
-
-def build_tfidf_keys(rows: Sequence[np.ndarray], vocab: KeyVocab) -> PostingIndex:
-    """``build_tfidf`` over rows of ``vocab`` term indices; query it with ``tfidf_cosine_keys``."""
-    return _tfidf(_Counts.of_term_rows(rows, len(vocab.keys)), vocab.keys)
-
-
-def _tfidf(c: _Counts, keys: np.ndarray | None) -> PostingIndex:
+def build_tfidf(counts: sparse.csr_matrix, vocab: dict[str, int], keys: np.ndarray | None = None) -> PostingIndex:
+    """Sublinear-tf TF-IDF with L2-normalised rows (cosine similarity once the query is normalised too).
+    ``keys``: for integer-keyed terms (char n-gram ids), the sorted key of each term column; query such an
+    index with ``tfidf_cosine_keys`` (``vocab`` is then empty)."""
+    c = _Counts.of(counts)
     n = max(c.n_rows, 1)
     idf = np.log((1.0 + n) / (1.0 + c.df())) + 1.0
     values = (1.0 + np.log(c.tf)) * idf[c.terms]
     norms = np.sqrt(np.bincount(c.rows, weights=values * values, minlength=c.n_rows))
     values = values / np.where(norms > 0, norms, 1.0)[c.rows]
-    return PostingIndex(c.vocab, c.postings(values), idf.astype(np.float32), c.n_rows,
+    return PostingIndex(vocab, c.postings(values), idf.astype(np.float32), c.n_rows,
                         float(math.log(1.0 + n) + 1.0), keys)
+
+
+def build_tfidf_rows(rows: Sequence[Sequence[str]]) -> PostingIndex:
+    """``build_tfidf`` straight from token rows (the bench's char TF-IDF baseline)."""
+    vocab, counts = encode_terms(rows)
+    return build_tfidf(counts, vocab)
 
 
 def bm25_coverage(index: PostingIndex, terms: Sequence[str]) -> np.ndarray:

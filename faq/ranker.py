@@ -24,20 +24,19 @@ from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
+from scipy import sparse
 
 from faq.index import (
-    KeyVocab,
     PostingIndex,
-    TermEncoder,
     bm25_coverage,
     build_bm25,
     build_tfidf,
-    build_tfidf_keys,
+    encode_terms,
     tfidf_cosine,
     tfidf_cosine_keys,
 )
 from faq.normalize import Normalizer, has_japanese
-from faq.tokenize import WordTokenizer, char_ngram_ids
+from faq.tokenize import WordTokenizer, char_ngram_ids, char_ngram_matrix
 
 # Word analysis results survive engine rebuilds: when an admin edits one entry, the new engine re-analyses
 # only the changed texts (Sudachi costs ~4 µs per character, most of a cold 10,000-entry build).
@@ -149,65 +148,51 @@ class Ranker:
         self.normalizer = normalizer
         self.tokenizer = tokenizer
         self.n_docs = len(entries)
-        phrases: list[Phrase] = []
         # Each distinct phrasing is analysed once: words via the tokenizer (cached across rebuilds), char
-        # n-grams for all phrasings in one vectorised pass (tokenize.char_ngram_ids); word terms are encoded
-        # to integer ids once and shared by the phrase rows and the pooled entry rows (index.TermEncoder).
-        # The 10,000-entry build budget is 5 s.
+        # n-grams for all phrasings in one vectorised pass.  Every index is then built from sparse count
+        # matrices (texts × terms) with row gathers and sums in scipy, no per-row Python: the
+        # 10,000-entry build budget is 5 s.
+        entries = [e if e.phrases else EntryTexts([("question", "")], e.answer) for e in entries]
         texts = list(dict.fromkeys(text for e in entries for _, text in e.phrases))
+        text_index = {t: i for i, t in enumerate(texts)}
         forms = [normalizer.both(t) for t in texts]
-        char_vocab = KeyVocab.of(char_ngram_ids([c for _, c in forms]))
-        words_enc, bigrams_enc = TermEncoder(), TermEncoder()
-        analysed: dict[str, tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = {}
-        for text, (wtext, _), grams in zip(texts, forms, char_vocab.rows, strict=True):
-            words = _cached_words(tokenizer, wtext)
-            analysed[text] = (words, words_enc.encode(words), grams, bigrams_enc.encode(word_bigrams(words)))
-        row_words: list[np.ndarray] = []
-        row_chars: list[np.ndarray] = []
-        group_words: list[np.ndarray] = []
-        group_chars: list[np.ndarray] = []
-        row_bigrams: list[np.ndarray] = []
-        answer_words: list[np.ndarray] = []
-        starts: list[int] = []
-        group_starts: list[int] = []
-        empty_w = np.zeros(0, dtype=np.int64)
-        for i, e in enumerate(entries):
-            starts.append(len(phrases))
-            group_starts.append(len(group_words))
-            # Phrasings are pooled per script: an English query must not be diluted by the n-grams of the
-            # entry's Japanese phrasings (and vice versa).
-            groups: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {}
-            for kind, text in e.phrases:
-                words, w_ids, c_ids, b_ids = analysed[text]
-                phrases.append(Phrase(i, kind, text, " ".join(words)))
-                row_words.append(w_ids)
-                row_chars.append(c_ids)
-                row_bigrams.append(b_ids)
-                gw, gc = groups.setdefault(has_japanese(text), ([], []))
-                gw.append(w_ids)
-                gc.append(c_ids)
-            for gw, gc in groups.values() or [([empty_w], [empty_w])]:
-                group_words.append(np.concatenate(gw))
-                group_chars.append(np.concatenate(gc))
-            head = e.answer[: w.answer_chars_indexed]
-            answer_words.append(
-                words_enc.encode(_cached_words(tokenizer, normalizer.for_words(head))) if head else empty_w)
-        self.phrases = phrases
-        self.row_doc = np.fromiter((p.doc for p in phrases), dtype=np.int32, count=len(phrases))
-        self.starts = np.asarray(starts, dtype=np.int64)
-        self.group_starts = np.asarray(group_starts, dtype=np.int64)
-        self.phrase_words: PostingIndex = build_bm25((row_words, words_enc))
-        self.phrase_chars: PostingIndex = build_tfidf_keys(row_chars, char_vocab)
+        text_words = [_cached_words(tokenizer, wtext) for wtext, _ in forms]
+        heads = [e.answer[: w.answer_chars_indexed] for e in entries]
+        head_words = [_cached_words(tokenizer, normalizer.for_words(h)) if h else [] for h in heads]
+        # Phrasings and answers share one word vocabulary (a term absent from a collection scores as unknown).
+        word_vocab, word_counts = encode_terms([*text_words, *head_words])
+        bigram_vocab, bigram_counts = encode_terms([word_bigrams(ws) for ws in text_words])
+        char_keys, char_counts = char_ngram_matrix([c for _, c in forms])
+        self.phrases = phrases = [
+            Phrase(i, kind, text, " ".join(text_words[text_index[text]]))
+            for i, e in enumerate(entries) for kind, text in e.phrases
+        ]
+        n_rows = len(phrases)
+        row_text = np.fromiter((text_index[p.text] for p in phrases), dtype=np.int64, count=n_rows)
+        self.row_doc = np.fromiter((p.doc for p in phrases), dtype=np.int32, count=n_rows)
+        self.starts = np.searchsorted(self.row_doc, np.arange(self.n_docs)).astype(np.int64)
+        # Phrasings are pooled per entry and script: an English query must not be diluted by the n-grams
+        # of the entry's Japanese phrasings (and vice versa).  Group g sums its phrasings' counts.
+        text_ja = np.fromiter(map(has_japanese, texts), dtype=bool, count=len(texts))
+        group_keys, row_group = np.unique(self.row_doc.astype(np.int64) * 2 + text_ja[row_text],
+                                          return_inverse=True)
+        self.group_starts = np.searchsorted(group_keys // 2, np.arange(self.n_docs)).astype(np.int64)
+        pool = sparse.csr_matrix((np.ones(n_rows), (row_group.ravel(), np.arange(n_rows))),
+                                 shape=(len(group_keys), n_rows))
+        row_words = word_counts[row_text]
+        row_chars = char_counts[row_text]
+        self.phrase_words: PostingIndex = build_bm25(row_words, word_vocab)
+        self.phrase_chars: PostingIndex = build_tfidf(row_chars, {}, char_keys)
         # Entry-level pooling: b=0.3 because an entry with many variants is not "less about" its topic.
-        self.entry_words: PostingIndex = build_bm25((group_words, words_enc), b=0.3)
+        self.entry_words: PostingIndex = build_bm25(pool @ row_words, word_vocab, b=0.3)
         # All phrasings of an entry (of one script) as one char n-gram document, a centroid: a query that
         # shares a word with one variant and another word with a second variant still scores as a whole.
-        self.entry_chars: PostingIndex = build_tfidf_keys(group_chars, char_vocab)
+        self.entry_chars: PostingIndex = build_tfidf(pool @ row_chars, {}, char_keys)
         # Word unigrams + bigrams per phrasing (TF-IDF cosine, best phrasing): the main Japanese signal.
         # Not pooled: a pooled cosine is diluted by an entry's other variants (short queries fell below
         # the answer threshold on the default KB).
-        self.phrase_bigrams: PostingIndex = build_tfidf((row_bigrams, bigrams_enc))
-        self.answer_words: PostingIndex = build_bm25((answer_words, words_enc))
+        self.phrase_bigrams: PostingIndex = build_tfidf(bigram_counts[row_text], bigram_vocab)
+        self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
 
     def _analyse(self, text: str) -> tuple[list[str], np.ndarray]:
         wtext, ctext = self.normalizer.both(text)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import snowballstemmer
+from scipy import sparse
 
 from faq.normalize import fold_kana, has_japanese
 
@@ -170,19 +171,40 @@ def char_ngrams(
     return out
 
 
-_EMPTY_IDS = np.zeros(0, dtype=np.uint64)
-
-
 def char_ngram_ids(
     texts: Sequence[str], ja_range: tuple[int, int] = (1, 3), en_range: tuple[int, int] = (2, 4)
 ) -> list[np.ndarray]:
-    """``char_ngrams`` of many texts at once, as integer ids (one uint64 array per text, any order).
+    """``char_ngrams`` of each text as integer ids (one uint64 array per text, any order).
 
     An n-gram (n ≤ 4) is its code points packed 16 bits each (code point + 1, so lengths cannot collide;
-    code points beyond U+FFFE share one value).  Computing every text of a KB in one vectorised pass is
-    what keeps the 10,000-entry build within budget: building n-gram strings and looking each one up in a
-    dict cost ~2 s of it.
+    code points beyond U+FFFE share one value).
     """
+    ids, text_of = _ngram_ids(texts, ja_range, en_range)
+    order = np.argsort(text_of, kind="stable")
+    cuts = np.cumsum(np.bincount(text_of, minlength=len(texts)))
+    return np.split(ids[order], cuts[:-1]) if len(texts) else []
+
+
+def char_ngram_matrix(
+    texts: Sequence[str], ja_range: tuple[int, int] = (1, 3), en_range: tuple[int, int] = (2, 4)
+) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """``char_ngram_ids`` of a whole KB at once: (sorted distinct n-gram ids, texts × ids count matrix).
+
+    One vectorised pass over all texts is what keeps the 10,000-entry build within budget: building
+    n-gram strings and looking each one up in a dict cost ~2 s of it, and per-text arrays ~0.5 s.
+    """
+    ids, text_of = _ngram_ids(texts, ja_range, en_range)
+    keys, inverse = np.unique(ids, return_inverse=True)
+    m = sparse.csr_matrix((np.ones(len(ids), dtype=np.float64), (text_of, inverse.ravel())),
+                          shape=(len(texts), max(len(keys), 1)))
+    m.sum_duplicates()
+    return keys, m
+
+
+def _ngram_ids(
+    texts: Sequence[str], ja_range: tuple[int, int], en_range: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every n-gram id of the texts, and the index of the text it comes from."""
     if max(ja_range[1], en_range[1]) > 4:
         raise ValueError("n-gram ids pack at most 4 characters")
     pieces: list[str] = []
@@ -199,7 +221,7 @@ def char_ngram_ids(
             k += 1
         runs_per_text.append(k)
     if not pieces:
-        return [_EMPTY_IDS] * len(texts)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     lens = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
     cp = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     cp = np.minimum(cp, 0xFFFE) + 1
@@ -208,6 +230,7 @@ def char_ngram_ids(
     ends = np.cumsum(lens)
     remaining = ends[run_of] - np.arange(n_pos)  # characters from this position to the end of its run
     ja_pos = np.asarray(run_ja, dtype=bool)[run_of]
+    text_of_pos = np.repeat(np.arange(len(texts), dtype=np.int64), runs_per_text)[run_of]
     padded = np.concatenate([cp, np.zeros(3, dtype=np.uint64)])
     acc = np.zeros(n_pos, dtype=np.uint64)
     ids: list[np.ndarray] = []
@@ -221,13 +244,5 @@ def char_ngram_ids(
         script_ok = ja_pos if ok_ja and not ok_en else (~ja_pos if ok_en and not ok_ja else True)
         valid = (remaining >= n) & script_ok
         ids.append(acc[valid])
-        owners.append(run_of[valid])
-    all_ids = np.concatenate(ids)
-    all_runs = np.concatenate(owners)
-    order = np.argsort(all_runs, kind="stable")
-    all_ids = all_ids[order]
-    per_run = np.bincount(all_runs, minlength=len(pieces))
-    run_cut = np.cumsum(per_run)
-    text_run_end = np.cumsum(runs_per_text)
-    cuts = np.concatenate([[0], run_cut])[text_run_end]
-    return np.split(all_ids, cuts[:-1])
+        owners.append(text_of_pos[valid])
+    return np.concatenate(ids), np.concatenate(owners)
