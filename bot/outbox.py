@@ -10,6 +10,7 @@ last attempt. Delivery is at-least-once: a process killed mid-send re-sends afte
 from __future__ import annotations
 
 import base64
+import ipaddress
 import logging
 import random
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -321,6 +323,11 @@ class Dispatcher:
             self._fail(message_id, Failure(f"{type(exc).__name__}: {exc}", retryable=True))
 
     def _post_response_url(self, url: str, body: dict[str, Any]) -> None:
+        if _is_loopback(self._client.base_url) and not _is_loopback(url):
+            # Against a local fake Slack (tests, benchmarks, the playground) nothing may leave this
+            # machine: a response_url that names the real Slack is refused, not tried.
+            raise _HookFailure(Failure(f"response_url {urlsplit(url).hostname} is not on this machine",
+                                       retryable=False))
         hook = WebhookClient(url, timeout=self._client.timeout, retry_handlers=[])
         result = hook.send_dict(body)
         if result.status_code == 429:
@@ -427,3 +434,13 @@ def _summary(data: Any) -> dict[str, Any]:
     if "view" in data and isinstance(data["view"], dict):
         keep["view_id"] = data["view"].get("id")
     return keep
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

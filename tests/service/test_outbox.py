@@ -222,6 +222,15 @@ def test_a_person_s_home_is_published_at_most_once_a_second_with_later_changes_c
     assert published == ["UEMPLOYEE1", "UMANAGER1", "UEMPLOYEE1"]
 
 
+def test_against_a_local_fake_a_response_url_naming_real_slack_is_refused_not_tried(desk):
+    desk.enqueue(outbox.respond, "https://hooks.slack.com/actions/T1/1/abc", {"text": "解決しました"})
+
+    desk.dispatcher.drain()
+
+    (message,) = [m for m in desk.status() if m[0] == outbox.RESPONSE_URL]
+    assert message[1] == "dead" and message[2] == 1  # one attempt, no retries, nothing sent anywhere
+
+
 def test_a_crashed_sender_is_taken_over_after_its_lease(desk):
     desk.enqueue(outbox.post, CHANNEL, "orphan")
     claimed = desk.dispatcher._claim()  # a replica claims it and dies before sending
