@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # no display on servers
 
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.digest.numbers import WeekPoint
 from bot.i18n import t
@@ -39,6 +40,12 @@ def japanese_font() -> str:
 
 def render_chart(locale: str, weeks: list[WeekPoint]) -> bytes:
     """PNG bytes. Uses a Figure directly (not pyplot): no global state, safe in a scheduler thread."""
+    out = io.BytesIO()
+    chart_figure(locale, weeks).savefig(out, format="png")
+    return out.getvalue()
+
+
+def chart_figure(locale: str, weeks: list[WeekPoint]) -> Figure:
     family = japanese_font()
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_subplot()
@@ -51,6 +58,8 @@ def render_chart(locale: str, weeks: list[WeekPoint]) -> bytes:
            color="#59A14F")
     ax.plot(x, [w.backlog for w in weeks], marker="o", color="#E15759", label=t(locale, "digest.chart.backlog"))
     ax.set_xticks(x, labels)
+    # Counts of tickets: a quiet department's 0–2 must not read "0.2, 0.4, …".
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     for text in (ax.set_title(t(locale, "digest.chart.title")), ax.set_xlabel(t(locale, "digest.chart.week")),
                  ax.set_ylabel(t(locale, "digest.chart.count"))):
         text.set_fontfamily(family)
@@ -60,6 +69,4 @@ def render_chart(locale: str, weeks: list[WeekPoint]) -> bytes:
         label.set_fontfamily(family)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return fig

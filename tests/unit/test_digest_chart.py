@@ -12,7 +12,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from bot.digest.chart import FONT_FILE, FONT_PACKAGE, japanese_font, render_chart
+from bot.digest.chart import FONT_FILE, FONT_PACKAGE, chart_figure, japanese_font, render_chart
 from bot.digest.numbers import WeekPoint
 from bot.i18n import t
 
@@ -46,3 +46,12 @@ def test_every_chart_label_is_in_the_shipped_font_so_no_system_font_is_needed(lo
     labels += [f"{w.start:%m/%d}" for w in WEEKS] + [str(n) for n in range(10)]
     missing = {ch for label in labels for ch in label if ord(ch) not in covered and not ch.isspace()}
     assert missing == set()
+
+
+def test_a_quiet_week_counts_in_whole_tickets_not_fractions():
+    quiet = [WeekPoint(date(2026, 10, 5) + timedelta(days=7 * i), i % 2, 1 if i == 3 else 0, 2 - i % 3)
+             for i in range(8)]
+    fig = chart_figure("ja", quiet)
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_yticks()
+    assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks), ticks
