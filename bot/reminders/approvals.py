@@ -35,6 +35,7 @@ from bot.approvals.steps import PENDING, next_waiting
 from bot.i18n import t
 from bot.reminders import log
 from bot.reminders.policy import Rules, approval_due, next_reminder, rules_for
+from bot.tickets import notify as receipts
 from bot.views.reminders import EscalatedStep, StalledStep, approver_bundle, escalation_notice
 from models import ApprovalStep, Ticket
 
@@ -106,6 +107,7 @@ class _Run:
         self.bundles: dict[str, list[StalledStep]] = defaultdict(list)
         self.escalations: dict[str, list[EscalatedStep]] = defaultdict(list)
         self._stalled: list[ApprovalStep] | None = None
+        self.touched: dict[int, Ticket] = {}  # tickets whose receipt now reads "reminded ×n / escalated"
 
     # -- deciding what each step gets ---------------------------------------------------------
     def take(self, steps: list[ApprovalStep]) -> None:
@@ -169,6 +171,7 @@ class _Run:
         step.reminder_count = number
         step.last_reminded_at = self.now
         self.result.reminders += 1
+        self.touched[ticket.id] = ticket
         recipients: dict[str, str | None] = {a: None for a in step.approvers}
         for deputy, principal in delegation.delegates_of(self.session, step.approvers, self.now).items():
             recipients.setdefault(deputy, principal)
@@ -196,17 +199,21 @@ class _Run:
         targets = skipped_to or self._targets(mode, step, ticket)
         step.escalated_to = (targets[0] if targets else None)
         self.result.escalated += 1
+        self.touched[ticket.id] = ticket
         audit.record(self.session, actor="system", action="step.escalated", subject=f"step:{step.id}",
                      ticket_id=ticket.id, before={"approvers": step.approvers, "reminders": step.reminder_count},
                      after={"mode": mode, "to": targets, "skipped": skipped_to is not None}, at=self.now)
         names = self.services.locales.display_name
         told = set(targets) if skipped_to is None else set(self._targets("department_admin", step, ticket))
         overdue = self.services.calendar.business_hours_between(step.due_at, self.now) if step.due_at else 0.0
+        rt = self.services.config.request_type(ticket.request_type)
+        confidential = ticket.confidential or bool(rt and rt.confidential)
         for user in told:
             locale = self.services.locales.locale(user)
             self.escalations[user].append(EscalatedStep(
                 ticket_number=ticket.number, type_name=notify.type_name(self.services, ticket, locale),
-                title=ticket.title, requester=names(ticket.requester_id),
+                title=None if confidential else ticket.title,
+                requester="" if confidential else names(ticket.requester_id),
                 approvers=" / ".join(names(a) for a in step.approvers), overdue_hours=overdue,
                 reminders=step.reminder_count,
                 skipped_to=" / ".join(names(a) for a in skipped_to) if skipped_to else None))
@@ -263,6 +270,8 @@ class _Run:
 
     # -- sending ---------------------------------------------------------------------------------
     def send(self) -> None:
+        for ticket in self.touched.values():
+            receipts.update_receipt(self.session, self.services, ticket)
         for user, items in self.bundles.items():
             text, blocks = approver_bundle(self.services.locales.locale(user), items)
             outbox.post(self.session, user, text, blocks)

@@ -112,7 +112,8 @@ def _remind_on_hold(session: Session, services: Services, now: datetime, result:
         if not log.claim(session, log.ON_HOLD, ticket.id, hold, ticket.requester_id, now):
             continue
         locale = services.locales.locale(ticket.requester_id)
-        text, blocks = hold_reminder(locale, number=ticket.number, type_name=notify.type_name(services, ticket, locale),
+        text, blocks = hold_reminder(locale, ticket_id=ticket.id, number=ticket.number,
+                                     type_name=notify.type_name(services, ticket, locale),
                                      title=ticket.title, held_hours=held)
         outbox.post(session, ticket.requester_id, text, blocks)
         result.hold_reminders += 1

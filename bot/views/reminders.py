@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.i18n import t
 from bot.views.approvals import pointer
 from bot.views.blocks import Block, actions, button, context, header, section
-from handlers.ids import ApprovalAction
+from handlers.ids import ApprovalAction, TicketAction
 
 # 2 blocks per approval item + header, intro and footer stay under Slack's 50 blocks per message.
 MAX_ITEMS = 20
@@ -33,7 +33,9 @@ class StalledStep:
 class EscalatedStep:
     ticket_number: str
     type_name: str
-    title: str
+    # None for a confidential request: the manager or admin told may not be an authorised reader, so
+    # the notice names only the number (not the type, the requester or the title).
+    title: str | None
     requester: str
     approvers: str
     overdue_hours: float
@@ -91,6 +93,12 @@ def escalation_notice(locale: str, items: list[EscalatedStep]) -> tuple[str, lis
     lines = []
     for item in items[:MAX_ITEMS * 2]:
         key = "reminders.escalation.item_skipped" if item.skipped_to else "reminders.escalation.item"
+        if item.title is None:
+            lines.append(t(locale, f"{key}_confidential", number=item.ticket_number,
+                           confidential=t(locale, "reminders.confidential_request"), approvers=item.approvers,
+                           overdue=hours(locale, item.overdue_hours), reminders=item.reminders,
+                           next=item.skipped_to or ""))
+            continue
         lines.append(t(locale, key, number=item.ticket_number, type=item.type_name, title=item.title,
                        requester=item.requester, approvers=item.approvers, overdue=hours(locale, item.overdue_hours),
                        reminders=item.reminders, next=item.skipped_to or ""))
@@ -113,10 +121,16 @@ def triage_ping(locale: str, department: str, items: list[OverdueTicket]) -> tup
     return text, blocks
 
 
-def hold_reminder(locale: str, *, number: str, type_name: str, title: str,
+def hold_reminder(locale: str, *, ticket_id: int, number: str, type_name: str, title: str,
                   held_hours: float) -> tuple[str, list[Block]]:
+    """The requester's one reminder of an unanswered hold question, with the same 回答する button as the
+    question itself (a reply typed in the DM thread is not read as the answer)."""
     text = t(locale, "reminders.hold.text", number=number, type=type_name, title=title, held=hours(locale, held_hours))
-    return text, [section(text), context(t(locale, "reminders.hold.hint"))]
+    answer = t(locale, "tickets.buttons.answer")
+    return text, [section(text),
+                  actions(button(answer, TicketAction.ANSWER, str(ticket_id), style="primary"),
+                          block_id=f"hold_reminder:{ticket_id}"),
+                  context(t(locale, "reminders.hold.hint", button=answer))]
 
 
 def status_line(locale: str, reminders: int, escalated_to: str | None, skipped: bool = False) -> str:
