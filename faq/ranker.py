@@ -106,7 +106,6 @@ class Phrase:
     doc: int
     kind: str
     text: str  # as written, shown to the user as "matched phrase"
-    fuzzy_text: str  # content words joined by spaces, what rapidfuzz compares
 
 
 @dataclass(frozen=True)
@@ -163,12 +162,10 @@ class Ranker:
         word_vocab, word_counts = encode_terms([*text_words, *head_words])
         bigram_vocab, bigram_counts = encode_terms([word_bigrams(ws) for ws in text_words])
         char_keys, char_counts = char_ngram_matrix([c for _, c in forms])
-        self.phrases = phrases = [
-            Phrase(i, kind, text, " ".join(text_words[text_index[text]]))
-            for i, e in enumerate(entries) for kind, text in e.phrases
-        ]
+        self.phrases = phrases = [Phrase(i, kind, text) for i, e in enumerate(entries) for kind, text in e.phrases]
         n_rows = len(phrases)
-        row_text = np.fromiter((text_index[p.text] for p in phrases), dtype=np.int64, count=n_rows)
+        self.row_text = row_text = np.fromiter((text_index[p.text] for p in phrases), dtype=np.int64, count=n_rows)
+        self.text_words = text_words
         self.row_doc = np.fromiter((p.doc for p in phrases), dtype=np.int32, count=n_rows)
         self.starts = np.searchsorted(self.row_doc, np.arange(self.n_docs)).astype(np.int64)
         # Phrasings are pooled per entry and script: an English query must not be diluted by the n-grams
@@ -240,7 +237,7 @@ class Ranker:
                 fz = 0.0
                 if query_fuzzy:
                     # rapidfuzz: order-free overlap of content words, on a short list only.
-                    fz = fuzz.token_set_ratio(query_fuzzy, self.phrases[r].fuzzy_text) / 100.0
+                    fz = fuzz.token_set_ratio(query_fuzzy, " ".join(self.text_words[self.row_text[r]])) / 100.0
                 best_fz = max(best_fz, fz)
                 row_score = float(row_w[r]) + float(row_c[r]) + fz
                 if row_score > best_row_score:
