@@ -5,9 +5,9 @@
 Budget (DESIGN.md §7, 2 cores): at 8 concurrent p99 ≤ 25 ms; at 32 concurrent p99 ≤ 75 ms; no non-2xx.
 
 What it does, all on 127.0.0.1:
-- starts a FakeSlackServer (the Web API: auth.test, users.info, views.publish …) in this process, with
-  the bench users as FakeUsers (locale ja-JP, not in the workspace config, so the locale really comes from
-  users.info and its cache);
+- starts a FakeSlackServer (the Web API: auth.test, users.info, views.publish …) in a process of its own
+  (bench/fake_slack_process.py), with the bench users as FakeUsers (locale ja-JP, not in the workspace
+  config, so the locale really comes from users.info and its cache);
 - runs `madoguchi db upgrade` and then `madoguchi serve --no-scheduler` as a subprocess on a fresh SQLite
   file (and, with --postgres, a second time on a throwaway PostgreSQL database it creates and drops);
 - runs bench/ack_baseline_server.py as another subprocess: the same waitress server (bot/server.py,
@@ -15,8 +15,8 @@ What it does, all on 127.0.0.1:
 - waits for GET /healthz = 200 on both, warms both up, then for each concurrency level runs a closed
   loop of N worker threads, each sending one request after another, first against the baseline and then
   against madoguchi. Kinds rotate: `/helpdesk help` (slash command), a button click (block_actions), an
-  `app_home_opened` event with a new event_id each time (so every event is a first delivery and takes
-  the de-duplication insert; none is dropped as a retry).
+  `app_home_opened` event with a new event_id each time (none is dropped as a retry; opening Home is
+  idempotent, so it takes no de-duplication record and its refresh coalesces per person).
 - Each request is built and signed just before it is sent (fresh X-Slack-Request-Timestamp, trigger_id,
   event_id); the timed part is connect + send + read the whole response. By default every request opens
   a new TCP connection, as Slack's deliveries do; --keep-alive reuses one connection per worker.
@@ -49,7 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.fakeslack import BOT_TOKEN, FakeSlackServer, FakeUser, SlackRequester, payloads  # noqa: E402
+from bench.fake_slack_process import FakeSlackProcess, bench_users  # noqa: E402
+from bot.fakeslack import BOT_TOKEN, SlackRequester, payloads  # noqa: E402
 from bot.fakeslack import events as fake_events  # noqa: E402
 
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
@@ -290,14 +291,14 @@ def preflight(target: Target) -> dict[str, int]:
     return out
 
 
-def settle(fake: FakeSlackServer, quiet: float = 1.0, cap: float = 15.0) -> None:
+def settle(fake: FakeSlackProcess, quiet: float = 1.0, cap: float = 15.0) -> None:
     """Let madoguchi's outbox finish its views.publish backlog, so it doesn't eat the next run's CPU."""
     deadline = time.monotonic() + cap
-    last = len(fake.calls())
+    last = fake.calls()
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.2)
-        now = len(fake.calls())
+        now = fake.calls()
         if now != last:
             last, quiet_since = now, time.monotonic()
         elif time.monotonic() - quiet_since >= quiet:
@@ -305,7 +306,7 @@ def settle(fake: FakeSlackServer, quiet: float = 1.0, cap: float = 15.0) -> None
 
 
 def bench_database(opts: Options, database: str, database_url: str, workdir: Path,
-                   fake: FakeSlackServer, users: list[str], log: Callable[[str], None]) -> Result:
+                   fake: FakeSlackProcess, users: list[str], log: Callable[[str], None]) -> Result:
     secret = secrets.token_hex(16)
     env = {
         **os.environ,
@@ -332,7 +333,8 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
         subprocess_server(baseline, env, b_port, workdir / f"baseline-{database}.log"),
     ):
         def target(name: str, port: int) -> Target:
-            requester = SlackRequester(f"http://127.0.0.1:{port}", secret, triggers=fake.issue_trigger)
+            # Trigger ids are made up here: the fake (in its own process) accepts each once.
+            requester = SlackRequester(f"http://127.0.0.1:{port}", secret)
             return Target(name, port, Traffic(requester, users, opts.action), opts.keep_alive)
 
         madoguchi, bare = target("madoguchi", m_port), target("baseline", b_port)
@@ -351,7 +353,7 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
                 f"baseline p50 {percentile(b.latencies(), 50):.1f} p99 {percentile(b.latencies(), 99):.1f} ms, "
                 f"{b.throughput:.0f}/s, non-2xx {b.non2xx()}")
             settle(fake)
-        result.settled_calls = len(fake.calls("views.publish"))
+        result.settled_calls = fake.calls("views.publish")
     text = (workdir / f"serve-{database}.log").read_text(errors="replace")
     result.log_errors = sum(1 for line in text.splitlines() if " ERROR " in line)
     result.log_locked = text.count("database is locked")
@@ -390,11 +392,14 @@ def render(results: list[Result], opts: Options, command: str) -> str:
         "",
         f"Method: both servers are subprocesses on 127.0.0.1 (`madoguchi serve --no-scheduler`, and "
         f"`bench/ack_baseline_server.py`: a bare Bolt app whose listeners only `ack()`, on the same waitress "
-        f"server with 16 threads); the load generator, the fake Slack Web API and both servers share the same "
+        f"server with 16 threads); the fake Slack Web API runs in a process of its own "
+        f"(`bench/fake_slack_process.py`: in the load generator's process it would wait on the generator's GIL, "
+        f"and the bench would time itself); the load generator, the fake and both servers share the same "
         f"{len(os.sched_getaffinity(0))} cores. Each level is a closed loop of N worker threads sending "
         f"requests back to back, rotating `/helpdesk help`, a `{opts.action}` button click and an "
-        f"`app_home_opened` event (new event_id each time, so every event is a first delivery and takes the "
-        f"de-duplication insert) over {opts.users} users who exist in the fake as ja-JP FakeUsers. Every "
+        f"`app_home_opened` event (new event_id each time; opening Home is idempotent, so it "
+        f"skips the de-duplication record, and its refresh is coalesced to one publish per person per "
+        f"second) over {opts.users} users who exist in the fake as ja-JP FakeUsers. Every "
         f"request is signed just before it is sent; the time measured is "
         + ("connect + send + full response on a fresh TCP connection per request, as Slack delivers"
            if not opts.keep_alive else "send + full response on a kept-alive connection per worker")
@@ -505,19 +510,18 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    users = [f"U0BENCH{n:03d}" for n in range(opts.users)]
+    users = bench_users(opts.users)
     workdir = Path(tempfile.mkdtemp(prefix="madoguchi-bench-"))
     results: list[Result] = []
     try:
-        with FakeSlackServer(users=[FakeUser(id=u, name=u.lower(), real_name=f"Bench {u[-3:]}", locale="ja-JP")
-                                    for u in users]) as fake:
+        with FakeSlackProcess(opts.users) as fake:
             if opts.sqlite:
                 results.append(bench_database(opts, "sqlite", f"sqlite:///{workdir / 'bench.db'}", workdir,
                                               fake, users, log))
             if opts.postgres:
                 with throwaway_postgres(opts.postgres) as url:
                     results.append(bench_database(opts, "postgresql", url, workdir, fake, users, log))
-            lookups = len(fake.calls("users.info"))
+            lookups = fake.calls("users.info")
             log(f"users.info calls in total: {lookups} (for {len(users)} users per database)")
     except BaseException:
         log(f"server logs kept in {workdir}")

@@ -73,6 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True  # a "slow" fault must never keep the test process alive
+    # socketserver's default listen backlog is 5: a burst of connections beyond it has its SYNs
+    # dropped and retried by the kernel a whole second later, which Slack itself never does.
+    request_queue_size = 1024
     dispatcher: Dispatcher
 
 

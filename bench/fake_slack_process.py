@@ -1,0 +1,94 @@
+"""The fake Slack Web API in a process of its own, for benchmarks.
+
+In one process with the load generator, the fake's request threads and the generator's worker threads
+share one GIL: a views.open or views.publish from the server under test then waits for the load
+generator, and the benchmark measures itself. Real Slack is not on the bot's machine at all; a separate
+process is the closer stand-in (it still shares the 2 cores).
+
+    python bench/fake_slack_process.py --users 20
+
+Prints one line `READY <api_url> <control_url>` and serves until stdin closes. GET <control_url>?method=M
+answers {"calls": N} (all calls when no method is given)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.fakeslack import FakeSlackServer, FakeUser  # noqa: E402
+
+
+def bench_users(count: int) -> list[str]:
+    return [f"U0BENCH{n:03d}" for n in range(count)]
+
+
+def serve(users: int) -> None:
+    people = [FakeUser(id=u, name=u.lower(), real_name=f"Bench {u[-3:]}", locale="ja-JP") for u in bench_users(users)]
+    with FakeSlackServer(users=people) as fake:
+
+        class Control(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                method = parse_qs(urlsplit(self.path).query).get("method", [None])[0]
+                body = json.dumps({"calls": len(fake.calls(method))}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
+        threading.Thread(target=control.serve_forever, daemon=True).start()
+        print(f"READY {fake.url} http://127.0.0.1:{control.server_address[1]}/calls", flush=True)
+        sys.stdin.read()  # the parent closes stdin (or dies) to stop us
+        control.shutdown()
+
+
+class FakeSlackProcess:
+    """The parent's handle: `url` for SLACK_API_URL, `calls(method)` to count what arrived."""
+
+    def __init__(self, users: int) -> None:
+        self._proc = subprocess.Popen([sys.executable, __file__, "--users", str(users)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+        line = self._proc.stdout.readline().split() if self._proc.stdout else []
+        if len(line) != 3 or line[0] != "READY":
+            self.stop()
+            raise RuntimeError(f"the fake Slack process did not start: {line}")
+        self.url, self._control = line[1], line[2]
+
+    def calls(self, method: str | None = None) -> int:
+        query = f"?method={method}" if method else ""
+        with urlopen(self._control + query, timeout=5) as response:
+            return int(json.load(response)["calls"])
+
+    def stop(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+
+    def __enter__(self) -> FakeSlackProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=20)
+    serve(parser.parse_args().users)
