@@ -74,6 +74,8 @@ class ReminderPolicy(BaseModel):
     escalate_to: Literal["manager", "department_admin", "skip"] = "manager"
     triage_pings: int = Field(default=3, ge=0, description="unclaimed past first-response due: pings per ticket")
     hold_reminder_after_business_hours: float = Field(default=16, gt=0, description="on hold: remind once")
+    near_breach_business_hours: float = Field(
+        default=4, gt=0, description="App Home: open tickets due within this many business hours are flagged")
     per_type: dict[str, ReminderRules] = Field(default_factory=dict, description="request type key → overrides")
 
 

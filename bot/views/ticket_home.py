@@ -1,11 +1,20 @@
-"""App Home sections of the desk: the requester's own requests, and the agent's queue."""
+"""App Home sections of the desk: the requester's own requests, and the agent's queue — per department
+they work: unclaimed (oldest first), on hold (whoever holds it), and near or past its SLA."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from bot.i18n import t
-from bot.views.blocks import Block, context, divider, header, section
-from bot.views.ticket_card import status_text
+from bot.views.blocks import Block, button, context, divider, header, section
+from bot.views.reminders import hours
+from bot.views.ticket_card import status_text, who
 from bot.views.ticket_facts import TicketFacts
+from handlers.ids import TicketAction
+
+# A Home view holds 100 blocks, shared by every section; the queue never takes more than this many.
+QUEUE_BLOCKS = 40
 
 
 def _line(f: TicketFacts, locale: str, *, show_requester: bool = False) -> str:
@@ -32,15 +41,95 @@ def my_requests(items: list[TicketFacts], locale: str, *, more: int) -> list[Blo
     return blocks
 
 
-def queue(unclaimed: list[TicketFacts], mine: list[TicketFacts], locale: str, *, unclaimed_total: int,
-          ) -> list[Block]:
-    if not unclaimed and not mine:
+@dataclass(frozen=True)
+class QueueRow:
+    """One ticket in a department's queue, with what its group says about it."""
+
+    facts: TicketFacts
+    age_hours: float | None = None  # unclaimed: business hours since it arrived
+    held_since: str | None = None  # on hold: local time the question went to the requester
+    due_kind: str | None = None  # near breach: "first_response" or "resolution"
+    due_at: str | None = None
+    due_in_hours: float | None = None  # business hours left; negative once past
+
+
+@dataclass(frozen=True)
+class Group:
+    rows: list[QueueRow] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class DepartmentQueue:
+    name: str
+    unclaimed: Group
+    on_hold: Group
+    near_breach: Group
+    horizon_hours: float  # "near" means due within this many business hours
+
+
+def _title(f: TicketFacts, locale: str) -> str:
+    """The row's first line; a confidential ticket shows 🔒 and neither its title nor its requester."""
+    if f.confidential:
+        return f"*{f.number}* {f.emoji} {f.type_name} — {t(locale, 'tickets.card.confidential_short')}"
+    return f"*{f.number}* {f.emoji} {f.type_name} — {f.title} · <@{f.requester_id}>"
+
+
+def _unclaimed_detail(row: QueueRow, locale: str) -> str:
+    parts = [t(locale, "tickets.home.age", age=hours(locale, row.age_hours or 0))]
+    if row.facts.first_response_due:
+        parts.append(t(locale, "tickets.home.first_due", due=row.facts.first_response_due))
+    return " · ".join(parts)
+
+
+def _hold_detail(row: QueueRow, locale: str) -> str:
+    return t(locale, "tickets.home.held", who=who(row.facts.assignee_id, locale), since=row.held_since or "—")
+
+
+def _breach_detail(row: QueueRow, locale: str) -> str:
+    left = row.due_in_hours or 0.0
+    state = "over" if left <= 0 else "in"
+    line = t(locale, f"tickets.home.breach_{row.due_kind}_{state}", due=row.due_at or "—",
+             left=hours(locale, abs(left)))
+    return f"{line} · {who(row.facts.assignee_id, locale)}"
+
+
+def _row(row: QueueRow, detail: str, locale: str) -> Block:
+    return section(f"{_title(row.facts, locale)}\n{detail}",
+                   accessory=button(t(locale, "tickets.buttons.details"), TicketAction.DETAILS, str(row.facts.id)))
+
+
+def _group(label: str, group: Group, describe: Callable[[QueueRow, str], str], locale: str) -> list[Block]:
+    if not group.total:
+        return []
+    blocks: list[Block] = [context(label)]
+    blocks.extend(_row(r, describe(r, locale), locale) for r in group.rows)
+    if group.total > len(group.rows):
+        blocks.append(context(t(locale, "tickets.home.more", count=group.total - len(group.rows))))
+    return blocks
+
+
+def queue(mine: list[TicketFacts], departments: list[DepartmentQueue], locale: str) -> list[Block]:
+    """What the agent holds, then each department's queue in three groups; within QUEUE_BLOCKS."""
+    if not mine and not departments:
         return []
     blocks: list[Block] = [divider(), header(t(locale, "tickets.home.queue"))]
     if mine:
         blocks.append(context(t(locale, "tickets.home.assigned", count=len(mine))))
         blocks.extend(section(_line(f, locale, show_requester=True)) for f in mine)
-    if unclaimed:
-        blocks.append(context(t(locale, "tickets.home.unclaimed", count=unclaimed_total)))
-        blocks.extend(section(_line(f, locale, show_requester=True)) for f in unclaimed)
+    for dept in departments:
+        blocks.append(section(f"*{dept.name}*"))
+        groups = [
+            _group(t(locale, "tickets.home.unclaimed", count=dept.unclaimed.total), dept.unclaimed,
+                   _unclaimed_detail, locale),
+            _group(t(locale, "tickets.home.on_hold", count=dept.on_hold.total), dept.on_hold, _hold_detail, locale),
+            _group(t(locale, "tickets.home.near_breach", count=dept.near_breach.total,
+                     hours=hours(locale, dept.horizon_hours)), dept.near_breach, _breach_detail, locale),
+        ]
+        if not any(groups):
+            blocks.append(context(t(locale, "tickets.home.nothing_waiting")))
+        for group in groups:
+            blocks.extend(group)
+    if len(blocks) > QUEUE_BLOCKS:  # many departments: the rest is in their triage channels
+        blocks = [*blocks[:QUEUE_BLOCKS - 1], context(t(locale, "tickets.home.truncated"))]
     return blocks
