@@ -269,6 +269,7 @@ class Options:
     write: bool
     keep_logs: bool
     sqlite: bool
+    workers: int = 1
 
 
 @dataclass
@@ -324,7 +325,8 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
         raise RuntimeError(f"madoguchi db upgrade failed:\n{upgrade.stdout}\n{upgrade.stderr}")
 
     m_port, b_port = free_port(), free_port()
-    serve = [str(BIN / "madoguchi"), "serve", "--host", "127.0.0.1", "--port", str(m_port), "--no-scheduler"]
+    serve = [str(BIN / "madoguchi"), "serve", "--host", "127.0.0.1", "--port", str(m_port), "--no-scheduler",
+             "--workers", str(opts.workers)]
     baseline = [sys.executable, str(ROOT / "bench" / "ack_baseline_server.py"), "--port", str(b_port),
                 "--signing-secret", secret, "--action", opts.action]
     result = Result(database)
@@ -485,6 +487,7 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--no-sqlite", dest="sqlite", action="store_false", help="only the --postgres run")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (path on stderr)")
     parser.add_argument("--no-write", dest="write", action="store_false", help="don't update docs/BENCHMARKS.md")
+    parser.add_argument("--workers", type=int, default=1, help="`madoguchi serve --workers N` (default 1)")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
     counts = [int(x) for x in args.counts.split(",")]
@@ -492,7 +495,7 @@ def parse_args(argv: list[str] | None) -> Options:
         parser.error("--levels and --counts need the same number of entries")
     opts = Options(levels, counts, args.warmup, args.keep_alive, args.action, args.users, args.max_seconds,
                    args.postgres, args.write, args.keep_logs,
-                   args.sqlite)
+                   args.sqlite, args.workers)
     if not opts.sqlite and not opts.postgres:
         parser.error("--no-sqlite needs --postgres")
     return opts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,13 @@ def command(parser_builder: Callable[[argparse._SubParsersAction], None]) -> Cal
     """Features add their subcommands (faq, route, audit, digest…) without editing this file's core."""
     EXTENSIONS.append(parser_builder)
     return parser_builder
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _print_json(data: Any) -> None:
@@ -41,7 +49,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except MissingSetting as exc:
         print(f"madoguchi: {exc}", file=sys.stderr)
         return 2
-    return serve(settings, host=args.host, port=args.port or settings.port, with_scheduler=not args.no_scheduler)
+    return serve(settings, host=args.host, port=args.port or settings.port, with_scheduler=not args.no_scheduler,
+                 workers=args.workers)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -133,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     p.add_argument("--no-scheduler", action="store_true", help="do not run periodic jobs in this process")
+    p.add_argument("--workers", type=_positive_int, default=os.environ.get("WEB_CONCURRENCY") or "1",
+                   help="HTTP worker processes sharing the port, one per core (default: $WEB_CONCURRENCY or 1)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scheduler", help="run the periodic jobs and the outbox dispatcher alone (Procfile worker)")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
+import socket
 import threading
 
 from slack_sdk.errors import SlackApiError
@@ -45,7 +48,44 @@ def _start_scheduler(services: Services) -> object:
     return scheduler
 
 
-def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool) -> int:
+def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool, workers: int = 1) -> int:
+    """Serve HTTP (or Socket Mode) until SIGTERM/SIGINT.
+
+    With `workers` > 1 the listening socket is opened here and the process forks: each worker is a
+    whole replica (its own connections, outbox dispatcher and FAQ index) accepting on the shared
+    socket. One Python process acks on one core at most (the GIL); the outbox and the scheduler's
+    claims already make replicas safe, so forking is how `serve` uses every core. Only worker 0 runs
+    the scheduler."""
+    if workers <= 1 or settings.socket_mode:
+        if workers > 1:
+            log.info("Socket Mode: one process (--workers applies to HTTP mode)")
+        return _serve_one(settings, host=host, port=port, with_scheduler=with_scheduler)
+    from bot.server import listening_socket
+
+    sock = listening_socket(host, port)
+    children: list[int] = []
+    for worker in range(1, workers):
+        pid = os.fork()
+        if pid == 0:  # the child: a replica of its own, until its own signal
+            code = 1
+            try:
+                code = _serve_one(settings, host=host, port=port, with_scheduler=False, sock=sock, worker=worker)
+            finally:
+                os._exit(code)
+        children.append(pid)
+    try:
+        return _serve_one(settings, host=host, port=port, with_scheduler=with_scheduler, sock=sock, worker=0)
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _serve_one(settings: Settings, *, host: str, port: int, with_scheduler: bool,
+               sock: socket.socket | None = None, worker: int = 0) -> int:
     from bot.app import build_app
     from bot.server import HttpServer, WsgiApp
 
@@ -55,7 +95,7 @@ def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool) -> 
     app = build_app(settings, services=services)
     services.dispatcher.start()
     scheduler = _start_scheduler(services) if with_scheduler else None
-    http = HttpServer(WsgiApp(app, services.engine), host=host, port=port).start()
+    http = HttpServer(WsgiApp(app, services.engine), host=host, port=port, sock=sock).start()
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -64,7 +104,8 @@ def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool) -> 
         socket_handler.connect()
         log.info("Socket Mode connected; /healthz on port %s", http.port)
     else:
-        log.info("HTTP mode: POST /slack/events and GET /healthz on %s:%s", host, http.port)
+        log.info("HTTP mode (worker %s, pid %s): POST /slack/events and GET /healthz on %s:%s",
+                 worker, os.getpid(), host, http.port)
     stop.wait()
     if socket_handler is not None:
         socket_handler.close()

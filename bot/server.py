@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -38,13 +39,28 @@ class WsgiApp:
         return self._slack(environ, start_response)
 
 
+BACKLOG = 1024
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket that forked workers share (see bot.runtime.serve)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(BACKLOG)
+    return sock
+
+
 class HttpServer:
     """waitress in a thread: `serve` runs it in the foreground, tests and benchmarks in the background."""
 
-    def __init__(self, wsgi: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
+    def __init__(self, wsgi: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 16,
+                 sock: socket.socket | None = None):
         # Slack waits at most 3 s; a deep accept backlog keeps bursts queued rather than refused.
-        self._server = create_server(wsgi, host=host, port=port, threads=threads, backlog=1024,
-                                     channel_timeout=30, ident="madoguchi")
+        where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+        self._server = create_server(wsgi, threads=threads, backlog=BACKLOG, channel_timeout=30,
+                                     ident="madoguchi", **where)
         self._thread: threading.Thread | None = None
         self._stopped = False
 
