@@ -67,10 +67,12 @@ def encode_terms(rows: Sequence[Sequence[str]]) -> tuple[dict[str, int], sparse.
     flat = list(itertools.chain.from_iterable(rows))
     first_seen: dict[str, int] = {}
     raw = np.fromiter(map(first_seen.setdefault, flat, itertools.count()), dtype=np.int64, count=len(flat))
-    used, dense = np.unique(raw, return_inverse=True)
-    name_of = {i: t for t, i in first_seen.items()}
-    vocab = {name_of[u]: j for j, u in enumerate(used.tolist())}
-    return vocab, count_matrix(dense.ravel(), lengths, len(vocab))
+    # A term's raw id is the position of its first occurrence, so the dict's values, in insertion order,
+    # are the distinct raw ids in increasing order: a lookup table makes them dense without sorting.
+    dense_of = np.zeros(len(flat), dtype=np.int64)
+    dense_of[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
+    vocab = dict(zip(first_seen, range(len(first_seen)), strict=True))
+    return vocab, count_matrix(dense_of[raw], lengths, len(vocab))
 
 
 def count_matrix(terms: np.ndarray, lengths: np.ndarray, n_terms: int) -> sparse.csr_matrix:
