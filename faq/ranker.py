@@ -36,7 +36,7 @@ from faq.index import (
     tfidf_cosine_keys,
 )
 from faq.normalize import Normalizer, has_japanese
-from faq.tokenize import WordTokenizer, char_ngram_ids, char_ngram_matrix
+from faq.tokenize import WordTokenizer, char_ngram_ids, char_ngram_matrix, english_all_words
 
 # Word analysis results survive engine rebuilds: when an admin edits one entry, the new engine re-analyses
 # only the changed texts (Sudachi costs ~4 µs per character, most of a cold 10,000-entry build).
@@ -64,12 +64,13 @@ class Weights:
     Coordinate ascent on the *fitting* halves only (mean top-1 of StackFAQ, CLINC150 and BANKING77 for
     this set; LocalgovFAQ for the Japanese one); docs/FAQ_ENGINE.md has the numbers."""
 
-    phrase_words: float = 0.6
-    entry_words: float = 0.4
-    phrase_chars: float = 0.05
+    phrase_words: float = 0.8
+    entry_words: float = 0.6
+    phrase_chars: float = 0.0
     entry_chars: float = 1.0
-    phrase_bigrams: float = 0.2
+    phrase_bigrams: float = 0.1
     answer_words: float = 0.3
+    entry_all_bigrams: float = 0.8
     fuzzy: float = 0.0
     candidates: int = 20  # how many entries rapidfuzz re-ranks (when fuzzy > 0) and phrases are explained for
     answer_chars_indexed: int = 600  # the head of the answer carries its topic; the rest is procedure
@@ -77,7 +78,7 @@ class Weights:
     @property
     def total(self) -> float:
         return (self.phrase_words + self.entry_words + self.phrase_chars + self.entry_chars
-                + self.phrase_bigrams + self.answer_words + self.fuzzy)
+                + self.phrase_bigrams + self.answer_words + self.entry_all_bigrams + self.fuzzy)
 
 
 # Japanese queries: content-word unigrams + bigrams (compounds split by mode A are re-joined as pairs)
@@ -85,7 +86,7 @@ class Weights:
 # phrase_chars was fitted at 0.05; 0.2 keeps short queries with a typo (パスワドを忘れた) matching, for
 # 0.004 of LocalgovFAQ fitting-half top-1.
 JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
-                   phrase_bigrams=1.0, answer_words=0.6, fuzzy=0.0)
+                   phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, fuzzy=0.0)
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,21 @@ class Ranker:
         # the answer threshold on the default KB).
         self.phrase_bigrams: PostingIndex = build_tfidf(bigram_counts[row_text], bigram_vocab)
         self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
+        # Latin phrasings pooled per entry as every word (function words kept) + adjacent pairs, TF-IDF
+        # cosine: intents phrased with common words ("what time is it", "how old are you") keep their
+        # shape.  Only built when a weight set uses it.
+        self.entry_all_bigrams: PostingIndex | None = None
+        if weights.latin.entry_all_bigrams or weights.japanese.entry_all_bigrams:
+            all_vocab, all_counts = encode_terms(
+                [[] if ja else word_bigrams(english_all_words(wtext))
+                 for ja, (wtext, _) in zip(text_ja.tolist(), forms, strict=True)])
+            per_entry = sparse.csr_matrix((np.ones(n_rows), (self.row_doc, np.arange(n_rows))),
+                                          shape=(self.n_docs, n_rows))
+            self.entry_all_bigrams = build_tfidf(per_entry @ all_counts[row_text], all_vocab)
 
-    def _analyse(self, text: str) -> tuple[list[str], np.ndarray]:
+    def _analyse(self, text: str) -> tuple[list[str], np.ndarray, str]:
         wtext, ctext = self.normalizer.both(text)
-        return _cached_words(self.tokenizer, wtext), char_ngram_ids([ctext])[0]
+        return _cached_words(self.tokenizer, wtext), char_ngram_ids([ctext])[0], wtext
 
     def _per_doc_max(self, row_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(row_scores, self.starts)
@@ -204,7 +216,7 @@ class Ranker:
     def rank(self, text: str, k: int = 3) -> list[Candidate]:
         if self.n_docs == 0:
             return []
-        words, grams = self._analyse(text)
+        words, grams, wtext = self._analyse(text)
         if not words and not len(grams):
             return []
         w = self.weights.for_query(text)
@@ -219,8 +231,11 @@ class Ranker:
         doc_e = self._per_doc_group_max(bm25_coverage(self.entry_words, words)) if w.entry_words else zeros
         doc_ec = self._per_doc_group_max(tfidf_cosine_keys(self.entry_chars, grams)) if w.entry_chars else zeros
         doc_a = bm25_coverage(self.answer_words, words) if w.answer_words else zeros
+        all_words = english_all_words(wtext) if w.entry_all_bigrams and self.entry_all_bigrams else []
+        doc_ab = tfidf_cosine(self.entry_all_bigrams, word_bigrams(all_words)) if all_words else zeros
         fused = (w.phrase_words * doc_w + w.entry_words * doc_e + w.phrase_chars * doc_c
-                 + w.entry_chars * doc_ec + w.phrase_bigrams * doc_bi + w.answer_words * doc_a)
+                 + w.entry_chars * doc_ec + w.phrase_bigrams * doc_bi + w.answer_words * doc_a
+                 + w.entry_all_bigrams * doc_ab)
         n_cand = min(max(w.candidates, k), self.n_docs)
         # argpartition: the candidate list without sorting the whole KB.
         top = np.argpartition(-fused, n_cand - 1) if n_cand < self.n_docs else np.arange(self.n_docs)
@@ -250,6 +265,7 @@ class Ranker:
                 "entry_chars": float(doc_ec[d]),
                 "phrase_bigrams": float(doc_bi[d]),
                 "answer_words": float(doc_a[d]),
+                "entry_all_bigrams": float(doc_ab[d]),
                 "fuzzy": best_fz,
             }
             out.append(Candidate(d, score, self.phrases[best_row], signals))

@@ -67,6 +67,12 @@ def english_words(text: str) -> list[str]:
     return [_stem(w) for w in _EN_WORD.findall(text.lower()) if w not in _EN_STOPWORDS]
 
 
+def english_all_words(text: str) -> list[str]:
+    """Every stemmed Latin word, function words included: "what time is it" keeps its shape, which the
+    content words alone ("time") lose (``ranker`` uses them for the pooled ``entry_all_bigrams``)."""
+    return [_stem(w) for w in _EN_WORD.findall(text.lower())]
+
+
 class JapaneseTokenizer:
     """Sudachi content-word tokenizer; thread-safe (one Sudachi tokenizer per thread, one shared dictionary).
 
