@@ -3,15 +3,19 @@ a fixed clock inside business hours, and tickets created the way intake creates 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.clock import ManualClock
 from bot.config import WorkspaceConfig, load_workspace
 from bot.settings import BUNDLED_CONFIG
 from models import Ticket
+from tests.harness import Bot, start_bot
 
 EMPLOYEE, EMPLOYEE_EN, MANAGER, FIN_LEAD, CFO = "UEMPLOYEE1", "UEMPLOYEE2", "UMANAGER1", "UFINLEAD1", "UCFO00001"
 ADMIN, OUTSIDER = "UADMIN001", "UGAAGENT1"
@@ -41,3 +45,13 @@ def new_ticket(session: Session, *, requester: str = EMPLOYEE, amount: int = 30_
     session.add(ticket)
     session.flush()
     return ticket
+
+
+@pytest.fixture(name="bot")
+def approval_bot_fixture(clean_engine: Engine) -> Iterator[Bot]:
+    """The `bot` fixture: the real app over HTTP on these fixtures' org and clock (import it to use it)."""
+    running = start_bot(clean_engine, config=approval_config(), clock=clock())
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -3,21 +3,12 @@ listing them all, an interval apart, a bounded number of times; on hold reminds 
 
 from __future__ import annotations
 
-import pytest
-
 from models import Ticket
-from tests.harness import start_bot
-from tests.service.approvals_fixtures import EMPLOYEE, approval_config, clock
+from tests.service.approvals_fixtures import (
+    EMPLOYEE,
+    approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+    )
 from tests.service.reminders_fixtures import jst, sweep_at
-
-
-@pytest.fixture
-def bot(clean_engine):
-    running = start_bot(clean_engine, config=approval_config(), clock=clock())
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def add(bot, n: int, **kw) -> int:

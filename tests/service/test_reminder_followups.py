@@ -15,18 +15,14 @@ from bot.tickets import notify
 from bot.views.reminders import EscalatedStep, escalation_notice, hold_reminder
 from handlers.ids import TicketAction
 from models import Ticket
-from tests.harness import start_bot
-from tests.service.approvals_fixtures import CFO, EMPLOYEE, MANAGER, approval_config, clock, new_ticket
+from tests.service.approvals_fixtures import (
+    CFO,
+    EMPLOYEE,
+    MANAGER,
+    approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+    new_ticket,
+)
 from tests.service.reminders_fixtures import dms, jst, sweep_at
-
-
-@pytest.fixture
-def bot(clean_engine):
-    running = start_bot(clean_engine, config=approval_config(), clock=clock())
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def submit_with_receipt(bot, *, confidential: bool = False, title: str = "出張旅費の精算") -> int:

@@ -18,7 +18,15 @@ from handlers.ids import ApprovalAction
 from models import Ticket
 from models.db import transaction
 from tests.harness import start_bot
-from tests.service.approvals_fixtures import CFO, EMPLOYEE, FIN_LEAD, MANAGER, approval_config, clock
+from tests.service.approvals_fixtures import (
+    CFO,
+    EMPLOYEE,
+    FIN_LEAD,
+    MANAGER,
+    approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+    approval_config,
+    clock,
+)
 from tests.service.reminders_fixtures import audit_actions, dms, jst, steps, submit, sweep_at
 
 
@@ -28,13 +36,6 @@ def config_with(**reminders) -> WorkspaceConfig:
     return WorkspaceConfig.model_validate(data)
 
 
-@pytest.fixture
-def bot(clean_engine):
-    running = start_bot(clean_engine, config=approval_config(), clock=clock())
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def make_bot(clean_engine, config):

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.approvals import delegation, flow
 from models import Ticket
-from tests.harness import start_bot
 from tests.service.approvals_fixtures import (
     EMPLOYEE,
     FIN_LEAD,
     MANAGER,
     OUTSIDER,
     START,
-    approval_config,
-    clock,
-)
+    approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+    )
 from tests.wiring.approvals_steps import (
     APPROVE,
     DETAILS,
@@ -32,15 +28,6 @@ from tests.wiring.approvals_steps import (
     steps,
     submit_expense,
 )
-
-
-@pytest.fixture
-def bot(clean_engine):
-    running = start_bot(clean_engine, config=approval_config(), clock=clock())
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def test_a_30000_yen_expense_is_approved_by_the_manager_alone(bot):

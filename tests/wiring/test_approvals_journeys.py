@@ -24,8 +24,15 @@ from bot.views.delegation import (
 )
 from handlers.ids import ApprovalAction, TicketAction
 from models import AuditEvent, Delegation, Ticket
-from tests.harness import start_bot
-from tests.service.approvals_fixtures import ADMIN, CFO, EMPLOYEE, FIN_LEAD, MANAGER, OUTSIDER, approval_config, clock
+from tests.service.approvals_fixtures import (
+    ADMIN,
+    CFO,
+    EMPLOYEE,
+    FIN_LEAD,
+    MANAGER,
+    OUTSIDER,
+    approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+    )
 from tests.wiring import approvals_steps as approvals
 from tests.wiring.approvals_steps import APPROVE, DETAILS, REJECT, SEND_BACK, approval_message, buttons, give_reason
 from tests.wiring.intake_steps import card, dm_with, everything, modal, request, submit_form
@@ -34,13 +41,6 @@ EMPLOYEE_EN = "UEMPLOYEE2"
 RECEIPT = "https://files.example.co.jp/r/123"
 
 
-@pytest.fixture
-def bot(clean_engine):
-    running = start_bot(clean_engine, config=approval_config(), clock=clock())
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 # -- steps ----------------------------------------------------------------------------------------
