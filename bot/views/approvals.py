@@ -64,6 +64,18 @@ def pointer(step_id: int, version: int) -> str:
     return f"{step_id}:{version}"
 
 
+def decision_buttons(locale: str, step_id: int, version: int, block_prefix: str = "approval") -> Block:
+    """承認 / 差戻し / 却下 / 詳細 for one step, the same wherever the step is shown (DM, reminder, Home)."""
+    value = pointer(step_id, version)
+    return actions(
+        button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
+        button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
+        button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
+        button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
+        block_id=f"{block_prefix}:{step_id}",
+    )
+
+
 def parse_pointer(value: str) -> tuple[int, int]:
     step, _, version = (value or "").partition(":")
     return int(step), int(version)
@@ -94,14 +106,7 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     blocks.append(context(t(locale, "approvals.request.step", position=card.position, total=card.total,
                             rule=card.rule)))
     if card.outcome is None:
-        value = pointer(card.step_id, card.version)
-        blocks.append(actions(
-            button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
-            button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
-            button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
-            button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
-            block_id=f"approval:{card.step_id}",
-        ))
+        blocks.append(decision_buttons(locale, card.step_id, card.version))
         return text, blocks
     blocks.append(divider())
     outcome = t(locale, f"approvals.outcome.{card.outcome}", who=card.decided_by or "", when=card.decided_at or "",

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import t
-from bot.views.approvals import pointer
-from bot.views.blocks import Block, actions, button, context, header, section
+from bot.views.approvals import decision_buttons, pointer
+from bot.views.blocks import Block, button, context, header, section
 from handlers.ids import ApprovalAction
 
 
@@ -45,14 +45,7 @@ def awaiting_section(locale: str, items: list[AwaitingItem], *, more: int = 0) -
         if item.principal:
             notes.append(t(locale, "approvals.home.on_behalf", principal=item.principal))
         blocks.append(context(" · ".join(notes)))
-        value = pointer(item.step_id, item.version)
-        blocks.append(actions(
-            button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
-            button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
-            button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
-            button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
-            block_id=f"home_approval:{item.step_id}",
-        ))
+        blocks.append(decision_buttons(locale, item.step_id, item.version, block_prefix="home_approval"))
     if more:
         blocks.append(context(t(locale, "approvals.home.more", more=more)))
     return blocks

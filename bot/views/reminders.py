@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import t
-from bot.views.approvals import pointer
+from bot.views.approvals import decision_buttons
 from bot.views.blocks import Block, actions, button, context, header, section
-from handlers.ids import ApprovalAction, TicketAction
+from handlers.ids import TicketAction
 
 # 2 blocks per approval item + header, intro and footer stay under Slack's 50 blocks per message.
 MAX_ITEMS = 20
@@ -71,14 +71,7 @@ def approver_bundle(locale: str, items: list[StalledStep]) -> tuple[str, list[Bl
         if item.principal:
             line += "\n" + t(locale, "reminders.approver.as_delegate", principal=item.principal)
         blocks.append(section(line))
-        value = pointer(item.step_id, item.version)
-        blocks.append(actions(
-            button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
-            button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
-            button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
-            button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
-            block_id=f"approval:{item.step_id}",
-        ))
+        blocks.append(decision_buttons(locale, item.step_id, item.version))
     if len(items) > MAX_ITEMS:
         blocks.append(context(t(locale, "reminders.more", count=len(items) - MAX_ITEMS)))
     blocks.append(context(t(locale, "reminders.approver.footer")))
