@@ -11,7 +11,7 @@ import logging
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
-from bot import events
+from bot import events, outbox
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers import approvals, commands, desk, errors, faq, home, intake, middleware, stalls
@@ -39,7 +39,9 @@ class MadoguchiApp(App):
                 session.rollback()  # a Slack retry of an event already handled: drop this run's work
                 return BoltResponse(status=200, body="")
             session.commit()
-            self.services.dispatcher.notify()
+            # Waking the dispatcher costs a claim transaction: only when this request queued a message.
+            if session.info.pop(outbox.ENQUEUED, False):
+                self.services.dispatcher.notify()
             return response
         except Exception:
             session.rollback()

@@ -36,6 +36,8 @@ PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 CHAT_POST = "chat.postMessage"
 HOME_REFRESH = "home.refresh"
 RESPONSE_URL = "response_url"
+# Set in Session.info by enqueue: the request's commit has something for the dispatcher to deliver.
+ENQUEUED = "madoguchi_outbox_enqueued"
 # files_upload_v2 is three calls plus the bytes, not one api_call: payload {channel, filename, title,
 # initial_comment, content_b64}; delivered by slack_sdk's helper, classified like any other failure.
 FILES_UPLOAD = "files.upload_v2"
@@ -69,6 +71,7 @@ def enqueue(
         exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         if exists is not None:
             return None
+    session.info[ENQUEUED] = True
     message = OutboxMessage(
         method=method,
         lane=lane or _lane_for(method, payload, target_ref),
@@ -204,6 +207,11 @@ class Dispatcher:
     def notify(self) -> None:
         """Something was committed to the outbox: deliver without waiting for the next poll."""
         self._wake.set()
+
+    @property
+    def notified(self) -> bool:
+        """A notify() the delivery loop has not picked up yet."""
+        return self._wake.is_set()
 
     def start(self) -> None:
         if self._thread is None:

@@ -132,3 +132,14 @@ def _bare_bolt_app():
     from slack_bolt import App
 
     return App(token="xoxb-x", signing_secret="s", token_verification_enabled=False)
+
+
+def test_only_a_request_that_queued_a_message_wakes_the_outbox_dispatcher(bot):
+    # Waking it costs a claim transaction; an ack-only answer like /helpdesk help has nothing to send.
+    assert bot.command("UEMPLOYEE1", "help").status == 200
+    assert not bot.services.dispatcher.notified
+
+    event = {"type": "app_home_opened", "user": EMPLOYEE_JA, "channel": bot.slack.dm_channel(EMPLOYEE_JA),
+             "tab": "home", "event_ts": "1700000000.000300"}
+    assert bot.requester.event(event).status == 200
+    assert bot.services.dispatcher.notified  # the Home refresh is waiting
