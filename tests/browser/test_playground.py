@@ -106,7 +106,10 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
     modal(page).locator("[data-block-id='ticket_note'] textarea").fill("5/20 の給与振込で精算します")
     modal(page).locator(".bk-submit").click()
     expect(modal(page)).to_have_count(0)
-    expect(card).to_contain_text("解決")
+    # The card is edited in place: the desk's buttons give way to "turn this into an FAQ entry".
+    expect(card.locator("[data-action-id='ticket_resolve']")).to_have_count(0)
+    expect(card.locator("[data-action-id='faq_capture']")).to_be_visible()
+    expect(card).not_to_contain_text("対応中")
     shoot("04-finance-desk-resolved")
 
     # 山田 gets the resolution and rates it.
