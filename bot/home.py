@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.views.blocks import Block
 from bot.views.home import home_view
 
@@ -46,6 +47,17 @@ def sections(session: Session, services: Services, user: str, locale: str) -> li
     for _, _, build in _SECTIONS:
         blocks.extend(build(session, services, user, locale))
     return blocks
+
+
+def opened(session: Session, services: Services, user: str) -> None:
+    """The person opened their Home tab: queue a refresh unless one is already waiting.
+
+    Opening Home is frequent and its refresh coalesces: the check reads without the write lock, so a
+    burst of opens costs one write, not one each."""
+    with services.read_sessions() as reader:
+        if outbox.home_refresh_pending(reader, user):
+            return
+    outbox.refresh_home(session, user)
 
 
 def renderer(services: Services) -> Callable[[Session, dict[str, Any]], tuple[str, dict[str, Any]]]:
