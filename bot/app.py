@@ -14,7 +14,7 @@ from slack_bolt.authorization import AuthorizeResult
 from bot import events, outbox
 from bot.services import Services, build_services
 from bot.settings import Settings
-from handlers import approvals, commands, desk, errors, faq, home, intake, middleware, stalls
+from handlers import approvals, commands, desk, errors, faq, home, intake, middleware
 from handlers import events as event_handlers
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,6 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     event_handlers.register(app, services)
     home.register(app, services)
     faq.register(app, services)
-    stalls.register(app, services)  # reminders' and the digest's App Home sections
     approvals.register(app, services)  # importing it plugs approvals into the ticket lifecycle hooks
     intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
     desk.register(app, services)  # the triage card's and the requester's buttons

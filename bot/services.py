@@ -40,13 +40,11 @@ class Services:
     faq: FaqIndex
     extras: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def read_sessions(self) -> sessionmaker[Session]:
-        """Sessions that only read: on SQLite they never queue behind the writer."""
-        factory = self.extras.get("_read_sessions")
-        if factory is None:
-            factory = self.extras["_read_sessions"] = make_read_session_factory(self.engine)
-        return factory
+    read_sessions: sessionmaker[Session] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Sessions that only read: on SQLite they never queue behind the writer.
+        self.read_sessions = make_read_session_factory(self.engine)
 
     def close(self) -> None:
         self.dispatcher.stop()
