@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
+from faq.embed import TextEmbedder, default_embedder
 from faq.normalize import Normalizer
 from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet
 from faq.tokenize import WordTokenizer
@@ -131,13 +132,19 @@ class FaqEngine:
         synonyms: Mapping[str, Sequence[str]] | None = None,
         thresholds: Thresholds | None = None,
         weights: Weights | WeightSet | None = None,
+        embedder: TextEmbedder | Literal["default"] | None = "default",
     ) -> FaqEngine:
+        """``embedder``: sentence vectors for the English phrasings ("default": the packaged model with no
+        store, vectors kept in the process; None: lexical signals only)."""
         t0 = time.perf_counter()
         docs_t = tuple(docs)
         # The Sudachi dictionary is shared by every engine in the process: loading it costs ~50 ms and
         # memory, and rebuilding the engine on each KB change must stay cheap.
         with _cyclic_gc_paused():
-            ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights)
+            if embedder == "default":
+                embedder = default_embedder()
+            ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights,
+                            embedder)
         return cls(docs_t, ranker, thresholds or Thresholds(), time.perf_counter() - t0)
 
     def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:

@@ -19,13 +19,14 @@ benchmarks (docs/FAQ_ENGINE.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
+from faq.embed import TextEmbedder
 from faq.index import (
     PostingIndex,
     bm25_coverage,
@@ -37,6 +38,9 @@ from faq.index import (
 )
 from faq.normalize import Normalizer, has_japanese
 from faq.tokenize import WordTokenizer, char_ngram_ids, char_ngram_matrix, english_all_words
+
+SIGNALS = ("phrase_words", "entry_words", "phrase_chars", "entry_chars", "phrase_bigrams", "answer_words",
+           "entry_all_bigrams", "phrase_embed", "entry_embed")
 
 # Word analysis results survive engine rebuilds: when an admin edits one entry, the new engine re-analyses
 # only the changed texts (Sudachi costs ~4 µs per character, most of a cold 10,000-entry build).
@@ -71,6 +75,8 @@ class Weights:
     phrase_bigrams: float = 0.1
     answer_words: float = 0.3
     entry_all_bigrams: float = 0.8
+    phrase_embed: float = 0.0
+    entry_embed: float = 0.0
     fuzzy: float = 0.0
     candidates: int = 20  # how many entries rapidfuzz re-ranks (when fuzzy > 0) and phrases are explained for
     answer_chars_indexed: int = 600  # the head of the answer carries its topic; the rest is procedure
@@ -78,7 +84,12 @@ class Weights:
     @property
     def total(self) -> float:
         return (self.phrase_words + self.entry_words + self.phrase_chars + self.entry_chars
-                + self.phrase_bigrams + self.answer_words + self.entry_all_bigrams + self.fuzzy)
+                + self.phrase_bigrams + self.answer_words + self.entry_all_bigrams + self.phrase_embed
+                + self.entry_embed + self.fuzzy)
+
+    @property
+    def uses_embeddings(self) -> bool:
+        return bool(self.phrase_embed or self.entry_embed)
 
 
 # Japanese queries: content-word unigrams + bigrams (compounds split by mode A are re-joined as pairs)
@@ -89,15 +100,29 @@ JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_c
                    phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, fuzzy=0.0)
 
 
+# Latin-script queries when the KB's English phrasings have sentence embeddings (faq.embed): coordinate
+# ascent (faq.tune, grid 0-3 step 0.1) on the fitting halves of StackFAQ, CLINC150 and BANKING77, restricted
+# to the signals a query computes anyway (phrase words/chars) plus the answer and the two embedding
+# signals: mean top-1 0.8518 vs 0.8531 with every signal free (docs/FAQ_ENGINE.md), and the English query
+# then skips the pooled word/char/all-word indexes (the embedding costs that time instead).
+LATIN_EMBED = Weights(phrase_words=0.1, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0, phrase_bigrams=0.0,
+                      answer_words=0.1, entry_all_bigrams=0.0, phrase_embed=0.4, entry_embed=1.0)
+
+
 @dataclass(frozen=True)
 class WeightSet:
-    """One weight set per query script: ``japanese`` when the query has kana or kanji, else ``latin``."""
+    """One weight set per query script: ``japanese`` when the query has kana or kanji, else ``latin``;
+    ``latin_embed`` replaces ``latin`` when the ranker has sentence embeddings (the model is English-only,
+    and without it the lexical set is used unchanged)."""
 
     latin: Weights = field(default_factory=Weights)
     japanese: Weights = JAPANESE
+    latin_embed: Weights = LATIN_EMBED
 
-    def for_query(self, text: str) -> Weights:
-        return self.japanese if has_japanese(text) else self.latin
+    def for_query(self, text: str, embeddings: bool = False) -> Weights:
+        if has_japanese(text):
+            return self.japanese
+        return self.latin_embed if embeddings else self.latin
 
 
 @dataclass(frozen=True)
@@ -138,11 +163,12 @@ class Ranker:
         normalizer: Normalizer,
         tokenizer: WordTokenizer,
         weights: Weights | WeightSet | None = None,
+        embedder: TextEmbedder | None = None,
     ) -> None:
         if weights is None:
             weights = WeightSet()
         elif isinstance(weights, Weights):
-            weights = WeightSet(weights, weights)
+            weights = WeightSet(weights, weights, weights)
         self.weights: WeightSet = weights
         w = weights.latin
         self.normalizer = normalizer
@@ -202,6 +228,27 @@ class Ranker:
             per_entry = sparse.csr_matrix((np.ones(n_rows), (self.row_doc, np.arange(n_rows))),
                                           shape=(self.n_docs, n_rows))
             self.entry_all_bigrams = build_tfidf(per_entry @ all_counts[row_text], all_vocab)
+        # Sentence embeddings of the Latin-script phrasings (the model is English-only): per distinct text,
+        # and per entry as the normalised mean of its phrasings' vectors (a centroid, like entry_chars).
+        self.embedder: TextEmbedder | None = None
+        if embedder is not None and weights.latin_embed.uses_embeddings:
+            latin = np.flatnonzero(~text_ja & np.fromiter(map(bool, texts), dtype=bool, count=len(texts)))
+            if len(latin):
+                self.embedder = embedder
+                vecs = embedder.vectors([texts[i] for i in latin.tolist()])
+                slot = np.full(len(texts), -1, dtype=np.int64)
+                slot[latin] = np.arange(len(latin))
+                self.text_vectors = vecs
+                row_slot = slot[row_text]
+                self.embed_rows = np.flatnonzero(row_slot >= 0)  # phrase rows that have a vector
+                self.embed_row_slot = row_slot[self.embed_rows]
+                per_entry = sparse.csr_matrix(
+                    (np.ones(len(self.embed_rows), dtype=np.float32), (self.row_doc[self.embed_rows],
+                                                                       self.embed_row_slot)),
+                    shape=(self.n_docs, len(latin)))
+                centroid = np.asarray(per_entry @ vecs, dtype=np.float32)
+                norms = np.linalg.norm(centroid, axis=1, keepdims=True)
+                self.entry_vectors = centroid / np.where(norms > 0, norms, 1.0)
 
     def _analyse(self, text: str) -> tuple[list[str], np.ndarray, str]:
         wtext, ctext = self.normalizer.both(text)
@@ -213,29 +260,64 @@ class Ranker:
     def _per_doc_group_max(self, group_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(group_scores, self.group_starts)
 
+    def _signals(self, text: str, w: Weights) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[str]] | None:
+        """Every signal ``w`` uses, per entry (unused ones are zeros), plus the row-level word and char
+        scores (they pick the phrasing shown as matched_phrase) and the query's content words."""
+        words, grams, wtext = self._analyse(text)
+        if not words and not len(grams):
+            return None
+        zeros = np.zeros(self.n_docs, dtype=np.float32)
+        doc_pe = doc_ee = zeros
+        if w.uses_embeddings and self.embedder is not None:
+            qv = self.embedder.query(text)
+            if w.entry_embed:
+                doc_ee = np.maximum(self.entry_vectors @ qv, 0.0)
+            if w.phrase_embed:
+                row_e = np.zeros(len(self.phrases), dtype=np.float32)
+                row_e[self.embed_rows] = np.maximum(self.text_vectors @ qv, 0.0)[self.embed_row_slot]
+                doc_pe = self._per_doc_max(row_e)
+        row_w = bm25_coverage(self.phrase_words, words)
+        row_c = tfidf_cosine_keys(self.phrase_chars, grams)
+        all_words = english_all_words(wtext) if w.entry_all_bigrams and self.entry_all_bigrams else []
+        sig = {
+            "phrase_words": self._per_doc_max(row_w),
+            "entry_words": (self._per_doc_group_max(bm25_coverage(self.entry_words, words))
+                            if w.entry_words else zeros),
+            "phrase_chars": self._per_doc_max(row_c),
+            "entry_chars": (self._per_doc_group_max(tfidf_cosine_keys(self.entry_chars, grams))
+                            if w.entry_chars else zeros),
+            "phrase_bigrams": (self._per_doc_max(tfidf_cosine(self.phrase_bigrams, word_bigrams(words)))
+                               if w.phrase_bigrams and words else zeros),
+            "answer_words": bm25_coverage(self.answer_words, words) if w.answer_words else zeros,
+            "entry_all_bigrams": (tfidf_cosine(self.entry_all_bigrams, word_bigrams(all_words))
+                                  if all_words else zeros),
+            "phrase_embed": doc_pe,
+            "entry_embed": doc_ee,
+        }
+        return sig, row_w, row_c, words
+
+    def signal_matrix(self, text: str) -> dict[str, np.ndarray]:
+        """Every signal for every entry, for the query's script (weight fitting, ``faq.tune``)."""
+        base = self.weights.for_query(text, self.embedder is not None)
+        probe = replace(base, **{name: 1.0 for name in SIGNALS
+                                 if name not in ("phrase_embed", "entry_embed") or self.embedder is not None})
+        out = self._signals(text, probe)
+        zeros = np.zeros(self.n_docs, dtype=np.float32)
+        return out[0] if out is not None else {name: zeros for name in SIGNALS}
+
     def rank(self, text: str, k: int = 3) -> list[Candidate]:
         if self.n_docs == 0:
             return []
-        words, grams, wtext = self._analyse(text)
-        if not words and not len(grams):
+        w = self.weights.for_query(text, self.embedder is not None)
+        got = self._signals(text, w)
+        if got is None:
             return []
-        w = self.weights.for_query(text)
-        zeros = np.zeros(self.n_docs, dtype=np.float32)
-        # Row-level words and chars are always computed: they also pick the phrasing shown as matched_phrase.
-        row_w = bm25_coverage(self.phrase_words, words)
-        row_c = tfidf_cosine_keys(self.phrase_chars, grams)
-        doc_w = self._per_doc_max(row_w)
-        doc_c = self._per_doc_max(row_c)
-        doc_bi = (self._per_doc_max(tfidf_cosine(self.phrase_bigrams, word_bigrams(words)))
-                  if w.phrase_bigrams and words else zeros)
-        doc_e = self._per_doc_group_max(bm25_coverage(self.entry_words, words)) if w.entry_words else zeros
-        doc_ec = self._per_doc_group_max(tfidf_cosine_keys(self.entry_chars, grams)) if w.entry_chars else zeros
-        doc_a = bm25_coverage(self.answer_words, words) if w.answer_words else zeros
-        all_words = english_all_words(wtext) if w.entry_all_bigrams and self.entry_all_bigrams else []
-        doc_ab = tfidf_cosine(self.entry_all_bigrams, word_bigrams(all_words)) if all_words else zeros
-        fused = (w.phrase_words * doc_w + w.entry_words * doc_e + w.phrase_chars * doc_c
-                 + w.entry_chars * doc_ec + w.phrase_bigrams * doc_bi + w.answer_words * doc_a
-                 + w.entry_all_bigrams * doc_ab)
+        sig, row_w, row_c, words = got
+        fused = np.zeros(self.n_docs, dtype=np.float32)
+        for name in SIGNALS:
+            weight = getattr(w, name)
+            if weight:
+                fused += weight * sig[name]
         n_cand = min(max(w.candidates, k), self.n_docs)
         # argpartition: the candidate list without sorting the whole KB.
         top = np.argpartition(-fused, n_cand - 1) if n_cand < self.n_docs else np.arange(self.n_docs)
@@ -258,16 +340,8 @@ class Ranker:
                 if row_score > best_row_score:
                     best_row, best_row_score = r, row_score
             score = (float(fused[d]) + w.fuzzy * best_fz) / w.total
-            signals = {
-                "phrase_words": float(doc_w[d]),
-                "entry_words": float(doc_e[d]),
-                "phrase_chars": float(doc_c[d]),
-                "entry_chars": float(doc_ec[d]),
-                "phrase_bigrams": float(doc_bi[d]),
-                "answer_words": float(doc_a[d]),
-                "entry_all_bigrams": float(doc_ab[d]),
-                "fuzzy": best_fz,
-            }
+            signals = {name: float(sig[name][d]) for name in SIGNALS}
+            signals["fuzzy"] = best_fz
             out.append(Candidate(d, score, self.phrases[best_row], signals))
         out.sort(key=lambda c: -c.score)
         return out[:k]

