@@ -35,7 +35,7 @@ def test_intent_made_of_common_words_is_found_by_its_shape() -> None:
         FaqDoc(id="timezone", question="which time zone is the tokyo office in"),
         FaqDoc(id="timesheet", question="where do i enter my time sheet"),
     ]
-    engine = FaqEngine.build(docs)
+    engine = FaqEngine.build(docs, embedder=None)  # the lexical signal itself (the fallback without the model)
     top = engine.candidates("what time is it right now", k=3)
     assert top[0].doc == 0
     assert top[0].signals["entry_all_bigrams"] > max(c.signals["entry_all_bigrams"] for c in top[1:])
