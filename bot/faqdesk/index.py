@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import WorkspaceConfig
 from bot.faqdesk import kb
+from bot.faqdesk.vectors import DbVectorStore
 from faq.data import default_synonyms
+from faq.embed import default_embedder
 from faq.engine import Answer, FaqEngine
 from models.db import make_read_session_factory
 
@@ -76,7 +78,10 @@ class FaqIndex:
                 if revision == self._revision and self._engine is not None:
                     return
                 docs = kb.docs(session)
-            self._engine = FaqEngine.build(docs, synonyms=synonyms_for(self._config))
+            # Sentence vectors of the English phrasings come from the database (stored at write time);
+            # without the model package the engine ranks with its lexical signals only.
+            embedder = default_embedder(DbVectorStore(self._reader, self._factory))
+            self._engine = FaqEngine.build(docs, synonyms=synonyms_for(self._config), embedder=embedder)
             self._revision = revision
             log.info("FAQ index built: %d entries, revision %d, %.2fs", len(docs), revision,
                      self._engine.build_s)

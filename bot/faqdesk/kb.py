@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.faqdesk import vectors
 from faq.data import default_kb_path
 from faq.engine import FaqDoc
 from faq.formats import load_docs
@@ -47,8 +48,10 @@ def docs(session: Session) -> list[FaqDoc]:
 
 def upsert(session: Session, items: Iterable[FaqDoc], *, source: str, now: datetime,
            source_ticket_id: int | None = None) -> tuple[int, int]:
-    """Insert or replace entries by id; returns (added, updated). Bumps the revision once."""
+    """Insert or replace entries by id; returns (added, updated). Bumps the revision once, and stores the
+    sentence vectors of the entries' English phrasings in the same transaction (vectors.store_for_docs)."""
     added = updated = 0
+    items = list(items)
     for doc in items:
         entry = session.get(FaqEntry, doc.id)
         if entry is None:
@@ -69,6 +72,7 @@ def upsert(session: Session, items: Iterable[FaqDoc], *, source: str, now: datet
         entry.updated_at = now
     if added or updated:
         session.flush()
+        vectors.store_for_docs(session, items)
         bump_revision(session, now)
     return added, updated
 

@@ -1,0 +1,91 @@
+"""Sentence-embedding vectors of FAQ texts in the database (models.FaqTextVector).
+
+Vectors are computed when entries are written (``store_for_docs``, called by ``kb.upsert``: import, edit,
+capture from a ticket) in the writer's transaction, so a replica that sees the new KB revision also sees
+its vectors.  An index build reads them through ``DbVectorStore``; a vector still missing (a KB written
+before this table existed, or while the model could not be loaded) is computed by the build and saved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from faq.embed import DIM, default_embedder
+from faq.engine import FaqDoc, embedded_texts
+from models import FaqTextVector
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterable[list[str]]:
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+def load_vectors(session: Session, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for chunk in _chunks(keys):
+        rows = session.execute(select(FaqTextVector.text_sha256, FaqTextVector.dim, FaqTextVector.vector)
+                               .where(FaqTextVector.model == model, FaqTextVector.text_sha256.in_(chunk)))
+        for key, dim, blob in rows:
+            if dim == DIM and len(blob) == 4 * DIM:
+                out[key] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    return out
+
+
+def save_vectors(session: Session, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+    if not vectors:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    items = list(vectors.items())
+    for a in range(0, len(items), _CHUNK):
+        rows = [{"model": model, "text_sha256": key, "dim": int(vec.shape[0]),
+                 "vector": np.asarray(vec, dtype="<f4").tobytes()} for key, vec in items[a : a + _CHUNK]]
+        # Two replicas may compute the same missing vector: the first row wins, the vectors are equal.
+        session.execute(insert(FaqTextVector).values(rows).on_conflict_do_nothing())
+
+
+class SessionVectorStore:
+    """The store inside one open transaction (the writer's)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def load(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        return load_vectors(self.session, model, keys)
+
+    def save(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        save_vectors(self.session, model, vectors)
+
+
+class DbVectorStore:
+    """The store for an index build: reads in a read-only session, saves in a short transaction of its own."""
+
+    def __init__(self, read: sessionmaker[Session], write: sessionmaker[Session]) -> None:
+        self._read = read
+        self._write = write
+
+    def load(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._read() as session, session.begin():
+            return load_vectors(session, model, keys)
+
+    def save(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        with self._write() as session, session.begin():
+            save_vectors(session, model, vectors)
+
+
+def store_for_docs(session: Session, docs: Sequence[FaqDoc]) -> int:
+    """Encode and save the vectors these entries' English phrasings do not have yet; returns how many
+    were added (0 when the model is not available: the index build will fill them in later)."""
+    embedder = default_embedder(SessionVectorStore(session))
+    if embedder is None:
+        return 0
+    return embedder.store_missing(embedded_texts(docs))
