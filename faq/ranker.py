@@ -198,36 +198,6 @@ class Ranker:
         # Phrasings are pooled per entry and script: an English query must not be diluted by the n-grams
         # of the entry's Japanese phrasings (and vice versa).  Group g sums its phrasings' counts.
         text_ja = np.fromiter(map(has_japanese, texts), dtype=bool, count=len(texts))
-        group_keys, row_group = np.unique(self.row_doc.astype(np.int64) * 2 + text_ja[row_text],
-                                          return_inverse=True)
-        self.group_starts = np.searchsorted(group_keys // 2, np.arange(self.n_docs)).astype(np.int64)
-        pool = sparse.csr_matrix((np.ones(n_rows), (row_group.ravel(), np.arange(n_rows))),
-                                 shape=(len(group_keys), n_rows))
-        row_words = word_counts[row_text]
-        row_chars = char_counts[row_text]
-        self.phrase_words: PostingIndex = build_bm25(row_words, word_vocab)
-        self.phrase_chars: PostingIndex = build_tfidf(row_chars, {}, char_keys)
-        # Entry-level pooling: b=0.3 because an entry with many variants is not "less about" its topic.
-        self.entry_words: PostingIndex = build_bm25(pool @ row_words, word_vocab, b=0.3)
-        # All phrasings of an entry (of one script) as one char n-gram document, a centroid: a query that
-        # shares a word with one variant and another word with a second variant still scores as a whole.
-        self.entry_chars: PostingIndex = build_tfidf(pool @ row_chars, {}, char_keys)
-        # Word unigrams + bigrams per phrasing (TF-IDF cosine, best phrasing): the main Japanese signal.
-        # Not pooled: a pooled cosine is diluted by an entry's other variants (short queries fell below
-        # the answer threshold on the default KB).
-        self.phrase_bigrams: PostingIndex = build_tfidf(bigram_counts[row_text], bigram_vocab)
-        self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
-        # Latin phrasings pooled per entry as every word (function words kept) + adjacent pairs, TF-IDF
-        # cosine: intents phrased with common words ("what time is it", "how old are you") keep their
-        # shape.  Only built when a weight set uses it.
-        self.entry_all_bigrams: PostingIndex | None = None
-        if weights.latin.entry_all_bigrams or weights.japanese.entry_all_bigrams:
-            all_vocab, all_counts = encode_terms(
-                [[] if ja else word_bigrams(english_all_words(wtext))
-                 for ja, (wtext, _) in zip(text_ja.tolist(), forms, strict=True)])
-            per_entry = sparse.csr_matrix((np.ones(n_rows), (self.row_doc, np.arange(n_rows))),
-                                          shape=(self.n_docs, n_rows))
-            self.entry_all_bigrams = build_tfidf(per_entry @ all_counts[row_text], all_vocab)
         # Sentence embeddings of the Latin-script phrasings (the model is English-only): per distinct text,
         # and per entry as the normalised mean of its phrasings' vectors (a centroid, like entry_chars).
         self.embedder: TextEmbedder | None = None
@@ -250,7 +220,45 @@ class Ranker:
                 norms = np.linalg.norm(np.asarray(per_entry @ vecs), axis=1)
                 self.entry_sum = sparse.diags((1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32)) @ per_entry
                 self.entry_sum = self.entry_sum.tocsr()
+        # The weight sets this ranker can use; a pooled index no set uses is not built.
+        active = (weights.japanese, weights.latin_embed if self.embedder is not None else weights.latin)
 
+        def used(signal: str) -> bool:
+            return any(getattr(ws, signal) for ws in active)
+
+        group_keys, row_group = np.unique(self.row_doc.astype(np.int64) * 2 + text_ja[row_text],
+                                          return_inverse=True)
+        self.group_starts = np.searchsorted(group_keys // 2, np.arange(self.n_docs)).astype(np.int64)
+        pool = sparse.csr_matrix((np.ones(n_rows), (row_group.ravel(), np.arange(n_rows))),
+                                 shape=(len(group_keys), n_rows))
+        row_words = word_counts[row_text]
+        row_chars = char_counts[row_text]
+        self.phrase_words: PostingIndex = build_bm25(row_words, word_vocab)
+        self.phrase_chars: PostingIndex = build_tfidf(row_chars, {}, char_keys)
+        # Entry-level pooling: b=0.3 because an entry with many variants is not "less about" its topic.
+        self.entry_words: PostingIndex | None = (build_bm25(pool @ row_words, word_vocab, b=0.3)
+                                                 if used("entry_words") else None)
+        # All phrasings of an entry (of one script) as one char n-gram document, a centroid: a query that
+        # shares a word with one variant and another word with a second variant still scores as a whole.
+        self.entry_chars: PostingIndex | None = (build_tfidf(pool @ row_chars, {}, char_keys)
+                                                 if used("entry_chars") else None)
+        # Word unigrams + bigrams per phrasing (TF-IDF cosine, best phrasing): the main Japanese signal.
+        # Not pooled: a pooled cosine is diluted by an entry's other variants (short queries fell below
+        # the answer threshold on the default KB).
+        self.phrase_bigrams: PostingIndex | None = (build_tfidf(bigram_counts[row_text], bigram_vocab)
+                                                    if used("phrase_bigrams") else None)
+        self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
+        # Latin phrasings pooled per entry as every word (function words kept) + adjacent pairs, TF-IDF
+        # cosine: intents phrased with common words ("what time is it", "how old are you") keep their
+        # shape.  Only built when a weight set uses it.
+        self.entry_all_bigrams: PostingIndex | None = None
+        if used("entry_all_bigrams"):
+            all_vocab, all_counts = encode_terms(
+                [[] if ja else word_bigrams(english_all_words(wtext))
+                 for ja, (wtext, _) in zip(text_ja.tolist(), forms, strict=True)])
+            per_entry = sparse.csr_matrix((np.ones(n_rows), (self.row_doc, np.arange(n_rows))),
+                                          shape=(self.n_docs, n_rows))
+            self.entry_all_bigrams = build_tfidf(per_entry @ all_counts[row_text], all_vocab)
     def _analyse(self, text: str) -> tuple[list[str], np.ndarray, str]:
         wtext, ctext = self.normalizer.both(text)
         return _cached_words(self.tokenizer, wtext), char_ngram_ids([ctext])[0], wtext
@@ -283,12 +291,12 @@ class Ranker:
         sig = {
             "phrase_words": self._per_doc_max(row_w),
             "entry_words": (self._per_doc_group_max(bm25_coverage(self.entry_words, words))
-                            if w.entry_words else zeros),
+                            if w.entry_words and self.entry_words else zeros),
             "phrase_chars": self._per_doc_max(row_c),
             "entry_chars": (self._per_doc_group_max(tfidf_cosine_keys(self.entry_chars, grams))
-                            if w.entry_chars else zeros),
+                            if w.entry_chars and self.entry_chars else zeros),
             "phrase_bigrams": (self._per_doc_max(tfidf_cosine(self.phrase_bigrams, word_bigrams(words)))
-                               if w.phrase_bigrams and words else zeros),
+                               if w.phrase_bigrams and self.phrase_bigrams and words else zeros),
             "answer_words": bm25_coverage(self.answer_words, words) if w.answer_words else zeros,
             "entry_all_bigrams": (tfidf_cosine(self.entry_all_bigrams, word_bigrams(all_words))
                                   if all_words else zeros),
@@ -300,8 +308,10 @@ class Ranker:
     def signal_matrix(self, text: str) -> dict[str, np.ndarray]:
         """Every signal for every entry, for the query's script (weight fitting, ``faq.tune``)."""
         base = self.weights.for_query(text, self.embedder is not None)
-        probe = replace(base, **{name: 1.0 for name in SIGNALS
-                                 if name not in ("phrase_embed", "entry_embed") or self.embedder is not None})
+        built = {"entry_words": self.entry_words, "entry_chars": self.entry_chars,
+                 "phrase_bigrams": self.phrase_bigrams, "entry_all_bigrams": self.entry_all_bigrams,
+                 "phrase_embed": self.embedder, "entry_embed": self.embedder}
+        probe = replace(base, **{name: 1.0 for name in SIGNALS if built.get(name, True) is not None})
         out = self._signals(text, probe)
         zeros = np.zeros(self.n_docs, dtype=np.float32)
         return out[0] if out is not None else {name: zeros for name in SIGNALS}
