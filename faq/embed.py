@@ -354,6 +354,19 @@ _DEFAULT: list[MiniLMEncoder | None] = []
 _DEFAULT_LOCK = threading.Lock()
 
 
+def _single_threaded_blas() -> None:
+    """OpenBLAS on one thread for the whole process.  A query's encoding is ~40 small GEMMs; with two
+    BLAS threads each GEMM waits until both threads have a core, and on a shared 2-core host that wait is
+    a scheduler time slice: CLINC150 query p95 went to 204 ms under load 3 with 2 threads (docs/FAQ_ENGINE.md).
+    Nothing else in madoguchi does dense linear algebra."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+    except Exception as exc:  # pragma: no cover - threadpoolctl missing or no BLAS found: keep defaults
+        log.warning("could not limit BLAS threads: %s", exc)
+
+
 def default_encoder() -> MiniLMEncoder | None:
     """The process-wide encoder, loaded once; None (with one warning in the log) if it cannot be loaded."""
     if _DEFAULT:
@@ -362,6 +375,7 @@ def default_encoder() -> MiniLMEncoder | None:
         if not _DEFAULT:
             try:
                 _DEFAULT.append(MiniLMEncoder(model_dir()))
+                _single_threaded_blas()
             except EmbeddingUnavailable as exc:
                 log.warning("FAQ sentence embeddings off, answering with lexical signals only: %s", exc)
                 _DEFAULT.append(None)
