@@ -19,6 +19,7 @@ from bot.faqdesk.index import FaqIndex
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher, RetryPolicy
 from bot.settings import Settings
+from bot.web_client import KeepAliveWebClient
 from models.db import make_engine, make_read_session_factory, make_session_factory
 
 # A Web API call made while Slack waits for our ack (views.open) must fail fast, not hang.
@@ -53,7 +54,7 @@ class Services:
 
 def web_client(settings: Settings, *, timeout: int) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+    return KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
 
 
 def build_services(

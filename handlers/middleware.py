@@ -1,6 +1,7 @@
-"""Global Bolt middleware: runs after Bolt has verified the request signature, and puts the user's
-locale in the context. The database session is opened and committed around the whole dispatch,
-where Events API retries are also de-duplicated (bot/app.py)."""
+"""Global Bolt middleware: runs after Bolt has verified the request signature, puts the user's
+locale in the context and hands listeners the shared keep-alive Web API client. The database
+session is opened and committed around the whole dispatch, where Events API retries are also
+de-duplicated (bot/app.py)."""
 
 from __future__ import annotations
 
@@ -21,5 +22,9 @@ def register(app: App, services: Services) -> None:
         context: BoltContext, body: dict[str, Any], next: Callable[[], None]
     ) -> BoltResponse | None:
         context["locale"] = services.locales.locale(context.user_id)
+        # Bolt gives each request a fresh urllib WebClient: a new connection (and TLS handshake) for
+        # the views.open Slack is waiting on. The shared client keeps connections open per thread; its
+        # token never changes (one workspace), so sharing it is safe.
+        context["client"] = services.client
         next()
         return None

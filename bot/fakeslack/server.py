@@ -34,6 +34,13 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        super().setup()
+        # Like any real server: no Nagle delay on small answers to a client that keeps the connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.counter_lock:
+            self.server.connections += 1
+
     def do_POST(self) -> None:
         self._serve()
 
@@ -64,8 +71,10 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        # Status line, headers and body in one write (end_headers would flush the headers alone).
+        self._headers_buffer.append(b"\r\n")
+        self._headers_buffer.append(body)
+        self.flush_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("fakeslack %s", format % args)
@@ -77,6 +86,8 @@ class _HttpServer(ThreadingHTTPServer):
     # dropped and retried by the kernel a whole second later, which Slack itself never does.
     request_queue_size = 1024
     dispatcher: Dispatcher
+    connections = 0  # accepted so far: whether clients keep their connections open
+    counter_lock = threading.Lock()
 
 
 class FakeSlackServer:
@@ -153,6 +164,11 @@ class FakeSlackServer:
     def url(self) -> str:
         """The Web API base URL for `WebClient(base_url=...)` / SLACK_API_URL, ending in /api/."""
         return self.base_url + "api/"
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted since start()."""
+        return self._http.connections if self._http is not None else 0
 
     # -- recorded calls ----------------------------------------------------------------------------
     def calls(self, method: str | None = None, predicate: CallPredicate | None = None) -> list[Call]:
