@@ -49,11 +49,42 @@ def sections(session: Session, services: Services, user: str, locale: str) -> li
     return blocks
 
 
+class RecentOpens:
+    """Who opened Home in this process within the last `window` seconds.
+
+    Slack sends app_home_opened on every switch to the tab. A person's Home is published at most once
+    per outbox `home_interval`, and every change to what it shows queues its own refresh, so an open
+    within that interval of the last one this process queued has nothing to add: it is answered
+    without touching the database."""
+
+    MAX_PEOPLE = 50_000  # pruned beyond this; a few bytes a person
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._seen: dict[str, float] = {}
+
+    def seen_recently(self, user: str, now: float) -> bool:
+        last = self._seen.get(user)
+        return last is not None and 0 <= now - last < self.window
+
+    def mark(self, user: str, now: float) -> None:
+        if self.window <= 0:
+            return
+        if len(self._seen) >= self.MAX_PEOPLE:
+            self._seen = {u: t for u, t in list(self._seen.items()) if now - t < self.window}
+        self._seen[user] = now
+
+
 def opened(session: Session, services: Services, user: str) -> None:
     """The person opened their Home tab: queue a refresh unless one is already waiting.
 
-    Opening Home is frequent and its refresh coalesces: the check reads without the write lock, so a
-    burst of opens costs one write, not one each."""
+    Opening Home is frequent and its refresh coalesces: a repeat within the publish interval is
+    answered from memory, and the pending check reads without the write lock, so a burst of opens
+    costs one write, not one each."""
+    now = services.clock.now().timestamp()
+    if services.recent_home_opens.seen_recently(user, now):
+        return
+    services.recent_home_opens.mark(user, now)
     with services.read_sessions() as reader:
         if outbox.home_refresh_pending(reader, user):
             return

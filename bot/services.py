@@ -16,6 +16,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import Clock, SystemClock
 from bot.config import WorkspaceConfig, load_workspace
 from bot.faqdesk.index import FaqIndex
+from bot.home import RecentOpens
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher, RetryPolicy
 from bot.settings import Settings
@@ -42,10 +43,12 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
 
     read_sessions: sessionmaker[Session] = field(init=False, repr=False)
+    recent_home_opens: RecentOpens = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sessions that only read: on SQLite they never queue behind the writer.
         self.read_sessions = make_read_session_factory(self.engine)
+        self.recent_home_opens = RecentOpens(self.dispatcher.policy.home_interval)
 
     def close(self) -> None:
         self.dispatcher.stop()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.fakeslack import payloads
+from bot.home import RecentOpens
 from models import ProcessedEvent
 
 EMPLOYEE_JA = "UEMPLOYEE1"  # 山田 花子, Slack locale ja-JP
@@ -101,6 +102,37 @@ def test_repeated_home_opens_coalesce_into_one_refresh_without_dedupe_records(bo
     assert len(bot.slack.calls("views.publish")) == 2
     with bot.services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+
+
+def test_opening_home_again_within_the_publish_interval_touches_nothing(bot):
+    # The harness publishes without an interval; here a person's Home is published at most every 60 s.
+    bot.services.recent_home_opens = RecentOpens(window=60.0)
+
+    def open_home(user: str, n: int) -> int:
+        event = {"type": "app_home_opened", "user": user, "channel": bot.slack.dm_channel(user), "tab": "home",
+                 "event_ts": f"1700000000.00040{n}"}
+        return bot.requester.event(event, event_id=f"Ev0HOMEMEMO{n}").status
+
+    assert open_home(EMPLOYEE_JA, 1) == 200
+    bot.deliver()
+    assert open_home(EMPLOYEE_JA, 2) == 200  # refreshed a moment ago: answered from memory
+    assert open_home(EMPLOYEE_EN, 3) == 200  # someone else: their own refresh
+
+    assert [m.lane for m in bot.outbox()] == [f"home:{EMPLOYEE_JA}", f"home:{EMPLOYEE_EN}"]
+
+
+@pytest.mark.parametrize(("seconds_later", "recent"), [(0.0, True), (59.9, True), (60.0, False), (-5.0, False)])
+def test_recent_opens_remember_a_person_for_the_window(seconds_later, recent):
+    opens = RecentOpens(window=60.0)
+    opens.mark("U1", 1000.0)
+    assert opens.seen_recently("U1", 1000.0 + seconds_later) is recent
+    assert not opens.seen_recently("U2", 1000.0)
+
+
+def test_recent_opens_with_no_window_remember_nobody():
+    opens = RecentOpens(window=0.0)
+    opens.mark("U1", 1000.0)
+    assert not opens.seen_recently("U1", 1000.0)
 
 
 def test_healthz_reports_the_database(bot):
