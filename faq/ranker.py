@@ -101,12 +101,12 @@ JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_c
 
 
 # Latin-script queries when the KB's English phrasings have sentence embeddings (faq.embed): coordinate
-# ascent (faq.tune, grid 0-3 step 0.1) on the fitting halves of StackFAQ, CLINC150 and BANKING77, restricted
-# to the signals a query computes anyway (phrase words/chars) plus the answer and the two embedding
-# signals: mean top-1 0.8518 vs 0.8531 with every signal free (docs/FAQ_ENGINE.md), and the English query
-# then skips the pooled word/char/all-word indexes (the embedding costs that time instead).
-LATIN_EMBED = Weights(phrase_words=0.1, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0, phrase_bigrams=0.0,
-                      answer_words=0.1, entry_all_bigrams=0.0, phrase_embed=0.4, entry_embed=1.0)
+# ascent (faq.tune, grid 0-3 step 0.1) on the fitting halves of StackFAQ, CLINC150 and BANKING77.  Every
+# signal free: mean top-1 0.8531; phrase words/chars + answer + embeddings: 0.8518; phrase words +
+# embeddings (this set): 0.8493.  The last one skips the char n-gram and answer scoring, ~4 ms of an
+# English query at 10,000 entries, which the sentence encoding needs more (docs/FAQ_ENGINE.md).
+LATIN_EMBED = Weights(phrase_words=0.1, entry_words=0.0, phrase_chars=0.0, entry_chars=0.0, phrase_bigrams=0.0,
+                      answer_words=0.0, entry_all_bigrams=0.0, phrase_embed=0.3, entry_embed=1.0)
 
 
 @dataclass(frozen=True)
@@ -277,22 +277,24 @@ class Ranker:
             return None
         zeros = np.zeros(self.n_docs, dtype=np.float32)
         doc_pe = doc_ee = zeros
+        row_e: np.ndarray | None = None
         if w.uses_embeddings and self.embedder is not None:
             text_cos = self.text_vectors @ self.embedder.query(text)
             if w.entry_embed:
                 doc_ee = np.maximum(self.entry_sum @ text_cos, 0.0).astype(np.float32)
+            row_e = np.zeros(len(self.phrases), dtype=np.float32)
+            row_e[self.embed_rows] = np.maximum(text_cos, 0.0)[self.embed_row_slot]
             if w.phrase_embed:
-                row_e = np.zeros(len(self.phrases), dtype=np.float32)
-                row_e[self.embed_rows] = np.maximum(text_cos, 0.0)[self.embed_row_slot]
                 doc_pe = self._per_doc_max(row_e)
         row_w = bm25_coverage(self.phrase_words, words)
-        row_c = tfidf_cosine_keys(self.phrase_chars, grams)
+        # Char n-grams are scored when weighted, or when there is no embedding to pick the matched phrasing.
+        row_c = tfidf_cosine_keys(self.phrase_chars, grams) if w.phrase_chars or row_e is None else row_e
         all_words = english_all_words(wtext) if w.entry_all_bigrams and self.entry_all_bigrams else []
         sig = {
             "phrase_words": self._per_doc_max(row_w),
             "entry_words": (self._per_doc_group_max(bm25_coverage(self.entry_words, words))
                             if w.entry_words and self.entry_words else zeros),
-            "phrase_chars": self._per_doc_max(row_c),
+            "phrase_chars": self._per_doc_max(row_c) if w.phrase_chars else zeros,
             "entry_chars": (self._per_doc_group_max(tfidf_cosine_keys(self.entry_chars, grams))
                             if w.entry_chars and self.entry_chars else zeros),
             "phrase_bigrams": (self._per_doc_max(tfidf_cosine(self.phrase_bigrams, word_bigrams(words)))
