@@ -12,6 +12,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot import events, outbox
+from bot.bolt_matchers import fast_builtin_matchers
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers import approvals, commands, desk, errors, faq, home, intake, middleware
@@ -96,4 +97,5 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     approvals.register(app, services)  # importing it plugs approvals into the ticket lifecycle hooks
     intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
     desk.register(app, services)  # the triage card's and the requester's buttons
+    fast_builtin_matchers(app)  # after every listener is registered
     return app
