@@ -33,6 +33,30 @@ from slack_sdk import WebClient
 DEFAULT_MAX_IDLE_S = 4.0
 
 
+class _OneWriteMixin:
+    """Request line, headers and body in one send: http.client writes the body separately, which on
+    a kept connection is one more syscall and, without NODELAY on the way, a Nagle stall."""
+
+    _buffer: list[bytes]
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if isinstance(message_body, bytes) and not encode_chunked:
+            self._buffer.extend((b"", b""))
+            message = b"\r\n".join(self._buffer) + message_body
+            del self._buffer[:]
+            self.send(message)  # type: ignore[attr-defined]
+            return
+        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+
+
+class _HTTPConnection(_OneWriteMixin, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneWriteMixin, http.client.HTTPSConnection):
+    pass
+
+
 class _Pooled:
     __slots__ = ("conn", "last_used")
 
@@ -106,10 +130,9 @@ class KeepAliveWebClient(WebClient):
         scheme, host, port = key
         if scheme == "https":
             context = self.ssl if isinstance(self.ssl, ssl.SSLContext) else ssl.create_default_context()
-            conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                                                           context=context)
+            conn: http.client.HTTPConnection = _HTTPSConnection(host, port, timeout=self.timeout, context=context)
         else:
-            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            conn = _HTTPConnection(host, port, timeout=self.timeout)
         conn.connect()
         # Headers and body go out in separate writes for large bodies; without NODELAY, Nagle and the
         # peer's delayed ACK can hold the second one for 40 ms.
