@@ -13,12 +13,17 @@ What it does, all on 127.0.0.1:
 - runs bench/ack_baseline_server.py as another subprocess: the same waitress server (bot/server.py,
   16 threads) around a bare Bolt App whose listeners only ack() the same command, action and event;
 - waits for GET /healthz = 200 on both, warms both up, then for each concurrency level runs a closed
-  loop of N worker threads, each sending one request after another, first against the baseline and then
-  against madoguchi. Kinds rotate: `/helpdesk help` (slash command), a button click (block_actions), an
-  `app_home_opened` event with a new event_id each time (none is dropped as a retry; opening Home is
-  idempotent, so it takes no de-duplication record and its refresh coalesces per person).
-- Each request is built and signed just before it is sent (fresh X-Slack-Request-Timestamp, trigger_id,
-  event_id); the timed part is connect + send + read the whole response. By default every request opens
+  loop of N clients, each sending one request after another, first against the baseline and then
+  against madoguchi. The clients are wrk connections when `wrk` is installed (`apt-get install wrk`;
+  bench/wrk_load.py) — a Python generator on the same two cores times itself as much as the servers
+  (it reads the bare baseline's p99 at 8 as 12-23 ms, wrk as 7-10 ms) — or Python threads
+  (--generator python, which also gives the per-kind table). Kinds rotate: `/helpdesk help` (slash
+  command), a button click (block_actions), an `app_home_opened` event with a new event_id each time
+  (none is dropped as a retry; opening Home is idempotent, so it takes no de-duplication record and
+  its refresh coalesces per person).
+- Each request is built and signed just before it is sent, or for wrk just before its level (fresh
+  X-Slack-Request-Timestamp, trigger_id, event_id; each used once); the timed part is send + read the
+  whole response (the Python generator also times the connect). By default every request opens
   a new TCP connection, as Slack's deliveries do; --keep-alive reuses one connection per worker.
 
 Prints a markdown table and writes it into docs/BENCHMARKS.md between the bench:ack markers (--no-write
@@ -49,6 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import wrk_load  # noqa: E402
 from bench.fake_slack_process import FakeSlackProcess, bench_users  # noqa: E402
 from bot.fakeslack import BOT_TOKEN, SlackRequester, payloads  # noqa: E402
 from bot.fakeslack import events as fake_events  # noqa: E402
@@ -112,14 +118,16 @@ def percentile(sorted_ms: list[float], p: float) -> float:
 class Traffic:
     """Builds the next request of the mix, signed now."""
 
-    def __init__(self, requester: SlackRequester, users: list[str], action_id: str):
+    def __init__(self, requester: SlackRequester, users: list[str], action_id: str,
+                 kinds: tuple[str, ...] = KINDS):
+        self.kinds = kinds
         self.requester = requester
         self.users = users
         self.action_id = action_id
 
     def build(self, i: int) -> tuple[str, bytes, dict[str, str]]:
-        kind = KINDS[i % len(KINDS)]
-        user = self.users[(i // len(KINDS)) % len(self.users)]
+        kind = self.kinds[i % len(self.kinds)]
+        user = self.users[(i // len(self.kinds)) % len(self.users)]
         if kind == "command":
             request = payloads.command(user_id=user, text="help")
         elif kind == "button":
@@ -270,12 +278,15 @@ class Options:
     keep_logs: bool
     sqlite: bool
     workers: int = 1
+    generator: str = "python"
+    kinds: tuple[str, ...] = KINDS
 
 
 @dataclass
 class Result:
     database: str
     runs: list[tuple[Run, Run]] = field(default_factory=list)  # (madoguchi, baseline) per level
+    wrk_runs: list[tuple[wrk_load.WrkRun, wrk_load.WrkRun]] = field(default_factory=list)
     preflight: dict[str, int] = field(default_factory=dict)
     settled_calls: int = 0
     log_errors: int = 0  # ERROR records in madoguchi's log: failures its error handler answered with 200
@@ -337,16 +348,32 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
         def target(name: str, port: int) -> Target:
             # Trigger ids are made up here: the fake (in its own process) accepts each once.
             requester = SlackRequester(f"http://127.0.0.1:{port}", secret)
-            return Target(name, port, Traffic(requester, users, opts.action), opts.keep_alive)
+            return Target(name, port, Traffic(requester, users, opts.action, opts.kinds), opts.keep_alive)
 
         madoguchi, bare = target("madoguchi", m_port), target("baseline", b_port)
-        result.preflight = preflight(madoguchi)
+        result.preflight = preflight(target("madoguchi", m_port) if opts.kinds == KINDS else
+                                     Target("madoguchi", m_port, Traffic(madoguchi.traffic.requester, users,
+                                                                         opts.action), opts.keep_alive))
         log(f"[{database}] preflight statuses (madoguchi): {result.preflight}")
         # Warm-up: imports, connection pools, the users.info cache (every user's locale fetched once).
         for t in (bare, madoguchi):
             t.run(min(8, opts.warmup or 1), max(opts.warmup, 3 * len(users)), opts.max_seconds)
         settle(fake)
         for level, count in zip(opts.levels, opts.counts, strict=True):
+            if opts.generator == "wrk":
+                runs = []
+                for t in (bare, madoguchi):
+                    # Signed now (timestamps stay valid for 300 s; a level takes far less).
+                    built = [t.traffic.build(i)[1:] for i in range(count + wrk_load.spares(level))]
+                    runs.append(wrk_load.run(t.name, t.port, built, level, opts.max_seconds, opts.keep_alive))
+                    if t is madoguchi:
+                        settle(fake)
+                wb, wm = runs
+                result.wrk_runs.append((wm, wb))
+                log(f"[{database}] wrk c={level}: madoguchi p50 {wm.p50_ms:.1f} p99 {wm.p99_ms:.1f} ms, "
+                    f"{wm.throughput:.0f}/s, failures {wm.failures}; baseline p50 {wb.p50_ms:.1f} "
+                    f"p99 {wb.p99_ms:.1f} ms, {wb.throughput:.0f}/s, failures {wb.failures}")
+                continue
             b = bare.run(level, count, opts.max_seconds)
             m = madoguchi.run(level, count, opts.max_seconds)
             result.runs.append((m, b))
@@ -363,54 +390,54 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
 
 
 # -- report ---------------------------------------------------------------------------------------
-def verdict(m: Run) -> str:
+def verdict(m: Run | wrk_load.WrkRun) -> str:
     budget = BUDGET_P99_MS.get(m.concurrency)
+    if isinstance(m, wrk_load.WrkRun):
+        failures, p99 = m.failures, m.p99_ms
+    else:
+        failures, p99 = m.non2xx(), percentile(m.latencies(), 99)
     problems = []
-    if m.non2xx():
-        problems.append(f"{m.non2xx()} non-2xx")
+    if failures:
+        problems.append(f"{failures} non-2xx")
     if m.truncated:
         problems.append("hit the time cap")
-    if budget is not None and percentile(m.latencies(), 99) > budget:
+    if budget is not None and p99 > budget:
         problems.append(f"p99 > {budget:.0f} ms")
     if problems:
         return "**FAIL**: " + ", ".join(problems)
     return f"ok (p99 ≤ {budget:.0f} ms)" if budget is not None else "ok (no p99 budget)"
 
 
-def render(results: list[Result], opts: Options, command: str) -> str:
+def render_wrk(results: list[Result], opts: Options) -> list[str]:
+    connections = ("one fresh TCP connection per request (`Connection: close`)" if not opts.keep_alive
+                   else "kept-alive connections")
+    lines = [
+        f"Load generator: **wrk** (C, epoll; Debian package `wrk`), {connections}"
+        f", N connections over min(2, N) wrk threads. All requests of a level are built and signed in Python just "
+        f"before it (each used once: fresh trigger_id / event_id), then wrk hands them out (bench/wrk_load.py). wrk "
+        f"times from the request's first byte written to the response's last byte read (the TCP connect is not in "
+        f"it; the server's accept is). Baseline first, then madoguchi, then the outbox settles.",
+        "",
+        "| db | concurrent | server | requests | p50 ms | p90 ms | p99 ms | max ms | req/s | non-2xx + socket errors "
+        "| p99 × | budget |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for result in results:
+        for m, b in result.wrk_runs:
+            for run, mark in ((m, "madoguchi"), (b, "baseline")):
+                ratio = f"{m.p99_ms / b.p99_ms:.2f}" if run is m and b.p99_ms else ""
+                lines.append(
+                    f"| {result.database} | {run.concurrency} | {mark} | {run.requests} | {run.p50_ms:.1f} "
+                    f"| {run.p90_ms:.1f} | {run.p99_ms:.1f} | {run.max_ms:.1f} | {run.throughput:.0f} "
+                    f"| {run.failures} | {ratio} | {verdict(run) if run is m else ''} |")
+    return lines
+
+
+def render_python(results: list[Result]) -> list[str]:
     def ms(v: float) -> str:
         return f"{v:.1f}"
 
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     lines = [
-        f"Code: the working tree at `{head.stdout.strip() or '?'}`. "
-        f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {platform.node() or 'this machine'}: "
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}.",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        f"Method: both servers are subprocesses on 127.0.0.1 (`madoguchi serve --no-scheduler`, and "
-        f"`bench/ack_baseline_server.py`: a bare Bolt app whose listeners only `ack()`, on the same waitress "
-        f"server with 16 threads); the fake Slack Web API runs in a process of its own "
-        f"(`bench/fake_slack_process.py`: in the load generator's process it would wait on the generator's GIL, "
-        f"and the bench would time itself); the load generator, the fake and both servers share the same "
-        f"{len(os.sched_getaffinity(0))} cores. Each level is a closed loop of N worker threads sending "
-        f"requests back to back, rotating `/helpdesk help`, a `{opts.action}` button click and an "
-        f"`app_home_opened` event (new event_id each time; opening Home is idempotent, so it "
-        f"skips the de-duplication record, and its refresh is coalesced to one publish per person per "
-        f"second) over {opts.users} users who exist in the fake as ja-JP FakeUsers. Every "
-        f"request is signed just before it is sent; the time measured is "
-        + ("connect + send + full response on a fresh TCP connection per request, as Slack delivers"
-           if not opts.keep_alive else "send + full response on a kept-alive connection per worker")
-        + f". Before measuring, {max(opts.warmup, 3 * opts.users)} warm-up requests per server fill the "
-        f"users.info locale cache and the connection pools; at each level the baseline runs first, then "
-        f"madoguchi, then the bench waits for madoguchi's outbox (views.publish to the fake) to go quiet. "
-        f"Latency includes the load generator's own scheduling, which the baseline pays too, so the ratio is "
-        f"the fairer number. Budget (DESIGN.md §7): p99 ≤ 25 ms at 8, ≤ 75 ms at 32, no non-2xx.",
-        "",
         "| db | concurrent | server | requests | p50 ms | p99 ms | max ms | req/s | non-2xx | p50 × | p99 × "
         "| budget |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -447,6 +474,47 @@ def render(results: list[Result], opts: Options, command: str) -> str:
                     f"| {ms(percentile(ml, 99))} | {ms(max(ml) if ml else float('nan'))} | {ms(percentile(bl, 50))} "
                     f"| {ms(percentile(bl, 99))} | {bad} |"
                 )
+    return lines
+
+
+def render(results: list[Result], opts: Options, command: str) -> str:
+    def ms(v: float) -> str:
+        return f"{v:.1f}"
+
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    lines = [
+        f"Code: the working tree at `{head.stdout.strip() or '?'}`. "
+        f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {platform.node() or 'this machine'}: "
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}.",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Method: both servers are subprocesses on 127.0.0.1 (`madoguchi serve --no-scheduler`, and "
+        f"`bench/ack_baseline_server.py`: a bare Bolt app whose listeners only `ack()`, on the same waitress "
+        f"server with 16 threads); the fake Slack Web API runs in a process of its own "
+        f"(`bench/fake_slack_process.py`: in the load generator's process it would wait on the generator's GIL, "
+        f"and the bench would time itself); the load generator, the fake and both servers share the same "
+        f"{len(os.sched_getaffinity(0))} cores. Each level is a closed loop of N concurrent clients sending "
+        f"requests back to back ({'wrk connections' if opts.generator == 'wrk' else 'Python threads'}), "
+        f"rotating `/helpdesk help`, a `{opts.action}` button click and an "
+        f"`app_home_opened` event (new event_id each time; opening Home is idempotent, so it "
+        f"skips the de-duplication record, and its refresh is coalesced to one publish per person per "
+        f"second) over {opts.users} users who exist in the fake as ja-JP FakeUsers. Every "
+        f"request is signed just before it is sent (wrk: just before its level); the time measured is "
+        + ("send + full response on a fresh TCP connection per request, as Slack delivers (the Python "
+           "generator also counts the connect)"
+           if not opts.keep_alive else "send + full response on a kept-alive connection per client")
+        + f". Before measuring, {max(opts.warmup, 3 * opts.users)} warm-up requests per server fill the "
+        f"users.info locale cache and the connection pools; at each level the baseline runs first, then "
+        f"madoguchi, then the bench waits for madoguchi's outbox (views.publish to the fake) to go quiet. "
+        f"Latency includes the load generator's own scheduling, which the baseline pays too. "
+        f"Budget (DESIGN.md §7): p99 ≤ 25 ms at 8, ≤ 75 ms at 32, no non-2xx.",
+        "",
+    ]
+    lines += render_wrk(results, opts) if opts.generator == "wrk" else render_python(results)
     preflights = "; ".join(f"{r.database}: " + ", ".join(f"{k} {v}" for k, v in r.preflight.items())
                            for r in results)
     lines += ["", f"Pre-flight status per kind against madoguchi: {preflights}."]
@@ -488,14 +556,26 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (path on stderr)")
     parser.add_argument("--no-write", dest="write", action="store_false", help="don't update docs/BENCHMARKS.md")
     parser.add_argument("--workers", type=int, default=1, help="`madoguchi serve --workers N` (default 1)")
+    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator: wrk (C, Debian package `wrk`) or Python threads; auto = wrk "
+                             "when installed")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"request kinds in the mix (default {','.join(KINDS)}); one kind alone attributes cost")
     args = parser.parse_args(argv)
+    kinds = tuple(args.kinds.split(","))
+    if not kinds or set(kinds) - set(KINDS):
+        parser.error(f"--kinds: choose from {','.join(KINDS)}")
     levels = [int(x) for x in args.levels.split(",")]
     counts = [int(x) for x in args.counts.split(",")]
     if len(levels) != len(counts):
         parser.error("--levels and --counts need the same number of entries")
     opts = Options(levels, counts, args.warmup, args.keep_alive, args.action, args.users, args.max_seconds,
                    args.postgres, args.write, args.keep_logs,
-                   args.sqlite, args.workers)
+                   args.sqlite, args.workers,
+                   "wrk" if args.generator == "auto" and wrk_load.available() else
+                   ("python" if args.generator == "auto" else args.generator), kinds)
+    if opts.generator == "wrk" and not wrk_load.available():
+        parser.error("--generator wrk: wrk is not installed (apt-get install wrk)")
     if not opts.sqlite and not opts.postgres:
         parser.error("--no-sqlite needs --postgres")
     return opts
@@ -538,8 +618,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"server logs kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
-    ok = all(not m.non2xx() and not m.truncated and percentile(m.latencies(), 99) <= BUDGET_P99_MS.get(
-        m.concurrency, float("inf")) for r in results for m, _ in r.runs)
+    ok = all(verdict(m).startswith("ok") for r in results for m, _ in [*r.runs, *r.wrk_runs])
     return 0 if ok else 1
 
 
