@@ -15,7 +15,7 @@ from typing import Literal
 
 from faq.embed import TextEmbedder, default_embedder
 from faq.normalize import Normalizer, has_japanese
-from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet
+from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet, WordStore
 from faq.tokenize import WordTokenizer
 
 Tier = Literal["answer", "suggest", "none"]
@@ -140,9 +140,11 @@ class FaqEngine:
         thresholds: Thresholds | None = None,
         weights: Weights | WeightSet | None = None,
         embedder: TextEmbedder | Literal["default"] | None = "default",
+        word_store: WordStore | None = None,
     ) -> FaqEngine:
         """``embedder``: sentence vectors for the English phrasings ("default": the packaged model with no
-        store, vectors kept in the process; None: lexical signals only)."""
+        store, vectors kept in the process; None: lexical signals only).  ``word_store``: stored Sudachi
+        analyses, so a cold build does not re-analyse texts analysed before (the bot's database)."""
         t0 = time.perf_counter()
         docs_t = tuple(docs)
         # The Sudachi dictionary is shared by every engine in the process: loading it costs ~50 ms and
@@ -151,7 +153,7 @@ class FaqEngine:
             if embedder == "default":
                 embedder = default_embedder()
             ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights,
-                            embedder)
+                            embedder, word_store)
         return cls(docs_t, ranker, thresholds or Thresholds(), time.perf_counter() - t0)
 
     def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:

@@ -18,15 +18,16 @@ benchmarks (docs/FAQ_ENGINE.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import Protocol
 
 import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from faq.embed import TextEmbedder
+from faq.embed import TextEmbedder, text_key
 from faq.index import (
     PostingIndex,
     bm25_coverage,
@@ -47,6 +48,31 @@ SIGNALS = ("phrase_words", "entry_words", "phrase_chars", "entry_chars", "phrase
 # Keyed by normalised text; bounded so a long-running process cannot grow without limit.
 _WORDS_CACHE: dict[tuple[int, str], list[str]] = {}
 _WORDS_CACHE_MAX = 300_000
+
+
+class WordStore(Protocol):
+    """Persistent word analyses of normalised Japanese texts, keyed by (``WordTokenizer.analyser``,
+    sha256 of the text): a cold build then skips Sudachi for every text analysed before.  The bot keeps
+    them in the database (bot/faqdesk/vectors.DbWordStore)."""
+
+    def load(self, analyser: str, keys: Sequence[str]) -> dict[str, list[str]]: ...
+
+    def save(self, analyser: str, words: Mapping[str, list[str]]) -> None: ...
+
+
+def _preload_words(tokenizer: WordTokenizer, store: WordStore, texts: Sequence[str]) -> list[str]:
+    """Fill the process cache from the store for the Japanese texts it lacks; returns the texts the store
+    did not have either (to analyse, then save)."""
+    todo = [t for t in dict.fromkeys(texts) if t and (id(tokenizer), t) not in _WORDS_CACHE and has_japanese(t)]
+    if not todo:
+        return []
+    keys = {text_key(t): t for t in todo}
+    found = store.load(tokenizer.analyser, list(keys))
+    if len(_WORDS_CACHE) + len(found) >= _WORDS_CACHE_MAX:
+        _WORDS_CACHE.clear()
+    for key, words in found.items():
+        _WORDS_CACHE[(id(tokenizer), keys[key])] = words
+    return [t for key, t in keys.items() if key not in found]
 
 
 def _cached_words(tokenizer: WordTokenizer, text: str) -> list[str]:
@@ -164,6 +190,7 @@ class Ranker:
         tokenizer: WordTokenizer,
         weights: Weights | WeightSet | None = None,
         embedder: TextEmbedder | None = None,
+        word_store: WordStore | None = None,
     ) -> None:
         if weights is None:
             weights = WeightSet()
@@ -182,9 +209,15 @@ class Ranker:
         texts = list(dict.fromkeys(text for e in entries for _, text in e.phrases))
         text_index = {t: i for i, t in enumerate(texts)}
         forms = [normalizer.both(t) for t in texts]
-        text_words = [_cached_words(tokenizer, wtext) for wtext, _ in forms]
         heads = [e.answer[: w.answer_chars_indexed] for e in entries]
-        head_words = [_cached_words(tokenizer, normalizer.for_words(h)) if h else [] for h in heads]
+        head_texts = [normalizer.for_words(h) if h else "" for h in heads]
+        unstored = (_preload_words(tokenizer, word_store, [*(wt for wt, _ in forms), *head_texts])
+                    if word_store is not None else [])
+        text_words = [_cached_words(tokenizer, wtext) for wtext, _ in forms]
+        head_words = [_cached_words(tokenizer, h) if h else [] for h in head_texts]
+        if word_store is not None and unstored:
+            word_store.save(tokenizer.analyser,
+                            {text_key(t): _cached_words(tokenizer, t) for t in unstored})
         # Phrasings and answers share one word vocabulary (a term absent from a collection scores as unknown).
         word_vocab, word_counts = encode_terms([*text_words, *head_words])
         bigram_vocab, bigram_counts = encode_terms([word_bigrams(ws) for ws in text_words])

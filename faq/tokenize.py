@@ -9,6 +9,7 @@ See docs/FAQ_ENGINE.md for the numbers.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import threading
 from collections.abc import Sequence
@@ -134,6 +135,18 @@ def _content_words(m: Morpheme) -> tuple[str, ...]:
     return (form,)
 
 
+# Bump when ``WordTokenizer.words`` gives other words for the same text (stop lists, POS filter, folding):
+# stored analyses (``Ranker(word_store=...)``) are keyed by ``WordTokenizer.analyser``.
+ANALYSIS_VERSION = 1
+
+
+def _dist_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
 class WordTokenizer:
     """Picks the Japanese or English path per text; the Sudachi dictionary is loaded on first Japanese use."""
 
@@ -141,6 +154,10 @@ class WordTokenizer:
         self._ja_mode = ja_mode
         self._ja: JapaneseTokenizer | None = None
         self._lock = threading.Lock()
+        # What produced a text's words: stored analyses of another code, Sudachi or dictionary version,
+        # or split mode are not reused.
+        self.analyser = (f"w{ANALYSIS_VERSION}-sudachi{_dist_version('sudachipy')}-"
+                         f"{_dist_version('sudachidict_core')}-{ja_mode}")[:64]
 
     def words(self, text: str) -> list[str]:
         if not has_japanese(text):

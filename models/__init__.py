@@ -5,7 +5,7 @@ from models.approval import ApprovalStep, Delegation
 from models.audit import AuditEvent, AuditHead
 from models.base import Base, utcnow
 from models.faq import FaqEntry, FaqQuery, FaqRevision
-from models.faq_vector import FaqTextVector
+from models.faq_vector import FaqTextVector, FaqTextWords
 from models.job import JobRun
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
 from models.reminder import ReminderLog
@@ -24,6 +24,7 @@ __all__ = [
     "FaqQuery",
     "FaqRevision",
     "FaqTextVector",
+    "FaqTextWords",
     "JobRun",
     "LaneThrottle",
     "OutboxMessage",

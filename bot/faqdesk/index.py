@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import WorkspaceConfig
 from bot.faqdesk import kb
-from bot.faqdesk.vectors import DbVectorStore
+from bot.faqdesk.vectors import DbVectorStore, DbWordStore
 from faq.data import default_synonyms
 from faq.embed import default_embedder
 from faq.engine import Answer, FaqEngine
@@ -81,7 +81,8 @@ class FaqIndex:
             # Sentence vectors of the English phrasings come from the database (stored at write time);
             # without the model package the engine ranks with its lexical signals only.
             embedder = default_embedder(DbVectorStore(self._reader, self._factory))
-            self._engine = FaqEngine.build(docs, synonyms=synonyms_for(self._config), embedder=embedder)
+            self._engine = FaqEngine.build(docs, synonyms=synonyms_for(self._config), embedder=embedder,
+                                           word_store=DbWordStore(self._reader, self._factory))
             self._revision = revision
             log.info("FAQ index built: %d entries, revision %d, %.2fs", len(docs), revision,
                      self._engine.build_s)

@@ -1,4 +1,5 @@
-"""Sentence-embedding vectors of FAQ texts in the database (models.FaqTextVector).
+"""Sentence-embedding vectors (models.FaqTextVector) and word analyses (models.FaqTextWords) of FAQ texts
+in the database.
 
 Vectors are computed when entries are written (``store_for_docs``, called by ``kb.upsert``: import, edit,
 capture from a ticket) in the writer's transaction, so a replica that sees the new KB revision also sees
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from faq.embed import DIM, default_embedder
 from faq.engine import FaqDoc, embedded_texts
-from models import FaqTextVector
+from models import FaqTextVector, FaqTextWords
 
 _CHUNK = 500
 
@@ -80,6 +81,43 @@ class DbVectorStore:
     def save(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
         with self._write() as session, session.begin():
             save_vectors(session, model, vectors)
+
+
+def _insert_ignore(session: Session, model: type, rows: list[dict]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for a in range(0, len(rows), _CHUNK):
+        session.execute(insert(model).values(rows[a : a + _CHUNK]).on_conflict_do_nothing())
+
+
+class DbWordStore:
+    """faq.ranker.WordStore over faq_text_words.  A cold build asks for tens of thousands of keys: then one
+    scan of the analyser's rows is cheaper than chunked IN lists (0.29 vs 0.77 s for 60,000 rows, SQLite)."""
+
+    def __init__(self, read: sessionmaker[Session], write: sessionmaker[Session]) -> None:
+        self._read = read
+        self._write = write
+
+    def load(self, analyser: str, keys: Sequence[str]) -> dict[str, list[str]]:
+        wanted = set(keys)
+        out: dict[str, list[str]] = {}
+        with self._read() as session, session.begin():
+            base = select(FaqTextWords.text_sha256, FaqTextWords.words).where(FaqTextWords.analyser == analyser)
+            batches = [base] if len(wanted) > 2000 else [base.where(FaqTextWords.text_sha256.in_(c))
+                                                         for c in _chunks(list(wanted))]
+            for statement in batches:
+                for key, words in session.execute(statement):
+                    if key in wanted:
+                        out[key] = words.split("\n") if words else []
+        return out
+
+    def save(self, analyser: str, words: Mapping[str, list[str]]) -> None:
+        rows = [{"analyser": analyser, "text_sha256": key, "words": "\n".join(ws)} for key, ws in words.items()]
+        if rows:
+            with self._write() as session, session.begin():
+                _insert_ignore(session, FaqTextWords, rows)
 
 
 def store_for_docs(session: Session, docs: Sequence[FaqDoc]) -> int:

@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 import faq.embed as embed
+import faq.engine as engine_module
+import faq.ranker as ranker
 from bot.clock import ManualClock
 from bot.config import load_workspace
 from bot.faqdesk import kb
-from bot.faqdesk.index import FaqIndex
+from bot.faqdesk.index import FaqIndex, synonyms_for
 from bot.settings import BUNDLED_CONFIG
-from faq.engine import FaqDoc, embedded_texts
-from models import FaqTextVector
+from faq.engine import FaqDoc, FaqEngine, embedded_texts
+from faq.normalize import has_japanese
+from models import FaqTextVector, FaqTextWords
 from models.db import make_session_factory
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -59,3 +62,35 @@ def test_a_build_encodes_and_saves_vectors_that_are_missing(clean_engine, monkey
     assert engine.ranker.embedder.last.loaded == 0
     assert engine.ranker.embedder.last.computed == _vector_count(factory) > 100
 
+
+
+def test_a_cold_build_reads_the_word_analyses_the_first_build_saved(clean_engine, monkeypatch):
+    factory = make_session_factory(clean_engine)
+    # The first build of a process saves what it analyses (texts already in the process cache are not
+    # written again: that would mean reading the whole store on every rebuild).
+    monkeypatch.setattr(ranker, "_WORDS_CACHE", {})
+    first = FaqIndex(factory, CONFIG, clock_now=ManualClock(NOW).now)
+    first.warm()
+    with factory() as session:
+        stored = int(session.scalar(select(func.count()).select_from(FaqTextWords)) or 0)
+        docs = kb.docs(session)
+    assert stored > 100  # every Japanese phrasing and answer head of the bundled KB
+
+    # A new process: empty caches; Sudachi must not be asked about any KB text.
+    monkeypatch.setattr(ranker, "_WORDS_CACHE", {})
+    analysed: list[str] = []
+    real_words = engine_module._SHARED_TOKENIZER.words
+
+    def spy(text: str) -> list[str]:
+        analysed.append(text)
+        return real_words(text)
+
+    monkeypatch.setattr(engine_module._SHARED_TOKENIZER, "words", spy)
+    engine = FaqIndex(factory, CONFIG, clock_now=ManualClock(NOW).now).engine()
+    assert [t for t in analysed if has_japanese(t)] == []
+
+    monkeypatch.setattr(ranker, "_WORDS_CACHE", {})
+    reference = FaqEngine.build(docs, synonyms=synonyms_for(CONFIG), embedder=None)
+    for q in ("有給の残りを知りたい", "VPNに繋がらない", "出張の精算はどうする", "パスワドを忘れた"):
+        got = [(c.doc, round(c.score, 6)) for c in engine.candidates(q, k=5)]
+        assert got == [(c.doc, round(c.score, 6)) for c in reference.candidates(q, k=5)]
