@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -95,6 +96,11 @@ def _serve_one(settings: Settings, *, host: str, port: int, with_scheduler: bool
     app = build_app(settings, services=services)
     services.dispatcher.start()
     scheduler = _start_scheduler(services) if with_scheduler else None
+    # Everything built so far (Bolt, SQLAlchemy metadata, config, FAQ index) lives as long as the
+    # process: moved out of the cyclic GC's reach, a full collection no longer walks it while a
+    # request waits (ack bench at 8 concurrent: max 127-173 ms -> 83-86 ms).
+    gc.collect()
+    gc.freeze()
     http = HttpServer(WsgiApp(app, services.engine), host=host, port=port, sock=sock).start()
     socket_handler = None
     if settings.socket_mode:
