@@ -88,7 +88,8 @@ def register(app: App, services: Services) -> None:
 
         query = conversation.escalated(context["db"], services, query_id=int(_value(body)), user=context.user_id,
                                        locale=context["locale"], where=where_from(body))
-        open_inquiry_form(client, body["trigger_id"], services, context["locale"], text=query.text)
+        open_inquiry_form(client, body["trigger_id"], services, context["locale"], text=query.text,
+                          faq_query=query.id)
         ack()
 
     @app.action(FaqAction.CAPTURE)

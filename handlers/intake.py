@@ -38,12 +38,13 @@ def open_picker(client: Any, trigger_id: str, services: Services, locale: str) -
 
 
 def open_inquiry_form(client: Any, trigger_id: str, services: Services, locale: str, *, text: str,
-                      channel: str | None = None, ts: str | None = None, thread_ts: str | None = None) -> None:
+                      channel: str | None = None, ts: str | None = None, thread_ts: str | None = None,
+                      faq_query: int | None = None) -> None:
     """The inquiry form pre-filled with `text` (FAQ "ask a person", message shortcut). The routing
     suggestion is added by views.update once the modal is open."""
     rt = inbox.inquiry_type(services.config)
     initial = inbox.prefill(rt, text)
-    metadata = FormContext(type=rt.key, channel=channel, ts=ts, thread_ts=thread_ts).dump()
+    metadata = FormContext(type=rt.key, channel=channel, ts=ts, thread_ts=thread_ts, faq_query=faq_query).dump()
     notes = []
     if channel and ts:
         notes.append(t(locale, "form.from_message", link=archive_link(channel, ts)))
@@ -115,7 +116,8 @@ def register(app: App, services: Services) -> None:
         else:
             ticket = submit(context["db"], services, requester=context.user_id, type_key=rt.key, raw=raw,
                             locale=locale, submission_key=f"view:{view['id']}",
-                            origin=Origin("message" if form.ts else "form", form.channel, form.ts, form.thread_ts))
+                            origin=Origin("faq" if form.faq_query else "message" if form.ts else "form",
+                                          form.channel, form.ts, form.thread_ts, faq_query=form.faq_query))
         ack(response_action="update",
             view=received(locale, ticket.number, pending_approval=ticket.status == "pending_approval"))
 

@@ -52,6 +52,17 @@ def ask(session: Session, index: FaqIndex, *, user: str, text: str, locale: str,
     return Asked(query, answer, top, docs if answer.tier == "suggest" else [])
 
 
+def link_escalated_question(session: Session, query_id: int, *, ticket_id: int, requester: str) -> None:
+    """The inquiry an escalated question became, so the query log can say where it went. Only the
+    asker's own inquiry links, once; anything else is ignored (the inquiry itself stands)."""
+    query = session.get(FaqQuery, query_id)
+    if query is None or query.user_id != requester or query.ticket_id is not None:
+        return
+    query.ticket_id = ticket_id
+    if query.outcome != ESCALATED:  # sent from the "no answer" tier or a later click: it was escalated
+        query.outcome, query.decided_at = ESCALATED, query.decided_at or query.asked_at
+
+
 def record_outcome(session: Session, query_id: int, *, user: str, outcome: str, now: datetime,
                    ticket_id: int | None = None) -> FaqQuery:
     """The asker says whether the answer helped, or escalates to a person. Only the asker decides."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.config.catalog import RequestType
+from bot.faqdesk.asking import link_escalated_question
 from bot.forms import title_for, validate_form
 from bot.lifecycle import hooks
 from bot.routing import RouteDecision
@@ -39,6 +40,7 @@ class Origin:
     channel: str | None = None
     ts: str | None = None
     thread_ts: str | None = None
+    faq_query: int | None = None  # the FAQ question ("ask a person") this ticket continues
 
 
 def submit(session: Session, services: Services, *, requester: str, type_key: str, raw: dict[str, Any],
@@ -49,9 +51,12 @@ def submit(session: Session, services: Services, *, requester: str, type_key: st
     rt = request_type(services, type_key)
     values = validate_form(rt, raw, locale=locale, today=today(services), departments=department_keys(services))
     department, decision = choose_department(services, rt, values)
-    return open_ticket(session, services, rt=rt, requester=requester, values=values, department=department,
-                       locale=locale, submission_key=submission_key, origin=origin, actor=actor or requester,
-                       route=decision)
+    ticket = open_ticket(session, services, rt=rt, requester=requester, values=values, department=department,
+                         locale=locale, submission_key=submission_key, origin=origin, actor=actor or requester,
+                         route=decision)
+    if origin.faq_query is not None:
+        link_escalated_question(session, origin.faq_query, ticket_id=ticket.id, requester=requester)
+    return ticket
 
 
 def choose_department(services: Services, rt: RequestType, values: dict[str, Any]) -> tuple[str, RouteDecision | None]:

@@ -19,6 +19,7 @@ class FormContext(BaseModel):
     ts: str | None = None
     thread_ts: str | None = None
     ticket: int | None = None
+    faq_query: int | None = None  # the FAQ question this inquiry escalates
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True)

@@ -119,6 +119,7 @@ def test_not_solved_then_ask_a_person_files_the_question_on_the_right_desk(bot):
     assert (ticket.request_type, ticket.department, ticket.requester_id) == ("inquiry", "hr", EMPLOYEE)
     assert question in str(ticket.fields)
     assert question in everything(card(bot, "hr", ticket.number))
+    assert queries(bot)[-1].ticket_id == ticket.id  # the query log knows where the question went
 
 
 def test_no_answer_offers_a_person_and_the_form_carries_the_question(bot):
@@ -137,6 +138,7 @@ def test_no_answer_offers_a_person_and_the_form_carries_the_question(bot):
     ticket = newest_ticket(bot)
     assert ticket is not None and question in str(ticket.fields)
     assert ticket.department == (department or ticket.department)
+    assert (queries(bot)[-1].outcome, queries(bot)[-1].ticket_id) == ("escalated", ticket.id)
     assert ticket.number in str([m.get("text") for m in bot.slack.messages(TRIAGE[ticket.department])])
 
 
