@@ -199,10 +199,6 @@ class Dispatcher:
         self._sqlite = is_sqlite(session_factory.kw["bind"])
         self._reader = make_read_session_factory(session_factory.kw["bind"])
 
-    @property
-    def policy(self) -> RetryPolicy:
-        return self._policy
-
     def register_renderer(self, method: str, renderer: Renderer) -> None:
         """Messages with this pseudo-method are rendered from fresh data at delivery time."""
         self._renderers[method] = renderer

@@ -16,7 +16,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import Clock, SystemClock
 from bot.config import WorkspaceConfig, load_workspace
 from bot.faqdesk.index import FaqIndex
-from bot.home import RecentOpens
+from bot.home import OPEN_REFRESH_WINDOW_S, RecentOpens
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher, RetryPolicy
 from bot.settings import Settings
@@ -48,7 +48,7 @@ class Services:
     def __post_init__(self) -> None:
         # Sessions that only read: on SQLite they never queue behind the writer.
         self.read_sessions = make_read_session_factory(self.engine)
-        self.recent_home_opens = RecentOpens(self.dispatcher.policy.home_interval)
+        self.recent_home_opens = RecentOpens(OPEN_REFRESH_WINDOW_S)
 
     def close(self) -> None:
         self.dispatcher.stop()

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import WorkspaceConfig, load_workspace
 from bot.fakeslack import BOT_ID, BOT_TOKEN, BOT_USER_ID, FakeSlackServer, FakeUser, SlackRequester
 from bot.fakeslack.requests import Reply
+from bot.home import RecentOpens
 from bot.outbox import RetryPolicy
 from bot.server import HttpServer, WsgiApp
 from bot.services import Services, build_services
@@ -90,6 +91,7 @@ def start_bot(
                               retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0,
                                                        home_interval=0.0))
     services.extras.update(bot_user_id=BOT_USER_ID, bot_id=BOT_ID)
+    services.recent_home_opens = RecentOpens(window=0.0)  # every open refreshes: tests read Home right after
     app = build_app(settings, services=services)
     http = HttpServer(WsgiApp(app, engine), host="127.0.0.1", port=0, threads=8).start()
     requester = SlackRequester(http.url, SIGNING_SECRET, triggers=slack.issue_trigger)

@@ -104,8 +104,8 @@ def test_repeated_home_opens_coalesce_into_one_refresh_without_dedupe_records(bo
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
 
 
-def test_opening_home_again_within_the_publish_interval_touches_nothing(bot):
-    # The harness publishes without an interval; here a person's Home is published at most every 60 s.
+def test_opening_home_again_within_the_refresh_window_touches_nothing(bot):
+    # The harness refreshes on every open; the product (30 s) and this test (60 s) do not.
     bot.services.recent_home_opens = RecentOpens(window=60.0)
 
     def open_home(user: str, n: int) -> int:
