@@ -40,18 +40,10 @@ def load_vectors(session: Session, model: str, keys: Sequence[str]) -> dict[str,
 
 
 def save_vectors(session: Session, model: str, vectors: Mapping[str, np.ndarray]) -> None:
-    if not vectors:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    items = list(vectors.items())
-    for a in range(0, len(items), _CHUNK):
-        rows = [{"model": model, "text_sha256": key, "dim": int(vec.shape[0]),
-                 "vector": np.asarray(vec, dtype="<f4").tobytes()} for key, vec in items[a : a + _CHUNK]]
-        # Two replicas may compute the same missing vector: the first row wins, the vectors are equal.
-        session.execute(insert(FaqTextVector).values(rows).on_conflict_do_nothing())
+    # Two replicas may compute the same missing vector: the first row wins, the vectors are equal.
+    _insert_ignore(session, FaqTextVector, [
+        {"model": model, "text_sha256": key, "dim": int(vec.shape[0]),
+         "vector": np.asarray(vec, dtype="<f4").tobytes()} for key, vec in vectors.items()])
 
 
 class SessionVectorStore:
@@ -84,12 +76,15 @@ class DbVectorStore:
 
 
 def _insert_ignore(session: Session, model: type, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING for many rows: one statement executed with a parameter list
+    (SQLAlchemy batches it), not a compiled multi-VALUES statement per chunk."""
+    if not rows:
+        return
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    for a in range(0, len(rows), _CHUNK):
-        session.execute(insert(model).values(rows[a : a + _CHUNK]).on_conflict_do_nothing())
+    session.execute(insert(model).on_conflict_do_nothing(), rows)
 
 
 class DbWordStore:
