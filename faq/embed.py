@@ -447,23 +447,28 @@ class TextEmbedder:
         self.last = stats
         return out
 
-    def store_missing(self, texts: Sequence[str]) -> int:
-        """Make sure the store has a vector for each text (write time); returns how many were added."""
+    def missing(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors (by ``text_key``) of the texts the store does not have, encoded (or taken from the
+        process cache) but not saved: the caller saves them when it writes (``store_missing``)."""
         if self.store is None:
-            return 0
+            return {}
         keys = {text_key(t): t for t in dict.fromkeys(texts)}
         have = self.store.load(self.name, list(keys))
-        missing = [t for key, t in keys.items() if key not in have]
-        if not missing:
-            return 0
-        cached = {t: _VECTOR_CACHE[(self.name, t)] for t in missing if (self.name, t) in _VECTOR_CACHE}
-        todo = [t for t in missing if t not in cached]
-        if todo:
-            for t, vec in zip(todo, self.encoder.encode(todo), strict=True):
-                cached[t] = vec
+        todo = [t for key, t in keys.items() if key not in have]
+        found = {t: _VECTOR_CACHE[(self.name, t)] for t in todo if (self.name, t) in _VECTOR_CACHE}
+        fresh = [t for t in todo if t not in found]
+        if fresh:
+            for t, vec in zip(fresh, self.encoder.encode(fresh), strict=True):
+                found[t] = vec
                 self._remember(t, vec)
-        self.store.save(self.name, {text_key(t): cached[t] for t in missing})
-        return len(missing)
+        return {text_key(t): found[t] for t in todo}
+
+    def store_missing(self, texts: Sequence[str]) -> int:
+        """Make sure the store has a vector for each text (write time); returns how many were added."""
+        vectors = self.missing(texts)
+        if vectors and self.store is not None:
+            self.store.save(self.name, vectors)
+        return len(vectors)
 
     def _remember(self, text: str, vec: np.ndarray) -> None:
         if len(_VECTOR_CACHE) >= _VECTOR_CACHE_MAX:

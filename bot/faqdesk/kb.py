@@ -49,9 +49,11 @@ def docs(session: Session) -> list[FaqDoc]:
 def upsert(session: Session, items: Iterable[FaqDoc], *, source: str, now: datetime,
            source_ticket_id: int | None = None) -> tuple[int, int]:
     """Insert or replace entries by id; returns (added, updated). Bumps the revision once, and stores the
-    sentence vectors of the entries' English phrasings in the same transaction (vectors.store_for_docs)."""
+    sentence vectors of the entries' English phrasings in the same transaction (encoded before the first
+    write, so the model does not run while this transaction holds SQLite's write lock)."""
     added = updated = 0
     items = list(items)
+    encoded = vectors.encode_missing(session, items)
     for doc in items:
         entry = session.get(FaqEntry, doc.id)
         if entry is None:
@@ -72,7 +74,7 @@ def upsert(session: Session, items: Iterable[FaqDoc], *, source: str, now: datet
         entry.updated_at = now
     if added or updated:
         session.flush()
-        vectors.store_for_docs(session, items)
+        vectors.save_encoded(session, encoded)
         bump_revision(session, now)
     return added, updated
 

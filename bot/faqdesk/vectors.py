@@ -1,10 +1,11 @@
 """Sentence-embedding vectors (models.FaqTextVector) and word analyses (models.FaqTextWords) of FAQ texts
 in the database.
 
-Vectors are computed when entries are written (``store_for_docs``, called by ``kb.upsert``: import, edit,
-capture from a ticket) in the writer's transaction, so a replica that sees the new KB revision also sees
-its vectors.  An index build reads them through ``DbVectorStore``; a vector still missing (a KB written
-before this table existed, or while the model could not be loaded) is computed by the build and saved."""
+Vectors are computed when entries are written (``encode_missing`` / ``save_encoded``, called by ``kb.upsert``:
+import, edit, capture from a ticket) and saved in the writer's transaction, so a replica that sees the new
+KB revision also sees its vectors.  An index build reads them through ``DbVectorStore``; a vector still
+missing (a KB written before this table existed, or while the model could not be loaded) is computed by the
+build and saved."""
 
 from __future__ import annotations
 
@@ -115,10 +116,20 @@ class DbWordStore:
                 _insert_ignore(session, FaqTextWords, rows)
 
 
-def store_for_docs(session: Session, docs: Sequence[FaqDoc]) -> int:
-    """Encode and save the vectors these entries' English phrasings do not have yet; returns how many
-    were added (0 when the model is not available: the index build will fill them in later)."""
+def encode_missing(session: Session, docs: Sequence[FaqDoc]) -> tuple[str, dict[str, np.ndarray]] | None:
+    """(model, vectors) for these entries' English phrasings that have no stored vector, encoded now and
+    not yet saved: ``kb.upsert`` calls this before it writes anything, so a large import does not hold the
+    database's write lock while the model runs (~3 ms per phrasing).  None when the model is not
+    available (the index build fills the vectors in later)."""
     embedder = default_embedder(SessionVectorStore(session))
     if embedder is None:
+        return None
+    return embedder.name, embedder.missing(embedded_texts(docs))
+
+
+def save_encoded(session: Session, encoded: tuple[str, dict[str, np.ndarray]] | None) -> int:
+    if not encoded:
         return 0
-    return embedder.store_missing(embedded_texts(docs))
+    model, vectors = encoded
+    save_vectors(session, model, vectors)
+    return len(vectors)

@@ -16,7 +16,7 @@ from bot.faqdesk.index import FaqIndex, synonyms_for
 from bot.settings import BUNDLED_CONFIG
 from faq.engine import FaqDoc, FaqEngine, embedded_texts
 from faq.normalize import has_japanese
-from models import FaqTextVector, FaqTextWords
+from models import FaqEntry, FaqTextVector, FaqTextWords
 from models.db import make_session_factory
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -94,3 +94,24 @@ def test_a_cold_build_reads_the_word_analyses_the_first_build_saved(clean_engine
     for q in ("有給の残りを知りたい", "VPNに繋がらない", "出張の精算はどうする", "パスワドを忘れた"):
         got = [(c.doc, round(c.score, 6)) for c in engine.candidates(q, k=5)]
         assert got == [(c.doc, round(c.score, 6)) for c in reference.candidates(q, k=5)]
+
+
+def test_upsert_encodes_before_it_writes(clean_engine, monkeypatch):
+    # The model runs before the transaction's first write: a large import must not hold SQLite's write lock
+    # for the ~3 ms per phrasing the encoding costs.
+    factory = make_session_factory(clean_engine)
+    monkeypatch.setattr(embed, "_VECTOR_CACHE", {})
+    encoder = embed.default_encoder()
+    real_encode = encoder.encode
+    seen: list[tuple[bool, int]] = []
+
+    with factory() as session, session.begin():
+        def spy(texts, batch_size=32):  # type: ignore[no-untyped-def]
+            seen.append((session.get(FaqEntry, "it-laptop-loan") is None, len(session.new)))
+            return real_encode(texts, batch_size)
+
+        monkeypatch.setattr(encoder, "encode", spy)
+        kb.upsert(session, [FaqDoc(id="it-laptop-loan", question="貸出PCを借りたい", department="it",
+                                   question_en="Can I borrow a loaner laptop?")], source="import", now=NOW)
+    assert seen == [(True, 0)]
+    assert _vector_count(factory) == 1
