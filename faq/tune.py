@@ -6,7 +6,7 @@ the same seeded split the thresholds are fitted on), so the report halves never 
 Coordinate ascent: each weight in turn takes the best value of a grid while the others stay fixed,
 until a full pass changes nothing.
 
-Run: ``python -m faq.tune DATASETS_DIR [--sets stackfaq-en clinc150-en banking77-en]``.
+Run: ``python -m faq.tune DATASETS_DIR [--sets stackfaq-en clinc150-en banking77-en] [--signals ...]``.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("datasets", type=Path)
     ap.add_argument("--sets", nargs="+", default=["stackfaq-en", "clinc150-en", "banking77-en"])
+    ap.add_argument("--signals", nargs="+", default=list(SIGNALS), choices=SIGNALS,
+                    help="the weights the search may change (the others keep LATIN_EMBED's values)")
     args = ap.parse_args(argv)
     sets = [fit_set(args.datasets, n) for n in args.sets]
     lexical = Weights()
@@ -91,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         alone = Weights(**{k: 0.0 for k in SIGNALS}, **{})
         alone = replace(alone, **{name: 1.0})
         print(f"{name} alone", {s.name: round(s.top1(alone), 4) for s in sets}, round(mean_top1(sets, alone), 4))
-    w, score = coordinate_ascent(sets, LATIN_EMBED)
+    print("LATIN_EMBED", {s.name: round(s.top1(LATIN_EMBED), 4) for s in sets}, round(mean_top1(sets, LATIN_EMBED), 4))
+    w, score = coordinate_ascent(sets, LATIN_EMBED, names=args.signals)
     print("fitted", {s.name: round(s.top1(w), 4) for s in sets}, round(score, 4))
     print(w)
     return 0

