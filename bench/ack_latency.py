@@ -277,7 +277,7 @@ class Options:
     write: bool
     keep_logs: bool
     sqlite: bool
-    workers: int = 1
+    workers: list[int] = field(default_factory=lambda: [1])
     generator: str = "python"
     kinds: tuple[str, ...] = KINDS
 
@@ -318,7 +318,8 @@ def settle(fake: FakeSlackProcess, quiet: float = 1.0, cap: float = 15.0) -> Non
 
 
 def bench_database(opts: Options, database: str, database_url: str, workdir: Path,
-                   fake: FakeSlackProcess, users: list[str], log: Callable[[str], None]) -> Result:
+                   fake: FakeSlackProcess, users: list[str], log: Callable[[str], None], workers: int = 1
+                   ) -> Result:
     secret = secrets.token_hex(16)
     env = {
         **os.environ,
@@ -337,13 +338,16 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
 
     m_port, b_port = free_port(), free_port()
     serve = [str(BIN / "madoguchi"), "serve", "--host", "127.0.0.1", "--port", str(m_port), "--no-scheduler",
-             "--workers", str(opts.workers)]
+             "--workers", str(workers)]
     baseline = [sys.executable, str(ROOT / "bench" / "ack_baseline_server.py"), "--port", str(b_port),
                 "--signing-secret", secret, "--action", opts.action]
+    if len(opts.workers) > 1:
+        database = f"{database}, {workers} worker{'s' if workers > 1 else ''}"
     result = Result(database)
+    slug = database.replace(", ", "-").replace(" ", "")
     with (
-        subprocess_server(serve, env, m_port, workdir / f"serve-{database}.log"),
-        subprocess_server(baseline, env, b_port, workdir / f"baseline-{database}.log"),
+        subprocess_server(serve, env, m_port, workdir / f"serve-{slug}.log"),
+        subprocess_server(baseline, env, b_port, workdir / f"baseline-{slug}.log"),
     ):
         def target(name: str, port: int) -> Target:
             # Trigger ids are made up here: the fake (in its own process) accepts each once.
@@ -383,7 +387,7 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
                 f"{b.throughput:.0f}/s, non-2xx {b.non2xx()}")
             settle(fake)
         result.settled_calls = fake.calls("views.publish")
-    text = (workdir / f"serve-{database}.log").read_text(errors="replace")
+    text = (workdir / f"serve-{slug}.log").read_text(errors="replace")
     result.log_errors = sum(1 for line in text.splitlines() if " ERROR " in line)
     result.log_locked = text.count("database is locked")
     return result
@@ -556,7 +560,8 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--no-sqlite", dest="sqlite", action="store_false", help="only the --postgres run")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (path on stderr)")
     parser.add_argument("--no-write", dest="write", action="store_false", help="don't update docs/BENCHMARKS.md")
-    parser.add_argument("--workers", type=int, default=1, help="`madoguchi serve --workers N` (default 1)")
+    parser.add_argument("--workers", default="1",
+                        help="`madoguchi serve --workers N`; a list (1,2) benches each in the same run (default 1)")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator: wrk (C, Debian package `wrk`) or Python threads; auto = wrk "
                              "when installed")
@@ -572,7 +577,7 @@ def parse_args(argv: list[str] | None) -> Options:
         parser.error("--levels and --counts need the same number of entries")
     opts = Options(levels, counts, args.warmup, args.keep_alive, args.action, args.users, args.max_seconds,
                    args.postgres, args.write, args.keep_logs,
-                   args.sqlite, args.workers,
+                   args.sqlite, [int(w) for w in args.workers.split(",")],
                    "wrk" if args.generator == "auto" and wrk_load.available() else
                    ("python" if args.generator == "auto" else args.generator), kinds)
     if opts.generator == "wrk" and not wrk_load.available():
@@ -599,12 +604,13 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     try:
         with FakeSlackProcess(opts.users) as fake:
-            if opts.sqlite:
-                results.append(bench_database(opts, "sqlite", f"sqlite:///{workdir / 'bench.db'}", workdir,
-                                              fake, users, log))
-            if opts.postgres:
-                with throwaway_postgres(opts.postgres) as url:
-                    results.append(bench_database(opts, "postgresql", url, workdir, fake, users, log))
+            for workers in opts.workers:
+                if opts.sqlite:
+                    results.append(bench_database(opts, "sqlite", f"sqlite:///{workdir / 'bench.db'}", workdir,
+                                                  fake, users, log, workers))
+                if opts.postgres:
+                    with throwaway_postgres(opts.postgres) as url:
+                        results.append(bench_database(opts, "postgresql", url, workdir, fake, users, log, workers))
             lookups = fake.calls("users.info")
             log(f"users.info calls in total: {lookups} (for {len(users)} users per database)")
     except BaseException:
