@@ -6,7 +6,8 @@ between the ``bench:faq`` markers of docs/BENCHMARKS.md and prints them.  Option
 
 Each method is evaluated the same way (faq.eval): answer/suggest thresholds are fitted on a seeded half
 of the queries and every number is reported on the other half.  "madoguchi (fused)" is the engine as the
-bot runs it (lexical signals + all-MiniLM-L6-v2 sentence embeddings for English queries); "lexical only"
+bot runs it (lexical signals + all-MiniLM-L6-v2 sentence embeddings for English queries, int8 onnxruntime
+when installed, else numpy float32); "lexical only"
 is the same engine without the model (what runs if the model package cannot be loaded).  Baselines:
 
 * rapidfuzz token_set_ratio over NFKC-normalised question + variants (best phrasing per entry);
@@ -274,6 +275,42 @@ def latency_run(docs: Sequence[FaqDoc], queries: Sequence[Query]) -> dict[str, f
     return result
 
 
+def encoder_run(queries: Sequence[Query]) -> dict[str, dict[str, float]]:
+    """Per-query sentence encoding alone, for the three ways of running all-MiniLM-L6-v2: numpy float32,
+    onnxruntime float32 (the same graph unquantised) and onnxruntime int8 (what the bot runs).  The three
+    are timed on each query in turn (so machine load hits them alike); CPU ms (process time) and wall ms.
+    Cosine: each query's vector against the numpy one."""
+    from faq import embed_onnx
+
+    base = embed_module.MiniLMEncoder(embed_module.model_dir())
+    embed_module._single_threaded_blas()
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = embed_onnx.load(base, cache=Path(tmp), quantized=False)
+    int8 = embed_module.default_encoder()
+    encoders = {"numpy fp32": base, "onnxruntime fp32": fp32, "onnxruntime int8": int8}
+    texts = [q.query for q in queries if not has_japanese(q.query)][:200]
+    for enc in encoders.values():
+        enc.encode_one("warm up")
+    cpu: dict[str, list[float]] = {k: [] for k in encoders}
+    wall: dict[str, list[float]] = {k: [] for k in encoders}
+    cos: dict[str, list[float]] = {k: [] for k in encoders}
+    for text in texts:
+        ref = None
+        for name, enc in encoders.items():
+            t, c = time.perf_counter(), time.process_time()
+            vec = enc.encode_one(text)
+            cpu[name].append((time.process_time() - c) * 1000.0)
+            wall[name].append((time.perf_counter() - t) * 1000.0)
+            ref = vec if ref is None else ref
+            cos[name].append(float(vec @ ref))
+    return {name: {"n": len(texts), "cpu_p50_ms": float(np.percentile(cpu[name], 50)),
+                   "cpu_p95_ms": float(np.percentile(cpu[name], 95)),
+                   "wall_p50_ms": float(np.percentile(wall[name], 50)),
+                   "wall_p95_ms": float(np.percentile(wall[name], 95)),
+                   "cos_min": min(cos[name]), "cos_mean": float(np.mean(cos[name])),
+                   "model": getattr(encoders[name], "name", "")} for name in encoders}
+
+
 # ---------------------------------------------------------------- report
 def _fmt(v: object) -> str:
     if v is None:
@@ -283,7 +320,8 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def render(results: dict[str, dict[str, dict]], latency: dict[str, float], command: str) -> str:
+def render(results: dict[str, dict[str, dict]], latency: dict[str, float], command: str,
+           encoders: dict[str, dict[str, float]] | None = None) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -348,6 +386,20 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
         f"Budgets: p95 ≤ 10 ms per query at 10,000 entries; build ≤ 5 s. Load average while this ran: "
         f"{_load()} on {_cpu_count()} cores (wall times stretch with it; CPU s much less).",
     ]
+    if encoders:
+        n = next(iter(encoders.values()))["n"]
+        lines += [
+            "",
+            f"Sentence encoding alone, one query at a time ({n} English queries of the synthetic KB; the three "
+            "encoders run on each query in turn; cosine against the numpy float32 vector):",
+            "",
+            "| encoder | model key | CPU p50 ms | CPU p95 ms | wall p50 ms | wall p95 ms | cosine min | cosine mean |",
+            "|---|---|---|---|---|---|---|---|",
+        ] + [
+            f"| {name}{' (the bot)' if name == 'onnxruntime int8' else ''} | `{e['model']}` | "
+            f"{e['cpu_p50_ms']:.2f} | {e['cpu_p95_ms']:.2f} | {e['wall_p50_ms']:.2f} | {e['wall_p95_ms']:.2f} | "
+            f"{e['cos_min']:.4f} | {e['cos_mean']:.4f} |" for name, e in encoders.items()
+        ]
     return "\n".join(lines)
 
 
@@ -409,9 +461,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     syn_docs, syn_queries = synthetic_kb()
     latency = latency_run(syn_docs, syn_queries)
     print(f"synthetic {latency}", flush=True)
+    encoders = encoder_run(syn_queries) if embed_module.default_encoder() is not None else None
+    print(f"encoders {encoders}", flush=True)
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     command = "python bench/faq.py" + (f"  (at {rev.stdout.strip()})" if rev.returncode == 0 else "")
-    section = render(results, latency, command)
+    section = render(results, latency, command, encoders)
     print(section)
     if not args.no_write:
         write_section(section, ROOT / "docs" / "BENCHMARKS.md")
