@@ -182,8 +182,25 @@ def quantize(model, workdir: Path, out: Path) -> None:  # type: ignore[no-untype
 
     src = workdir / "fp32.onnx"
     onnx.save_model(model, str(src))
-    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
-                     nodes_to_quantize=weight_matmuls(model), op_types_to_quantize=["MatMul"])
+    # The quantiser reports every activation it quantises dynamically (logging.info, 24 lines) and suggests
+    # its pre-processing pass (a warning) on the root logger: expected here; records of other code pass.
+    root = logging.getLogger()
+    quiet = _DropModule("onnxruntime" + os.sep + "quantization")
+    root.addFilter(quiet)
+    try:
+        quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
+                         nodes_to_quantize=weight_matmuls(model), op_types_to_quantize=["MatMul"])
+    finally:
+        root.removeFilter(quiet)
+
+
+class _DropModule(logging.Filter):
+    def __init__(self, path_part: str) -> None:
+        super().__init__()
+        self.path_part = path_part
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.WARNING and self.path_part in record.pathname)
 
 
 # ---------------------------------------------------------------- runtime
