@@ -79,13 +79,13 @@ class KeepAliveWebClient(WebClient):
         if self.proxy is not None or parts.scheme not in ("http", "https"):
             return super()._perform_urllib_http_request_internal(url, req)
         key = (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
-        pooled = self._checkout(key)
-        conn = pooled.conn
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = dict(req.header_items())
         try:
+            pooled = self._checkout(key)
+            conn = pooled.conn
             conn.request(req.get_method(), path, body=req.data, headers=headers)
-        except OSError as exc:  # as urllib: a request that could not be sent is a URLError
+        except OSError as exc:  # as urllib: a request that could not be connected or sent is a URLError
             self._discard(key)
             raise URLError(exc) from exc
         try:

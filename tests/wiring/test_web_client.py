@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from urllib.error import URLError
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -99,3 +100,12 @@ def test_errors_surface_as_slack_api_errors_on_a_reused_connection(slack, kind, 
         assert raised.value.response.headers["Retry-After"] == "7"
     client.chat_postMessage(channel="C0GENERAL", text="again")  # the connection is still usable
     assert slack.connections == 1
+
+
+def test_nobody_listening_is_a_url_error_as_with_urllib():
+    with FakeSlackServer(bot_token=BOT_TOKEN) as gone:
+        url = gone.url
+    client = KeepAliveWebClient(token=BOT_TOKEN, base_url=url, timeout=2, retry_handlers=[])
+
+    with pytest.raises(URLError):
+        client.auth_test()
