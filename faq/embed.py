@@ -224,7 +224,40 @@ def _gelu_reference(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
-class MiniLMEncoder:
+class BatchedEncoder:
+    """``encode`` / ``encode_one`` over a ``_forward(ids, mask)`` that returns L2-normalised rows; shared by
+    the numpy encoder and the onnxruntime one (faq/embed_onnx.py)."""
+
+    dim: int
+    tokenizer: WordPiece
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """(len(texts), dim) float32, unit rows.  Texts are batched by token length (little padding)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        tokens = [self.tokenizer.encode(t) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
+        for a in range(0, len(order), batch_size):
+            chunk = order[a : a + batch_size]
+            s = max(len(tokens[i]) for i in chunk)
+            ids = np.zeros((len(chunk), s), dtype=np.int64)
+            mask = np.zeros((len(chunk), s), dtype=np.float32)
+            for r, i in enumerate(chunk):
+                ids[r, : len(tokens[i])] = tokens[i]
+                mask[r, : len(tokens[i])] = 1.0
+            out[chunk] = self._forward(ids, mask)
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        ids = np.asarray([self.tokenizer.encode(text)], dtype=np.int64)
+        return self._forward(ids, np.ones(ids.shape, dtype=np.float32))[0]
+
+
+class MiniLMEncoder(BatchedEncoder):
     """all-MiniLM-L6-v2 forward pass in numpy; ``encode`` returns L2-normalised float32 rows."""
 
     name = MODEL_NAME
@@ -313,28 +346,6 @@ class MiniLMEncoder:
         m = mask.astype(np.float32)[:, :, None]
         pooled = (x.reshape(n, s, DIM) * m).sum(1) / np.maximum(m.sum(1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """(len(texts), 384) float32, unit rows.  Texts are batched by token length (little padding)."""
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        if not texts:
-            return out
-        tokens = [self.tokenizer.encode(t) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-        for a in range(0, len(order), batch_size):
-            chunk = order[a : a + batch_size]
-            s = max(len(tokens[i]) for i in chunk)
-            ids = np.zeros((len(chunk), s), dtype=np.int64)
-            mask = np.zeros((len(chunk), s), dtype=np.float32)
-            for r, i in enumerate(chunk):
-                ids[r, : len(tokens[i])] = tokens[i]
-                mask[r, : len(tokens[i])] = 1.0
-            out[chunk] = self._forward(ids, mask)
-        return out
-
-    def encode_one(self, text: str) -> np.ndarray:
-        ids = np.asarray([self.tokenizer.encode(text)], dtype=np.int64)
-        return self._forward(ids, np.ones(ids.shape, dtype=np.float32))[0]
 
 
 def text_key(text: str) -> str:

@@ -24,12 +24,13 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from faq.embed import BatchedEncoder
 
 if TYPE_CHECKING:  # pragma: no cover
     from faq.embed import MiniLMEncoder
@@ -204,7 +205,7 @@ class _DropModule(logging.Filter):
 
 
 # ---------------------------------------------------------------- runtime
-class OnnxEncoder:
+class OnnxEncoder(BatchedEncoder):
     """``MiniLMEncoder``'s interface (``name``, ``dim``, ``tokenizer``, ``encode``, ``encode_one``) over an
     onnxruntime session; one intra-op thread (the same reason BLAS runs on one: a query's kernels must
     not wait for a second core on a shared 2-core host)."""
@@ -227,28 +228,6 @@ class OnnxEncoder:
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         (pooled,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """(len(texts), 384) float32, unit rows; batched by token length like ``MiniLMEncoder.encode``."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        tokens = [self.tokenizer.encode(t) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-        for a in range(0, len(order), batch_size):
-            chunk = order[a : a + batch_size]
-            s = max(len(tokens[i]) for i in chunk)
-            ids = np.zeros((len(chunk), s), dtype=np.int64)
-            mask = np.zeros((len(chunk), s), dtype=np.float32)
-            for r, i in enumerate(chunk):
-                ids[r, : len(tokens[i])] = tokens[i]
-                mask[r, : len(tokens[i])] = 1.0
-            out[chunk] = self._forward(ids, mask)
-        return out
-
-    def encode_one(self, text: str) -> np.ndarray:
-        ids = np.asarray([self.tokenizer.encode(text)], dtype=np.int64)
-        return self._forward(ids, np.ones(ids.shape, dtype=np.float32))[0]
 
 
 def _cache_key(base: MiniLMEncoder, ort_version: str, quantized: bool) -> str:
