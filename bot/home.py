@@ -81,9 +81,10 @@ class RecentOpens:
 def opened(session: Session, services: Services, user: str) -> None:
     """The person opened their Home tab: queue a refresh unless one is already waiting.
 
-    Opening Home is frequent and its refresh coalesces: a repeat within the publish interval is
+    Opening Home is frequent and its refresh coalesces: a repeat within the refresh window is
     answered from memory, and the pending check reads without the write lock, so a burst of opens
-    costs one write, not one each."""
+    costs one write, not one each. (Marked before the refresh is queued: should this request's
+    transaction fail, the person's next open in the window refreshes nothing; any change will.)"""
     now = services.clock.now().timestamp()
     if services.recent_home_opens.seen_recently(user, now):
         return
