@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,23 +31,32 @@ def madoguchi(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProc
                           timeout=60, **kw)
 
 
+@contextlib.contextmanager
+def serve_process(tmp_path: Path, slack: FakeSlackServer, **extra_env: str
+                  ) -> Iterator[tuple[SlackRequester, subprocess.Popen, int]]:
+    """`python -m bot serve` on a fresh SQLite file against `slack`, healthy before it is handed over."""
+    port = free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": slack.url, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port),
+           **extra_env}
+    env.pop("SLACK_APP_TOKEN", None)
+    assert madoguchi("db", "upgrade", env=env).returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--no-scheduler"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
+        yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[SlackRequester, subprocess.Popen, FakeSlackServer]]:
-    with FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack:
-        port = free_port()
-        env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": slack.url, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port)}
-        env.pop("SLACK_APP_TOKEN", None)
-        assert madoguchi("db", "upgrade", env=env).returncode == 0
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--no-scheduler"],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
-            yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, slack
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack) as (requester, process, _port)):
+        yield requester, process, slack
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -91,29 +101,15 @@ def test_serve_without_a_token_explains_the_setup(tmp_path):
 
 
 def test_serve_with_two_workers_shares_the_port_and_stops_every_worker(tmp_path: Path):
-    with FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack:
-        port = free_port()
-        env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": slack.url, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port),
-               "WEB_CONCURRENCY": "2"}
-        env.pop("SLACK_APP_TOKEN", None)
-        assert madoguchi("db", "upgrade", env=env).returncode == 0
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--no-scheduler"],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
-            requester = SlackRequester(f"http://127.0.0.1:{port}", SECRET)
-            replies = [requester.command(user_id="UEMPLOYEE1", text="help") for _ in range(6)]
-            assert {r.status for r in replies} == {200}
-            assert slack.wait_for("auth.test", count=2), "each worker identifies the bot"
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack, WEB_CONCURRENCY="2") as (requester, process, port)):
+        replies = [requester.command(user_id="UEMPLOYEE1", text="help") for _ in range(6)]
+        assert {r.status for r in replies} == {200}
+        assert slack.wait_for("auth.test", count=2), "each worker identifies the bot"
 
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=20) == 0
-            output = process.stdout.read() if process.stdout else ""
-            assert "worker 0" in output and "worker 1" in output
-            with pytest.raises(OSError):  # nobody is left listening
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        output = process.stdout.read() if process.stdout else ""
+        assert "worker 0" in output and "worker 1" in output
+        with pytest.raises(OSError):  # nobody is left listening
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
