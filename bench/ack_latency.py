@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import wrk_load  # noqa: E402
 from bench.fake_slack_process import FakeSlackProcess, bench_users  # noqa: E402
+from bench.proc_cpu import cpu_seconds  # noqa: E402
 from bot.fakeslack import BOT_TOKEN, SlackRequester, payloads  # noqa: E402
 from bot.fakeslack import events as fake_events  # noqa: E402
 
@@ -229,12 +230,13 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 @contextlib.contextmanager
-def subprocess_server(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+def subprocess_server(argv: list[str], env: dict[str, str], port: int, log: Path
+                      ) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             wait_healthy(port, process, log)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -291,6 +293,8 @@ class Result:
     settled_calls: int = 0
     log_errors: int = 0  # ERROR records in madoguchi's log: failures its error handler answered with 200
     log_locked: int = 0  # "database is locked" among them
+    # (server, level) -> CPU ms per answered request: (the server's processes, the fake Slack's)
+    cpu_ms: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
 
 
 def preflight(target: Target) -> dict[str, int]:
@@ -346,8 +350,8 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
     result = Result(database)
     slug = database.replace(", ", "-").replace(" ", "")
     with (
-        subprocess_server(serve, env, m_port, workdir / f"serve-{slug}.log"),
-        subprocess_server(baseline, env, b_port, workdir / f"baseline-{slug}.log"),
+        subprocess_server(serve, env, m_port, workdir / f"serve-{slug}.log") as m_proc,
+        subprocess_server(baseline, env, b_port, workdir / f"baseline-{slug}.log") as b_proc,
     ):
         def target(name: str, port: int) -> Target:
             # Trigger ids are made up here: the fake (in its own process) accepts each once.
@@ -366,12 +370,18 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
         for level, count in zip(opts.levels, opts.counts, strict=True):
             if opts.generator == "wrk":
                 runs = []
-                for t in (bare, madoguchi):
+                for t, pid in ((bare, b_proc.pid), (madoguchi, m_proc.pid)):
                     # Signed now (timestamps stay valid for 300 s; a level takes far less).
                     built = [t.traffic.build(i)[1:] for i in range(count + wrk_load.spares(level))]
-                    runs.append(wrk_load.run(t.name, t.port, built, level, opts.max_seconds, opts.keep_alive))
+                    before = cpu_seconds(pid), cpu_seconds(fake.pid)
+                    run = wrk_load.run(t.name, t.port, built, level, opts.max_seconds, opts.keep_alive)
                     if t is madoguchi:
-                        settle(fake)
+                        settle(fake)  # the outbox's work after the acks is the server's too
+                    runs.append(run)
+                    if run.requests:
+                        result.cpu_ms[(t.name, level)] = (
+                            1000 * (cpu_seconds(pid) - before[0]) / run.requests,
+                            1000 * (cpu_seconds(fake.pid) - before[1]) / run.requests)
                 wb, wm = runs
                 result.wrk_runs.append((wm, wb))
                 log(f"[{database}] wrk c={level}: madoguchi p50 {wm.p50_ms:.1f} p99 {wm.p99_ms:.1f} ms, "
@@ -423,17 +433,19 @@ def render_wrk(results: list[Result], opts: Options) -> list[str]:
         f"it; the server's accept is). Baseline first, then madoguchi, then the outbox settles.",
         "",
         "| db | concurrent | server | requests | p50 ms | p90 ms | p99 ms | max ms | req/s | non-2xx + socket errors "
-        "| p99 × | budget |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| p99 × | server CPU ms/req | fake Slack CPU ms/req | budget |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         for m, b in result.wrk_runs:
             for run, mark in ((m, "madoguchi"), (b, "baseline")):
                 ratio = f"{m.p99_ms / b.p99_ms:.2f}" if run is m and b.p99_ms else ""
+                server_cpu, fake_cpu = result.cpu_ms.get((mark, run.concurrency), (float("nan"),) * 2)
                 lines.append(
                     f"| {result.database} | {run.concurrency} | {mark} | {run.requests} | {run.p50_ms:.1f} "
                     f"| {run.p90_ms:.1f} | {run.p99_ms:.1f} | {run.max_ms:.1f} | {run.throughput:.0f} "
-                    f"| {run.failures} | {ratio} | {verdict(run) if run is m else ''} |")
+                    f"| {run.failures} | {ratio} | {server_cpu:.2f} | {fake_cpu:.2f} "
+                    f"| {verdict(run) if run is m else ''} |")
     return lines
 
 

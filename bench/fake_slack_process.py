@@ -74,6 +74,10 @@ class FakeSlackProcess:
             raise RuntimeError(f"the fake Slack process did not start: {line}")
         self.url, self._control = line[1], line[2]
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def calls(self, method: str | None = None) -> int:
         query = f"?method={method}" if method else ""
         with urlopen(self._control + query, timeout=5) as response:
