@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"madoguchi: {exc}", file=sys.stderr)
         return 2
     return serve(settings, host=args.host, port=args.port or settings.port, with_scheduler=not args.no_scheduler,
-                 workers=args.workers)
+                 workers=args.workers, threads=args.threads)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-scheduler", action="store_true", help="do not run periodic jobs in this process")
     p.add_argument("--workers", type=_positive_int, default=os.environ.get("WEB_CONCURRENCY") or "1",
                    help="HTTP worker processes sharing the port, one per core (default: $WEB_CONCURRENCY or 1)")
+    p.add_argument("--threads", type=_positive_int, default=os.environ.get("WEB_THREADS") or "2",
+                   help="listener threads per worker; more only where Slack answers slowly, see "
+                        "bot/granian_server.py (default: $WEB_THREADS or 2)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("scheduler", help="run the periodic jobs and the outbox dispatcher alone (Procfile worker)")

@@ -1,4 +1,4 @@
-"""HTTP mode: a WSGI application served by waitress (not Bolt's development server).
+"""The WSGI application, and waitress serving it in a thread (not Bolt's development server).
 
 `POST /slack/events` → Bolt; `GET /healthz` → 200 when the database answers, 503 otherwise."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import socket
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -42,25 +41,14 @@ class WsgiApp:
 BACKLOG = 1024
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A bound, listening TCP socket that forked workers share (see bot.runtime.serve)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(BACKLOG)
-    return sock
-
-
 class HttpServer:
-    """waitress in a thread: `serve` runs it in the foreground, tests and benchmarks in the background."""
+    """waitress in a thread, for tests, the playground and Socket Mode's /healthz. `madoguchi serve`
+    answers Slack over HTTP with Granian instead (bot/granian_server.py says why)."""
 
-    def __init__(self, wsgi: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 16,
-                 sock: socket.socket | None = None):
+    def __init__(self, wsgi: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
         # Slack waits at most 3 s; a deep accept backlog keeps bursts queued rather than refused.
-        where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
         self._server = create_server(wsgi, threads=threads, backlog=BACKLOG, channel_timeout=30,
-                                     ident="madoguchi", **where)
+                                     ident="madoguchi", host=host, port=port)
         self._thread: threading.Thread | None = None
         self._stopped = False
 

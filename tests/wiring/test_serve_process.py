@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,7 +33,7 @@ def madoguchi(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProc
 
 
 @contextlib.contextmanager
-def serve_process(tmp_path: Path, slack: FakeSlackServer, **extra_env: str
+def serve_process(tmp_path: Path, slack: FakeSlackServer, *, scheduler: bool = False, **extra_env: str
                   ) -> Iterator[tuple[SlackRequester, subprocess.Popen, int]]:
     """`python -m bot serve` on a fresh SQLite file against `slack`, healthy before it is handed over."""
     port = free_port()
@@ -41,8 +42,8 @@ def serve_process(tmp_path: Path, slack: FakeSlackServer, **extra_env: str
            **extra_env}
     env.pop("SLACK_APP_TOKEN", None)
     assert madoguchi("db", "upgrade", env=env).returncode == 0
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--no-scheduler"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"] + ([] if scheduler else ["--no-scheduler"])
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, port
@@ -103,13 +104,32 @@ def test_serve_without_a_token_explains_the_setup(tmp_path):
 def test_serve_with_two_workers_shares_the_port_and_stops_every_worker(tmp_path: Path):
     with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
           serve_process(tmp_path, slack, WEB_CONCURRENCY="2") as (requester, process, port)):
+        assert slack.wait_for("auth.test", count=2), "each worker identifies the bot"
         replies = [requester.command(user_id="UEMPLOYEE1", text="help") for _ in range(6)]
         assert {r.status for r in replies} == {200}
-        assert slack.wait_for("auth.test", count=2), "each worker identifies the bot"
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
         output = process.stdout.read() if process.stdout else ""
-        assert "worker 0" in output and "worker 1" in output
+        workers = set(re.findall(r"Spawning worker-\d+ with PID: (\d+)", output))
+        assert len(workers) == 2, output
+        for pid in workers:  # every worker is gone (one still starting included), not only the supervisor
+            with pytest.raises(ProcessLookupError):
+                os.kill(int(pid), 0)
         with pytest.raises(OSError):  # nobody is left listening
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_serve_runs_the_scheduler_in_a_child_process_and_stops_it(tmp_path: Path):
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack, scheduler=True) as (requester, process, _port)):
+        assert requester.command(user_id="UEMPLOYEE1", text="help").status == 200
+        assert slack.wait_for("auth.test", count=2), "the worker and the scheduler identify the bot"
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        output = process.stdout.read() if process.stdout else ""
+        scheduler = re.search(r"scheduler pid (\d+)", output)
+        assert scheduler, output
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(scheduler.group(1)), 0)

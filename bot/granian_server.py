@@ -1,0 +1,103 @@
+"""`madoguchi serve` in HTTP mode: Granian (a Rust HTTP server) in front of the WSGI app.
+
+Why not waitress (the in-process server of tests and the playground): parsing HTTP, building the WSGI
+environ and handling connections in Python cost waitress 0.57 ms of CPU per request for an app that
+does nothing (a new connection per request, as Slack delivers; wrk, 8 concurrent: 1,735 req/s), taken
+under the same GIL our listeners need. Granian does that in Rust, off the GIL: 0.08 ms per request
+(12,763 req/s) for the same app. uWSGI measured alike (0.06 ms) but is in maintenance mode; gunicorn's
+gthread worker measured like waitress (0.73 ms). On the ack benchmark the server's CPU per request went
+from 1.7 ms to 1.1-1.3 ms (docs/BENCHMARKS.md).
+
+Each worker is a process that builds the whole app after it starts (its own database pool, outbox
+dispatcher and FAQ index): nothing holding a thread or a connection crosses a fork. The periodic jobs,
+when this command runs them, are a `madoguchi scheduler` child process: Granian's supervisor owns the
+main process and its signals.
+
+Threads: `threads` Python threads per worker run listeners (Granian's blocking threads). One process
+runs Python on one core at a time, and a thread coming back from I/O queues for the GIL behind every
+runnable one, in 5 ms slices: on the ack benchmark (2 cores) 2 threads per worker gave p99 17-19 ms at
+8 concurrent where 3 gave 49 ms, 4 gave 30 ms and 8 gave 36-40 ms, at the same CPU per request.
+Requests beyond that wait in Granian's queue, in order, off the GIL. The cost: a listener waiting on
+Slack (views.open before the ack) holds its thread, so a Slack that answers slowly limits each worker
+to `threads` such calls at a time; raise WEB_THREADS where Slack is far or slow and CPU is plenty."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from multiprocessing.util import Finalize
+from typing import Any
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+DEFAULT_THREADS = 2
+BACKLOG = 1024  # Slack waits at most 3 s: a deep accept queue keeps a burst queued rather than refused
+SCHEDULER_STOP_S = 15
+WORKER_STOP_S = 20
+
+
+def load_worker_app(_target: str) -> Any:
+    """Runs in each worker process: the whole app, built there (see the module's docstring)."""
+    from bot.app import build_app
+    from bot.logs import configure
+    from bot.runtime import freeze_startup_heap, identify_bot
+    from bot.server import WsgiApp
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    # Until this returns, the worker runs the supervisor's inherited signal handlers, which only set
+    # the supervisor's (copied) stop flag: a stop sent while the worker is still starting would be
+    # lost and the supervisor would wait for it forever. Starting, a worker just ends on a stop.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    settings = load_settings()
+    configure(settings.log_level)
+    services = build_services(settings)
+    identify_bot(services)
+    app = build_app(settings, services=services)
+    services.dispatcher.start()
+    # Granian ends a worker through multiprocessing, which runs these finalizers (not atexit): the
+    # outbox finishes the message in hand and the pools close.
+    Finalize(services, services.close, exitpriority=10)
+    freeze_startup_heap()
+    log.info("HTTP worker ready (pid %s): POST /slack/events and GET /healthz", os.getpid())
+    return WsgiApp(app, services.engine)
+
+
+def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool, workers: int,
+               threads: int = DEFAULT_THREADS) -> int:
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    server = Server(
+        "madoguchi",  # a name only: load_worker_app builds the app
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        backlog=BACKLOG,
+        http=HTTPModes.http1,
+        websockets=False,
+        log_level=LogLevels(settings.log_level.lower()),
+        respawn_failed_workers=True,
+        workers_kill_timeout=WORKER_STOP_S,  # then SIGKILL: the outbox's leases redeliver what was in hand
+    )
+    scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"]) if with_scheduler else None
+    log.info("HTTP mode: %s worker(s) × %s thread(s) on %s:%s%s", workers, threads, host, port,
+             f"; scheduler pid {scheduler.pid}" if scheduler else "")
+    try:
+        server.serve(target_loader=load_worker_app)
+    finally:
+        if scheduler is not None and scheduler.poll() is None:
+            scheduler.send_signal(signal.SIGTERM)
+            try:
+                scheduler.wait(timeout=SCHEDULER_STOP_S)
+            except subprocess.TimeoutExpired:
+                scheduler.kill()
+    return 0
