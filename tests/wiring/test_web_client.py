@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from urllib.error import URLError
 
@@ -109,3 +110,26 @@ def test_nobody_listening_is_a_url_error_as_with_urllib():
 
     with pytest.raises(URLError):
         client.auth_test()
+
+
+class ReprCounter(dict):
+    """A view that counts how often it is turned into text (slack_sdk's DEBUG line does that)."""
+
+    reprs = 0
+
+    def __repr__(self) -> str:
+        ReprCounter.reprs += 1
+        return dict.__repr__(self)
+
+
+@pytest.mark.parametrize(("level", "built"), [(logging.INFO, False), (logging.DEBUG, True)])
+def test_the_debug_line_with_the_whole_view_is_built_only_when_debug_is_logged(slack, caplog, level, built):
+    client = client_for(slack)
+    ReprCounter.reprs = 0
+    view = ReprCounter(type="modal", title={"type": "plain_text", "text": "申請"}, blocks=[])
+
+    with caplog.at_level(level, logger="slack_sdk"):
+        client.views_open(trigger_id="1.2.trigger", view=view)
+
+    assert (ReprCounter.reprs > 0) is built
+    assert any("Sending a request" in r.getMessage() for r in caplog.records) is built
