@@ -5,7 +5,10 @@ share one GIL: a views.open or views.publish from the server under test then wai
 generator, and the benchmark measures itself. Real Slack is not on the bot's machine at all; a separate
 process is the closer stand-in (it still shares the 2 cores).
 
-    python bench/fake_slack_process.py --users 20
+    python bench/fake_slack_process.py --users 20 [--full]
+
+By default the stand-in is bench/lean_fake_slack.py (why: its docstring); --full serves the test harness's
+FakeSlackServer instead.
 
 Prints one line `READY <api_url> <control_url>` and serves until stdin closes. GET <control_url>?method=M
 answers {"calls": N} (all calls when no method is given)."""
@@ -13,6 +16,8 @@ answers {"calls": N} (all calls when no method is given)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import gc
 import json
 import subprocess
@@ -26,6 +31,7 @@ from urllib.request import urlopen
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import lean_fake_slack  # noqa: E402
 from bot.fakeslack import FakeSlackServer, FakeUser  # noqa: E402
 
 
@@ -33,14 +39,14 @@ def bench_users(count: int) -> list[str]:
     return [f"U0BENCH{n:03d}" for n in range(count)]
 
 
-def serve(users: int) -> None:
+def serve_full(users: int) -> None:
+    """The test harness's FakeSlackServer (Block Kit checks, full call record)."""
     # The fake records every call (params, headers, the view it answered) for the whole run, so the
     # cyclic GC's full collections grow with the run: 8 concurrent calls saw p99 74 ms and pauses up
     # to 190 ms with it, 17.5 / 28 ms without. Slack's pauses are not what the bench measures, and
     # the run is bounded, so the stand-in frees by reference counting only.
     gc.disable()
-    people = [FakeUser(id=u, name=u.lower(), real_name=f"Bench {u[-3:]}", locale="ja-JP") for u in bench_users(users)]
-    with FakeSlackServer(users=people) as fake:
+    with FakeSlackServer(users=people(users)) as fake:
 
         class Control(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -62,12 +68,34 @@ def serve(users: int) -> None:
         control.shutdown()
 
 
+def serve_lean(users: int) -> None:
+    """bench/lean_fake_slack.py on an asyncio loop; stops when stdin closes."""
+    loop = asyncio.new_event_loop()
+    ready: asyncio.Future[int] = loop.create_future()
+    task = loop.create_task(lean_fake_slack.serve(lean_fake_slack.LeanSlack(people(users)), ready))
+    port = loop.run_until_complete(ready)
+    print(f"READY http://127.0.0.1:{port}/api/ http://127.0.0.1:{port}/calls", flush=True)
+
+    def wait_for_stdin() -> None:
+        sys.stdin.read()
+        loop.call_soon_threadsafe(task.cancel)
+
+    threading.Thread(target=wait_for_stdin, daemon=True).start()
+    with contextlib.suppress(asyncio.CancelledError):
+        loop.run_until_complete(task)
+    loop.close()
+
+
+def people(users: int) -> list[FakeUser]:
+    return [FakeUser(id=u, name=u.lower(), real_name=f"Bench {u[-3:]}", locale="ja-JP") for u in bench_users(users)]
+
+
 class FakeSlackProcess:
     """The parent's handle: `url` for SLACK_API_URL, `calls(method)` to count what arrived."""
 
-    def __init__(self, users: int) -> None:
-        self._proc = subprocess.Popen([sys.executable, __file__, "--users", str(users)], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True)
+    def __init__(self, users: int, *, full: bool = False) -> None:
+        argv = [sys.executable, __file__, "--users", str(users)] + (["--full"] if full else [])
+        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self._proc.stdout.readline().split() if self._proc.stdout else []
         if len(line) != 3 or line[0] != "READY":
             self.stop()
@@ -101,4 +129,6 @@ class FakeSlackProcess:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=20)
-    serve(parser.parse_args().users)
+    parser.add_argument("--full", action="store_true", help="the test harness's FakeSlackServer, not the lean one")
+    args = parser.parse_args()
+    (serve_full if args.full else serve_lean)(args.users)
