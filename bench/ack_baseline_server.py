@@ -1,11 +1,12 @@
 """The baseline for bench/ack_latency.py: a bare Bolt app that only acks, served like `madoguchi serve`.
 
-Same server stack as the product (bot/server.py: waitress via HttpServer + WsgiApp, 16 threads), same
-signature verification, but no middleware, no database session, no locale lookup: listeners for the
-same slash command, button action and event that do nothing but `ack()`. The difference between the
+Same server stack as the product (Granian with the same worker processes and listener threads as
+`madoguchi serve`, bot/granian_server.py, around bot/server.py's WsgiApp), same signature
+verification, but no middleware, no database session, no locale lookup: listeners for the same slash
+command, button action and event that do nothing but `ack()`. The difference between the
 two is what madoguchi's own work costs per request.
 
-    python bench/ack_baseline_server.py --port 3999 --signing-secret S [--api-url URL] [--action ID]
+    python bench/ack_baseline_server.py --port 3999 --signing-secret S [--workers N] [--threads N] [--api-url URL]
 
 It prints nothing per request; GET /healthz answers 200 (an in-memory SQLite engine stands in for the
 database). Stops on SIGTERM / SIGINT.
@@ -18,7 +19,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,7 +27,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.fakeslack import BOT_TOKEN
-from bot.server import HttpServer, WsgiApp
+from bot.granian_server import BACKLOG, DEFAULT_THREADS, WORKER_STOP_S
+from bot.server import WsgiApp
 from models.db import make_engine
 
 
@@ -60,12 +61,32 @@ def build_baseline(signing_secret: str, *, api_url: str | None, command: str, ac
     return app
 
 
+def load_baseline(_target: str) -> WsgiApp:
+    """In each worker process (as bot.granian_server.load_worker_app): the app, from BASELINE_* variables."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a stop while starting ends the worker (see load_worker_app)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # The same logging level as `madoguchi serve` (INFO), so neither side gets a logging discount.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    env = os.environ
+    app = build_baseline(env["BASELINE_SIGNING_SECRET"], api_url=env.get("SLACK_API_URL") or None,
+                         command=env["BASELINE_COMMAND"], action_id=env["BASELINE_ACTION"],
+                         event_type=env["BASELINE_EVENT"])
+    logging.getLogger("bench.baseline").info("baseline Bolt app ready (pid %s)", os.getpid())
+    return WsgiApp(app, make_engine("sqlite://"))
+
+
 def main(argv: list[str] | None = None) -> int:
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--signing-secret", required=True)
-    parser.add_argument("--threads", type=int, default=16, help="waitress threads (default 16, as serve)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1, as serve)")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"listener threads per worker (default {DEFAULT_THREADS}, as serve)")
     parser.add_argument("--api-url", default=os.environ.get("SLACK_API_URL"),
                         help="Web API base URL (default $SLACK_API_URL), for the one auth.test")
     parser.add_argument("--command", default="/helpdesk")
@@ -73,20 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event", default="app_home_opened")
     args = parser.parse_args(argv)
 
-    # The same logging level as `madoguchi serve` (INFO), so neither side gets a logging discount.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = build_baseline(args.signing_secret, api_url=args.api_url, command=args.command, action_id=args.action,
-                         event_type=args.event)
-    engine = make_engine("sqlite://")
-    http = HttpServer(WsgiApp(app, engine), host=args.host, port=args.port, threads=args.threads).start()
-    logging.getLogger("bench.baseline").info("baseline Bolt app on %s", http.url)
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-    http.stop()
-    engine.dispose()
+    os.environ.update(BASELINE_SIGNING_SECRET=args.signing_secret, SLACK_API_URL=args.api_url or "",
+                      BASELINE_COMMAND=args.command, BASELINE_ACTION=args.action, BASELINE_EVENT=args.event)
+    server = Server("baseline", address=args.host, port=args.port, interface=Interfaces.WSGI, workers=args.workers,
+                    blocking_threads=args.threads, backlog=BACKLOG, http=HTTPModes.http1, websockets=False,
+                    log_level=LogLevels.info, workers_kill_timeout=WORKER_STOP_S)
+    server.serve(target_loader=load_baseline)
     return 0
 
 

@@ -10,8 +10,8 @@ What it does, all on 127.0.0.1:
   config, so the locale really comes from users.info and its cache);
 - runs `madoguchi db upgrade` and then `madoguchi serve --no-scheduler` as a subprocess on a fresh SQLite
   file (and, with --postgres, a second time on a throwaway PostgreSQL database it creates and drops);
-- runs bench/ack_baseline_server.py as another subprocess: the same waitress server (bot/server.py,
-  16 threads) around a bare Bolt App whose listeners only ack() the same command, action and event;
+- runs bench/ack_baseline_server.py as another subprocess: the same server (Granian, the same workers and
+  listener threads) around a bare Bolt App whose listeners only ack() the same command, action and event;
 - waits for GET /healthz = 200 on both, warms both up, then for each concurrency level runs a closed
   loop of N clients, each sending one request after another, first against the baseline and then
   against madoguchi. The clients are wrk connections when `wrk` is installed (`apt-get install wrk`;
@@ -59,6 +59,7 @@ from bench.fake_slack_process import FakeSlackProcess, bench_users  # noqa: E402
 from bench.proc_cpu import cpu_seconds  # noqa: E402
 from bot.fakeslack import BOT_TOKEN, SlackRequester, payloads  # noqa: E402
 from bot.fakeslack import events as fake_events  # noqa: E402
+from bot.granian_server import DEFAULT_THREADS  # noqa: E402
 
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
 BEGIN, END = "<!-- bench:ack:begin -->", "<!-- bench:ack:end -->"
@@ -345,7 +346,7 @@ def bench_database(opts: Options, database: str, database_url: str, workdir: Pat
     serve = [str(BIN / "madoguchi"), "serve", "--host", "127.0.0.1", "--port", str(m_port), "--no-scheduler",
              "--workers", str(workers)]
     baseline = [sys.executable, str(ROOT / "bench" / "ack_baseline_server.py"), "--port", str(b_port),
-                "--signing-secret", secret, "--action", opts.action]
+                "--signing-secret", secret, "--action", opts.action, "--workers", str(workers)]
     if len(opts.workers) > 1:
         database = f"{database}, {workers} worker{'s' if workers > 1 else ''}"
     result = Result(database)
@@ -510,8 +511,9 @@ def render(results: list[Result], opts: Options, command: str) -> str:
         "```",
         "",
         "Method: both servers are subprocesses on 127.0.0.1 (`madoguchi serve --no-scheduler`, and "
-        "`bench/ack_baseline_server.py`: a bare Bolt app whose listeners only `ack()`, on the same waitress "
-        "server with 16 threads); the fake Slack Web API runs in a process of its own "
+        "`bench/ack_baseline_server.py`: a bare Bolt app whose listeners only `ack()`, on the same server: "
+        f"Granian, as many workers, {DEFAULT_THREADS} listener threads each); the fake Slack Web API runs in a "
+        "process of its own "
         "(`bench/fake_slack_process.py`: in the load generator's process it would wait on the generator's GIL, "
         "and the bench would time itself; "
         + ("the test harness's FakeSlackServer, `--full-fake`" if opts.full_fake else
