@@ -94,7 +94,9 @@ def main() -> int:
         (tmp / "noop_app.py").write_text(APP)
         (tmp / "waitress_main.py").write_text(WAITRESS)
         (tmp / "post.lua").write_text(LUA)
-        for label, argv in servers(tmp, port := free_port()).items():
+        for label in servers(tmp, 0):
+            port = free_port()
+            argv = servers(tmp, port)[label]
             proc = subprocess.Popen(argv, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 wait_listening(port)
@@ -110,7 +112,6 @@ def main() -> int:
             total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
             rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
             rows.append(f"| {label} | {rate:,.0f} | {1000 * used / total:.3f} |")
-            port = free_port()
     print(f"| server (no-op WSGI app, {args.concurrency} concurrent, new connection per request) | req/s "
           "| server CPU ms/request |")
     print("|---|---:|---:|")
