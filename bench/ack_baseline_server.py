@@ -27,8 +27,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.fakeslack import BOT_TOKEN
-from bot.granian_server import BACKLOG, DEFAULT_THREADS, WORKER_STOP_S
-from bot.server import WsgiApp
+from bot.granian_server import DEFAULT_THREADS, WORKER_STOP_S
+from bot.server import BACKLOG, WsgiApp
 from models.db import make_engine
 
 

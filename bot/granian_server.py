@@ -1,12 +1,12 @@
 """`madoguchi serve` in HTTP mode: Granian (a Rust HTTP server) in front of the WSGI app.
 
 Why not waitress (the in-process server of tests and the playground): parsing HTTP, building the WSGI
-environ and handling connections in Python cost waitress 0.57 ms of CPU per request for an app that
-does nothing (a new connection per request, as Slack delivers; wrk, 8 concurrent: 1,735 req/s), taken
-under the same GIL our listeners need. Granian does that in Rust, off the GIL: 0.08 ms per request
-(12,763 req/s) for the same app. uWSGI measured alike (0.06 ms) but is in maintenance mode; gunicorn's
-gthread worker measured like waitress (0.73 ms). On the ack benchmark the server's CPU per request went
-from 1.7 ms to 1.1-1.3 ms (docs/BENCHMARKS.md).
+environ and handling connections in Python cost waitress 0.51-0.57 ms of CPU per request for an app
+that does nothing (bench/http_servers.py: a new connection per request, as Slack delivers; wrk, 8
+concurrent: 1,700-2,000 req/s), taken under the same GIL our listeners need. Granian does that in Rust,
+off the GIL: 0.07-0.08 ms per request (~13,000 req/s) for the same app. uWSGI measured alike (0.06 ms)
+but is in maintenance mode; gunicorn's gthread worker measured like waitress (0.73 ms). On the ack
+benchmark the server's CPU per request went from 1.7 ms to 0.9-1.2 ms (docs/BENCHMARKS.md).
 
 Each worker is a process that builds the whole app after it starts (its own database pool, outbox
 dispatcher and FAQ index): nothing holding a thread or a connection crosses a fork. The periodic jobs,
@@ -31,11 +31,11 @@ import sys
 from multiprocessing.util import Finalize
 from typing import Any
 
+from bot.server import BACKLOG
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 DEFAULT_THREADS = 2
-BACKLOG = 1024  # Slack waits at most 3 s: a deep accept queue keeps a burst queued rather than refused
 SCHEDULER_STOP_S = 15
 WORKER_STOP_S = 20
 
