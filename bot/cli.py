@@ -132,6 +132,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if broken is None else 1
 
 
+MAX_DEFAULT_WORKERS = 4  # each worker holds its own FAQ index and sentence encoder
+
+
+def _cores() -> int:
+    """One process acks on one core at most (the GIL): by default a worker per core this process may use."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(usable, MAX_DEFAULT_WORKERS))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="madoguchi", description="madoguchi (窓口): the back office's front desk in Slack"
@@ -141,9 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
-    p.add_argument("--no-scheduler", action="store_true", help="do not run periodic jobs in this process")
-    p.add_argument("--workers", type=_positive_int, default=os.environ.get("WEB_CONCURRENCY") or "1",
-                   help="HTTP worker processes sharing the port, one per core (default: $WEB_CONCURRENCY or 1)")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="do not run the periodic jobs (otherwise a `madoguchi scheduler` child process runs them)")
+    p.add_argument("--workers", type=_positive_int, default=os.environ.get("WEB_CONCURRENCY") or str(_cores()),
+                   help="HTTP worker processes sharing the port (default: $WEB_CONCURRENCY, else one per core, "
+                        f"at most {MAX_DEFAULT_WORKERS})")
     p.add_argument("--threads", type=_positive_int, default=os.environ.get("WEB_THREADS") or "2",
                    help="listener threads per worker; more only where Slack answers slowly, see "
                         "bot/granian_server.py (default: $WEB_THREADS or 2)")
