@@ -75,6 +75,15 @@ def build_graph(enc: MiniLMEncoder, onnx: ModuleType):  # type: ignore[no-untype
         nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
         return name
 
+    def dense(x: str, name: str, w: np.ndarray, b: np.ndarray) -> str:
+        """x·w + b, as nodes `<name>_mm` and `<name>`."""
+        return node("Add", [node("MatMul", [x, const(name + "_w", w)], name + "_mm"), const(name + "_b", b)], name)
+
+    def residual_norm(h: str, x: str, res: str, name: str, g: np.ndarray, b: np.ndarray) -> str:
+        """LayerNorm(h + x): the residual connection closing an attention or feed-forward block."""
+        return node("LayerNormalization", [node("Add", [h, x], res), const(name + "_g", g), const(name + "_b", b)],
+                    name, axis=-1, epsilon=1e-12)
+
     f32 = np.float32
     const("word_emb", np.array(enc.word_emb, dtype=f32))
     const("pos_emb", enc.pos_emb)
@@ -108,8 +117,7 @@ def build_graph(enc: MiniLMEncoder, onnx: ModuleType):  # type: ignore[no-untype
 
     for i, L in enumerate(enc.layers):
         p = f"l{i}_"
-        qkv = node("MatMul", [x, const(p + "qkv_w", L.qkv_w)], p + "qkv_mm")
-        qkv = node("Add", [qkv, const(p + "qkv_b", L.qkv_b)], p + "qkv")
+        qkv = dense(x, p + "qkv", L.qkv_w, L.qkv_b)
         qkv = node("Reshape", [qkv, "shape_heads"], p + "qkv_heads")  # (b, s, 3, h, d)
         qkv = node("Transpose", [qkv], p + "qkv_t", perm=[2, 0, 3, 1, 4])  # (3, b, h, s, d)
         q = node("Gather", [qkv, "q_idx"], p + "q", axis=0)
@@ -123,24 +131,15 @@ def build_graph(enc: MiniLMEncoder, onnx: ModuleType):  # type: ignore[no-untype
         ctx = node("MatMul", [probs, v], p + "ctx")  # (b, h, s, d)
         ctx = node("Transpose", [ctx], p + "ctx_t", perm=[0, 2, 1, 3])
         ctx = node("Reshape", [ctx, "shape_hidden"], p + "ctx_flat")
-        h = node("MatMul", [ctx, const(p + "out_w", L.out_w)], p + "out_mm")
-        h = node("Add", [h, const(p + "out_b", L.out_b)], p + "out")
-        h = node("Add", [h, x], p + "res1")
-        x = node("LayerNormalization", [h, const(p + "ln1_g", L.ln1_g), const(p + "ln1_b", L.ln1_b)],
-                 p + "ln1", axis=-1, epsilon=1e-12)
-        u = node("MatMul", [x, const(p + "up_w", L.up_w)], p + "up_mm")
-        u = node("Add", [u, const(p + "up_b", L.up_b)], p + "up")
+        x = residual_norm(dense(ctx, p + "out", L.out_w, L.out_b), x, p + "res1", p + "ln1", L.ln1_g, L.ln1_b)
+        u = dense(x, p + "up", L.up_w, L.up_b)
         # Exact GELU, 0.5·u·(1 + erf(u/√2)); onnxruntime fuses this pattern into one Gelu kernel.
         g = node("Mul", [u, "inv_sqrt2"], p + "gelu_s")
         g = node("Erf", [g], p + "gelu_erf")
         g = node("Add", [g, "one"], p + "gelu_1p")
         g = node("Mul", [u, g], p + "gelu_x")
         g = node("Mul", [g, "half"], p + "gelu")
-        h = node("MatMul", [g, const(p + "down_w", L.down_w)], p + "down_mm")
-        h = node("Add", [h, const(p + "down_b", L.down_b)], p + "down")
-        h = node("Add", [h, x], p + "res2")
-        x = node("LayerNormalization", [h, const(p + "ln2_g", L.ln2_g), const(p + "ln2_b", L.ln2_b)],
-                 p + "ln2", axis=-1, epsilon=1e-12)
+        x = residual_norm(dense(g, p + "down", L.down_w, L.down_b), x, p + "res2", p + "ln2", L.ln2_g, L.ln2_b)
 
     # Mean pooling over the mask.
     m = node("Unsqueeze", ["attention_mask", "i64_2"], "mask_3d")
