@@ -11,12 +11,14 @@ from bot.config import WorkspaceConfig
 
 BOT_SCOPES = [
     "app_mentions:read",  # @madoguchi questions in channels
+    # *:history also let the outbox check, after a post whose answer was lost, whether it landed
+    # (conversations.history with its metadata) before posting again: no duplicate triage cards.
     "channels:history",  # read the message a 🎫 reaction points at (public help channels)
     "chat:write",  # answers, receipts, triage cards, approvals
     "commands",  # /helpdesk
     "files:write",  # the weekly digest chart
-    "groups:history",  # 🎫 in private help channels
-    "im:history",  # questions sent to the bot by DM
+    "groups:history",  # 🎫 in private help channels; the outbox's lookup in private triage channels
+    "im:history",  # questions sent to the bot by DM; the outbox's lookup of a receipt DM
     "im:write",  # open DMs for receipts and approval requests
     "reactions:read",  # 🎫 reaction_added events
     "users:read",  # the user's language (users.info locale)

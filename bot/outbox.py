@@ -4,7 +4,20 @@ Services call `enqueue` inside the transaction that changes state, so a message 
 if the change committed. The `Dispatcher` delivers after commit, in order per lane (a channel, a
 DM, a user's Home), at most one chat.postMessage per second per lane, with bounded retries,
 jittered exponential backoff, Retry-After on 429, and a dead letter plus an admin alert after the
-last attempt. Delivery is at-least-once: a process killed mid-send re-sends after its lease ends.
+last attempt.
+
+Posts are exactly-once in effect. Every chat.postMessage carries its outbox id in Slack message
+metadata (event_type "madoguchi_outbox"). When an attempt's outcome is unknown — the connection broke
+after the request was sent, the answer came later than the client's timeout, or the lease of a worker
+that died mid-send ran out — the message is marked `unsure_since` and, before any new attempt, the
+dispatcher looks for it in the channel (conversations.history / .replies with include_all_metadata,
+from shortly before the first doubtful attempt; a DM addressed by user id is first resolved with
+conversations.open). Found: recorded as sent with its ts, not posted again. Not found: posted. The
+lookup failing: tried again later, never posted blind. A clear failure (an HTTP error or ok:false
+answer, a connection that could not be made or sent on) is retried without looking. The digest
+chart (files_upload_v2) is found the same way by its file name. chat.update, views.publish and
+response_url replacements are idempotent; chat.postEphemeral cannot be looked up (ephemeral
+messages are in no history), so it stays at-least-once.
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.error import URLError
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -43,9 +57,20 @@ ENQUEUED = "madoguchi_outbox_enqueued"
 FILES_UPLOAD = "files.upload_v2"
 # Slack answers ok:false with these when the fault is theirs or transient; anything else
 # (channel_not_found, invalid_blocks, not_in_channel…) will not heal by retrying.
+# Message metadata stamped on every post: how a post whose answer was lost is found again.
+METADATA_EVENT = "madoguchi_outbox"
+# The lookup reads from this long before the first doubtful attempt (clock skew between us and Slack).
+LOOKUP_MARGIN_S = 120.0
+LOOKUP_PAGE_SIZE = 200
+LOOKUP_MAX_PAGES = 5
+# Answers that may come from a gateway in front of Slack after the request went through.
+AMBIGUOUS_HTTP = frozenset({502, 504})
 RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+
+# Posts that can be looked for in Slack after an attempt whose outcome is unknown.
+VERIFIABLE = frozenset({CHAT_POST, FILES_UPLOAD})
 
 Renderer = Callable[[Session, dict[str, Any]], tuple[str, dict[str, Any]] | None]
 
@@ -154,6 +179,9 @@ class RetryPolicy:
     # coalesces into the pending refresh instead of re-rendering every time (views.publish is
     # rate-limited by Slack, and rendering is the outbox's most expensive work).
     home_interval: float = 1.0
+    # After an attempt whose outcome is unknown, wait at least this long before looking for it: a
+    # request slower than our client's timeout may still be landing in Slack.
+    settle: float = 30.0
     rng: random.Random = field(default_factory=random.Random)
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
@@ -168,6 +196,7 @@ class Failure:
     error: str
     retryable: bool
     retry_after: float | None = None
+    ambiguous: bool = False  # the request may have taken effect: look before trying again
 
 
 class Dispatcher:
@@ -282,6 +311,11 @@ class Dispatcher:
                     continue
                 if message.target_ref and not self._ref_known(session, message.target_ref):
                     continue
+                if message.status == SENDING and message.method in VERIFIABLE:
+                    # Its worker died (or stalled) mid-delivery: the post may have gone out.
+                    began = (message.lease_until or now) - timedelta(seconds=self._policy.lease)
+                    message.unsure_since = min(filter(None, (message.unsure_since, began)))
+                    log.warning("outbox %s lease expired while sending; will look in Slack first", message.id)
                 message.status = SENDING
                 message.attempts += 1
                 message.lease_until = now + timedelta(seconds=self._policy.lease)
@@ -305,10 +339,29 @@ class Dispatcher:
             if message is None or message.status != SENDING:
                 return
             call = self._prepare(session, message)
+            doubt = message.unsure_since
         if call is None:
             self._finish(message_id, result={"skipped": True})
             return
         method, kwargs = call
+        if method == CHAT_POST:
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": message_id}}
+        if doubt is not None and method in VERIFIABLE:
+            try:
+                found = self._find_posted(message_id, method, kwargs, doubt)
+            except Exception as exc:
+                failure = _failure_of(exc)
+                self._fail(message_id, Failure("lookup: " + failure.error, retryable=failure.retryable,
+                                               retry_after=failure.retry_after), doubt=doubt)
+                return
+            if found is not None:
+                log.info("outbox %s %s was already posted (ts %s); not posting again",
+                         message_id, method, found["ts"])
+                self._finish(message_id, result={**found, "found": True})
+                return
+            log.info("outbox %s %s not in Slack after an unknown outcome; posting", message_id, method)
+            doubt = None
+        started = self._clock.now()
         try:
             if method == RESPONSE_URL:
                 self._post_response_url(kwargs["url"], kwargs["body"])
@@ -323,12 +376,37 @@ class Dispatcher:
                 return
             response = self._client.api_call(method, json=kwargs)
             self._finish(message_id, result=_summary(response.data))
-        except SlackApiError as exc:
-            self._fail(message_id, _classify_api_error(exc))
-        except _HookFailure as exc:
-            self._fail(message_id, exc.failure)
-        except Exception as exc:  # connection reset, timeout, DNS: all worth another try
-            self._fail(message_id, Failure(f"{type(exc).__name__}: {exc}", retryable=True))
+        except Exception as exc:
+            failure = _failure_of(exc)
+            if failure.ambiguous and method in VERIFIABLE:
+                doubt = started if doubt is None else min(doubt, started)
+            self._fail(message_id, failure, doubt=doubt)
+
+    def _find_posted(self, message_id: int, method: str, kwargs: dict[str, Any],
+                     since: datetime) -> dict[str, Any] | None:
+        """Where the message landed, if an earlier attempt posted it; None when it is not there."""
+        channel = str(kwargs["channel"])
+        if channel[:1] in ("U", "W"):
+            # A post to a user id lands in the bot's DM with them; history wants the D… id.
+            channel = self._client.conversations_open(users=channel)["channel"]["id"]
+        oldest = f"{since.timestamp() - LOOKUP_MARGIN_S:.6f}"
+        thread_ts = kwargs.get("thread_ts")
+        matches = _is_outbox_post(message_id) if method == CHAT_POST else _is_file_share(kwargs["filename"])
+        cursor: str | None = None
+        for _ in range(LOOKUP_MAX_PAGES):
+            common: dict[str, Any] = {"channel": channel, "oldest": oldest, "include_all_metadata": True,
+                                      "limit": LOOKUP_PAGE_SIZE, "cursor": cursor}
+            if thread_ts:  # replies are not in the channel's history, only in their thread
+                page = self._client.conversations_replies(ts=str(thread_ts), **common)
+            else:
+                page = self._client.conversations_history(**common)
+            for found in page.get("messages") or []:
+                if matches(found):
+                    return {"channel": channel, "ts": found["ts"]}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not page.get("has_more") or not cursor:
+                return None
+        raise _LookupIncomplete(f"more than {LOOKUP_MAX_PAGES * LOOKUP_PAGE_SIZE} messages to search")
 
     def _post_response_url(self, url: str, body: dict[str, Any]) -> None:
         if _is_loopback(self._client.base_url) and not _is_loopback(url):
@@ -367,6 +445,7 @@ class Dispatcher:
             message.status = SENT
             message.sent_at = now
             message.lease_until = None
+            message.unsure_since = None
             message.result = result
             message.last_error = None
             if message.ref and result.get("channel") and result.get("ts"):
@@ -376,7 +455,7 @@ class Dispatcher:
             if gap > 0:
                 session.merge(LaneThrottle(lane=message.lane, next_send_at=now + timedelta(seconds=gap)))
 
-    def _fail(self, message_id: int, failure: Failure) -> None:
+    def _fail(self, message_id: int, failure: Failure, *, doubt: datetime | None = None) -> None:
         now = self._clock.now()
         with self._factory() as session, session.begin():
             message = session.get(OutboxMessage, message_id)
@@ -384,8 +463,11 @@ class Dispatcher:
                 return
             message.last_error = failure.error[:2000]
             message.lease_until = None
+            message.unsure_since = doubt
             if failure.retryable and message.attempts < message.max_attempts:
                 delay = self._policy.backoff(message.attempts, failure.retry_after)
+                if failure.ambiguous:
+                    delay = max(delay, self._policy.settle)
                 message.status = PENDING
                 message.next_attempt_at = now + timedelta(seconds=delay)
                 log.warning("outbox %s %s failed (%s); retry in %.1fs",
@@ -412,6 +494,42 @@ class _HookFailure(Exception):
         self.failure = failure
 
 
+class _LookupIncomplete(Exception):
+    """The search for an earlier attempt ran out of pages: it can neither confirm nor rule it out."""
+
+
+def _failure_of(exc: Exception) -> Failure:
+    """What went wrong, and whether the request may have taken effect anyway."""
+    if isinstance(exc, SlackApiError):
+        return _classify_api_error(exc)
+    if isinstance(exc, _HookFailure):
+        return exc.failure
+    if isinstance(exc, URLError):
+        # urllib (and KeepAliveWebClient) raise URLError only when the request could not be
+        # connected or sent: Slack cannot have acted on it.
+        return Failure(f"{type(exc).__name__}: {exc.reason}", retryable=True)
+    if isinstance(exc, _LookupIncomplete):
+        return Failure(str(exc), retryable=True)
+    # Sent, then no (complete) answer: RemoteDisconnected, a reset, a read timeout, a cut body.
+    return Failure(f"{type(exc).__name__}: {exc}", retryable=True, ambiguous=True)
+
+
+def _is_outbox_post(message_id: int) -> Callable[[dict[str, Any]], bool]:
+    def matches(message: dict[str, Any]) -> bool:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        return metadata.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == message_id
+    return matches
+
+
+def _is_file_share(filename: str) -> Callable[[dict[str, Any]], bool]:
+    # files.completeUploadExternal takes no metadata; the digest chart's file name is unique per week.
+    def matches(message: dict[str, Any]) -> bool:
+        return bool(message.get("bot_id")) and any(
+            f.get("name") == filename for f in message.get("files") or [] if isinstance(f, dict))
+    return matches
+
+
 def _classify_api_error(exc: SlackApiError) -> Failure:
     response = exc.response
     status = getattr(response, "status_code", 200)
@@ -420,7 +538,7 @@ def _classify_api_error(exc: SlackApiError) -> Failure:
         retry_after = _retry_after(response.headers)
         return Failure(f"429 ratelimited (Retry-After {retry_after})", retryable=True, retry_after=retry_after)
     if status >= 500:
-        return Failure(f"HTTP {status}", retryable=True)
+        return Failure(f"HTTP {status}", retryable=True, ambiguous=status in AMBIGUOUS_HTTP)
     return Failure(error, retryable=error in RETRYABLE_ERRORS)
 
 

@@ -31,6 +31,8 @@ class OutboxMessage(Base):
     max_attempts: Mapped[int] = mapped_column(default=8)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
+    unsure_since: Mapped[datetime | None] = mapped_column(
+        doc="an attempt since this time may have been posted (answer lost): look in Slack before posting")
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column()
     is_alert: Mapped[bool] = mapped_column(default=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.fakeslack import api_chat, api_directory, api_files, api_views
+from bot.fakeslack import api_chat, api_directory, api_files, api_history, api_views
 from bot.fakeslack.state import FakeWorkspace
 
 MethodHandler = Callable[[FakeWorkspace, dict[str, Any]], dict[str, Any]]
@@ -19,7 +19,8 @@ METHODS: dict[str, MethodHandler] = {
     "chat.delete": api_chat.delete,
     "chat.getPermalink": api_chat.get_permalink,
     "reactions.add": api_chat.add_reaction,
-    "conversations.replies": api_chat.replies,
+    "conversations.replies": api_history.replies,
+    "conversations.history": api_history.history,
     "conversations.open": api_directory.conversations_open,
     "conversations.info": api_directory.conversations_info,
     "users.info": api_directory.users_info,

@@ -1,4 +1,4 @@
-"""chat.*, reactions.add and conversations.replies: the messages the bot writes and reads."""
+"""chat.* and reactions.add: the messages the bot writes (reading them back: api_history)."""
 
 from __future__ import annotations
 
@@ -127,17 +127,3 @@ def add_reaction(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
     reaction["users"].append(BOT_USER_ID)
     reaction["count"] += 1
     return {"ok": True}
-
-
-def replies(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
-    channel = _channel(ws, p)
-    ts = str(p.get("ts", ""))
-    thread = [m for m in ws.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
-    if not thread:
-        raise ApiError("thread_not_found")
-    return {
-        "ok": True,
-        "messages": copy.deepcopy(thread),
-        "has_more": False,
-        "response_metadata": {"next_cursor": ""},
-    }

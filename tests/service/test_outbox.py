@@ -14,13 +14,14 @@ from sqlalchemy import Engine, select
 
 from bot import outbox
 from bot.clock import ManualClock
-from bot.fakeslack import BOT_TOKEN, FakeSlackServer
+from bot.fakeslack import BOT_TOKEN, FakeSlackServer, FakeUser
 from bot.outbox import Dispatcher, RetryPolicy
-from models import OutboxMessage
+from models import OutboxMessage, SlackMessageRef
 from models.db import make_session_factory
 
 CHANNEL = "CFINANCE"
 ADMIN = "UADMIN001"
+EMPLOYEE = "UEMPLOYEE1"
 
 
 @dataclass
@@ -45,6 +46,15 @@ class Desk:
     def texts(self, channel: str = CHANNEL) -> list[str]:
         return [m["text"] for m in self.slack.messages(channel)]
 
+    def row(self, n: int = 0) -> OutboxMessage:
+        with self.factory() as session:
+            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))[n]
+
+    def ref(self, name: str) -> tuple[str, str] | None:
+        with self.factory() as session:
+            where = session.get(SlackMessageRef, name)
+            return None if where is None else (where.channel, where.ts)
+
 
 def make_dispatcher(engine: Engine, slack: FakeSlackServer, clock: ManualClock) -> Dispatcher:
     return Dispatcher(
@@ -58,8 +68,10 @@ def make_dispatcher(engine: Engine, slack: FakeSlackServer, clock: ManualClock) 
 
 @pytest.fixture
 def desk(clean_engine: Engine) -> Iterator[Desk]:
-    with FakeSlackServer() as slack:
-        clock = ManualClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
+    # Slack's clock is ours: message timestamps and the lookup's `oldest` bound live in one world.
+    with FakeSlackServer(clock=lambda: clock.now().timestamp(),
+                         users=[FakeUser(EMPLOYEE, "employee"), FakeUser(ADMIN, "admin")]) as slack:
         yield Desk(slack, clock, make_dispatcher(clean_engine, slack, clock), make_session_factory(clean_engine))
 
 
@@ -266,3 +278,190 @@ def test_two_dispatchers_deliver_each_message_exactly_once_in_lane_order(clean_e
         for lane in lanes:
             assert [m["text"] for m in slack.messages(lane)] == [f"{lane}-{n}" for n in range(8)]
         assert len(slack.calls("chat.postMessage")) == 40
+
+
+# -- exactly once in effect: a post whose answer was lost is looked for before it is sent again ---------
+
+
+class Killed(BaseException):
+    """kill -9 between Slack applying the post and the dispatcher recording it."""
+
+
+def test_a_post_applied_but_its_answer_lost_is_found_and_not_posted_again(desk):
+    desk.slack.fail("chat.postMessage", "drop_after")
+    desk.enqueue(outbox.post, CHANNEL, "FIN-0001 受付", ref="ticket:1:card")
+
+    desk.dispatcher.drain()
+    assert len(desk.slack.messages(CHANNEL)) == 1  # Slack has it; we never heard
+    assert desk.status() == [("chat.postMessage", "pending", 1)]
+
+    desk.later(60)
+    desk.dispatcher.drain()
+
+    (card,) = desk.slack.messages(CHANNEL)
+    row = desk.row()
+    assert (row.status, row.result["ts"], row.unsure_since) == ("sent", card["ts"], None)
+    assert desk.ref("ticket:1:card") == (CHANNEL, card["ts"])
+    assert card["metadata"] == {"event_type": "madoguchi_outbox", "event_payload": {"outbox_id": row.id}}
+    assert len(desk.slack.calls("chat.postMessage")) == 1
+    (lookup,) = desk.slack.calls("conversations.history")
+    assert lookup.params["channel"] == CHANNEL and lookup.params["include_all_metadata"] in ("1", "true", True)
+
+    desk.enqueue(outbox.update, "ticket:1:card", "FIN-0001 担当: 田中")  # the one card stays the live one
+    desk.dispatcher.drain()
+    assert desk.texts() == ["FIN-0001 担当: 田中"]
+
+
+def test_a_post_slower_than_the_client_timeout_is_found_not_posted_twice(desk):
+    desk.dispatcher._client.timeout = 0.3
+    desk.slack.fail("chat.postMessage", "slow", seconds=0.8)
+    desk.enqueue(outbox.post, CHANNEL, "遅い返事")
+
+    desk.dispatcher.drain()
+    assert desk.status() == [("chat.postMessage", "pending", 1)]  # timed out: outcome unknown
+    desk.slack.wait_for("chat.postMessage", timeout=5)  # Slack finishes it after we gave up
+
+    desk.later(60)
+    desk.dispatcher.drain()
+
+    assert desk.texts() == ["遅い返事"]
+    assert desk.row().status == "sent" and desk.row().result["ts"] == desk.slack.messages(CHANNEL)[0]["ts"]
+
+
+def test_after_an_unknown_outcome_the_lookup_waits_for_slack_to_settle(desk):
+    desk.slack.fail("chat.postMessage", "drop_after")
+    desk.enqueue(outbox.post, CHANNEL, "待ってから探す")
+    desk.dispatcher.drain()
+
+    desk.later(20)  # a jittered backoff alone could be due by now; a slow request might still land
+    desk.dispatcher.drain()
+    assert desk.slack.calls("conversations.history") == []
+
+    desk.later(15)
+    desk.dispatcher.drain()
+    assert desk.texts() == ["待ってから探す"] and desk.row().status == "sent"
+
+
+def test_a_dropped_request_that_never_reached_slack_is_looked_for_then_posted_once(desk):
+    desk.slack.fail("chat.postMessage", "drop")  # to us it looks the same as drop_after
+    desk.enqueue(outbox.post, CHANNEL, "まだ届いていない")
+
+    desk.dispatcher.drain()
+    desk.later(60)
+    desk.dispatcher.drain()
+
+    assert desk.texts() == ["まだ届いていない"]
+    assert len(desk.slack.calls("conversations.history")) == 1
+    assert desk.status() == [("chat.postMessage", "sent", 2)]
+
+
+def test_when_the_lookup_fails_nothing_is_posted_blind(desk):
+    desk.slack.fail("chat.postMessage", "drop_after")
+    desk.slack.fail("conversations.history", "server_error")
+    desk.enqueue(outbox.post, CHANNEL, "一度だけ")
+
+    desk.dispatcher.drain()
+    desk.later(60)
+    desk.dispatcher.drain()
+    assert desk.status() == [("chat.postMessage", "pending", 2)]
+    assert desk.row().unsure_since is not None  # still in doubt
+    assert len(desk.slack.calls("chat.postMessage")) == 1
+
+    desk.later(60)
+    desk.dispatcher.drain()
+    assert desk.texts() == ["一度だけ"] and desk.row().status == "sent"
+    assert len(desk.slack.calls("chat.postMessage")) == 1
+
+
+def test_a_worker_killed_mid_delivery_is_taken_over_without_a_second_receipt(desk, clean_engine):
+    doomed = make_dispatcher(clean_engine, desk.slack, desk.clock)
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    doomed._finish = killed  # the post reaches Slack, then the process dies before recording it
+    desk.enqueue(outbox.post, EMPLOYEE, "受付しました FIN-0002", ref="ticket:2:receipt")
+    with pytest.raises(Killed):
+        doomed.run_once()
+    dm = desk.slack.dm_channel(EMPLOYEE)
+    assert len(desk.slack.messages(dm)) == 1
+    assert desk.status() == [("chat.postMessage", "sending", 1)]
+
+    desk.dispatcher.drain()
+    assert len(desk.slack.calls("chat.postMessage")) == 1  # its lease still holds
+
+    desk.later(61)
+    desk.dispatcher.drain()
+
+    (receipt,) = desk.slack.messages(dm)
+    assert desk.row().status == "sent" and desk.ref("ticket:2:receipt") == (dm, receipt["ts"])
+    assert len(desk.slack.calls("chat.postMessage")) == 1
+    assert [c.params["users"] for c in desk.slack.calls("conversations.open")] == [EMPLOYEE]
+
+
+def test_a_worker_killed_before_it_sent_is_looked_for_and_then_posted(desk):
+    desk.enqueue(outbox.post, EMPLOYEE, "受付しました FIN-0003")
+    desk.dispatcher._claim()  # claimed, then killed before the request left
+
+    desk.later(61)
+    desk.dispatcher.drain()
+
+    assert [m["text"] for m in desk.slack.messages(desk.slack.dm_channel(EMPLOYEE))] == ["受付しました FIN-0003"]
+    assert len(desk.slack.calls("conversations.history")) == 1
+
+
+def test_a_thread_reply_whose_answer_was_lost_is_found_in_its_thread(desk):
+    desk.enqueue(outbox.post, CHANNEL, "parent", ref="ticket:4:card")
+    desk.dispatcher.drain()
+    desk.slack.fail("chat.postMessage", "drop_after")
+    desk.enqueue(outbox.post, CHANNEL, "reply", target_ref="ticket:4:card")
+
+    desk.later(1)
+    desk.dispatcher.drain()
+    desk.later(60)
+    desk.dispatcher.drain()
+
+    parent, reply = desk.slack.messages(CHANNEL)
+    assert reply["thread_ts"] == parent["ts"] and desk.row(1).status == "sent"
+    assert desk.row(1).result["ts"] == reply["ts"]
+    (lookup,) = desk.slack.calls("conversations.replies")
+    assert lookup.params["ts"] == parent["ts"]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "server_error", "status": 500},
+        {"kind": "rate_limited", "retry_after": 3},
+        {"kind": "ok_false", "error": "ratelimited"},
+    ],
+    ids=["500", "429", "ok-false-ratelimited"],
+)
+def test_a_clear_failure_is_retried_without_looking_and_posts_once(desk, fault):
+    desk.slack.fail("chat.postMessage", **fault)
+    desk.enqueue(outbox.post, CHANNEL, "はっきり失敗")
+
+    desk.dispatcher.drain()
+    assert desk.row().unsure_since is None
+    desk.later(60)
+    desk.dispatcher.drain()
+
+    assert desk.texts() == ["はっきり失敗"]
+    assert desk.status() == [("chat.postMessage", "sent", 2)]
+    assert desk.slack.calls("conversations.history") == []
+
+
+def test_a_digest_chart_whose_upload_answer_was_lost_is_not_shared_twice(desk):
+    desk.slack.fail("files.completeUploadExternal", "drop_after")
+    desk.enqueue(outbox.enqueue, outbox.FILES_UPLOAD, {
+        "channel": CHANNEL, "filename": "digest-2026-W48.png", "title": "週次",
+        "initial_comment": "今週", "content_b64": "iVBORw0KGgo="})
+
+    desk.dispatcher.drain()
+    desk.later(60)
+    desk.dispatcher.drain()
+
+    (shared,) = desk.slack.messages(CHANNEL)
+    assert shared["files"][0]["name"] == "digest-2026-W48.png"
+    assert desk.row().status == "sent" and desk.row().result["ts"] == shared["ts"]
+    assert len(desk.slack.calls("files.completeUploadExternal")) == 1

@@ -130,6 +130,52 @@ def test_a_thread_reads_back_with_the_humans_replies(fake: FakeSlackServer, clie
     assert fake.message(HELPDESK, parent["ts"])["reply_count"] == 2
 
 
+def test_history_pages_newest_first_within_bounds_and_shows_metadata_only_when_asked() -> None:
+    clock = Clock()
+    with FakeSlackServer(clock=clock) as fake:
+        client = WebClient(base_url=fake.url, token=BOT_TOKEN, timeout=3, retry_handlers=[])
+        stamp = {"event_type": "madoguchi_outbox", "event_payload": {"outbox_id": 7}}
+        posted = [client.chat_postMessage(channel=HELPDESK, text=f"#{i}", metadata=stamp if i == 1 else None)["ts"]
+                  for i in range(5)]
+        client.chat_postMessage(channel=HELPDESK, text="in a thread", thread_ts=posted[0])
+
+        plain = client.conversations_history(channel=HELPDESK)
+        first = client.conversations_history(channel=HELPDESK, oldest=posted[0], include_all_metadata=True, limit=2)
+        second = client.conversations_history(channel=HELPDESK, oldest=posted[0], include_all_metadata=True,
+                                              limit=2, cursor=first["response_metadata"]["next_cursor"])
+        bounded = client.conversations_history(channel=HELPDESK, oldest=posted[1], latest=posted[3],
+                                               inclusive=True)
+
+    assert [m["text"] for m in plain["messages"]] == ["#4", "#3", "#2", "#1", "#0"]  # no thread replies
+    assert not any("metadata" in m for m in plain["messages"]) and plain["has_more"] is False
+    assert [m["text"] for m in first["messages"]] == ["#4", "#3"] and first["has_more"] is True
+    assert [m["text"] for m in second["messages"]] == ["#2", "#1"] and second["has_more"] is False
+    assert second["response_metadata"]["next_cursor"] == ""
+    assert second["messages"][1]["metadata"] == stamp
+    assert [m["text"] for m in bounded["messages"]] == ["#3", "#2", "#1"]
+
+
+def test_history_wants_a_conversation_id_not_a_user_id(fake: FakeSlackServer, client: WebClient) -> None:
+    client.chat_postMessage(channel=TANAKA.id, text="受付しました")
+
+    assert api_error(lambda: client.conversations_history(channel=TANAKA.id)).response["error"] == (
+        "channel_not_found")
+    dm = client.conversations_open(users=TANAKA.id)["channel"]["id"]
+    assert [m["text"] for m in client.conversations_history(channel=dm)["messages"]] == ["受付しました"]
+
+
+def test_replies_page_a_thread_with_metadata_when_asked(fake: FakeSlackServer, client: WebClient) -> None:
+    stamp = {"event_type": "madoguchi_outbox", "event_payload": {"outbox_id": 9}}
+    parent = client.chat_postMessage(channel=HELPDESK, text="parent")["ts"]
+    client.chat_postMessage(channel=HELPDESK, text="reply", thread_ts=parent, metadata=stamp)
+
+    plain = client.conversations_replies(channel=HELPDESK, ts=parent)["messages"]
+    full = client.conversations_replies(channel=HELPDESK, ts=parent, include_all_metadata=True)["messages"]
+
+    assert [m["text"] for m in plain] == ["parent", "reply"] and "metadata" not in plain[1]
+    assert full[1]["metadata"] == stamp
+
+
 def test_update_rewrites_in_place_and_delete_removes(fake: FakeSlackServer, client: WebClient) -> None:
     posted = client.chat_postMessage(channel=HELPDESK, text="承認待ち")
 
@@ -464,6 +510,18 @@ def test_drop_after_processing_makes_a_blind_retry_post_twice(fake: FakeSlackSer
     default_client.chat_postMessage(channel=HELPDESK, text="once?")
 
     assert [m["text"] for m in fake.messages(HELPDESK)] == ["once?", "once?"], "a blind retry duplicates"
+
+
+def test_drop_after_posts_once_and_the_post_can_be_found_by_its_metadata(fake: FakeSlackServer) -> None:
+    impatient = WebClient(base_url=fake.url, token=BOT_TOKEN, timeout=3, retry_handlers=[])
+    fake.fail("chat.postMessage", "drop_after")
+    stamp = {"event_type": "madoguchi_outbox", "event_payload": {"outbox_id": 1}}
+
+    with pytest.raises(OSError):
+        impatient.chat_postMessage(channel=HELPDESK, text="once", metadata=stamp)
+
+    (found,) = impatient.conversations_history(channel=HELPDESK, include_all_metadata=True)["messages"]
+    assert found["metadata"] == stamp and fake.last("chat.postMessage").status is None
 
 
 def test_slow_answers_time_the_client_out(fake: FakeSlackServer) -> None:
