@@ -89,7 +89,7 @@ def start_bot(
                         DATABASE_URL=engine.url.render_as_string(hide_password=False))
     services = build_services(settings, config=config, clock=clock, engine=engine,
                               retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0,
-                                                       home_interval=0.0))
+                                                       home_interval=0.0, settle=0.05))
     services.extras.update(bot_user_id=BOT_USER_ID, bot_id=BOT_ID)
     services.recent_home_opens = RecentOpens(window=0.0)  # every open refreshes: tests read Home right after
     app = build_app(settings, services=services)
