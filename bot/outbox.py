@@ -23,11 +23,15 @@ messages are in no history), so it stays at-least-once.
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
 import logging
+import os
 import random
+import socket
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +41,8 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import func, select
+from sqlalchemy import Connection, event, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -211,6 +216,8 @@ class Dispatcher:
         renderers: dict[str, Renderer] | None = None,
         batch_size: int = 50,
         poll_interval: float = 1.0,
+        db_stall: float = 15.0,
+        max_outage_poll: float = 10.0,
     ):
         self._factory = session_factory
         self._client = client
@@ -227,6 +234,14 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._sqlite = is_sqlite(session_factory.kw["bind"])
         self._reader = make_read_session_factory(session_factory.kw["bind"])
+        # A database call of the delivery thread silent for longer than this is cut (its socket shut
+        # down): a connection black-holed by the network answers nothing, ever, and neither the
+        # server's statement_timeout nor TCP keepalives end a wait on a peer that still ACKs.
+        self._db_stall = db_stall
+        self._max_outage_poll = max_outage_poll
+        self._busy: _DbCall | None = None
+        self._unrecorded: dict[int, dict[str, Any]] = {}  # delivered, not yet recorded (database down)
+        self._watchdog: threading.Thread | None = None
 
     def register_renderer(self, method: str, renderer: Renderer) -> None:
         """Messages with this pseudo-method are rendered from fresh data at delivery time."""
@@ -244,8 +259,11 @@ class Dispatcher:
 
     def start(self) -> None:
         if self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
             self._thread.start()
+            self._watchdog = threading.Thread(target=self._watch, name="outbox-watchdog", daemon=True)
+            self._watchdog.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -253,17 +271,60 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._watchdog is not None:
+            self._watchdog.join(timeout)
+            self._watchdog = None
 
     def _loop(self) -> None:
+        down_since: float | None = None  # the database stopped answering (monotonic time)
+        failed_rounds = 0
         while not self._stop.is_set():
             try:
                 delivered = self.run_once()
-            except Exception:  # keep delivering after a database hiccup; it is logged
-                log.exception("outbox dispatch failed")
+            except Exception as exc:
                 delivered = 0
+                failed_rounds += 1
+                if down_since is None:  # once per outage, not once per poll
+                    down_since = time.monotonic()
+                    _log_outage(exc)
+            else:
+                if down_since is not None:
+                    log.warning("outbox dispatcher: database answering again after %.1fs (%d failed rounds); "
+                                "delivering", time.monotonic() - down_since, failed_rounds)
+                    down_since, failed_rounds = None, 0
             if delivered == 0:
-                self._wake.wait(self._poll_interval)
+                wait = self._poll_interval
+                if down_since is not None:
+                    wait = min(self._max_outage_poll, self._poll_interval * 2 ** min(failed_rounds, 10))
+                self._wake.wait(wait)
                 self._wake.clear()
+
+    # -- database calls that cannot hang the delivery thread -----------------------------------------
+    @contextlib.contextmanager
+    def _db(self, factory: sessionmaker[Session]) -> Iterator[Session]:
+        """One transaction; watched by the watchdog when it runs on the delivery thread."""
+        watched = threading.current_thread() is self._thread
+        call = _DbCall(time.monotonic())
+        session = factory()
+        if watched:
+            event.listen(session, "after_begin", call.began)
+            self._busy = call
+        try:
+            with session.begin():
+                yield session
+        finally:
+            if watched:
+                call.finish()
+                self._busy = None
+            session.close()
+
+    def _watch(self) -> None:
+        tick = max(0.05, min(1.0, self._db_stall / 4))
+        while not self._stop.wait(tick):
+            call = self._busy
+            if call is not None and time.monotonic() - call.started > self._db_stall and call.cut():
+                log.debug("outbox dispatcher: a database call was silent for %.0fs; its connection "
+                          "was cut", self._db_stall)
 
     def drain(self, max_rounds: int = 50) -> int:
         """Deliver until nothing is due now (tests and the CLI use this)."""
@@ -277,6 +338,9 @@ class Dispatcher:
 
     # -- one round --------------------------------------------------------------------------
     def run_once(self) -> int:
+        for message_id, result in list(self._unrecorded.items()):
+            self._finish(message_id, result=result)
+            self._unrecorded.pop(message_id, None)
         claimed = self._claim()
         for message_id in claimed:
             self._deliver(message_id)
@@ -284,7 +348,7 @@ class Dispatcher:
 
     def _claim(self) -> list[int]:
         now = self._clock.now()
-        with self._factory() as session, session.begin():
+        with self._db(self._factory) as session:
             heads = (
                 select(func.min(OutboxMessage.id))
                 .where(OutboxMessage.status.in_((PENDING, SENDING)))
@@ -334,7 +398,7 @@ class Dispatcher:
     def _deliver(self, message_id: int) -> None:
         # Read and render without taking a write lock: rendering a Home view queries a lot, and
         # on SQLite a write transaction here would stall every request for that long.
-        with self._reader() as session, session.begin():
+        with self._db(self._reader) as session:
             message = session.get(OutboxMessage, message_id)
             if message is None or message.status != SENDING:
                 return
@@ -363,24 +427,30 @@ class Dispatcher:
             doubt = None
         started = self._clock.now()
         try:
-            if method == RESPONSE_URL:
-                self._post_response_url(kwargs["url"], kwargs["body"])
-                self._finish(message_id, result={})
-                return
-            if method == FILES_UPLOAD:
-                response = self._client.files_upload_v2(
-                    channel=kwargs["channel"], file=base64.b64decode(kwargs["content_b64"]),
-                    filename=kwargs["filename"], title=kwargs.get("title"),
-                    initial_comment=kwargs.get("initial_comment"))
-                self._finish(message_id, result=_summary(response.data))
-                return
-            response = self._client.api_call(method, json=kwargs)
-            self._finish(message_id, result=_summary(response.data))
+            result = self._send(method, kwargs)
         except Exception as exc:
             failure = _failure_of(exc)
             if failure.ambiguous and method in VERIFIABLE:
                 doubt = started if doubt is None else min(doubt, started)
             self._fail(message_id, failure, doubt=doubt)
+            return
+        # Slack has it. Should the database fail right now, the outcome is kept here and recorded
+        # first thing once it answers again (a crash instead: the lease ends, the lookup finds it).
+        self._unrecorded[message_id] = result
+        self._finish(message_id, result=result)
+        self._unrecorded.pop(message_id, None)
+
+    def _send(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if method == RESPONSE_URL:
+            self._post_response_url(kwargs["url"], kwargs["body"])
+            return {}
+        if method == FILES_UPLOAD:
+            response = self._client.files_upload_v2(
+                channel=kwargs["channel"], file=base64.b64decode(kwargs["content_b64"]),
+                filename=kwargs["filename"], title=kwargs.get("title"),
+                initial_comment=kwargs.get("initial_comment"))
+            return _summary(response.data)
+        return _summary(self._client.api_call(method, json=kwargs).data)
 
     def _find_posted(self, message_id: int, method: str, kwargs: dict[str, Any],
                      since: datetime) -> dict[str, Any] | None:
@@ -438,7 +508,7 @@ class Dispatcher:
 
     def _finish(self, message_id: int, *, result: dict[str, Any]) -> None:
         now = self._clock.now()
-        with self._factory() as session, session.begin():
+        with self._db(self._factory) as session:
             message = session.get(OutboxMessage, message_id)
             if message is None:
                 return
@@ -457,7 +527,7 @@ class Dispatcher:
 
     def _fail(self, message_id: int, failure: Failure, *, doubt: datetime | None = None) -> None:
         now = self._clock.now()
-        with self._factory() as session, session.begin():
+        with self._db(self._factory) as session:
             message = session.get(OutboxMessage, message_id)
             if message is None:
                 return
@@ -486,6 +556,54 @@ class Dispatcher:
             text = t("ja", "outbox.dead_letter", id=dead.id, method=dead.method, error=dead.last_error or "")
             enqueue(session, "chat.postMessage", {"channel": admin, "text": text},
                     dedupe_key=f"alert:{dead.id}:{admin}", is_alert=True)
+
+
+class _DbCall:
+    """The delivery thread's current transaction, so the watchdog can cut its connection when the
+    database goes silent. `finish` (before the connection goes back to the pool) and `cut` exclude
+    each other: a connection handed to someone else is never touched."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+        self._done = False
+
+    def began(self, _session: Session, _transaction: Any, connection: Connection) -> None:
+        self._connection = connection
+
+    def finish(self) -> None:
+        with self._lock:
+            self._done = True
+
+    def cut(self) -> bool:
+        with self._lock:
+            if self._done or self._connection is None:
+                return False
+            self._done = True
+            try:
+                dbapi = self._connection.connection.dbapi_connection
+                pgconn = getattr(dbapi, "pgconn", None)  # psycopg 3; SQLite waits are bounded by busy_timeout
+                fd = pgconn.socket if pgconn is not None else -1
+            except Exception:
+                return False
+            if fd < 0:
+                return False
+            # Shut the socket down under libpq's feet: its wait ends at once with "server closed the
+            # connection", SQLAlchemy invalidates the pool, and the next round connects anew.
+            with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+            return True
+
+
+def _log_outage(exc: Exception) -> None:
+    if isinstance(exc, SQLAlchemyError):
+        # Class names only: a SQLAlchemy error's text carries the statement and its parameters.
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        log.error("outbox dispatcher: database unavailable (%s: %s); delivery paused, nothing is lost; "
+                  "retrying", type(exc).__name__, cause)
+    else:
+        log.exception("outbox dispatcher: delivery round failed (%s); retrying", type(exc).__name__)
 
 
 class _HookFailure(Exception):
