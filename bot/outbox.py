@@ -240,6 +240,7 @@ class Dispatcher:
         self._db_stall = db_stall
         self._max_outage_poll = max_outage_poll
         self._busy: _DbCall | None = None
+        self._claims: dict[int, int] = {}  # message id -> the attempt number our claim gave it
         self._unrecorded: dict[int, dict[str, Any]] = {}  # delivered, not yet recorded (database down)
         self._watchdog: threading.Thread | None = None
 
@@ -384,6 +385,7 @@ class Dispatcher:
                 message.attempts += 1
                 message.lease_until = now + timedelta(seconds=self._policy.lease)
                 claimed.append(message.id)
+                self._claims[message.id] = message.attempts
                 if len(claimed) >= self._batch_size:
                     break
             return claimed
@@ -400,7 +402,14 @@ class Dispatcher:
         # on SQLite a write transaction here would stall every request for that long.
         with self._db(self._reader) as session:
             message = session.get(OutboxMessage, message_id)
+            attempt = self._claims.pop(message_id, None)
             if message is None or message.status != SENDING:
+                return
+            if attempt is not None and (message.attempts != attempt or (
+                    message.lease_until is not None and message.lease_until <= self._clock.now())):
+                # Our lease ran out before its turn in the batch and another dispatcher may hold it
+                # now: sending too could post twice. Its next claim looks in Slack first.
+                log.info("outbox %s lease lost before sending; left to its next claim", message_id)
                 return
             call = self._prepare(session, message)
             doubt = message.unsure_since

@@ -465,3 +465,19 @@ def test_a_digest_chart_whose_upload_answer_was_lost_is_not_shared_twice(desk):
     assert shared["files"][0]["name"] == "digest-2026-W48.png"
     assert desk.row().status == "sent" and desk.row().result["ts"] == shared["ts"]
     assert len(desk.slack.calls("files.completeUploadExternal")) == 1
+
+
+def test_a_claim_whose_lease_ran_out_before_its_turn_is_left_to_the_dispatcher_holding_it_now(
+        desk, clean_engine):
+    slow = make_dispatcher(clean_engine, desk.slack, desk.clock)
+    desk.enqueue(outbox.post, CHANNEL, "一通だけ")
+    (claimed,) = slow._claim()  # then a long batch ahead of it keeps it waiting past its lease
+
+    desk.later(61)
+    assert desk.dispatcher._claim() == [claimed]  # another replica takes it over
+    slow._deliver(claimed)  # its turn finally comes in the slow dispatcher's batch
+    assert desk.slack.calls() == []  # both looking and both posting could have made two
+
+    desk.dispatcher._deliver(claimed)
+    assert desk.texts() == ["一通だけ"]
+    assert desk.status() == [("chat.postMessage", "sent", 2)]
