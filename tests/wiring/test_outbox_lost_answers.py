@@ -29,7 +29,7 @@ ROOM = {"subject": "会議室の予約", "details": "来週火曜の午後に大
 
 def deliver_after_settling(bot) -> None:  # type: ignore[no-untyped-def]
     """The outbox waits a moment (RetryPolicy.settle) before looking for a post in doubt."""
-    for _ in range(20):
+    for _ in range(100):
         bot.deliver()
         with bot.services.session_factory() as session:
             if not session.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).first():
