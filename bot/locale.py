@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import WorkspaceConfig
 from bot.i18n import normalise_locale
+from bot.i18n.mrkdwn import mention
 from models import UserProfile
 from models.db import make_read_session_factory, upsert
 
@@ -107,4 +108,4 @@ class LocaleResolver:
             return person.name
         with self._reader() as session:
             profile = session.get(UserProfile, user_id)
-            return profile.name if profile and profile.name else f"<@{user_id}>"
+            return profile.name if profile and profile.name else mention(user_id)

@@ -14,6 +14,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from bot import outbox
 from bot.errors import DomainError, ValidationFailed
 from bot.i18n import t
+from bot.i18n.mrkdwn import literal
 from bot.services import Services
 from bot.views.errors import error_modal
 
@@ -60,7 +61,9 @@ def respond_with(
         return _json({"response_type": "ephemeral", "text": text})
     if kind == "view_submission":
         if isinstance(error, ValidationFailed) and error.field_errors:
-            return _json({"response_action": "errors", "errors": error.field_errors})
+            # Field errors show as plain text: the catalog's mrkdwn is turned back into what it says.
+            return _json({"response_action": "errors",
+                          "errors": {k: literal(v) for k, v in error.field_errors.items()}})
         # Push a small modal on top: the form underneath keeps everything the user typed.
         locale = context.get("locale") or services.config.default_locale
         return _json({"response_action": "push", "view": error_modal(locale, text)})

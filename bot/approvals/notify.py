@@ -15,6 +15,7 @@ from bot.approvals import delegation as delegations
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
 from bot.config.approval_rules import as_number
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape, trusted
 from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
 
@@ -185,12 +186,12 @@ def history(session: Session, services: Services, ticket: Ticket, locale: str) -
     for step in steps_of(session, ticket.id):
         approvers = " / ".join(services.locales.display_name(a) for a in step.approvers) or "—"
         status = t(locale, f"approvals.step_status.{step.status}")
-        line = f"{step.round}-{step.position}. {approvers} — {status}"
+        line = f"{step.round}-{step.position}. {escape(approvers)} — {status}"
         if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
-            line += f" ({_decider(services, step, locale)}, {local_time(services, step.decided_at)})"
+            line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at)})"
         if step.comment:
-            line += f"\n      {step.comment}"
-        lines.append(line)
+            line += f"\n      {escape(step.comment)}"
+        lines.append(trusted(line))  # mrkdwn: every part above is escaped or the bot's own
     return lines
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import AlreadyDecided, InvalidTransition, NotFound, ValidationFailed
 from bot.forms import title_for, validate_form
 from bot.i18n import t
+from bot.i18n.mrkdwn import mention
 from bot.lifecycle import hooks
 from bot.ticket_states import CLOSED, IN_PROGRESS, ON_HOLD, SENT_BACK, WITHDRAWABLE, WITHDRAWN, transition
 from bot.tickets import access, conversation, notify, sla, store
@@ -56,7 +57,7 @@ def answer(session: Session, services: Services, ticket_id: int, actor: str, tex
     if ticket.assignee_id:
         notify.tell_agent(session, services, ticket, ticket.assignee_id, "answered", body=text)
     notify.card_thread(session, services, ticket, t(notify.desk_locale(services), "tickets.thread.answered",
-                                                    who=f"<@{actor}>", answer=text))
+                                                    who=mention(actor), answer=text))
     return ticket
 
 

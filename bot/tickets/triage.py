@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDecided, ValidationFailed
 from bot.i18n import t
+from bot.i18n.mrkdwn import mention
 from bot.ticket_states import (
     APPROVED,
     IN_PROGRESS,
@@ -56,7 +57,7 @@ def claim(session: Session, services: Services, ticket_id: int, actor: str) -> T
     record(session, services, ticket, actor, "claimed", before={"status": before},
            after={"status": IN_PROGRESS, "assignee": actor})
     notify.changed(session, services, ticket)
-    notify.tell_requester(session, services, ticket, "claimed", who=f"<@{actor}>")
+    notify.tell_requester(session, services, ticket, "claimed", who=mention(actor))
     return ticket
 
 
@@ -81,9 +82,9 @@ def assign(session: Session, services: Services, ticket_id: int, actor: str, ass
            after={"status": ticket.status, "assignee": assignee})
     notify.changed(session, services, ticket, previous)
     if assignee != actor:
-        notify.tell_agent(session, services, ticket, assignee, "assigned", by=f"<@{actor}>")
+        notify.tell_agent(session, services, ticket, assignee, "assigned", by=mention(actor))
     if assignee != previous:
-        notify.tell_requester(session, services, ticket, "assigned", who=f"<@{assignee}>")
+        notify.tell_requester(session, services, ticket, "assigned", who=mention(assignee))
     return ticket
 
 
@@ -104,7 +105,7 @@ def hold(session: Session, services: Services, ticket_id: int, actor: str, quest
     notify.changed(session, services, ticket)
     conversation.ask_requester(session, services, ticket, actor, question, holds(session, ticket))
     notify.card_thread(session, services, ticket,
-                       t(notify.desk_locale(services), "tickets.thread.asked", who=f"<@{actor}>", question=question))
+                       t(notify.desk_locale(services), "tickets.thread.asked", who=mention(actor), question=question))
     return ticket
 
 

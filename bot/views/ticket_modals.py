@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, context, fields, header, plain, section
 from bot.views.ticket_card import status_text, who
 from bot.views.ticket_facts import TicketFacts
@@ -74,7 +75,7 @@ def reroute(f: TicketFacts, locale: str, departments: list[tuple[str, str]], met
 
 
 def answer(f: TicketFacts, locale: str, question: str, metadata: str) -> dict[str, Any]:
-    blocks = [_about(f, locale), section(f">>> {question}" if question else " "),
+    blocks = [_about(f, locale), section(f">>> {escape(question)}" if question else " "),
               _text_input(TicketBlock.ANSWER, t(locale, "tickets.modal.answer"))]
     return _modal(locale, "tickets.modal.answer_title", TicketCallback.ANSWER, blocks, metadata)
 
