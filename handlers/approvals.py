@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, screens
 from bot.approvals import home as approvals_home
+from bot.forms.clean import clean_text
 from bot.services import Services
 from bot.views.approvals import (
     FIELDS_BLOCK,
@@ -120,7 +121,7 @@ def register(app: App, services: Services) -> None:
     def reason_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         meta = json.loads(body["view"].get("private_metadata") or "{}")
         values = _values(body)
-        reason = _picked(values, REASON_BLOCK, REASON_INPUT, "value")
+        reason = clean_text(_picked(values, REASON_BLOCK, REASON_INPUT, "value") or "")  # no NUL, nothing invisible
         ticked = _picked(values, FIELDS_BLOCK, FIELDS_INPUT, "selected_options") or []
         decisions.decide(context["db"], services, step_id=int(meta["step"]), version=int(meta["version"]),
                          actor=context.user_id, outcome=meta["outcome"], reason=reason,
@@ -143,7 +144,7 @@ def register(app: App, services: Services) -> None:
         decisions.reassign(context["db"], services, step_id=int(meta["step"]), version=int(meta["version"]),
                            actor=context.user_id, to=_picked(values, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT,
                                                              "selected_user"),
-                           reason=_picked(values, REASSIGN_REASON_BLOCK, REASON_INPUT, "value"),
+                           reason=clean_text(_picked(values, REASSIGN_REASON_BLOCK, REASON_INPUT, "value") or ""),
                            locale=context["locale"])
         ack(response_action="clear")  # the 詳細 underneath shows the old approver: close the whole stack
 
@@ -161,7 +162,7 @@ def register(app: App, services: Services) -> None:
             delegate=_picked(values, DELEGATE_BLOCK, DELEGATE_INPUT, "selected_user"),
             first_day=_day(_picked(values, STARTS_BLOCK, DATE_INPUT, "selected_date")),
             last_day=_day(_picked(values, ENDS_BLOCK, DATE_INPUT, "selected_date")),
-            reason=_picked(values, NOTE_BLOCK, NOTE_INPUT, "value"), locale=context["locale"])
+            reason=clean_text(_picked(values, NOTE_BLOCK, NOTE_INPUT, "value") or "") or None, locale=context["locale"])
         ack()
 
     @app.action(ApprovalAction.DELEGATE_CANCEL)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDecided, ValidationFailed
+from bot.forms.clean import free_text
 from bot.i18n import t
 from bot.i18n.mrkdwn import mention
 from bot.ticket_states import (
@@ -36,10 +37,8 @@ HELD = "ticket.put_on_hold"
 
 
 def _required(text: str | None, block: str, locale: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationFailed({block: t(locale, "form.errors.required")})
-    return text
+    """Required free text, control characters stripped, within FREE_TEXT_MAX (bot/forms/clean.py)."""
+    return free_text(text, block, locale)
 
 
 def claim(session: Session, services: Services, ticket_id: int, actor: str) -> Ticket:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, context, fields, header, plain, section
@@ -28,7 +29,7 @@ def _modal(locale: str, title_key: str, callback_id: str, blocks: list[Block], m
     return view
 
 
-def _text_input(block: str, label: str, *, multiline: bool = True, max_length: int = 3000,
+def _text_input(block: str, label: str, *, multiline: bool = True, max_length: int = FREE_TEXT_MAX,
                 placeholder: str | None = None) -> Block:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": IntakeAction.FIELD, "multiline": multiline,
                                "max_length": max_length}
