@@ -59,6 +59,7 @@ class StepCard:
     reason: str | None = None
     fixes: list[str] = field(default_factory=list)
     reassigned_to: str | None = None
+    routed: str | None = None  # why the step is with this approver: routed around the requester (職務分掌)
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -96,6 +97,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     ]
     if card.principal:
         blocks.append(context(t(locale, "approvals.request.as_delegate", principal=card.principal)))
+    if card.routed:
+        blocks.append(context(":arrows_counterclockwise: " + card.routed))
     if card.changes:
         blocks.append(section(t(locale, "approvals.request.changes_header", round=card.round) + "\n" + "\n".join(
             f"• *{escape(c.label)}*: ~{escape(c.before) or '—'}~ → {escape(c.after) or '—'}" for c in card.changes)))
