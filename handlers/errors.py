@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
-from bot import outbox
+from bot import gate, outbox
 from bot.errors import DomainError, ValidationFailed
 from bot.i18n import t
 from bot.services import Services
@@ -24,6 +24,11 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> BoltResponse:
         context[failed_flag] = True
+        if request.mode == "http" and not request.context.get(gate.VERIFIED):
+            # Defence in depth (the gate and MadoguchiApp.dispatch refuse these first): nothing of an
+            # unverified request is used, not even to apologise.
+            log.warning("error on an unverified request (%s): refused (401)", type(error).__name__)
+            return BoltResponse(status=401, body={"error": "invalid request"})
         locale = context.get("locale") or services.config.default_locale
         if body.get("type") == "event_callback" and not isinstance(error, DomainError) and _slack_will_retry(request):
             # A transient failure (database busy, Slack slow): let Slack deliver the event again
