@@ -6,6 +6,7 @@ committed, so an acknowledged click is never lost."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -17,9 +18,13 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers import approvals, commands, desk, errors, faq, home, intake, middleware
 from handlers import events as event_handlers
+from models.db import within
 
 log = logging.getLogger(__name__)
 FAILED = "madoguchi_failed"
+# Slack gives up at 3 s: a request whose database calls still block after this long (a connection
+# that went silent) has them cut (models/db.py Deadlines) and answers politely instead of hanging.
+REQUEST_DB_DEADLINE_S = 2.0
 
 
 class MadoguchiApp(App):
@@ -32,6 +37,10 @@ class MadoguchiApp(App):
             # Over HTTP only the gate (bot/gate.py) verifies signatures; Bolt's own check is off.
             log.warning("refused an HTTP request that did not pass the gate (401)")
             return BoltResponse(status=401, body={"error": "invalid request"})
+        with within(REQUEST_DB_DEADLINE_S):
+            return self._dispatch(req)
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         session = self.services.session_factory()
         req.context["db"] = session
         req.context["services"] = self.services
@@ -48,11 +57,17 @@ class MadoguchiApp(App):
             if session.info.pop(outbox.ENQUEUED, False):
                 self.services.dispatcher.notify()
             return response
+        except errors.DATABASE_DOWN as exc:
+            # The commit (or the event's dedupe row) failed: nothing was saved, so say so.
+            with contextlib.suppress(Exception):
+                session.rollback()
+            return errors.database_down(req, self.services, exc)
         except Exception:
             session.rollback()
             raise
         finally:
-            session.close()
+            with contextlib.suppress(Exception):
+                session.close()
 
 
     def _first_delivery(self, req: BoltRequest, session: object) -> bool:

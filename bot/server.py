@@ -20,26 +20,30 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.gate import MAX_BODY_BYTES, Answer, Gate
-from models.db import ping
+from models.db import Prober
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
 class WsgiApp:
-    def __init__(self, app: App, engine: Any, *, signing_secret: str | None = None):
-        """`signing_secret`: Slack's; None serves only /healthz (Socket Mode)."""
+    def __init__(self, app: App, engine: Any, *, signing_secret: str | None = None,
+                 extras: dict[str, Any] | None = None):
+        """`signing_secret`: Slack's; None serves only /healthz (Socket Mode). `extras`: Services.extras,
+        where a Slack auth problem is recorded as "slack_problem" (None when fine)."""
         self._app = app
         self._gate = Gate(signing_secret) if signing_secret else None
-        self._engine = engine
+        self._database = Prober(engine)
+        if extras is None:
+            services = getattr(app, "services", None)
+            extras = services.extras if services is not None else {}
+        self._extras = extras
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            healthy = ping(self._engine)
-            body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
-            return _answer(start_response, 200 if healthy else 503, body)
+            return self._health(start_response)
         if path != EVENTS_PATH or self._gate is None:
             return _answer(start_response, 404, b'{"error": "not found"}')
         if method != "POST":
@@ -51,6 +55,14 @@ class WsgiApp:
         wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(wsgi.status, wsgi.get_headers())
         return wsgi.get_body()
+
+    def _health(self, start_response: Any) -> list[bytes]:
+        # Within 2 s whatever the database does (Prober); 503 also when Slack refuses our token.
+        database = self._database.up()
+        slack = self._extras.get("slack_problem") or "ok"
+        healthy = database and slack == "ok"
+        body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack}).encode()
+        return _answer(start_response, 200 if healthy else 503, body)
 
 
 def _answer(start_response: Any, status: int, body: bytes) -> list[bytes]:
