@@ -64,6 +64,18 @@ class LocaleResolver:
                 self._inflight.pop(user_id, None)
         return locale
 
+    def known_locale(self, user_id: str | None) -> str:
+        """What is known without the database or Slack: the config, else the memo, else the default."""
+        if user_id:
+            person = self._config.person_for_slack_id(user_id)
+            if person is not None and person.locale:
+                return person.locale
+            with self._lock:
+                hit = self._memo.get(user_id)
+            if hit is not None:
+                return hit[0]
+        return self._config.default_locale
+
     def _from_database(self, user_id: str, now) -> str | None:  # type: ignore[no-untyped-def]
         with self._reader() as session:
             profile = session.get(UserProfile, user_id)
