@@ -3,6 +3,7 @@ knowledge base exactly once, and none of them fails (issue #12, item 9)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime
 
@@ -32,10 +33,8 @@ def test_workers_starting_together_on_an_empty_database_seed_the_faq_once(clean_
     real_load_docs = kb.load_docs
 
     def load_docs_once_everyone_looked(path):  # type: ignore[no-untyped-def]
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             found_empty.wait(timeout=2)
-        except threading.BrokenBarrierError:
-            pass
         return real_load_docs(path)
 
     monkeypatch.setattr(kb, "load_docs", load_docs_once_everyone_looked)
