@@ -50,7 +50,10 @@ def numbers(session: Session, start: datetime, end: datetime) -> FaqNumbers:
 
 
 def top_unanswered(session: Session, start: datetime, end: datetime, limit: int = 5) -> list[tuple[str, int]]:
-    """The questions the FAQ could not settle, most asked first: the backlog for new entries."""
+    """The questions the FAQ could not settle, most asked first: the backlog for new entries.
+
+    Verbatim, DM questions included: for the FAQ's maintainers (`madoguchi faq stats`) only. Anything
+    posted to a channel uses `shareable_unanswered`."""
     rows = session.execute(
         select(FaqQuery.text, func.count().label("n"))
         .where(FaqQuery.asked_at >= start, FaqQuery.asked_at < end,
