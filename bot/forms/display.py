@@ -21,10 +21,6 @@ def yen(amount: Any) -> str:
         return str(amount)
 
 
-def mrkdwn_escape(text: str) -> Mrkdwn:
-    return escape(text)
-
-
 def _date(value: Any, locale: str) -> str:
     try:
         day = date.fromisoformat(str(value))
