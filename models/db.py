@@ -99,7 +99,9 @@ class _WriterQueue:
             self._lock.release()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, **kwargs: Any) -> Engine:
+    """`statement_timeout_ms` (PostgreSQL): 0 for bulk work an operator starts on purpose (a benchmark's
+    load); the bot's own engines keep the default. Migrations lift it for their transaction only."""
     url = normalise_url(url)
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
@@ -127,7 +129,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         for key, value in KEEPALIVES.items():
             connect_args.setdefault(key, value)
         if "options" not in make_url(url).query:
-            connect_args.setdefault("options", f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c "
+            connect_args.setdefault("options", f"-c statement_timeout={statement_timeout_ms} -c "
                                     f"idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}")
     # No pre-ping on every checkout: it costs a round trip each time (12 % of a request in the ack
     # benchmark). Only a connection unused for PING_AFTER_IDLE_S is pinged (_ping_if_idle): the busy
