@@ -72,7 +72,7 @@ def load_baseline(_target: str) -> WsgiApp:
                          command=env["BASELINE_COMMAND"], action_id=env["BASELINE_ACTION"],
                          event_type=env["BASELINE_EVENT"])
     logging.getLogger("bench.baseline").info("baseline Bolt app ready (pid %s)", os.getpid())
-    return WsgiApp(app, make_engine("sqlite://"))
+    return WsgiApp(app, make_engine("sqlite://"), signing_secret=env["BASELINE_SIGNING_SECRET"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -194,7 +194,7 @@ def run_backend(backend: str, n: int) -> dict[str, object]:
 
         keep_pg = os.environ.get("BENCH_POSTGRES_URL")  # an existing database: loaded once, then reused
         if keep_pg:
-            engine = make_engine(keep_pg)
+            engine = make_engine(keep_pg, statement_timeout_ms=0)  # loading 1,000,000 rows
             try:
                 upgrade(engine)
                 with engine.connect() as conn:
@@ -205,7 +205,7 @@ def run_backend(backend: str, n: int) -> dict[str, object]:
                 engine.dispose()
         server = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
         with throwaway_postgres(server) as url:
-            engine = make_engine(url)
+            engine = make_engine(url, statement_timeout_ms=0)
             try:
                 upgrade(engine)
                 seconds = load(engine, n)

@@ -6,20 +6,25 @@ committed, so an acknowledged click is never lost."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
-from bot import events, outbox
+from bot import events, gate, outbox
 from bot.bolt_matchers import fast_builtin_matchers
 from bot.services import Services, build_services
 from bot.settings import Settings
 from handlers import approvals, commands, desk, errors, faq, home, intake, middleware
 from handlers import events as event_handlers
+from models.db import within
 
 log = logging.getLogger(__name__)
 FAILED = "madoguchi_failed"
+# Slack gives up at 3 s: a request whose database calls still block after this long (a connection
+# that went silent) has them cut (models/db.py Deadlines) and answers politely instead of hanging.
+REQUEST_DB_DEADLINE_S = 2.0
 
 
 class MadoguchiApp(App):
@@ -28,6 +33,14 @@ class MadoguchiApp(App):
     services: Services
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.mode == "http" and not req.context.get(gate.VERIFIED):
+            # Over HTTP only the gate (bot/gate.py) verifies signatures; Bolt's own check is off.
+            log.warning("refused an HTTP request that did not pass the gate (401)")
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        with within(REQUEST_DB_DEADLINE_S):
+            return self._dispatch(req)
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         session = self.services.session_factory()
         req.context["db"] = session
         req.context["services"] = self.services
@@ -44,11 +57,17 @@ class MadoguchiApp(App):
             if session.info.pop(outbox.ENQUEUED, False):
                 self.services.dispatcher.notify()
             return response
+        except errors.DATABASE_DOWN as exc:
+            # The commit (or the event's dedupe row) failed: nothing was saved, so say so.
+            with contextlib.suppress(Exception):
+                session.rollback()
+            return errors.database_down(req, self.services, exc)
         except Exception:
             session.rollback()
             raise
         finally:
-            session.close()
+            with contextlib.suppress(Exception):
+                session.close()
 
 
     def _first_delivery(self, req: BoltRequest, session: object) -> bool:
@@ -83,7 +102,10 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
         client=services.client,
         authorize=authorize,
         process_before_response=True,
-        request_verification_enabled=not settings.socket_mode,
+        # HTTP requests are verified once, on their raw bytes, by the gate in front of Bolt (bot/gate.py);
+        # Bolt's own check would repeat it, raise on a non-numeric timestamp into the error handler, and
+        # log bodies. dispatch() refuses an HTTP request the gate has not marked.
+        request_verification_enabled=False,
         raise_error_for_unhandled_request=False,
     )
     app.services = services

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, AuditHead
+from models.db import insert_ignore
 
 GENESIS = "0" * 64
 
@@ -60,9 +61,12 @@ def record(
     """Append one event in the caller's transaction."""
     head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:
-        head = AuditHead(id=1, last_event_id=None, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
+        # The very first event(s) on an empty database: concurrent transactions may all get here. Only
+        # one insert wins (the others wait for it to commit, then insert nothing), and each then locks
+        # the one head row like any later append.
+        insert_ignore(session, AuditHead, {"id": 1, "last_event_id": None, "last_hash": GENESIS})
+        head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                               .execution_options(populate_existing=True)).one()
     # The id is hashed, so it is chosen before the insert: the row is written once, already sealed
     # (audit_events refuses UPDATE on PostgreSQL). Appends are serialised by the head lock above
     # (SQLite: by its single writer), so max(id) + 1 cannot be taken twice.

@@ -2,13 +2,19 @@
 
 Dates are calendar days in the workspace's time zone, both ends included. Each row carries its
 hash and the previous event's hash, so the export can be checked against `audit verify`; the
-CSV starts with a UTF-8 byte-order mark because that is what makes Excel read Japanese correctly."""
+CSV starts with a UTF-8 byte-order mark because that is what makes Excel read Japanese correctly.
+
+An auditor can recompute every hash from the rows alone: sha256 of the JSON object {id, ticket_id,
+subject, actor_id, on_behalf_of (= on_behalf_of_id), action, before, after, reason, at, prev_hash}
+with sorted keys, no spaces, UTF-8 (bot.audit.canonical); an empty CSV cell stands for null, and
+`before`/`after` cells hold JSON. With --output the file appears only once the export is complete."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -21,8 +27,8 @@ from sqlalchemy.orm import Session
 from bot.cli import command
 from models import AuditEvent, Ticket
 
-COLUMNS = ("id", "at", "at_local", "ticket", "subject", "action", "actor_id", "actor", "on_behalf_of_id",
-           "on_behalf_of", "before", "after", "reason", "prev_hash", "hash")
+COLUMNS = ("id", "at", "at_local", "ticket", "ticket_id", "subject", "action", "actor_id", "actor",
+           "on_behalf_of_id", "on_behalf_of", "before", "after", "reason", "prev_hash", "hash")
 
 
 def window(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -42,11 +48,16 @@ def rows(session: Session, start: datetime, end: datetime, *, tz: ZoneInfo, name
             return
         wanted = {e.ticket_id for e in events if e.ticket_id and e.ticket_id not in numbers}
         if wanted:
-            numbers.update(session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(wanted))).tuples())
+            # A Result is not a mapping: dict.update() would take its keys() for column names.
+            numbers.update({row.id: row.number
+                            for row in session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(wanted)))})
         for e in events:
             yield {
-                "id": e.id, "at": e.at.isoformat(), "at_local": e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                "ticket": numbers.get(e.ticket_id or 0, ""), "subject": e.subject, "action": e.action,
+                # `at` exactly as hashed (bot.audit.canonical), so the chain can be recomputed from the export.
+                "id": e.id, "at": e.at.isoformat(timespec="microseconds"),
+                "at_local": e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                "ticket": numbers.get(e.ticket_id or 0, ""), "ticket_id": e.ticket_id, "subject": e.subject,
+                "action": e.action,
                 "actor_id": e.actor_id, "actor": names.get(e.actor_id, e.actor_id),
                 "on_behalf_of_id": e.on_behalf_of or "",
                 "on_behalf_of": names.get(e.on_behalf_of, e.on_behalf_of) if e.on_behalf_of else "",
@@ -112,7 +123,9 @@ def export(args: argparse.Namespace) -> int:
     names = {p.slack_id: p.name for p in config.org.people if p.slack_id}
     start, end = window(args.start, args.end, tz)
     engine = make_engine(settings.database_url)
-    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    partial = f"{args.output}.partial" if args.output else None
+    out: TextIO = open(partial, "w", encoding="utf-8", newline="") if partial else sys.stdout  # noqa: SIM115
+    complete = False
     try:
         with make_session_factory(engine)() as session:
             broken = audit.verify(session)
@@ -123,9 +136,14 @@ def export(args: argparse.Namespace) -> int:
                 header = {"from": args.start.isoformat(), "to": args.end.isoformat(), "timezone": str(tz),
                           "chain_intact": broken is None, "first_broken_event": broken and broken.event_id}
                 count = write_json(out, records, header)
+        complete = True
     finally:
-        if out is not sys.stdout:
+        if partial:
             out.close()
+            if complete:
+                os.replace(partial, args.output)
+            else:
+                os.unlink(partial)
         engine.dispose()
     print(f"{count} events exported" + ("" if broken is None else
                                         f"; WARNING: the chain is broken at event {broken.event_id}"), file=sys.stderr)

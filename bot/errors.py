@@ -56,3 +56,10 @@ class ValidationFailed(DomainError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in field_errors.items()),
                          detail="; ".join(field_errors.values()))
         self.field_errors = field_errors
+
+
+class BadValue(DomainError):
+    """A button value or modal metadata that is not the pointer we put there (stale or tampered):
+    the click is refused politely, never a traceback."""
+
+    key = "errors.bad_value"

@@ -65,7 +65,7 @@ def load_worker_app(_target: str) -> Any:
     Finalize(services, services.close, exitpriority=10)
     freeze_startup_heap()
     log.info("HTTP worker ready (pid %s): POST /slack/events and GET /healthz", os.getpid())
-    return WsgiApp(app, services.engine)
+    return WsgiApp(app, services.engine, signing_secret=settings.signing_secret())
 
 
 def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool, workers: int,

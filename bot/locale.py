@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import WorkspaceConfig
 from bot.i18n import normalise_locale
+from bot.i18n.mrkdwn import mention
 from models import UserProfile
 from models.db import make_read_session_factory, upsert
 
@@ -63,6 +64,18 @@ class LocaleResolver:
                 self._inflight.pop(user_id, None)
         return locale
 
+    def known_locale(self, user_id: str | None) -> str:
+        """What is known without the database or Slack: the config, else the memo, else the default."""
+        if user_id:
+            person = self._config.person_for_slack_id(user_id)
+            if person is not None and person.locale:
+                return person.locale
+            with self._lock:
+                hit = self._memo.get(user_id)
+            if hit is not None:
+                return hit[0]
+        return self._config.default_locale
+
     def _from_database(self, user_id: str, now) -> str | None:  # type: ignore[no-untyped-def]
         with self._reader() as session:
             profile = session.get(UserProfile, user_id)
@@ -107,4 +120,4 @@ class LocaleResolver:
             return person.name
         with self._reader() as session:
             profile = session.get(UserProfile, user_id)
-            return profile.name if profile and profile.name else f"<@{user_id}>"
+            return profile.name if profile and profile.name else mention(user_id)

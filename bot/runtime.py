@@ -84,6 +84,7 @@ def _serve_socket_mode(settings: Settings, *, host: str, port: int, with_schedul
     services.dispatcher.start()
     scheduler = _start_scheduler(services) if with_scheduler else None
     freeze_startup_heap()
+    # No signing secret: over HTTP this process only answers /healthz (Slack talks over the socket).
     http = HttpServer(WsgiApp(app, services.engine), host=host, port=port).start()
     socket_handler = SocketModeHandler(app, settings.app_token())
     socket_handler.connect()

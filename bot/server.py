@@ -1,6 +1,8 @@
 """The WSGI application, and waitress serving it in a thread (not Bolt's development server).
 
-`POST /slack/events` → Bolt; `GET /healthz` → 200 when the database answers, 503 otherwise."""
+`POST /slack/events` → the request gate (bot/gate.py: size cap, signature on the raw bytes) → Bolt;
+`GET /healthz` → 200 when the database answers, 503 otherwise. Without a signing secret (Socket Mode,
+where HTTP only serves the probe) `/slack/events` does not exist."""
 
 from __future__ import annotations
 
@@ -9,33 +11,64 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from waitress import wasyncore
 from waitress.server import create_server
 
-from models.db import ping
+from bot.gate import MAX_BODY_BYTES, Answer, Gate
+from models.db import Prober
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
 class WsgiApp:
-    def __init__(self, app: App, engine: Any):
-        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
-        self._engine = engine
+    def __init__(self, app: App, engine: Any, *, signing_secret: str | None = None,
+                 extras: dict[str, Any] | None = None):
+        """`signing_secret`: Slack's; None serves only /healthz (Socket Mode). `extras`: Services.extras,
+        where a Slack auth problem is recorded as "slack_problem" (None when fine)."""
+        self._app = app
+        self._gate = Gate(signing_secret) if signing_secret else None
+        self._database = Prober(engine)
+        if extras is None:
+            services = getattr(app, "services", None)
+            extras = services.extras if services is not None else {}
+        self._extras = extras
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = ping(self._engine)
-            body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
-        return self._slack(environ, start_response)
+        method = environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path != EVENTS_PATH or self._gate is None:
+            return _answer(start_response, 404, b'{"error": "not found"}')
+        if method != "POST":
+            return _answer(start_response, 405, b'{"error": "method not allowed"}')
+        admitted = self._gate.admit(environ)
+        if isinstance(admitted, Answer):
+            return _answer(start_response, admitted.status, admitted.body)
+        response: BoltResponse = self._app.dispatch(admitted)
+        wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+        start_response(wsgi.status, wsgi.get_headers())
+        return wsgi.get_body()
+
+    def _health(self, start_response: Any) -> list[bytes]:
+        # Within 2 s whatever the database does (Prober); 503 also when Slack refuses our token.
+        database = self._database.up()
+        slack = self._extras.get("slack_problem") or "ok"
+        healthy = database and slack == "ok"
+        body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack}).encode()
+        return _answer(start_response, 200 if healthy else 503, body)
+
+
+def _answer(start_response: Any, status: int, body: bytes) -> list[bytes]:
+    start_response(f"{status} {HTTPStatus(status).phrase}",
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 BACKLOG = 1024
@@ -47,7 +80,9 @@ class HttpServer:
 
     def __init__(self, wsgi: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
         # Slack waits at most 3 s; a deep accept backlog keeps bursts queued rather than refused.
+        # A body over the gate's cap is refused by waitress itself (413) before it is buffered.
         self._server = create_server(wsgi, threads=threads, backlog=BACKLOG, channel_timeout=30,
+                                     max_request_body_size=MAX_BODY_BYTES,
                                      ident="madoguchi", host=host, port=port)
         self._thread: threading.Thread | None = None
         self._stopped = False

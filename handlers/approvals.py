@@ -7,7 +7,6 @@ the decision and its authorization live in bot.approvals."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -16,6 +15,8 @@ from slack_bolt import Ack, App, BoltContext
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, screens
 from bot.approvals import home as approvals_home
+from bot.errors import BadValue
+from bot.forms.clean import clean_text
 from bot.services import Services
 from bot.views.approvals import (
     FIELDS_BLOCK,
@@ -25,7 +26,6 @@ from bot.views.approvals import (
     REASSIGN_REASON_BLOCK,
     REASSIGN_TO_BLOCK,
     REASSIGN_TO_INPUT,
-    parse_pointer,
 )
 from bot.views.delegation import (
     DATE_INPUT,
@@ -38,13 +38,10 @@ from bot.views.delegation import (
 )
 from handlers import commands
 from handlers.ids import ApprovalAction, ApprovalCallback
+from handlers.values import clicked_id, clicked_pointer, metadata
 
 HOME_SECTIONS = approvals_home  # importing it adds 承認待ち, 代理設定 and the admins' list to App Home
 DELEGATE_WORDS = ("delegate", "代理", "代理承認")
-
-
-def _pointer(body: dict[str, Any]) -> tuple[int, int]:
-    return parse_pointer(body["actions"][0].get("value", ""))
 
 
 def _values(body: dict[str, Any]) -> dict[str, Any]:
@@ -82,14 +79,14 @@ def delegate_command(ack: Ack, command: dict[str, Any], context: BoltContext, cl
 def register(app: App, services: Services) -> None:
     @app.action(ApprovalAction.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        step_id, version = _pointer(body)
+        step_id, version = clicked_pointer(body)
         decisions.decide(context["db"], services, step_id=step_id, version=version, actor=context.user_id,
                          outcome="approved", locale=context["locale"])
         ack()
 
     def open_reason(outcome: str):  # type: ignore[no-untyped-def]
         def handler(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-            step_id, version = _pointer(body)
+            step_id, version = clicked_pointer(body)
             view = screens.reason_form(context["db"], services, step_id=step_id, version=version,
                                        actor=context.user_id, outcome=outcome, locale=context["locale"])
             client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -102,7 +99,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action(ApprovalAction.DETAILS)
     def details(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        step_id, _ = _pointer(body)
+        step_id, _ = clicked_pointer(body)
         view = screens.details(context["db"], services, step_id=step_id, actor=context.user_id,
                                locale=context["locale"])
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -110,7 +107,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action(ApprovalAction.RESUBMIT)
     def resubmit(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        ticket_id = int(body["actions"][0].get("value") or 0)
+        ticket_id = clicked_id(body)
         view = screens.resubmit_form(context["db"], services, ticket_id=ticket_id, actor=context.user_id,
                                      locale=context["locale"])
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -118,11 +115,13 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASON)
     def reason_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        meta = json.loads(body["view"].get("private_metadata") or "{}")
+        meta = metadata(body["view"], "step", "version")
+        if meta.get("outcome") not in decisions.OUTCOMES:
+            raise BadValue("reason modal without its outcome")
         values = _values(body)
-        reason = _picked(values, REASON_BLOCK, REASON_INPUT, "value")
+        reason = clean_text(_picked(values, REASON_BLOCK, REASON_INPUT, "value") or "")  # no NUL, nothing invisible
         ticked = _picked(values, FIELDS_BLOCK, FIELDS_INPUT, "selected_options") or []
-        decisions.decide(context["db"], services, step_id=int(meta["step"]), version=int(meta["version"]),
+        decisions.decide(context["db"], services, step_id=meta["step"], version=meta["version"],
                          actor=context.user_id, outcome=meta["outcome"], reason=reason,
                          fields_to_fix=[o["value"] for o in ticked], locale=context["locale"])
         ack()
@@ -130,7 +129,7 @@ def register(app: App, services: Services) -> None:
     # -- an admin re-assigns a pending step ------------------------------------------------------
     @app.action(ApprovalAction.REASSIGN_OPEN)
     def reassign_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        step_id, version = _pointer(body)
+        step_id, version = clicked_pointer(body)
         view = screens.reassign_form(context["db"], services, step_id=step_id, version=version,
                                      actor=context.user_id, locale=context["locale"])
         _open_or_push(client, body, view)
@@ -138,12 +137,12 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASSIGN)
     def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        meta = json.loads(body["view"].get("private_metadata") or "{}")
+        meta = metadata(body["view"], "step", "version")
         values = _values(body)
-        decisions.reassign(context["db"], services, step_id=int(meta["step"]), version=int(meta["version"]),
+        decisions.reassign(context["db"], services, step_id=meta["step"], version=meta["version"],
                            actor=context.user_id, to=_picked(values, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT,
                                                              "selected_user"),
-                           reason=_picked(values, REASSIGN_REASON_BLOCK, REASON_INPUT, "value"),
+                           reason=clean_text(_picked(values, REASSIGN_REASON_BLOCK, REASON_INPUT, "value") or ""),
                            locale=context["locale"])
         ack(response_action="clear")  # the 詳細 underneath shows the old approver: close the whole stack
 
@@ -161,11 +160,11 @@ def register(app: App, services: Services) -> None:
             delegate=_picked(values, DELEGATE_BLOCK, DELEGATE_INPUT, "selected_user"),
             first_day=_day(_picked(values, STARTS_BLOCK, DATE_INPUT, "selected_date")),
             last_day=_day(_picked(values, ENDS_BLOCK, DATE_INPUT, "selected_date")),
-            reason=_picked(values, NOTE_BLOCK, NOTE_INPUT, "value"), locale=context["locale"])
+            reason=clean_text(_picked(values, NOTE_BLOCK, NOTE_INPUT, "value") or "") or None, locale=context["locale"])
         ack()
 
     @app.action(ApprovalAction.DELEGATE_CANCEL)
     def delegate_cancel(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        delegation_id = int(body["actions"][0].get("value") or 0)
+        delegation_id = clicked_id(body)
         delegation.cancel(context["db"], services, delegation_id, context.user_id)
         ack()

@@ -16,17 +16,14 @@ from bot.services import Services
 from bot.tickets import home, requester, screens, triage
 from bot.views.metadata import TicketContext, load
 from handlers.ids import IntakeAction, TicketAction, TicketBlock, TicketCallback
+from handlers.values import clicked_id
 
 RATE = re.compile(rf"^{TicketAction.RATE}_[1-5]$")
 HOME_SECTIONS = home  # importing it adds "my requests" and the agent's queue to App Home
 
 
 def ticket_id(body: dict[str, Any]) -> int:
-    value = str(body["actions"][0].get("value") or "")
-    try:
-        return int(value.split(":")[0])
-    except ValueError as exc:
-        raise NotFound(f"button value {value!r}") from exc
+    return clicked_id(body)
 
 
 def modal_ticket(view: dict[str, Any]) -> int:

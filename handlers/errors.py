@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot import outbox
+from bot import gate, outbox
 from bot.errors import DomainError, ValidationFailed
 from bot.i18n import t
-from bot.services import Services
+from bot.i18n.mrkdwn import literal
+from bot.services import IN_REQUEST_TIMEOUT_S, Services
 from bot.views.errors import error_modal
 
 log = logging.getLogger(__name__)
@@ -24,12 +29,19 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext, request: BoltRequest) -> BoltResponse:
         context[failed_flag] = True
+        if request.mode == "http" and not request.context.get(gate.VERIFIED):
+            # Defence in depth (the gate and MadoguchiApp.dispatch refuse these first): nothing of an
+            # unverified request is used, not even to apologise.
+            log.warning("error on an unverified request (%s): refused (401)", type(error).__name__)
+            return BoltResponse(status=401, body={"error": "invalid request"})
         locale = context.get("locale") or services.config.default_locale
         if body.get("type") == "event_callback" and not isinstance(error, DomainError) and _slack_will_retry(request):
             # A transient failure (database busy, Slack slow): let Slack deliver the event again
             # rather than apologise for a question we can still answer. The last retry apologises.
             log.warning("event %s failed (%s); Slack will retry", body.get("event_id"), error)
             return BoltResponse(status=500, body="")
+        if isinstance(error, DATABASE_DOWN):
+            return database_down(request, services, error)
         if isinstance(error, DomainError):
             text = error.message(locale)
             log.info("domain error for %s: %s", context.user_id, error)
@@ -38,6 +50,63 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
             log.exception("unhandled error (ref %s) for %s", ref, body.get("type") or body.get("command"))
             text = t(locale, "errors.generic", ref=ref)
         return respond_with(body, context, services, text, error)
+
+
+# The database refuses, times out or went silent (SQLite: locked). Sent without it.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+_SENDERS = threading.BoundedSemaphore(4)  # apologies in flight at once; beyond that only logged
+
+
+def database_down(request: BoltRequest, services: Services, error: Exception) -> BoltResponse:
+    """A polite answer in the user's language that touches no database: a slash command's ephemeral
+    body, a modal's error screen, a click's ephemeral via its response_url (or chat.postEphemeral / a
+    DM) sent directly with the in-request client. An event gets 503 so Slack delivers it again."""
+    body = request.body
+    context = request.context
+    locale = context.get("locale") or services.locales.known_locale(context.user_id)
+    log.warning("database unavailable (%s) for %s", type(error).__name__, body.get("type") or body.get("command"))
+    text = t(locale, "errors.database_down")
+    kind = body.get("type")
+    if body.get("command"):
+        return _json({"response_type": "ephemeral", "text": text})
+    if kind == "view_submission":
+        return _json({"response_action": "push", "view": error_modal(locale, text)})
+    if kind == "event_callback" and _slack_will_retry(request):
+        return BoltResponse(status=503, body="")  # the last retry tells the person, if there is one
+    if context.user_id:
+        _send_now(services, body, context.user_id, text)
+    return BoltResponse(status=200, body="")
+
+
+def _send_now(services: Services, body: dict[str, Any], user: str, text: str) -> None:
+    if not _SENDERS.acquire(blocking=False):
+        log.warning("apology to %s dropped: too many in flight", user)
+        return
+    response_url = body.get("response_url")
+    channel = _channel(body)
+
+    def send() -> None:
+        try:
+            if response_url:
+                WebhookClient(response_url, timeout=IN_REQUEST_TIMEOUT_S).send(
+                    text=text, response_type="ephemeral", replace_original=False)
+            elif channel and not channel.startswith("D"):
+                services.client.chat_postEphemeral(channel=channel, user=user, text=text)
+            else:
+                services.client.chat_postMessage(channel=user, text=text)
+        except Exception as exc:  # best effort: Slack may be down too
+            log.warning("apology to %s not delivered: %s", user, type(exc).__name__)
+        finally:
+            _SENDERS.release()
+
+    # Off the request thread: the ack must not wait for Slack.
+    threading.Thread(target=send, name="apology", daemon=True).start()
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    if body.get("type") == "event_callback":
+        return (body.get("event") or {}).get("channel")
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
 MAX_EVENT_RETRIES = 3  # SLACK_FACTS.md: up to three retries, the last about five minutes later
@@ -60,7 +129,9 @@ def respond_with(
         return _json({"response_type": "ephemeral", "text": text})
     if kind == "view_submission":
         if isinstance(error, ValidationFailed) and error.field_errors:
-            return _json({"response_action": "errors", "errors": error.field_errors})
+            # Field errors show as plain text: the catalog's mrkdwn is turned back into what it says.
+            return _json({"response_action": "errors",
+                          "errors": {k: literal(v) for k, v in error.field_errors.items()}})
         # Push a small modal on top: the form underneath keeps everything the user typed.
         locale = context.get("locale") or services.config.default_locale
         return _json({"response_action": "push", "view": error_modal(locale, text)})

@@ -18,6 +18,7 @@ from bot.views import faq as views
 from handlers.commands import on_question
 from handlers.events import answerer
 from handlers.ids import FaqAction, FaqBlock, FaqCallback
+from handlers.values import clicked, clicked_id, metadata
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
 
@@ -58,27 +59,23 @@ def where_from(body: dict[str, Any]) -> Where:
     )
 
 
-def _value(body: dict[str, Any]) -> str:
-    return str(body["actions"][0].get("value") or "")
-
-
 def register(app: App, services: Services) -> None:
     @app.action(FaqAction.HELPED)
     def on_helped(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        conversation.helped(context["db"], services, query_id=int(_value(body)), user=context.user_id,
+        conversation.helped(context["db"], services, query_id=clicked_id(body), user=context.user_id,
                             locale=context["locale"], where=where_from(body))
         ack()
 
     @app.action(FaqAction.NOT_HELPED)
     def on_not_helped(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        conversation.not_helped(context["db"], services, query_id=int(_value(body)), user=context.user_id,
+        conversation.not_helped(context["db"], services, query_id=clicked_id(body), user=context.user_id,
                                 locale=context["locale"], where=where_from(body))
         ack()
 
     @app.action(FaqAction.SUGGESTION)
     def on_suggestion(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        query_id, _, entry_id = _value(body).partition(":")
-        conversation.chose_suggestion(context["db"], services, query_id=int(query_id), entry_id=entry_id,
+        entry_id = clicked(body).partition(":")[2]
+        conversation.chose_suggestion(context["db"], services, query_id=clicked_id(body), entry_id=entry_id,
                                       user=context.user_id, locale=context["locale"], where=where_from(body))
         ack()
 
@@ -86,7 +83,7 @@ def register(app: App, services: Services) -> None:
     def on_escalate(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
         from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
 
-        query = conversation.escalated(context["db"], services, query_id=int(_value(body)), user=context.user_id,
+        query = conversation.escalated(context["db"], services, query_id=clicked_id(body), user=context.user_id,
                                        locale=context["locale"], where=where_from(body))
         open_inquiry_form(client, body["trigger_id"], services, context["locale"], text=query.text,
                           faq_query=query.id)
@@ -94,7 +91,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action(FaqAction.CAPTURE)
     def on_capture(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        ticket_id = int(_value(body))
+        ticket_id = clicked_id(body)
         locale = context["locale"]
         question, answer, department = capture.draft_from_ticket(context["db"], services.config, ticket_id,
                                                                  context.user_id)
@@ -121,7 +118,7 @@ def register(app: App, services: Services) -> None:
                    ((FaqBlock.QUESTION, question), (FaqBlock.ANSWER, answer)) if not v}
         if missing:
             raise ValidationFailed(missing)
-        ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket_id"])
+        ticket_id = metadata(view, "ticket_id")["ticket_id"]
         doc = capture.capture(context["db"], services.config, ticket_id=ticket_id, user=context.user_id,
                               question=question, variants=variants.splitlines(), answer=answer,
                               now=services.clock.now(), department=chosen.get("value"))

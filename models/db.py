@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+import logging
+import os
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,10 +15,24 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# PostgreSQL: every wait on the network is bounded (DESIGN.md §5).
+CONNECT_TIMEOUT_S = 2  # libpq's and psycopg's minimum
+STATEMENT_TIMEOUT_MS = 5000  # server side: lock waits, runaway queries
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000  # a client that vanished mid-transaction frees its locks
+# A connection whose peer vanished (a load balancer's idle timeout, a failover) is found dead by TCP:
+# idle ones after 10 s + 3 × 3 s of unanswered keepalives, busy ones when sent data stays unacknowledged
+# for 10 s (tcp_user_timeout), instead of the kernel's defaults of two hours and ~15 minutes.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+              "tcp_user_timeout": 10_000}
+POOL_TIMEOUT_S = 2  # a request waits at most this long for a pooled connection
+# Checked out after this long unused, a connection is pinged first (see _ping_if_idle).
+PING_AFTER_IDLE_S = 10.0
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -80,7 +99,9 @@ class _WriterQueue:
             self._lock.release()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, **kwargs: Any) -> Engine:
+    """`statement_timeout_ms` (PostgreSQL): 0 for bulk work an operator starts on purpose (a benchmark's
+    load); the bot's own engines keep the default. Migrations lift it for their transaction only."""
     url = normalise_url(url)
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
@@ -102,13 +123,141 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # A connection returned to the pool mid-transaction (an error path) must not keep the queue.
         event.listen(engine.pool, "checkin", lambda _dbapi, record: writers.release_record(record))
         return engine
-    # No pre-ping: it costs a round trip on every checkout (12 % of a request in the ack benchmark);
-    # connections are recycled instead, and a dropped one is invalidated on first use.
+    connect_args = kwargs.pop("connect_args", {})
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        for key, value in KEEPALIVES.items():
+            connect_args.setdefault(key, value)
+        if "options" not in make_url(url).query:
+            connect_args.setdefault("options", f"-c statement_timeout={statement_timeout_ms} -c "
+                                    f"idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}")
+    # No pre-ping on every checkout: it costs a round trip each time (12 % of a request in the ack
+    # benchmark). Only a connection unused for PING_AFTER_IDLE_S is pinged (_ping_if_idle): the busy
+    # ones, which carried a query moments ago, skip it, and an idle one that died (keepalives notice
+    # it within ~19 s) is replaced before a request trips on it.
     kwargs.setdefault("pool_pre_ping", False)
     kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    # Order matters: the deadline watch must know the connection before the ping can hang on it.
+    event.listen(engine, "checkout", DEADLINES.checkout)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _mark_idle)
+    return engine
+
+
+_IDLE_SINCE = "madoguchi_idle_since"
+
+
+def _mark_idle(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as exc:
+        # The pool discards this connection and checks out (or opens) another.
+        log.info("an idle database connection was dead (%s); replacing it", type(exc).__name__)
+        raise DisconnectionError() from exc
+
+
+class Deadlines:
+    """Cuts the PostgreSQL connections a thread holds once it is past its deadline.
+
+    A connection that goes silent (the proxy or the network keeps the TCP session but nothing answers)
+    blocks the caller forever: libpq has no client-side query timeout, statement_timeout needs a server
+    that hears the query, and TCP timeouts only fire when data goes unacknowledged. So a request (or a
+    health probe) runs `within(seconds)`: pool checkouts on its thread are recorded, and one watcher
+    thread shuts their sockets down when the deadline passes, which makes the blocked call fail at
+    once (the pool then discards the connection). Cost per request: a lock and two dict operations."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, list[Any]]] = []
+        self._active: dict[int, list[Any]] = {}
+        self._serial = 0
+        self._watcher: threading.Thread | None = None
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        held: list[Any] = []
+        with self._cond:
+            self._serial += 1
+            key = self._serial
+            self._active[key] = held
+            heapq.heappush(self._heap, (time.monotonic() + seconds, key, held))
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="db-deadlines", daemon=True)
+                self._watcher.start()
+            if self._heap[0][1] == key:
+                self._cond.notify()
+        outer = getattr(self._local, "held", None)
+        self._local.held = held
+        try:
+            yield
+        finally:
+            self._local.held = outer
+            with self._cond:
+                self._active.pop(key, None)
+
+    def checkout(self, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            held.append(dbapi_conn)
+
+    def _watch(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][1] not in self._active:
+                    heapq.heappop(self._heap)  # finished in time
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                due, key, held = self._heap[0]
+                wait = due - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                self._active.pop(key, None)
+                victims = list(held)
+            for conn in victims:
+                _cut(conn)
+            log.warning("a database call was still blocked at its deadline; its connection was cut")
+
+
+def _cut(dbapi_conn: Any) -> None:
+    try:
+        fd = dbapi_conn.pgconn.socket
+    except Exception:  # already closed
+        return
+    try:
+        # shutdown() acts on the socket, not the descriptor: the blocked libpq call wakes up and fails.
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+    except OSError:
+        pass
+
+
+DEADLINES = Deadlines()
+
+
+def within(seconds: float) -> Any:
+    """Database calls made by this thread in the block are cut off `seconds` after it starts."""
+    return DEADLINES.within(seconds)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -134,6 +283,38 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:  # the health check reports any failure as "not ready"
         return False
+
+
+class Prober:
+    """`up()` answers within `deadline` seconds whatever the database does: the ping runs in a thread
+    (opening a connection to a silent server alone takes CONNECT_TIMEOUT_S), at most one at a time;
+    a ping still running when the deadline passes counts as down, and later calls wait for that same
+    ping instead of piling up threads. The ping itself is cut off by DEADLINES after `cutoff` seconds."""
+
+    def __init__(self, engine: Engine, *, deadline: float = 1.5, cutoff: float = 3.0) -> None:
+        self._engine = engine
+        self._deadline = deadline
+        self._cutoff = cutoff
+        self._lock = threading.Lock()
+        self._running: threading.Event | None = None
+        self._result = False
+
+    def up(self) -> bool:
+        with self._lock:
+            done = self._running
+            if done is None:
+                done = self._running = threading.Event()
+                threading.Thread(target=self._ping, args=(done,), name="db-probe", daemon=True).start()
+        if not done.wait(self._deadline):
+            return False
+        return self._result
+
+    def _ping(self, done: threading.Event) -> None:
+        with DEADLINES.within(self._cutoff):
+            self._result = ping(self._engine)
+        with self._lock:
+            self._running = None
+        done.set()
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> bool:

@@ -93,6 +93,6 @@ def start_bot(
     services.extras.update(bot_user_id=BOT_USER_ID, bot_id=BOT_ID)
     services.recent_home_opens = RecentOpens(window=0.0)  # every open refreshes: tests read Home right after
     app = build_app(settings, services=services)
-    http = HttpServer(WsgiApp(app, engine), host="127.0.0.1", port=0, threads=8).start()
+    http = HttpServer(WsgiApp(app, engine, signing_secret=SIGNING_SECRET), host="127.0.0.1", port=0, threads=8).start()
     requester = SlackRequester(http.url, SIGNING_SECRET, triggers=slack.issue_trigger)
     return Bot(slack=slack, services=services, app=app, http=http, requester=requester)

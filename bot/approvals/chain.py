@@ -1,9 +1,12 @@
 """Who approves this request? Pure resolution of a request type's rules against the org directory,
 done once at submission time (the chain is then stored, so later org changes do not move it).
 
-A rule whose conditions do not hold produces no step. A rule whose approver is the requester, or
-someone who already approves at an earlier step, produces a *skipped* step carrying the reason, so
-the audit trail shows why nobody was asked.
+A rule whose conditions do not hold produces no step. Nobody approves their own request (職務分掌,
+bot.approvals.segregation): the requester is taken out of a step's approvers, and a step that only the
+requester could decide is routed to the next approver up — the requester's manager, else the request's
+department's approvers — and marks `routed_via` so the flow records and explains it. A step whose
+approver already approves at an earlier step (or with nobody above the requester) is *skipped* with
+the reason, so the audit trail shows why nobody was asked.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.approvals.segregation import next_up
 from bot.config.approval_rules import ApprovalRule
 from bot.config.org import Person
 from bot.config.workspace import WorkspaceConfig
@@ -41,6 +45,7 @@ class PlannedStep:
     skipped_reason: str | None = None
     skip_code: str | None = None
     notes: list[str] = field(default_factory=list)
+    routed_via: str | None = None  # set when the requester was the approver: "manager" | "department"
 
     @property
     def skipped(self) -> bool:
@@ -49,12 +54,14 @@ class PlannedStep:
     def as_dict(self) -> dict[str, Any]:
         return {"position": self.position, "rule": self.rule_label, "approvers": self.approvers,
                 "skipped": self.skipped, "skipped_reason": self.skipped_reason, "skip_code": self.skip_code,
-                "notes": self.notes}
+                "notes": self.notes, "routed_via": self.routed_via}
 
 
 def build_chain(
-    rules: Sequence[ApprovalRule], config: WorkspaceConfig, requester_slack_id: str, fields: dict[str, Any]
+    rules: Sequence[ApprovalRule], config: WorkspaceConfig, requester_slack_id: str, fields: dict[str, Any],
+    department: str | None = None,
 ) -> list[PlannedStep]:
+    """`department` is the request's department: whose approvers decide when nobody is above the requester."""
     steps: list[PlannedStep] = []
     approving: dict[str, int] = {}  # approver → the first step where they decide
     for rule in rules:
@@ -67,19 +74,26 @@ def build_chain(
             steps.append(PlannedStep(position, label, [], "the requester has no manager in the org directory",
                                      SKIP_NO_MANAGER, notes))
             continue
-        candidates = [p for p in people if not (rule.skip_requester and p == requester_slack_id)]
+        candidates = [p for p in people if p != requester_slack_id]  # whatever rule.skip_requester says
+        routed_via = None
         if not candidates:
-            steps.append(PlannedStep(position, label, people, "the approver is the requester", SKIP_REQUESTER, notes))
-            continue
+            instead = next_up(config, requester_slack_id, department, [requester_slack_id])
+            if instead is None:
+                steps.append(PlannedStep(position, label, people,
+                                         "the approver is the requester, and nobody is above them",
+                                         SKIP_REQUESTER, notes))
+                continue
+            candidates, routed_via = instead.approvers, instead.via
         fresh = [p for p in candidates if p not in approving]
         if not fresh:
             earlier = min(approving[p] for p in candidates)
-            steps.append(PlannedStep(position, label, candidates,
-                                     f"the approver already approves at step {earlier}", SKIP_ALREADY, notes))
+            why = "the approver is the requester; the next approver up" if routed_via else "the approver"
+            steps.append(PlannedStep(position, label, candidates, f"{why} already approves at step {earlier}",
+                                     SKIP_REQUESTER if routed_via else SKIP_ALREADY, notes))
             continue
         for person in fresh:
             approving.setdefault(person, position)
-        steps.append(PlannedStep(position, label, fresh, None, None, notes))
+        steps.append(PlannedStep(position, label, fresh, None, None, notes, routed_via))
     return steps
 
 

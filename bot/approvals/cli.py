@@ -57,7 +57,8 @@ def simulate(args: argparse.Namespace) -> int:
             return _fail(args, f"no request type {args.type_key!r} in the catalog")
         rules = found
     try:
-        chain = build_chain(rules, cfg, person.slack_id, fields)
+        rt = cfg.request_type(args.type_key)
+        chain = build_chain(rules, cfg, person.slack_id, fields, department=rt.department if rt else None)
     except ApprovalConfigError as exc:
         return _fail(args, f"approval rules problem: {exc.problem}")
 

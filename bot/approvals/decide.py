@@ -1,9 +1,11 @@
 """Decisions on an approval step: approve, send back (差戻し) or reject (却下).
 
-Only the step's approvers, or an active delegate of one of them, may decide; an admin may instead
-re-assign the step. A decision is a compare-and-set UPDATE on (step id, version, status='pending')
-in the caller's transaction, together with its audit event and outbox messages: of two concurrent
-clicks exactly one changes the row, the other is told who decided and when (AlreadyDecided).
+Only the step's approvers, or an active delegate of one of them, may decide — never the requester,
+and only people still in the org directory (bot.approvals.segregation); an admin may instead
+re-assign the step (not of their own request, and not to its requester). A decision is a
+compare-and-set UPDATE on (step id, version, status='pending') in the caller's transaction,
+together with its audit event and outbox messages: of two concurrent clicks exactly one changes the
+row, the other is told who decided and when (AlreadyDecided).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import delegation
+from bot.approvals import segregation
+from bot.approvals.segregation import NotInDirectory, OwnRequest
 from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK
 from bot.errors import AlreadyDecided, DomainError, NotAuthorized, NotFound, ValidationFailed
+
+__all__ = ["NotInDirectory", "OwnRequest", "authorize", "decide", "reassign"]
 from bot.i18n import t
 from bot.views import approvals as views
 from models import ApprovalStep, Ticket
@@ -70,14 +75,10 @@ class Decision:
     on_behalf_of: str | None
 
 
-def authorize(session: Session, services: Services, step: ApprovalStep, actor: str) -> str | None:
-    """None when `actor` is an approver of the step; the approver they stand in for when a delegate."""
-    if actor in step.approvers:
-        return None
-    principal = delegation.acting_for(session, actor, step.approvers, services.clock.now())
-    if principal is None:
-        raise NotAuthorized(f"{actor} may not decide step {step.id}")
-    return principal
+def authorize(session: Session, services: Services, step: ApprovalStep, ticket: Ticket, actor: str) -> str | None:
+    """None when `actor` is an approver of the step; the approver they stand in for when a delegate.
+    The requester never; someone no longer in the org directory never (segregation.check)."""
+    return segregation.check(session, services, step, ticket, actor)
 
 
 def decide(session: Session, services: Services, *, step_id: int, version: int, actor: str, outcome: str,
@@ -89,7 +90,7 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
         raise NotFound(f"step {step_id}")
     ticket = session.get(Ticket, step.ticket_id)
     assert ticket is not None
-    on_behalf_of = authorize(session, services, step, actor)
+    on_behalf_of = authorize(session, services, step, ticket, actor)
     _refuse_if_settled(session, services, step, ticket, version)
     reason = (reason or "").strip() or None
     if outcome in (SENT_BACK, REJECTED) and not reason:
@@ -131,6 +132,7 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
         raise NotFound(f"step {step_id}")
     ticket = session.get(Ticket, step.ticket_id)
     assert ticket is not None
+    segregation.refuse_own(ticket, actor)
     _refuse_if_settled(session, services, step, ticket, version)
     reason = (reason or "").strip() or None
     errors: dict[str, str] = {}
@@ -169,6 +171,7 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     from bot.approvals.ticket_moves import update_receipt
 
     notify.step_reassigned(session, services, ticket, step, actor, previous=before, reason=reason)
+    segregation.route_around_delegates(session, services, ticket, step)
     notify.request_decision(session, services, ticket, step)
     update_receipt(session, services, ticket)
     return step

@@ -1,7 +1,11 @@
 """Delegation (代理承認): approver A names B for a date range; while it is active B may decide A's
 pending and new steps, recorded as "B on behalf of A". Not transitive: B's own delegate cannot
 decide for A. It ends by itself at `ends_at`; both people are told when it starts and ends (the
-`delegation-notices` job, see bot/jobs/delegations.py)."""
+`delegation-notices` job, see bot/jobs/delegations.py).
+
+A delegation lasts at most MAX_DAYS (a year) and starts within a year: a longer absence is a
+re-assignment of the approver in the org config, not a delegation; and dates such as 9999-12-31
+are field errors, never an overflow."""
 
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 __all__ = ["DELEGATE_BLOCK", "ENDS_BLOCK", "STARTS_BLOCK"]  # the modal's block ids, where field errors land
+MAX_DAYS = 366  # the longest delegation, and how far ahead one may start (a year, a leap year included)
+# Slack for the hour a daylight-saving change may add to MAX_DAYS days counted in a time zone.
+_MAX_SPAN = timedelta(days=MAX_DAYS, hours=1)
 
 
 def active_at(session: Session, now: datetime, *, delegators: Sequence[str] | None = None,
@@ -74,9 +81,21 @@ def create_for_days(session: Session, services: Services, *, delegator: str, del
         raise ValidationFailed(errors)
     assert delegate and first_day and last_day
     tz = services.calendar.tz
+    now = services.clock.now()
+    today = now.astimezone(tz).date()
+    # Checked on the dates first: the datetimes of e.g. 9999-12-31 would overflow.
+    if last_day < first_day:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.order")
+    elif last_day < today:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.past")
+    elif (first_day - today).days > MAX_DAYS:
+        errors[STARTS_BLOCK] = t(locale, "approvals.delegation.errors.too_late")
+    elif (last_day - max(first_day, today)).days + 1 > MAX_DAYS:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.too_long", days=MAX_DAYS)
+    if errors:
+        raise ValidationFailed(errors)
     starts_at = datetime.combine(first_day, time(0), tzinfo=tz)
     ends_at = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
-    now = services.clock.now()
     if first_day <= now.astimezone(tz).date():
         starts_at = now  # from today (or a day already past): at once — nothing can be decided in the past
     return create(session, services, delegator=delegator, delegate=delegate, starts_at=starts_at,
@@ -97,6 +116,10 @@ def create(session: Session, services: Services, *, delegator: str, delegate: st
         errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.order")
     elif ends_at <= now:
         errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.past")
+    elif starts_at - now > _MAX_SPAN:
+        errors[STARTS_BLOCK] = t(locale, "approvals.delegation.errors.too_late")
+    elif ends_at - max(starts_at, now) > _MAX_SPAN:
+        errors[ENDS_BLOCK] = t(locale, "approvals.delegation.errors.too_long", days=MAX_DAYS)
     overlapping = session.scalar(
         select(Delegation.id).where(Delegation.delegator_id == delegator, Delegation.cancelled_at.is_(None),
                                     Delegation.starts_at < ends_at, Delegation.ends_at > starts_at).limit(1))

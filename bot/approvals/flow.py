@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import notify
+from bot.approvals import notify, segregation
 from bot.approvals.chain import PlannedStep, build_chain
 from bot.approvals.rules import rules_for
 from bot.approvals.steps import (
@@ -47,6 +47,7 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
         return False
     rows = add_round(session, ticket.id, 1, plan, carried={})
     _audit_skips(session, services, ticket, rows)
+    _audit_routed(session, services, ticket, plan, rows)
     audit.record(session, actor=actor, action="approval.chain_built", subject=f"ticket:{ticket.id}",
                  ticket_id=ticket.id, after={"round": 1, "steps": [_brief(s) for s in rows]},
                  at=services.clock.now())
@@ -77,6 +78,7 @@ def resume_approval(session: Session, services: Services, ticket: Ticket, actor:
     round_no = previous + 1
     rows = add_round(session, ticket.id, round_no, plan, carried)
     _audit_skips(session, services, ticket, rows)
+    _audit_routed(session, services, ticket, plan, rows)
     audit.record(session, actor=actor, action="approval.resubmitted", subject=f"ticket:{ticket.id}",
                  ticket_id=ticket.id, after={"round": round_no, "enter_at": enter_at, "changes": changes,
                                              "steps": [_brief(s) for s in rows]}, at=services.clock.now())
@@ -172,7 +174,8 @@ def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on
 def activate(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
              changes: dict[str, Any] | None = None) -> None:
     """A waiting step becomes the one to decide: stamped with its SLA (business hours, per request
-    type — bot.reminders.policy), audited, and its approvers (and their delegates) asked."""
+    type — bot.reminders.policy), audited, and its approvers (and their delegates) asked. An approver
+    away with the requester as delegate: their next-up is asked too (bot.approvals.segregation)."""
     now = services.clock.now()
     step.status = PENDING
     step.requested_at = now
@@ -181,6 +184,7 @@ def activate(session: Session, services: Services, ticket: Ticket, step: Approva
     audit.record(session, actor="system", action="step.requested", subject=f"step:{step.id}", ticket_id=ticket.id,
                  before={"status": WAITING}, after={"status": PENDING, "approvers": step.approvers,
                                                     "round": step.round, "position": step.position}, at=now)
+    segregation.route_around_delegates(session, services, ticket, step)
     notify.request_decision(session, services, ticket, step, changes=changes)
 
 
@@ -195,7 +199,18 @@ def _close_round(session: Session, services: Services, ticket: Ticket, decided: 
 
 def _plan(services: Services, ticket: Ticket) -> list[PlannedStep]:
     rules = rules_for(services.config, ticket.request_type) or []
-    return build_chain(rules, services.config, ticket.requester_id, ticket.fields or {}) if rules else []
+    return build_chain(rules, services.config, ticket.requester_id, ticket.fields or {},
+                       department=ticket.department) if rules else []
+
+
+def _audit_routed(session: Session, services: Services, ticket: Ticket, plan: list[PlannedStep],
+                  rows: list[ApprovalStep]) -> None:
+    """Steps the requester would have decided, routed to the next approver up: recorded and explained."""
+    for planned, step in zip(plan, rows, strict=True):
+        if planned.routed_via and step.status != SKIPPED:
+            segregation.record_routing(session, services, ticket, step, before=[ticket.requester_id],
+                                       why=segregation.REQUESTER_IS_APPROVER, via=planned.routed_via,
+                                       to=list(step.approvers), instead_of=ticket.requester_id)
 
 
 def _audit_skips(session: Session, services: Services, ticket: Ticket, rows: list[ApprovalStep]) -> None:

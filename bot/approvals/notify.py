@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.approvals import delegation as delegations
+from bot.approvals import segregation
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
 from bot.config.approval_rules import as_number
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape, trusted
 from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
 
@@ -25,12 +27,10 @@ if TYPE_CHECKING:
 # -- approvers ------------------------------------------------------------------------------------
 def request_decision(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
                      changes: dict[str, Any] | None = None, only: set[str] | None = None) -> None:
-    """DM each approver of the pending step, and the active delegate of any who is away."""
+    """DM each approver of the pending step, and the active delegate of any who is away — never the
+    requester (bot.approvals.segregation)."""
     now = services.clock.now()
-    recipients: dict[str, str | None] = {a: None for a in step.approvers}
-    for deputy, principal in delegations.delegates_of(session, step.approvers, now).items():
-        recipients.setdefault(deputy, principal)
-    for user, principal in recipients.items():
+    for user, principal in segregation.recipients(session, step, ticket, now).items():
         if only is not None and user not in only:
             continue
         locale = services.locales.locale(user)
@@ -132,10 +132,16 @@ def delegation_created(session: Session, services: Services, d: Delegation) -> N
 
 def delegation_started(session: Session, services: Services, d: Delegation) -> None:
     _tell_both(session, services, d, "started")
-    # The delegate now gets the principal's waiting requests, with buttons.
+    # The delegate now gets the principal's waiting requests, with buttons — except their own
+    # requests, which go to the principal's next-up instead (職務分掌).
     for step in pending_for(session, [d.delegator_id]):
         ticket = session.get(Ticket, step.ticket_id)
-        if ticket is not None:
+        if ticket is None:
+            continue
+        added = segregation.route_around_delegates(session, services, ticket, step)
+        if added:
+            request_decision(session, services, ticket, step, only=set(added))
+        else:
             request_decision(session, services, ticket, step, only={d.delegate_id})
 
 
@@ -177,6 +183,7 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
         decided_at=local_time(services, step.decided_at) if step.decided_at else None,
         reason=step.comment if step.status in (SENT_BACK, "rejected") else None,
         fixes=[labels.get(f, f) for f in step.fields_to_fix] if step.status == SENT_BACK else [],
+        routed=segregation.note(session, services, ticket, step, locale),
     )
 
 
@@ -185,12 +192,12 @@ def history(session: Session, services: Services, ticket: Ticket, locale: str) -
     for step in steps_of(session, ticket.id):
         approvers = " / ".join(services.locales.display_name(a) for a in step.approvers) or "—"
         status = t(locale, f"approvals.step_status.{step.status}")
-        line = f"{step.round}-{step.position}. {approvers} — {status}"
+        line = f"{step.round}-{step.position}. {escape(approvers)} — {status}"
         if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
-            line += f" ({_decider(services, step, locale)}, {local_time(services, step.decided_at)})"
+            line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at)})"
         if step.comment:
-            line += f"\n      {step.comment}"
-        lines.append(line)
+            line += f"\n      {escape(step.comment)}"
+        lines.append(trusted(line))  # mrkdwn: every part above is escaped or the bot's own
     return lines
 
 
@@ -242,11 +249,16 @@ def local_time(services: Services, at: Any) -> str:
 
 
 def pending_steps_for(session: Session, services: Services, user: str) -> list[tuple[ApprovalStep, str | None]]:
-    """Steps `user` may decide now: their own, and those of people they stand in for."""
+    """Steps `user` may decide now: their own, and those of people they stand in for — never a step
+    of a request `user` made (職務分掌)."""
     own = [(s, None) for s in pending_for(session, [user])]
     now = services.clock.now()
     for d in delegations.active_at(session, now, delegate=user):
         own.extend((s, d.delegator_id) for s in pending_for(session, [d.delegator_id])
                    if user not in s.approvers)
-    return own
+    if not own:
+        return own
+    mine = set(session.scalars(select(Ticket.id).where(Ticket.id.in_({s.ticket_id for s, _ in own}),
+                                                        Ticket.requester_id == user)))
+    return [(s, p) for s, p in own if s.ticket_id not in mine]
 

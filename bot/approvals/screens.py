@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.approvals import notify
+from bot.approvals import notify, segregation
 from bot.approvals.decide import _refuse_if_settled, authorize
 from bot.errors import NotAuthorized, NotFound
 from bot.views.approvals import details_modal, reason_modal, reassign_modal
@@ -28,7 +28,7 @@ def reason_form(session: Session, services: Services, *, step_id: int, version: 
                 locale: str) -> dict[str, Any]:
     """The 差戻し / 却下 modal, only for someone who may decide this still-open step."""
     step, ticket = _load(session, step_id)
-    authorize(session, services, step, actor)
+    authorize(session, services, step, ticket, actor)
     _refuse_if_settled(session, services, step, ticket, version)
     card = notify.step_card(session, services, ticket, step, locale)
     return reason_modal(locale, card, outcome, [r for r in card.rows])
@@ -38,9 +38,9 @@ def details(session: Session, services: Services, *, step_id: int, actor: str, l
     step, ticket = _load(session, step_id)
     involved = {ticket.requester_id, *step.approvers}
     if actor not in involved and not services.config.is_admin(actor):
-        authorize(session, services, step, actor)  # a delegate may look; anyone else is refused here
+        authorize(session, services, step, ticket, actor)  # a delegate may look; anyone else is refused here
     card = notify.step_card(session, services, ticket, step, locale)
-    can_reassign = services.config.is_admin(actor) and step.status == "pending"
+    can_reassign = services.config.is_admin(actor) and step.status == "pending" and actor != ticket.requester_id
     return details_modal(locale, card, notify.history(session, services, ticket, locale), can_reassign=can_reassign)
 
 
@@ -50,6 +50,7 @@ def reassign_form(session: Session, services: Services, *, step_id: int, version
     if not services.config.is_admin(actor):
         raise NotAuthorized(f"{actor} is not an admin")
     step, ticket = _load(session, step_id)
+    segregation.refuse_own(ticket, actor)
     _refuse_if_settled(session, services, step, ticket, version)
     card = notify.step_card(session, services, ticket, step, locale)
     current = " / ".join(services.locales.display_name(a) for a in step.approvers)

@@ -15,7 +15,8 @@ and optionally when it applies (`when`, all conditions must hold) on the form's 
     when: [{field: category, op: in, value: [pc, phone]}]
 
 Example (expense): manager always; finance lead from ¥100,000; CFO from ¥1,000,000.
-A step whose approver is the requester is skipped, and the skip is recorded with its reason.
+Nobody approves their own request (職務分掌): a step whose approver is the requester goes to the
+requester's manager (else the department's approvers), and the routing is recorded and explained.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ class ApprovalRule(BaseModel):
     department: str | None = None
     any_of: list[str] | None = None
     when: list[Condition] = Field(default_factory=list)
-    skip_requester: bool = Field(default=True, description="skip the step when its approver is the requester")
+    skip_requester: bool = Field(default=True, description=(
+        "kept for older config files; the requester is never an approver of their own request, whatever it says"))
 
     @field_validator("when", mode="before")
     @classmethod

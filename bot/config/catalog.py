@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.config.approval_rules import ApprovalRule, Condition
+from bot.config.departments import RoutingKeywords
 from bot.config.text import LocalizedText
 
 KEY = r"^[a-z][a-z0-9_]*$"
@@ -198,6 +199,10 @@ class RequestType(BaseModel):
     title_fields: list[str] = Field(default_factory=list, description="fields whose values make the ticket title")
     evidence: list[EvidenceRule] = Field(default_factory=list)
     confidential: bool = False
+    keywords: RoutingKeywords = Field(
+        default_factory=RoutingKeywords,
+        description="confidential types: words that mark a question as this type's matter, so it never appears in "
+                    "the digest (default: the type's name and its department's routing keywords)")
     sla: SlaTargets = Field(default_factory=SlaTargets)
     approval: list[ApprovalRule] = Field(default_factory=list, description="approval chain rules (職務権限)")
     follow_ups: list[FollowUp] = Field(default_factory=list)

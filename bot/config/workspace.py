@@ -26,6 +26,9 @@ class DigestConfig(BaseModel):
     channel: str | None = Field(default=None, description="channel id; no channel → no digest")
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     at: time = time(9, 0)
+    unanswered_min_askers: int = Field(
+        default=3, ge=2, description="an unanswered question appears in the digest only when this many different "
+        "people asked it (questions asked in a DM are private: never one person's words in a channel)")
 
     @field_validator("channel")
     @classmethod

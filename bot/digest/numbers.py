@@ -31,6 +31,7 @@ from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK, SKIPPED
 from bot.digest import desk_counts
 from bot.digest.epoch import epoch
 from bot.digest.hours import BusinessHours
+from bot.faqdesk import privacy
 from bot.faqdesk import stats as faq_stats
 from models import ApprovalStep, Ticket
 
@@ -124,12 +125,13 @@ class Digest:
     stalled: list[StalledItem]
     faq: faq_stats.FaqNumbers
     faq_last: faq_stats.FaqNumbers
-    top_unanswered: list[tuple[str, int]]
+    top_unanswered: list[tuple[str, int]]  # (phrasing, different askers): only what a channel may see
     evidence: EvidenceNumbers
     evidence_last: EvidenceNumbers
     satisfaction: Satisfaction
     satisfaction_last: Satisfaction
     weeks: list[WeekPoint] = field(default_factory=list)
+    unanswered_withheld: int = 0  # unanswered questions not listed (too few askers, or confidential)
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -178,6 +180,10 @@ def compute(session: Session, config: WorkspaceConfig, calendar: BusinessCalenda
     departments = [DepartmentNumbers(d.key, desk(d.key, this_week), desk(d.key, last_week))
                    for d in config.departments]
     total = DepartmentNumbers("*", desk(None, this_week), desk(None, last_week))
+    confidential_words = privacy.confidential_words(config)
+    unanswered = faq_stats.shareable_unanswered(
+        session, start, end, min_askers=config.digest.unanswered_min_askers, limit=5,
+        private=lambda text: privacy.covered(text, confidential_words))
     weeks = [WeekPoint(bounds[k].astimezone(calendar.tz).date(), counts.new(None, k), counts.resolved(None, k),
                        counts.backlog_at(None, k + 1)) for k in range(CHART_WEEKS)]
     return Digest(
@@ -186,7 +192,7 @@ def compute(session: Session, config: WorkspaceConfig, calendar: BusinessCalenda
         approvals_last=_approvals(session, hours, last_start, start),
         stalled=_stalled(session, calendar, now),
         faq=faq_stats.numbers(session, start, end), faq_last=faq_stats.numbers(session, last_start, start),
-        top_unanswered=faq_stats.top_unanswered(session, start, end, limit=5),
+        top_unanswered=unanswered.top, unanswered_withheld=unanswered.withheld,
         evidence=_evidence(session, config, start, end), evidence_last=_evidence(session, config, last_start, start),
         satisfaction=_satisfaction(finished, split, end.timestamp()),
         satisfaction_last=_satisfaction(finished, last_start.timestamp(), split),

@@ -74,7 +74,11 @@ def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], 
                    escalated=_delta(d.faq.escalated, d.faq_last.escalated))]
     if d.top_unanswered:
         faq_lines.append(t(locale, "digest.faq.unanswered"))
-        faq_lines.extend(f"• {text[:200]} ×{n}" for text, n in d.top_unanswered)
+        # t() escapes the question (bot/i18n/mrkdwn.py)
+        faq_lines.extend(t(locale, "digest.faq.unanswered_item", text=text[:200], askers=n)
+                         for text, n in d.top_unanswered)
+    if d.unanswered_withheld:
+        faq_lines.append(t(locale, "digest.faq.unanswered_withheld", n=d.unanswered_withheld))
     blocks.append(section(f"*{t(locale, 'digest.faq.title')}*\n" + "\n".join(faq_lines)))
     sat = "—" if d.satisfaction.mean is None else f"{d.satisfaction.mean:.2f}"
     sat_last = "—" if d.satisfaction_last.mean is None else f"{d.satisfaction_last.mean:.2f}"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.faqdesk.index import FaqIndex
+from bot.forms.clean import clean_text
 from faq.engine import Answer, FaqDoc
 from models import FaqQuery
 
@@ -30,7 +31,7 @@ class Asked:
 
 def ask(session: Session, index: FaqIndex, *, user: str, text: str, locale: str, now: datetime,
         channel: str | None = None, thread_ts: str | None = None) -> Asked:
-    text = text.strip()[:MAX_QUESTION_CHARS]
+    text = clean_text(text).strip()[:MAX_QUESTION_CHARS]  # no NUL for PostgreSQL, nothing invisible
     answer = index.ask(text, k=3)
     query = FaqQuery(
         user_id=user,

@@ -68,8 +68,7 @@ class FaqIndex:
             return
         try:
             if self._engine is None and self._config.faq.seed_default_kb:
-                with self._factory() as session, session.begin():
-                    seeded = kb.seed_default(session, self._now())
+                seeded = kb.seed_default(self._factory, self._now(), read=self._reader)
                 if seeded:
                     log.info("seeded the FAQ with %d default entries", seeded)
             with self._reader() as session, session.begin():

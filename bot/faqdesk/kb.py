@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.faqdesk import vectors
 from faq.data import default_kb_path
@@ -47,13 +47,16 @@ def docs(session: Session) -> list[FaqDoc]:
 
 
 def upsert(session: Session, items: Iterable[FaqDoc], *, source: str, now: datetime,
-           source_ticket_id: int | None = None) -> tuple[int, int]:
+           source_ticket_id: int | None = None,
+           encoded: vectors.Encoded | None = None) -> tuple[int, int]:
     """Insert or replace entries by id; returns (added, updated). Bumps the revision once, and stores the
     sentence vectors of the entries' English phrasings in the same transaction (encoded before the first
-    write, so the model does not run while this transaction holds SQLite's write lock)."""
+    write, so the model does not run while this transaction holds SQLite's write lock; `encoded`: the
+    result of `vectors.encode_missing` when the caller already ran it in another transaction)."""
     added = updated = 0
     items = list(items)
-    encoded = vectors.encode_missing(session, items)
+    if encoded is None:
+        encoded = vectors.encode_missing(session, items)
     for doc in items:
         entry = session.get(FaqEntry, doc.id)
         if entry is None:
@@ -79,9 +82,39 @@ def upsert(session: Session, items: Iterable[FaqDoc], *, source: str, now: datet
     return added, updated
 
 
-def seed_default(session: Session, now: datetime) -> int:
-    """Load the bundled KB into an empty knowledge base (first start); 0 when there is already one."""
-    if session.scalar(select(func.count()).select_from(FaqEntry)):
-        return 0
-    added, _ = upsert(session, load_docs(default_kb_path()), source="default", now=now)
-    return added
+# pg_advisory_xact_lock key ("madoguchi faq seed"): held by the one worker seeding the empty KB.
+SEED_LOCK_KEY = 0x6D61_646F_6661_7173
+
+
+def _has_entries(session: Session) -> bool:
+    return session.scalar(select(FaqEntry.id).limit(1)) is not None
+
+
+def _serialise_seeding(session: Session) -> None:
+    """Only one transaction at a time gets past this point until it ends.
+
+    PostgreSQL: a transaction-scoped advisory lock (released by commit or rollback). SQLite: nothing to
+    do, every writer session already began with BEGIN IMMEDIATE (models.db) and holds the write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK_KEY})
+
+
+def seed_default(write: sessionmaker[Session], now: datetime, *, read: sessionmaker[Session] | None = None) -> int:
+    """Load the bundled KB into an empty knowledge base (first start); 0 when there is already one.
+
+    Several workers (processes, replicas) may start at once on an empty database: the KB is looked at
+    and its vectors encoded outside any lock, then seeding is serialised and the emptiness checked
+    again, so exactly one of them loads it and the others find it loaded (read committed on
+    PostgreSQL: the statement after the lock sees the winner's commit)."""
+    read = read or write
+    with read() as session, session.begin():
+        if _has_entries(session):
+            return 0
+        items = list(load_docs(default_kb_path()))
+        encoded = vectors.encode_missing(session, items)
+    with write() as session, session.begin():
+        _serialise_seeding(session)
+        if _has_entries(session):
+            return 0
+        added, _ = upsert(session, items, source="default", now=now, encoded=encoded)
+        return added

@@ -21,6 +21,7 @@ from faq.engine import FaqDoc, embedded_texts
 from models import FaqTextVector, FaqTextWords
 
 _CHUNK = 500
+Encoded = tuple[str, dict[str, np.ndarray]]  # (model, vectors by text key), from encode_missing
 
 
 def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterable[list[str]]:
@@ -116,7 +117,7 @@ class DbWordStore:
                 _insert_ignore(session, FaqTextWords, rows)
 
 
-def encode_missing(session: Session, docs: Sequence[FaqDoc]) -> tuple[str, dict[str, np.ndarray]] | None:
+def encode_missing(session: Session, docs: Sequence[FaqDoc]) -> Encoded | None:
     """(model, vectors) for these entries' English phrasings that have no stored vector, encoded now and
     not yet saved: ``kb.upsert`` calls this before it writes anything, so a large import does not hold the
     database's write lock while the model runs (~3 ms per phrasing).  None when the model is not
@@ -127,7 +128,7 @@ def encode_missing(session: Session, docs: Sequence[FaqDoc]) -> tuple[str, dict[
     return embedder.name, embedder.missing(embedded_texts(docs))
 
 
-def save_encoded(session: Session, encoded: tuple[str, dict[str, np.ndarray]] | None) -> int:
+def save_encoded(session: Session, encoded: Encoded | None) -> int:
     if not encoded:
         return 0
     model, vectors = encoded

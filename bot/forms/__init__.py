@@ -3,7 +3,7 @@
 The same functions validate what Slack sends (view_submission) and, again, what the service is
 asked to store, so nothing reaches a ticket unchecked."""
 
-from bot.forms.display import display_value, field_rows, mrkdwn_escape, title_for, yen
+from bot.forms.display import display_value, field_rows, title_for, yen
 from bot.forms.state import block_id, field_key, read_state
 from bot.forms.validate import validate_form
 
@@ -12,7 +12,6 @@ __all__ = [
     "display_value",
     "field_key",
     "field_rows",
-    "mrkdwn_escape",
     "read_state",
     "title_for",
     "validate_form",

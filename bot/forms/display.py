@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config.catalog import RequestType
 from bot.config.workspace import WorkspaceConfig
+from bot.i18n.mrkdwn import Mrkdwn, escape, link, mention
 
 WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
@@ -18,10 +19,6 @@ def yen(amount: Any) -> str:
         return f"¥{int(amount):,}"
     except (TypeError, ValueError):
         return str(amount)
-
-
-def mrkdwn_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _date(value: Any, locale: str) -> str:
@@ -57,14 +54,13 @@ def display_value(rt: RequestType, key: str, value: Any, locale: str, config: Wo
     return str(value)
 
 
-def mrkdwn_value(rt: RequestType, key: str, value: Any, locale: str, config: WorkspaceConfig) -> str:
+def mrkdwn_value(rt: RequestType, key: str, value: Any, locale: str, config: WorkspaceConfig) -> Mrkdwn:
     f = rt.field(key)
     if f is not None and f.type == "user" and value:
-        return f"<@{value}>"
+        return mention(str(value))
     if f is not None and f.type == "url" and value:
-        url = str(value).replace(">", "%3E").replace("<", "%3C").replace("|", "%7C")
-        return f"<{url}>"
-    return mrkdwn_escape(display_value(rt, key, value, locale, config))
+        return link(str(value))
+    return escape(display_value(rt, key, value, locale, config))
 
 
 def field_rows(rt: RequestType, values: dict[str, Any], locale: str, config: WorkspaceConfig) -> list[tuple[str, str]]:

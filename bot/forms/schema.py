@@ -12,8 +12,10 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
+from pydantic_core import PydanticCustomError
 
 from bot.config.catalog import MAX_TEXT_INPUT, FormField, RequestType
+from bot.forms.clean import MAX_AMOUNT
 
 URL = r"^https?://[^\s<>|]+$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -24,8 +26,16 @@ _YEN_NOISE = re.compile(r"[¥￥,，円\s]")
 def _digits_only(value: Any) -> Any:
     # Amounts typed elsewhere ("¥30,000", "３００００円") reach the same integer as the number input's.
     if isinstance(value, str):
-        return _YEN_NOISE.sub("", unicodedata.normalize("NFKC", value))
+        value = _YEN_NOISE.sub("", unicodedata.normalize("NFKC", value))
+        if len(value.lstrip("+-0").split(".")[0]) > len(str(MAX_AMOUNT)):
+            # Thousands of digits: refused before anything parses them, as "too large" (a field error).
+            raise PydanticCustomError("less_than_equal", "too large", {"le": MAX_AMOUNT})
     return value
+
+
+def _cap(hi: float | None) -> float:
+    """The config's max, never above the global cap (a config without a max still has one)."""
+    return MAX_AMOUNT if hi is None else min(hi, MAX_AMOUNT)
 
 
 def _bound(value: float | None) -> int | None:
@@ -39,9 +49,9 @@ def annotation(f: FormField, departments: tuple[str, ...]) -> Any:
                                                 max_length=_bound(hi) or MAX_TEXT_INPUT, pattern=f.pattern)]
     if f.type == "number":
         base = int if f.integer else float
-        return Annotated[base, BeforeValidator(_digits_only), Field(ge=lo, le=hi)]
+        return Annotated[base, BeforeValidator(_digits_only), Field(ge=lo, le=_cap(hi))]
     if f.type == "amount":
-        return Annotated[int, BeforeValidator(_digits_only), Field(ge=lo if lo is not None else 0, le=hi)]
+        return Annotated[int, BeforeValidator(_digits_only), Field(ge=lo if lo is not None else 0, le=_cap(hi))]
     if f.type == "date":
         return date
     if f.type == "user":

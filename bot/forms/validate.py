@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.config.catalog import FormField, RequestType
 from bot.errors import ValidationFailed
+from bot.forms.clean import clean_values
 from bot.forms.display import yen
 from bot.forms.schema import form_model
 from bot.forms.state import block_id
@@ -21,7 +22,7 @@ def validate_form(rt: RequestType, raw: dict[str, Any], *, locale: str, today: d
                   departments: tuple[str, ...]) -> dict[str, Any]:
     """The cleaned values (JSON-ready: dates as ISO strings), or ValidationFailed."""
     model = form_model(rt, departments)
-    given = {k: v for k, v in raw.items() if not _empty(v)}
+    given = {k: v for k, v in clean_values(raw).items() if not _empty(v)}
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     try:

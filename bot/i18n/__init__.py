@@ -3,6 +3,10 @@
 Each locale is a folder of YAML files, one per feature area (core.yaml, intake.yaml, …), merged
 into one flat table of dotted keys; a key defined in two files is an error.
 Placeholders use str.format names: "{number}".
+
+`t()` returns mrkdwn: every string parameter is escaped (&, <, >) unless it is already `Mrkdwn`
+(see bot/i18n/mrkdwn.py, the one home of escaping: `mention()`, `link()`, `trusted()` are the opt-outs).
+`bot.views.blocks.plain` turns the result back into literal text for plain_text objects.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.i18n.mrkdwn import Mrkdwn, escape, format_escaped
 
 LOCALES = ("ja", "en")
 DEFAULT_LOCALE = "ja"
@@ -47,16 +53,17 @@ def normalise_locale(value: str | None) -> str:
     return "ja" if value.lower().startswith("ja") else "en"
 
 
-def t(locale: str, key: str, **params: Any) -> str:
-    """The message for `key` in `locale` (falling back to Japanese, then to the key itself)."""
+def t(locale: str, key: str, **params: Any) -> Mrkdwn:
+    """The message for `key` in `locale` (falling back to Japanese, then to the key itself), as mrkdwn:
+    string parameters are escaped unless they are `Mrkdwn` already (mentions, links the bot makes)."""
     locale = locale if locale in LOCALES else DEFAULT_LOCALE
     template = catalog(locale).get(key) or catalog(DEFAULT_LOCALE).get(key)
     if template is None:
-        return key
+        return escape(key)
     try:
-        return template.format(**params)
+        return format_escaped(template, params)
     except (KeyError, IndexError, ValueError):
-        return template
+        return Mrkdwn(template)
 
 
 def placeholders(template: str) -> set[str]:

@@ -30,7 +30,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox
-from bot.approvals import delegation, notify
+from bot.approvals import notify, segregation
 from bot.approvals.steps import PENDING, next_waiting
 from bot.i18n import t
 from bot.reminders import log
@@ -172,9 +172,7 @@ class _Run:
         step.last_reminded_at = self.now
         self.result.reminders += 1
         self.touched[ticket.id] = ticket
-        recipients: dict[str, str | None] = {a: None for a in step.approvers}
-        for deputy, principal in delegation.delegates_of(self.session, step.approvers, self.now).items():
-            recipients.setdefault(deputy, principal)
+        recipients = segregation.recipients(self.session, step, ticket, self.now)  # never the requester
         names = self.services.locales.display_name
         overdue = self.services.calendar.business_hours_between(step.due_at, self.now) if step.due_at else 0.0
         for user, principal in recipients.items():

@@ -13,6 +13,7 @@ from bot.config import WorkspaceConfig
 from bot.config.catalog import RequestType
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.i18n.mrkdwn import mention
 from bot.tickets import notify, store
 from bot.tickets.submit import Origin, submit
 from bot.tickets.summary import department_name
@@ -70,6 +71,6 @@ def from_reaction(session: Session, services: Services, *, reactor: str, channel
                     submission_key=key, origin=Origin("reaction", channel, ts, thread_ts), actor=reactor)
     locale = notify.desk_locale(services)
     reply = t(locale, "tickets.thread.reaction", number=ticket.number,
-              department=department_name(services, ticket.department, locale), who=f"<@{requester}>")
+              department=department_name(services, ticket.department, locale), who=mention(requester))
     outbox.post(session, channel, reply, target_ref=store.source_ref(ticket))
     return ticket, True

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.i18n import t
+from bot.i18n.mrkdwn import mention
 from bot.ticket_states import WITHDRAWABLE
 from bot.tickets import store
 from bot.tickets.summary import department_name, facts
@@ -63,7 +64,7 @@ def card_thread(session: Session, services: Services, ticket: Ticket, text: str)
 def next_step(services: Services, ticket: Ticket, locale: str) -> str:
     key = f"tickets.next.{ticket.status}"
     return t(locale, key, department=department_name(services, ticket.department, locale),
-             assignee=f"<@{ticket.assignee_id}>" if ticket.assignee_id else "",
+             assignee=mention(ticket.assignee_id) if ticket.assignee_id else "",
              due=_local(services, ticket.resolution_due), first_due=_local(services, ticket.first_response_due))
 
 

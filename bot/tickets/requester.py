@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.errors import AlreadyDecided, InvalidTransition, NotFound, ValidationFailed
+from bot.errors import AlreadyDecided, InvalidTransition, NotFound
 from bot.forms import title_for, validate_form
+from bot.forms.clean import free_text
 from bot.i18n import t
+from bot.i18n.mrkdwn import mention
 from bot.lifecycle import hooks
 from bot.ticket_states import CLOSED, IN_PROGRESS, ON_HOLD, SENT_BACK, WITHDRAWABLE, WITHDRAWN, transition
 from bot.tickets import access, conversation, notify, sla, store
@@ -41,9 +43,7 @@ def answer(session: Session, services: Services, ticket_id: int, actor: str, tex
     access.require_requester(ticket, actor)
     if ticket.status != ON_HOLD:  # nothing was asked (or it was answered already)
         raise InvalidTransition(ticket.status, "answer")
-    text = (text or "").strip()
-    if not text:
-        raise ValidationFailed({TicketBlock.ANSWER: t(locale, "form.errors.required")})
+    text = free_text(text, TicketBlock.ANSWER, locale)
     now = services.clock.now()
     question, asker = last_question(session, ticket)
     transition(ticket, IN_PROGRESS, "answer")
@@ -56,7 +56,7 @@ def answer(session: Session, services: Services, ticket_id: int, actor: str, tex
     if ticket.assignee_id:
         notify.tell_agent(session, services, ticket, ticket.assignee_id, "answered", body=text)
     notify.card_thread(session, services, ticket, t(notify.desk_locale(services), "tickets.thread.answered",
-                                                    who=f"<@{actor}>", answer=text))
+                                                    who=mention(actor), answer=text))
     return ticket
 
 

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.forms import field_rows, mrkdwn_escape
+from bot.forms import field_rows
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.ticket_states import PENDING_APPROVAL
 from bot.tickets import store
 from bot.views.ticket_facts import TicketFacts
@@ -44,7 +45,7 @@ def facts(session: Session, services: Services, ticket: Ticket, locale: str) -> 
         number=ticket.number,
         type_name=type_name(services, ticket, locale),
         emoji=(rt.emoji or "") if rt else "",
-        title=mrkdwn_escape(ticket.title),
+        title=escape(ticket.title),
         status=ticket.status,
         department=department_name(services, ticket.department, locale),
         department_key=ticket.department,
@@ -58,7 +59,7 @@ def facts(session: Session, services: Services, ticket: Ticket, locale: str) -> 
         source_link=archive_link(source.channel, source.ts) if source else None,
         parent=parent.number if parent else None,
         children=[c.number for c in store.children(session, ticket)],
-        resolution_note=mrkdwn_escape(ticket.resolution_note) if ticket.resolution_note else None,
+        resolution_note=escape(ticket.resolution_note) if ticket.resolution_note else None,
         satisfaction=ticket.satisfaction,
         paused=ticket.sla_paused_at is not None,
         waiting_on=waiting_on(session, services, ticket, locale),

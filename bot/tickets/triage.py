@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDecided, ValidationFailed
+from bot.forms.clean import free_text
 from bot.i18n import t
+from bot.i18n.mrkdwn import mention
 from bot.ticket_states import (
     APPROVED,
     IN_PROGRESS,
@@ -35,10 +37,8 @@ HELD = "ticket.put_on_hold"
 
 
 def _required(text: str | None, block: str, locale: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationFailed({block: t(locale, "form.errors.required")})
-    return text
+    """Required free text, control characters stripped, within FREE_TEXT_MAX (bot/forms/clean.py)."""
+    return free_text(text, block, locale)
 
 
 def claim(session: Session, services: Services, ticket_id: int, actor: str) -> Ticket:
@@ -56,7 +56,7 @@ def claim(session: Session, services: Services, ticket_id: int, actor: str) -> T
     record(session, services, ticket, actor, "claimed", before={"status": before},
            after={"status": IN_PROGRESS, "assignee": actor})
     notify.changed(session, services, ticket)
-    notify.tell_requester(session, services, ticket, "claimed", who=f"<@{actor}>")
+    notify.tell_requester(session, services, ticket, "claimed", who=mention(actor))
     return ticket
 
 
@@ -81,9 +81,9 @@ def assign(session: Session, services: Services, ticket_id: int, actor: str, ass
            after={"status": ticket.status, "assignee": assignee})
     notify.changed(session, services, ticket, previous)
     if assignee != actor:
-        notify.tell_agent(session, services, ticket, assignee, "assigned", by=f"<@{actor}>")
+        notify.tell_agent(session, services, ticket, assignee, "assigned", by=mention(actor))
     if assignee != previous:
-        notify.tell_requester(session, services, ticket, "assigned", who=f"<@{assignee}>")
+        notify.tell_requester(session, services, ticket, "assigned", who=mention(assignee))
     return ticket
 
 
@@ -104,7 +104,7 @@ def hold(session: Session, services: Services, ticket_id: int, actor: str, quest
     notify.changed(session, services, ticket)
     conversation.ask_requester(session, services, ticket, actor, question, holds(session, ticket))
     notify.card_thread(session, services, ticket,
-                       t(notify.desk_locale(services), "tickets.thread.asked", who=f"<@{actor}>", question=question))
+                       t(notify.desk_locale(services), "tickets.thread.asked", who=mention(actor), question=question))
     return ticket
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape, link
 from bot.views.blocks import Block, actions, button, clip, context, divider, fields, header, plain, section
 from handlers.ids import ApprovalAction, ApprovalCallback
 
@@ -58,6 +59,7 @@ class StepCard:
     reason: str | None = None
     fixes: list[str] = field(default_factory=list)
     reassigned_to: str | None = None
+    routed: str | None = None  # why the step is with this approver: routed around the requester (職務分掌)
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -95,14 +97,16 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     ]
     if card.principal:
         blocks.append(context(t(locale, "approvals.request.as_delegate", principal=card.principal)))
+    if card.routed:
+        blocks.append(context(":arrows_counterclockwise: " + card.routed))
     if card.changes:
         blocks.append(section(t(locale, "approvals.request.changes_header", round=card.round) + "\n" + "\n".join(
-            f"• *{c.label}*: ~{c.before or '—'}~ → {c.after or '—'}" for c in card.changes)))
+            f"• *{escape(c.label)}*: ~{escape(c.before) or '—'}~ → {escape(c.after) or '—'}" for c in card.changes)))
     if card.rows:
-        blocks.append(fields(*[(r.label, r.value or "—") for r in card.rows]))
+        blocks.append(fields(*[(escape(r.label), escape(r.value) or "—") for r in card.rows]))
     if card.evidence:
         blocks.append(section(t(locale, "approvals.request.evidence") + "\n" + "\n".join(
-            f"• <{url}>" for url in card.evidence[:10])))
+            f"• {link(url)}" for url in card.evidence[:10])))
     blocks.append(context(t(locale, "approvals.request.step", position=card.position, total=card.total,
                             rule=card.rule)))
     if card.outcome is None:
@@ -154,10 +158,10 @@ def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassi
         section(t(locale, "approvals.request.intro", requester=card.requester, title=card.title)),
     ]
     for row in card.rows:
-        blocks.append(section(f"*{row.label}*\n{row.value or '—'}"))
+        blocks.append(section(f"*{escape(row.label)}*\n{escape(row.value) or '—'}"))
     if card.evidence:
         blocks.append(section(t(locale, "approvals.request.evidence") + "\n" + "\n".join(
-            f"• <{url}>" for url in card.evidence[:10])))
+            f"• {link(url)}" for url in card.evidence[:10])))
     blocks.append(divider())
     blocks.append(section(t(locale, "approvals.details.history") + "\n" + "\n".join(history[-40:] or ["—"])))
     if can_reassign:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.views.approvals import decision_buttons, pointer
 from bot.views.blocks import Block, button, context, header, section
 from handlers.ids import ApprovalAction
@@ -37,7 +38,7 @@ def awaiting_section(locale: str, items: list[AwaitingItem], *, more: int = 0) -
         lines = [t(locale, "approvals.home.item", number=item.ticket_number, type=item.type_name,
                    title=item.title, requester=item.requester)]
         if item.summary:
-            lines.append(item.summary)
+            lines.append(escape(item.summary))
         blocks.append(section("\n".join(lines)))
         notes = [t(locale, "approvals.home.since", since=item.since, position=item.position, total=item.total)]
         if item.due:

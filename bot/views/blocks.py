@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n.mrkdwn import literal
+
 Block = dict[str, Any]
 
 
@@ -12,7 +14,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def plain(text: str, limit: int = 3000) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+    """Slack shows plain_text as typed: mrkdwn from `t()` is turned back into its literal characters."""
+    return {"type": "plain_text", "text": clip(literal(text), limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = 3000) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, actions, button, context, plain, section
 from faq.engine import FaqDoc, Match
 from handlers.ids import FaqAction, FaqBlock, FaqCallback
@@ -18,7 +19,7 @@ def localized(doc: FaqDoc, locale: str) -> tuple[str, str]:
 
 def _answer_blocks(doc: FaqDoc, locale: str, match: Match | None) -> list[Block]:
     question, answer = localized(doc, locale)
-    blocks = [section(f"*{question}*\n{answer}")]
+    blocks = [section(f"*{escape(question)}*\n{escape(answer)}")]
     if match is not None:
         blocks.append(context(t(locale, "faq.matched", phrase=match.matched_phrase, score=f"{match.score:.2f}")))
     return blocks
@@ -41,7 +42,7 @@ def answer_message(locale: str, query_id: int, tier: str, top: FaqDoc | None, su
     """(fallback text, blocks) for a fresh answer."""
     if tier == "answer" and top is not None:
         question, answer = localized(top, locale)
-        return f"{question}\n{answer}", [*_answer_blocks(top, locale, matches[0] if matches else None),
+        return escape(f"{question}\n{answer}"), [*_answer_blocks(top, locale, matches[0] if matches else None),
                                           feedback_buttons(locale, query_id)]
     if tier == "suggest" and suggestions:
         buttons = [button(localized(doc, locale)[0], FaqAction.SUGGESTION, f"{query_id}:{doc.id}")
@@ -56,7 +57,7 @@ def answer_message(locale: str, query_id: int, tier: str, top: FaqDoc | None, su
 
 def chosen_answer(locale: str, query_id: int, doc: FaqDoc) -> tuple[str, list[Block]]:
     question, answer = localized(doc, locale)
-    return f"{question}\n{answer}", [*_answer_blocks(doc, locale, None), feedback_buttons(locale, query_id)]
+    return escape(f"{question}\n{answer}"), [*_answer_blocks(doc, locale, None), feedback_buttons(locale, query_id)]
 
 
 def after_helped(locale: str, answer_blocks: list[Block]) -> tuple[str, list[Block]]:

@@ -5,6 +5,7 @@ A confidential ticket's card says only that something arrived: no requester, no 
 from __future__ import annotations
 
 from bot.i18n import t
+from bot.i18n.mrkdwn import Mrkdwn, mention
 from bot.views.blocks import Block, actions, button, context, fields, header, section
 from bot.views.ticket_facts import TicketFacts
 from handlers.ids import FaqAction, TicketAction
@@ -13,8 +14,8 @@ UNCLAIMED = ("submitted", "approved")
 ON_DESK = ("submitted", "approved", "in_progress", "on_hold")
 
 
-def who(user_id: str | None, locale: str) -> str:
-    return f"<@{user_id}>" if user_id else t(locale, "tickets.nobody")
+def who(user_id: str | None, locale: str) -> Mrkdwn:
+    return mention(user_id) if user_id else t(locale, "tickets.nobody")
 
 
 def status_text(locale: str, status: str) -> str:

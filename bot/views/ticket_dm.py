@@ -4,6 +4,7 @@ question with its answer button, the resolution with its 1-click rating; and age
 from __future__ import annotations
 
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, actions, button, context, fields, header, section
 from bot.views.ticket_card import stars, status_text, who
 from bot.views.ticket_facts import TicketFacts
@@ -51,20 +52,20 @@ def notice(f: TicketFacts, locale: str, key: str, **params: str) -> tuple[str, l
 def hold_question(f: TicketFacts, locale: str, *, asker: str, question: str,
                   answered: str | None = None) -> tuple[str, list[Block]]:
     text = t(locale, "tickets.hold.question", number=f.number, who=who(asker, locale))
-    blocks: list[Block] = [section(text), section(f">>> {question}")]
+    blocks: list[Block] = [section(text), section(f">>> {escape(question)}")]
     if answered is None:
         blocks.append(context(t(locale, "tickets.hold.paused")))
         blocks.append(actions(button(t(locale, "tickets.buttons.answer"), TicketAction.ANSWER, str(f.id),
                                      style="primary"), block_id=f"hold:{f.id}"))
     else:
-        blocks.append(section(t(locale, "tickets.hold.your_answer") + f"\n>>> {answered}"))
+        blocks.append(section(t(locale, "tickets.hold.your_answer") + f"\n>>> {escape(answered)}"))
     return text, blocks
 
 
 def resolution(f: TicketFacts, locale: str, *, resolver: str, note: str,
                rated: int | None = None) -> tuple[str, list[Block]]:
     text = t(locale, "tickets.resolved.text", number=f.number, who=who(resolver, locale))
-    blocks: list[Block] = [section(text), section(f">>> {note}")]
+    blocks: list[Block] = [section(text), section(f">>> {escape(note)}")]
     if rated is None:
         blocks.append(section(t(locale, "tickets.rating.ask")))
         blocks.append(actions(*[button(f"{RATING_FACES[n]} {n}", f"{TicketAction.RATE}_{n}", f"{f.id}:{n}")
@@ -79,7 +80,7 @@ def agent_notice(f: TicketFacts, locale: str, key: str, *, body: str | None = No
     text = t(locale, f"tickets.agent.{key}", number=f.number, type=f.type_name, **params)
     blocks: list[Block] = [section(text)]
     if body:
-        blocks.append(section(f">>> {body}"))
+        blocks.append(section(f">>> {escape(body)}"))
     if not f.confidential:
         blocks.append(context(f.title))
     return text, blocks

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, context, fields, header, plain, section
 from bot.views.ticket_card import status_text, who
 from bot.views.ticket_facts import TicketFacts
@@ -27,7 +29,7 @@ def _modal(locale: str, title_key: str, callback_id: str, blocks: list[Block], m
     return view
 
 
-def _text_input(block: str, label: str, *, multiline: bool = True, max_length: int = 3000,
+def _text_input(block: str, label: str, *, multiline: bool = True, max_length: int = FREE_TEXT_MAX,
                 placeholder: str | None = None) -> Block:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": IntakeAction.FIELD, "multiline": multiline,
                                "max_length": max_length}
@@ -74,7 +76,7 @@ def reroute(f: TicketFacts, locale: str, departments: list[tuple[str, str]], met
 
 
 def answer(f: TicketFacts, locale: str, question: str, metadata: str) -> dict[str, Any]:
-    blocks = [_about(f, locale), section(f">>> {question}" if question else " "),
+    blocks = [_about(f, locale), section(f">>> {escape(question)}" if question else " "),
               _text_input(TicketBlock.ANSWER, t(locale, "tickets.modal.answer"))]
     return _modal(locale, "tickets.modal.answer_title", TicketCallback.ANSWER, blocks, metadata)
 

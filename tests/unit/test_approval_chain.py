@@ -52,20 +52,40 @@ def test_each_step_names_the_rule_that_produced_it(config):
     assert [s.rule_label for s in chain] == ["上長", "経理責任者 when amount >= 100000"]
 
 
-def test_a_step_whose_approver_is_the_requester_is_skipped_with_the_reason(config):
+def test_a_step_whose_approver_is_the_requester_goes_to_the_requesters_manager(config):
     rules = parse_rules([{"person": "manager"}, {"role": "cfo"}])
 
     chain = build_chain(rules, config, MANAGER, {})
 
+    assert (chain[0].approvers, chain[0].routed_via, chain[0].skipped) == ([CFO], "manager", False)
+    assert chain[1].skipped and chain[1].skip_code == SKIP_ALREADY  # the CFO already decides at step 1
+
+
+def test_with_nobody_above_the_requester_the_departments_approver_decides(config):
+    chain = build_chain(parse_rules([{"role": "cfo"}]), config, CFO, {}, department="finance")
+
+    assert (chain[0].approvers, chain[0].routed_via) == ([FIN_LEAD], "department")
+
+
+def test_with_nobody_above_and_no_department_the_step_is_skipped_with_the_reason(config):
+    chain = build_chain(parse_rules([{"role": "cfo"}]), config, CFO, {})
+
     assert chain[0].skipped and chain[0].skip_code == SKIP_REQUESTER
-    assert chain[0].skipped_reason == "the approver is the requester"
-    assert not chain[1].skipped and chain[1].approvers == [CFO]
+    assert chain[0].skipped_reason == "the approver is the requester, and nobody is above them"
+
+
+def test_a_rule_saying_skip_requester_false_still_never_makes_the_requester_an_approver(config):
+    chain = build_chain(parse_rules([{"role": "cfo", "skip_requester": False}]), config, CFO, {}, department="finance")
+
+    assert CFO not in chain[0].approvers
 
 
 def test_the_finance_lead_asking_for_money_is_not_their_own_approver(config):
+    # The 経理責任者 step would be theirs; their manager (the CFO) already approves at step 1.
     chain = build_chain(EXPENSE_RULES, config, FIN_LEAD, {"amount": 300_000})
 
-    assert approvers(chain) == [("上長", [CFO], None), ("経理責任者", [FIN_LEAD], SKIP_REQUESTER)]
+    assert approvers(chain) == [("上長", [CFO], None), ("経理責任者", [CFO], SKIP_REQUESTER)]
+    assert chain[1].skipped_reason == "the approver is the requester; the next approver up already approves at step 1"
 
 
 def test_someone_who_already_approves_earlier_is_not_asked_twice(config):

@@ -133,3 +133,49 @@ def test_serve_runs_the_scheduler_in_a_child_process_and_stops_it(tmp_path: Path
         assert scheduler, output
         with pytest.raises(ProcessLookupError):
             os.kill(int(scheduler.group(1)), 0)
+
+
+def _raw_post(port: int, body: bytes, headers: dict[str, str], *, announce: int | None = None) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        if announce is None:
+            connection.request("POST", "/slack/events", body=body, headers=headers)
+        else:  # announce a length and send only `body`: the answer must not wait for the rest
+            connection.putrequest("POST", "/slack/events")
+            for name, value in {**headers, "Content-Length": str(announce)}.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            connection.send(body)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_serve_gates_forged_oversized_and_malformed_requests(tmp_path: Path):
+    from bot.fakeslack.signing import sign
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    click = (b"payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22UEMPLOYEE1%22%7D%2C"
+             b"%22channel%22%3A%7B%22id%22%3A%22C0HELPDESK%22%7D%2C%22actions%22%3A%5B%5D%7D")
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack) as (requester, process, port)):
+        slack.clear()
+        forged = _raw_post(port, click, {**form, "X-Slack-Request-Timestamp": "abc",
+                                         "X-Slack-Signature": "v0=" + "0" * 64})
+        unsigned_garbage = _raw_post(port, b"[" * 200_000, {"Content-Type": "application/json"})
+        not_json = b"payload=notjson"
+        signed_garbage = _raw_post(port, not_json, {**form, **sign(SECRET, int(time.time()), not_json)})
+        oversized = _raw_post(port, b"payload=" + b"a" * 1000, form, announce=2 * 1024 * 1024)
+        time.sleep(0.2)
+        assert [c.method for c in slack.calls()] == []  # no apology to anyone named in a forged body
+        help_reply = requester.command(user_id="UEMPLOYEE1", text="help")
+
+        assert (forged, unsigned_garbage, signed_garbage, oversized) == (401, 401, 400, 413)
+        assert help_reply.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        output = process.stdout.read() if process.stdout else ""
+        assert "Traceback" not in output
+        assert output.count("refused an unverified request") == 2, output
