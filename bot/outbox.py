@@ -26,9 +26,7 @@ import base64
 import contextlib
 import ipaddress
 import logging
-import os
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -41,13 +39,13 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from models import LaneThrottle, OutboxMessage, SlackMessageRef
-from models.db import is_sqlite, make_read_session_factory
+from models.db import is_sqlite, make_read_session_factory, within
 
 log = logging.getLogger(__name__)
 
@@ -239,10 +237,8 @@ class Dispatcher:
         # server's statement_timeout nor TCP keepalives end a wait on a peer that still ACKs.
         self._db_stall = db_stall
         self._max_outage_poll = max_outage_poll
-        self._busy: _DbCall | None = None
         self._claims: dict[int, int] = {}  # message id -> the attempt number our claim gave it
         self._unrecorded: dict[int, dict[str, Any]] = {}  # delivered, not yet recorded (database down)
-        self._watchdog: threading.Thread | None = None
 
     def register_renderer(self, method: str, renderer: Renderer) -> None:
         """Messages with this pseudo-method are rendered from fresh data at delivery time."""
@@ -263,8 +259,6 @@ class Dispatcher:
             self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
             self._thread.start()
-            self._watchdog = threading.Thread(target=self._watch, name="outbox-watchdog", daemon=True)
-            self._watchdog.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -272,9 +266,6 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        if self._watchdog is not None:
-            self._watchdog.join(timeout)
-            self._watchdog = None
 
     def _loop(self) -> None:
         down_since: float | None = None  # the database stopped answering (monotonic time)
@@ -303,29 +294,13 @@ class Dispatcher:
     # -- database calls that cannot hang the delivery thread -----------------------------------------
     @contextlib.contextmanager
     def _db(self, factory: sessionmaker[Session]) -> Iterator[Session]:
-        """One transaction; watched by the watchdog when it runs on the delivery thread."""
-        watched = threading.current_thread() is self._thread
-        call = _DbCall(time.monotonic())
-        session = factory()
-        if watched:
-            event.listen(session, "after_begin", call.began)
-            self._busy = call
-        try:
-            with session.begin():
-                yield session
-        finally:
-            if watched:
-                call.finish()
-                self._busy = None
-            session.close()
-
-    def _watch(self) -> None:
-        tick = max(0.05, min(1.0, self._db_stall / 4))
-        while not self._stop.wait(tick):
-            call = self._busy
-            if call is not None and time.monotonic() - call.started > self._db_stall and call.cut():
-                log.debug("outbox dispatcher: a database call was silent for %.0fs; its connection "
-                          "was cut", self._db_stall)
+        """One transaction. On the delivery thread it runs within `db_stall` seconds (models.db.within):
+        a connection black-holed by the network answers nothing, ever, and neither the server's
+        statement_timeout nor TCP keepalives end a wait on a peer that still ACKs; past the deadline
+        its socket is shut down, the wait fails, and the next round connects anew."""
+        deadline = within(self._db_stall) if threading.current_thread() is self._thread else contextlib.nullcontext()
+        with deadline, factory() as session, session.begin():
+            yield session
 
     def drain(self, max_rounds: int = 50) -> int:
         """Deliver until nothing is due now (tests and the CLI use this)."""
@@ -565,44 +540,6 @@ class Dispatcher:
             text = t("ja", "outbox.dead_letter", id=dead.id, method=dead.method, error=dead.last_error or "")
             enqueue(session, "chat.postMessage", {"channel": admin, "text": text},
                     dedupe_key=f"alert:{dead.id}:{admin}", is_alert=True)
-
-
-class _DbCall:
-    """The delivery thread's current transaction, so the watchdog can cut its connection when the
-    database goes silent. `finish` (before the connection goes back to the pool) and `cut` exclude
-    each other: a connection handed to someone else is never touched."""
-
-    def __init__(self, started: float) -> None:
-        self.started = started
-        self._connection: Connection | None = None
-        self._lock = threading.Lock()
-        self._done = False
-
-    def began(self, _session: Session, _transaction: Any, connection: Connection) -> None:
-        self._connection = connection
-
-    def finish(self) -> None:
-        with self._lock:
-            self._done = True
-
-    def cut(self) -> bool:
-        with self._lock:
-            if self._done or self._connection is None:
-                return False
-            self._done = True
-            try:
-                dbapi = self._connection.connection.dbapi_connection
-                pgconn = getattr(dbapi, "pgconn", None)  # psycopg 3; SQLite waits are bounded by busy_timeout
-                fd = pgconn.socket if pgconn is not None else -1
-            except Exception:
-                return False
-            if fd < 0:
-                return False
-            # Shut the socket down under libpq's feet: its wait ends at once with "server closed the
-            # connection", SQLAlchemy invalidates the pool, and the next round connects anew.
-            with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
-                sock.shutdown(socket.SHUT_RDWR)
-            return True
 
 
 def _log_outage(exc: Exception) -> None:

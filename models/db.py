@@ -145,6 +145,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
     event.listen(engine, "checkout", DEADLINES.checkout)
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _mark_idle)
+    event.listen(engine, "checkin", DEADLINES.checkin)
     return engine
 
 
@@ -213,7 +214,16 @@ class Deadlines:
     def checkout(self, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         held = getattr(self._local, "held", None)
         if held is not None:
-            held.append(dbapi_conn)
+            with self._cond:
+                held.append(dbapi_conn)
+
+    def checkin(self, dbapi_conn: Any, _record: Any) -> None:
+        """A connection back in the pool is no longer this block's: the watcher must never cut a
+        connection that another thread may check out next (cut and checkin exclude each other)."""
+        held = getattr(self._local, "held", None)
+        if held is not None and dbapi_conn in held:
+            with self._cond:
+                held[:] = [c for c in held if c is not dbapi_conn]
 
     def _watch(self) -> None:
         while True:
@@ -231,9 +241,10 @@ class Deadlines:
                 heapq.heappop(self._heap)
                 self._active.pop(key, None)
                 victims = list(held)
-            for conn in victims:
-                _cut(conn)
-            log.warning("a database call was still blocked at its deadline; its connection was cut")
+                for conn in victims:  # under the lock: see checkin
+                    _cut(conn)
+            if victims:
+                log.warning("a database call was still blocked at its deadline; its connection was cut")
 
 
 def _cut(dbapi_conn: Any) -> None:

@@ -11,10 +11,12 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from bot.fakeslack import payloads
 from models.db import make_engine
+from tests.dbs import truncate_all
 from tests.harness import Bot, start_bot
 from tests.tcp_proxy import TcpProxy, tcp_proxy
 
@@ -23,7 +25,8 @@ EMPLOYEE_JA = "UEMPLOYEE1"
 
 
 @pytest.fixture
-def proxied(postgres_db: str) -> Iterator[tuple[Bot, TcpProxy]]:
+def proxied(postgres_db: str, postgres_engine: Engine) -> Iterator[tuple[Bot, TcpProxy]]:
+    truncate_all(postgres_engine)  # the session's database: start from nothing another test left
     url = make_url(postgres_db)
     with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
         engine = make_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
