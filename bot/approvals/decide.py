@@ -22,6 +22,7 @@ from bot.approvals import segregation
 from bot.approvals.segregation import NotInDirectory, OwnRequest
 from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK
 from bot.errors import AlreadyDecided, DomainError, NotAuthorized, NotFound, ValidationFailed
+from bot.forms.clean import FREE_TEXT_MAX, clean_text, free_text
 
 __all__ = ["NotInDirectory", "OwnRequest", "authorize", "decide", "reassign"]
 from bot.i18n import t
@@ -92,9 +93,10 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     assert ticket is not None
     on_behalf_of = authorize(session, services, step, ticket, actor)
     _refuse_if_settled(session, services, step, ticket, version)
-    reason = (reason or "").strip() or None
-    if outcome in (SENT_BACK, REJECTED) and not reason:
+    if outcome in (SENT_BACK, REJECTED) and not clean_text(reason or "").strip():
         raise ValidationFailed({REASON_BLOCK: t(locale, "approvals.errors.reason_required")})
+    # Cleaned and bounded here, whatever door it came through: the reason is posted to the requester.
+    reason = free_text(reason, REASON_BLOCK, locale, required=False) or None
     fix = [f for f in dict.fromkeys(fields_to_fix) if f]
     now = services.clock.now()
     changed = session.execute(
@@ -134,7 +136,7 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     assert ticket is not None
     segregation.refuse_own(ticket, actor)
     _refuse_if_settled(session, services, step, ticket, version)
-    reason = (reason or "").strip() or None
+    reason = clean_text(reason or "").strip() or None
     errors: dict[str, str] = {}
     if not to:
         errors[REASSIGN_TO_BLOCK] = t(locale, "approvals.reassign.errors.required")
@@ -149,6 +151,8 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
             errors[REASSIGN_TO_BLOCK] = t(locale, f"approvals.delegation.errors.{problem}")
     if not reason:
         errors[REASSIGN_REASON_BLOCK] = t(locale, "approvals.errors.reason_required")
+    elif len(reason) > FREE_TEXT_MAX:
+        errors[REASSIGN_REASON_BLOCK] = t(locale, "form.errors.too_long", max=f"{FREE_TEXT_MAX:,}")
     if errors:
         raise ValidationFailed(errors)
     assert to is not None

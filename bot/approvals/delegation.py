@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, outbox
 from bot.errors import NotAuthorized, NotFound, ValidationFailed
+from bot.forms.clean import FREE_TEXT_MAX, clean_text
 from bot.i18n import t
 from bot.views.delegation import DELEGATE_BLOCK, ENDS_BLOCK, STARTS_BLOCK
 from models import Delegation
@@ -99,7 +100,8 @@ def create_for_days(session: Session, services: Services, *, delegator: str, del
     if first_day <= now.astimezone(tz).date():
         starts_at = now  # from today (or a day already past): at once — nothing can be decided in the past
     return create(session, services, delegator=delegator, delegate=delegate, starts_at=starts_at,
-                  ends_at=ends_at, actor=actor, reason=(reason or "").strip() or None, locale=locale)
+                  ends_at=ends_at, actor=actor, reason=clean_text(reason or "").strip()[:FREE_TEXT_MAX] or None,
+                  locale=locale)
 
 
 def create(session: Session, services: Services, *, delegator: str, delegate: str, starts_at: datetime,

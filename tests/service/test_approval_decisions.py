@@ -120,6 +120,32 @@ def test_send_back_and_reject_need_a_reason(services):
         assert missing.value.field_errors == {decisions.REASON_BLOCK: "理由を入力してください。"}
 
 
+@pytest.mark.parametrize("outcome", ["approved", "sent_back", "rejected"])
+def test_a_reason_is_bounded_and_cleaned_by_the_service_whatever_the_door(services, outcome):
+    """The requester is sent the reason: the service itself caps it (not only the modal's max_length)
+    and strips what PostgreSQL refuses (NUL)."""
+    ticket_id, _ = submit(services)
+    step = pending_step(services, ticket_id)
+
+    with pytest.raises(ValidationFailed) as too_long:
+        click(services, step, MANAGER, outcome=outcome, reason="長" * 45_000)
+    assert too_long.value.field_errors == {decisions.REASON_BLOCK: "2,000文字以内で入力してください。"}
+    assert pending_step(services, ticket_id).id == step.id  # nothing decided
+
+    click(services, step, MANAGER, outcome=outcome, reason="領収書\x00が\x07ありません")
+    with services.session_factory() as session:
+        assert steps_of(session, ticket_id)[0].comment == "領収書がありません"
+
+
+def test_a_reassignment_reason_is_bounded_by_the_service(services):
+    ticket_id, _ = submit(services)
+    step = pending_step(services, ticket_id)
+    with services.session_factory() as session, session.begin(), pytest.raises(ValidationFailed) as too_long:
+        decisions.reassign(session, services, step_id=step.id, version=step.version, actor=ADMIN, to=CFO,
+                           reason="x" * 2_001)
+    assert too_long.value.field_errors == {decisions.REASSIGN_REASON_BLOCK: "2,000文字以内で入力してください。"}
+
+
 def test_rejection_closes_the_ticket_and_cancels_the_rest_of_the_chain(services):
     ticket_id, _ = submit(services, amount=300_000)
     click(services, pending_step(services, ticket_id), MANAGER, outcome="rejected", reason="私費です")
