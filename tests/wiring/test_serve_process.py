@@ -41,14 +41,18 @@ def serve_process(tmp_path: Path, slack: FakeSlackServer, *, scheduler: bool = F
            "SLACK_API_URL": slack.url, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port),
            **extra_env}
     env.pop("SLACK_APP_TOKEN", None)
+    new_session = bool(env.pop("start_new_session", ""))
     assert madoguchi("db", "upgrade", env=env).returncode == 0
     argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"] + ([] if scheduler else ["--no-scheduler"])
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=new_session)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, port
     finally:
         if process.poll() is None:
+            if new_session:
+                os.killpg(process.pid, signal.SIGKILL)
             process.kill()
         process.wait(timeout=10)
 
@@ -133,3 +137,36 @@ def test_serve_runs_the_scheduler_in_a_child_process_and_stops_it(tmp_path: Path
         assert scheduler, output
         with pytest.raises(ProcessLookupError):
             os.kill(int(scheduler.group(1)), 0)
+
+
+def test_ctrl_c_on_serve_finishes_the_request_in_flight_and_stops_every_process_within_5_s(tmp_path: Path):
+    """A terminal's Ctrl-C reaches the whole process group (supervisor, workers, scheduler child) at once."""
+    import threading
+
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack, scheduler=True, WEB_CONCURRENCY="2", start_new_session="1")
+          as (requester, process, _port)):
+        assert slack.wait_for("auth.test", count=3, timeout=30), "both workers and the scheduler are up"
+        slack.fail("views.open", "slow", seconds=1.5)  # `/helpdesk delegate` opens its modal before the ack
+        replies = []
+        slow = threading.Thread(target=lambda: replies.append(requester.command(
+            user_id="UEMPLOYEE1", text="delegate", trigger_id=slack.issue_trigger("UEMPLOYEE1"))))
+        slow.start()
+        time.sleep(0.7)  # the request is inside a worker, waiting on Slack
+
+        started = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        stopped_in = time.monotonic() - started
+        slow.join(timeout=10)
+        output = process.stdout.read() if process.stdout else ""
+
+        assert stopped_in < 5, f"serve took {stopped_in:.1f} s to stop:\n{output}"
+        assert replies and replies[0].status == 200, output
+        assert "Killing" not in output, output
+        pids = set(re.findall(r"Spawning worker-\d+ with PID: (\d+)", output))
+        pids |= set(re.findall(r"scheduler pid (\d+)", output))
+        assert len(pids) == 3, output
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(int(pid), 0)
