@@ -33,7 +33,7 @@ from multiprocessing.util import Finalize
 from typing import Any
 
 from bot.server import BACKLOG
-from bot.settings import Settings
+from bot.settings import Settings, StartupFailed
 
 log = logging.getLogger(__name__)
 DEFAULT_THREADS = 2
@@ -66,7 +66,10 @@ def load_worker_app(_target: str) -> Any:
     settings = load_settings()
     configure(settings.log_level)
     services = build_services(settings)
-    identify_bot(services)
+    try:
+        identify_bot(services, announce=False)  # serve_http has checked the token and said how it went
+    except StartupFailed as exc:  # revoked since: /healthz says so; exiting would only respawn the worker
+        log.error("%s", exc)
     app = build_app(settings, services=services)
     services.dispatcher.start()
     # Granian ends a worker through multiprocessing, which runs these finalizers (not atexit): the
@@ -83,6 +86,9 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
     from granian.log import LogLevels
     from granian.server import Server
 
+    from bot.runtime import check_slack_token
+
+    check_slack_token(settings)
     scheduler: subprocess.Popen[bytes] | None = None
     stopping_since: list[float] = []
 
