@@ -40,6 +40,47 @@ class CurrentStderrHandler(logging.StreamHandler):
         pass
 
 
+class BoltTokenNotices(logging.Filter):
+    """Drops Bolt's two start-up warnings that the token "will be unused" / "will be ignored".
+
+    Bolt reads SLACK_BOT_TOKEN from the environment itself and warns whenever it is set while the app
+    is given a `client` and an `authorize` — which is exactly our set-up (bot/app.py authorizes from the
+    configured token without an auth.test per request): the warning cannot be avoided by configuration
+    and tells the operator nothing. Every other Bolt warning passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped, warning_token_skipped
+
+        self.notices = {warning_client_prioritized_and_token_skipped(), warning_token_skipped()}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.notices
+
+
+# Libraries that put content (SQL parameters, request and response bodies, views with what people typed)
+# into their records below these levels. They are held at that level or above whatever LOG_LEVEL says:
+# logs carry ids and outcomes, never content (DESIGN.md §5).
+CONTENT_FLOORS: dict[str, int] = {
+    # INFO: every statement with its parameters (a confidential title, a DM's text); DEBUG: result rows.
+    "sqlalchemy.engine": logging.WARNING,
+    "sqlalchemy.pool": logging.WARNING,
+    "sqlalchemy.orm": logging.WARNING,
+    # DEBUG: every Web API call's arguments (chat.postMessage text, views with field values) and the
+    # response. Its ERROR "Failed to send a request" / "Failed to decode Slack API response: <body>" are
+    # raised to the caller too, which decides and logs (the outbox, identify_bot): held above them.
+    "slack_sdk.web": logging.CRITICAL,
+    "slack_sdk": logging.INFO,
+    # DEBUG: "Responding with status: 200 body: …" (modal errors echo what the user typed), payloads.
+    "slack_bolt": logging.INFO,
+    # INFO: "Running job …" / "Job … executed successfully" for every check (12 lines a minute idle);
+    # bot/scheduler.py logs what a run did, once.
+    "apscheduler": logging.WARNING,
+    # Alembic announces every plugin at INFO; only its warnings matter to an operator.
+    "alembic": logging.WARNING,
+}
+
+
 def configure(level: str = "INFO") -> None:
     handler = CurrentStderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -47,5 +88,14 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Alembic announces every plugin at INFO; only its warnings matter to an operator.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    floor_libraries(root.level)
+    bolt = logging.getLogger("slack_bolt.App")
+    bolt.filters[:] = [f for f in bolt.filters if not isinstance(f, BoltTokenNotices)]
+    bolt.addFilter(BoltTokenNotices())
+
+
+def floor_libraries(level: int) -> None:
+    """Each content-logging library at its floor, or at `level` when that is higher (a child logger's
+    own level decides alone whether its records reach the root's handlers)."""
+    for name, floor in CONTENT_FLOORS.items():
+        logging.getLogger(name).setLevel(max(floor, level))

@@ -82,6 +82,7 @@ class _WriterQueue:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)  # SQL parameters are content: never in logs or error texts
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)

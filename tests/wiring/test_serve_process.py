@@ -93,6 +93,9 @@ def test_serve_answers_health_rejects_forgeries_and_acks_help(served):
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
+    output = process.stdout.read() if process.stdout else ""
+    assert "will be ignored" not in output and "will be unused" not in output, output  # Bolt's token warnings
+    assert " WARNING " not in output and " ERROR " not in output, output
 
 
 def test_serve_without_a_token_explains_the_setup(tmp_path):
