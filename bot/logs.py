@@ -13,12 +13,31 @@ from typing import Any
 TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
 
+# PostgreSQL's error details quote the data: "Failing row contains (…, <a confidential title>, …)",
+# "Key (submission_key)=(…) already exists". psycopg puts them into the exception's text, which a
+# traceback in a log line would carry; the error's first line says what went wrong without them.
+ROW_DETAIL = re.compile(r"^DETAIL: .*$", re.MULTILINE)
+ROW_DETAIL_HIDDEN = "DETAIL: (hidden: it may quote row values)"
+
+
+def redact(text: str) -> str:
+    return ROW_DETAIL.sub(ROW_DETAIL_HIDDEN, TOKEN.sub("xox?-***", text))
+
+
 class RedactTokens(logging.Filter):
+    """Masks tokens, and PostgreSQL's row details, in the message and the traceback of every record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if TOKEN.search(message):
-            record.msg = TOKEN.sub("xox?-***", message)
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatted here, once (Formatter.format reuses exc_text), so that every handler shows it redacted.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 
