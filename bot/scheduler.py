@@ -71,6 +71,14 @@ NAME_MAX = 64  # job_runs.job / job_runs.slot are VARCHAR(64)
 JobFunc = Callable[["Services", str], "str | None"]
 
 
+class Idle(str):
+    """A job's outcome saying the run found nothing to do ("0 delegation notices"): stored in job_runs
+    like any outcome, but logged at DEBUG — an idle scheduler writes nothing at INFO, one line per run
+    that did something."""
+
+    __slots__ = ()
+
+
 # -- slots ----------------------------------------------------------------------------------------
 
 
@@ -258,6 +266,21 @@ def replica_id() -> str:
 # -- the scheduler --------------------------------------------------------------------------------
 
 
+class _StillRunning(logging.Filter):
+    """Drops APScheduler's WARNING "Execution of job … skipped: maximum number of running instances
+    reached", written at every trigger while the previous check of that job still runs — at every tick of
+    a database outage, while a call waits for its timeout. The skipped check had nothing to add (the
+    running one handles the slot) and the outage is logged once by Scheduler._database_failed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_aps_logger = logging.getLogger("apscheduler.scheduler")
+if not any(isinstance(f, _StillRunning) for f in _aps_logger.filters):
+    _aps_logger.addFilter(_StillRunning())
+
+
 class Scheduler:
     """Runs `jobs` for `services`; `tick()` by hand, or `start()`/`stop()` a background APScheduler."""
 
@@ -272,6 +295,7 @@ class Scheduler:
         # checks of a weekly job touch the database once per week, not 10,080 times.
         self._seen: dict[str, str] = {}
         self._seen_lock = threading.Lock()
+        self._database_down = False
         self._aps: BackgroundScheduler | None = None
 
     # -- running by hand -------------------------------------------------------------------
@@ -295,36 +319,50 @@ class Scheduler:
                 return None
         if job.grace is not None and now - slot.start > job.grace:
             self._mark_seen(job, slot.key)
-            log.info(
-                "job %s: slot %s started %s ago, past its grace; skipped",
-                job.name,
-                slot.key,
-                now - slot.start,
-            )
+            log.debug("job %s: slot %s started %s ago, past its grace; skipped", job.name, slot.key, now - slot.start)
             return RunResult(job.name, slot.key, won=False, skipped=True)
         factory = self.services.session_factory
         try:
             won = claim(factory, job.name, slot.key, self.identity, now)
         except Exception as exc:  # database unreachable: not "seen", so the next check retries
-            log.exception("job %s: could not claim slot %s", job.name, slot.key)
+            self._database_failed(exc, f"job {job.name}: could not claim slot {slot.key}")
             return RunResult(job.name, slot.key, won=False, outcome=_error_text(exc), failed=True)
+        self._database_answered()
         self._mark_seen(job, slot.key)
         if not won:
             return RunResult(job.name, slot.key, won=False)
-        log.info("job %s: running slot %s", job.name, slot.key)
+        log.debug("job %s: running slot %s", job.name, slot.key)
         try:
             returned = job.run(self.services, slot.key)
         except Exception as exc:  # recorded in job_runs and logged; the next slot runs normally
             log.exception("job %s: slot %s failed", job.name, slot.key)
             outcome, failed = _error_text(exc), True
         else:
-            outcome, failed = (returned if returned is not None else "ok"), False
+            outcome, failed = (returned if returned is not None else Idle("ok")), False
         try:
             _finish(factory, job.name, slot.key, self.identity, self.services.clock.now(), outcome)
-        except Exception:  # the run happened; only its record is missing (finished_at stays NULL)
-            log.exception("job %s: could not record the end of slot %s", job.name, slot.key)
-        log.info("job %s: slot %s → %s", job.name, slot.key, outcome)
-        return RunResult(job.name, slot.key, won=True, outcome=outcome, failed=failed)
+        except Exception as exc:  # the run happened; only its record is missing (finished_at stays NULL)
+            self._database_failed(exc, f"job {job.name}: could not record the end of slot {slot.key}")
+        if not failed:  # a failure was logged above, with its traceback
+            log.log(logging.DEBUG if isinstance(outcome, Idle) else logging.INFO,
+                    "job %s: slot %s → %s", job.name, slot.key, outcome)
+        return RunResult(job.name, slot.key, won=True, outcome=str(outcome), failed=failed)
+
+    # -- the database going away and coming back: one line each, not one per check ---------------
+    def _database_failed(self, exc: BaseException, doing: str) -> None:
+        with self._seen_lock:
+            first, self._database_down = not self._database_down, True
+        if first:
+            log.warning("%s: %s; periodic jobs wait for the database (logged once until it answers)",
+                        doing, _error_text(exc).removeprefix("error: ").splitlines()[0])
+        else:
+            log.debug("%s: %s", doing, _error_text(exc))
+
+    def _database_answered(self) -> None:
+        with self._seen_lock:
+            was_down, self._database_down = self._database_down, False
+        if was_down:
+            log.info("the database answers again; periodic jobs resume")
 
     def _mark_seen(self, job: Job, slot: str) -> None:
         with self._seen_lock:
