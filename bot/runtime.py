@@ -32,7 +32,7 @@ def _stop_on_signals() -> threading.Event:
 
 # auth.test errors that mean the token itself is wrong: no retry helps, the operator must act.
 TOKEN_REJECTED = frozenset({"invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed",
-                            "not_allowed_token_type", "missing_scope"})
+                            "not_allowed_token_type"})
 SLACK_RETRY_S = 30.0
 
 

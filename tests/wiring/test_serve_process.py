@@ -155,7 +155,11 @@ def test_ctrl_c_on_serve_finishes_the_request_in_flight_and_stops_every_process_
         slow = threading.Thread(target=lambda: replies.append(requester.command(
             user_id="UEMPLOYEE1", text="delegate", trigger_id=slack.issue_trigger("UEMPLOYEE1"))))
         slow.start()
-        time.sleep(0.7)  # the request is inside a worker, waiting on Slack
+        deadline = time.monotonic() + 10
+        while slack.pending_faults() and time.monotonic() < deadline:  # taken when views.open arrives
+            time.sleep(0.02)
+        assert not slack.pending_faults(), "the request never reached views.open"
+        time.sleep(0.2)  # the request is inside a worker, waiting on Slack
 
         started = time.monotonic()
         os.killpg(process.pid, signal.SIGINT)
