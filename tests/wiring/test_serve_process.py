@@ -177,3 +177,20 @@ def test_ctrl_c_on_serve_finishes_the_request_in_flight_and_stops_every_process_
         for pid in pids:
             with pytest.raises(ProcessLookupError):
                 os.kill(int(pid), 0)
+
+
+def test_serve_starts_when_slack_is_unreachable_and_says_so_once(tmp_path: Path):
+    """Slack down (or the network to it) at start: the bot acks what reaches it, the outbox waits, and the
+    operator reads one warning — not one per worker."""
+    with FakeSlackServer() as slack:
+        unreachable = f"http://127.0.0.1:{free_port()}/api/"
+        with serve_process(tmp_path, slack, WEB_CONCURRENCY="2", SLACK_API_URL=unreachable) as (_r, process, _p):
+            time.sleep(3)  # both workers have started (checked below)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+            output = process.stdout.read() if process.stdout else ""
+
+    assert output.count("HTTP worker ready") == 2, output
+    warnings = [line for line in output.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1 and "auth.test" in warnings[0], output
+    assert " ERROR " not in output and "Traceback" not in output, output
