@@ -35,6 +35,7 @@ import os
 import signal
 import socket
 import threading
+import time as walltime
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -65,6 +67,7 @@ DEFAULT_TZ = "Asia/Tokyo"
 # whose trigger was delayed, still runs the current slot within a minute, and a check that finds
 # the slot already handled costs no database round trip (see Scheduler._seen).
 CALENDAR_CHECK_EVERY_S = 60
+STUCK_AFTER_S = 180
 OUTCOME_MAX = 200  # job_runs.outcome is VARCHAR(200)
 NAME_MAX = 64  # job_runs.job / job_runs.slot are VARCHAR(64)
 
@@ -270,7 +273,8 @@ class _StillRunning(logging.Filter):
     """Drops APScheduler's WARNING "Execution of job … skipped: maximum number of running instances
     reached", written at every trigger while the previous check of that job still runs — at every tick of
     a database outage, while a call waits for its timeout. The skipped check had nothing to add (the
-    running one handles the slot) and the outage is logged once by Scheduler._database_failed."""
+    running one handles the slot); the outage is logged once by Scheduler._database_failed, and a check
+    running for minutes once by Scheduler._check_skipped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "maximum number of running instances reached" not in record.getMessage()
@@ -284,6 +288,9 @@ if not any(isinstance(f, _StillRunning) for f in _aps_logger.filters):
 class Scheduler:
     """Runs `jobs` for `services`; `tick()` by hand, or `start()`/`stop()` a background APScheduler."""
 
+    # A check still running after this long is reported once (its later checks are skipped meanwhile).
+    stuck_after_s: float = STUCK_AFTER_S
+
     def __init__(self, services: Services, jobs: Sequence[Job] | None = None):
         self.services = services
         self.jobs: tuple[Job, ...] = tuple(default_jobs() if jobs is None else jobs)
@@ -296,6 +303,8 @@ class Scheduler:
         self._seen: dict[str, str] = {}
         self._seen_lock = threading.Lock()
         self._database_down = False
+        self._running_since: dict[str, float] = {}  # job → when its current check began (monotonic)
+        self._stuck: set[str] = set()  # jobs whose long-running check has been reported
         self._aps: BackgroundScheduler | None = None
 
     # -- running by hand -------------------------------------------------------------------
@@ -385,6 +394,7 @@ class Scheduler:
             # for the next boundary. A separate one-shot job, because overriding the first run time
             # of the interval job would shift all its later fire times off the slot boundaries.
             aps.add_job(self._fire, trigger="date", run_date=now, args=(job,), id=f"{job.name}@start")
+        aps.add_listener(self._check_skipped, EVENT_JOB_MAX_INSTANCES)
         aps.start()
         self._aps = aps
         log.info("scheduler %s started with jobs: %s", self.identity, ", ".join(j.name for j in self.jobs))
@@ -402,10 +412,32 @@ class Scheduler:
         return self._aps is not None
 
     def _fire(self, job: Job) -> None:
+        with self._seen_lock:
+            self._running_since.setdefault(job.name, walltime.monotonic())
         try:
             self.run_if_due(job)
         except Exception:  # e.g. a broken slot function; keep APScheduler's thread pool healthy
             log.exception("job %s: check failed", job.name)
+        finally:
+            with self._seen_lock:
+                started = self._running_since.pop(job.name, None)
+                was_stuck = job.name in self._stuck
+                self._stuck.discard(job.name)
+            if was_stuck and started is not None:
+                log.info("job %s: the long check ended after %.0f s; checks resume", job.name,
+                         walltime.monotonic() - started)
+
+    def _check_skipped(self, event: Any) -> None:
+        """APScheduler skipped a check because the previous one still runs (see _StillRunning): said
+        once per episode, and only when it has run for longer than `stuck_after_s`."""
+        name = str(event.job_id).removesuffix("@start")
+        with self._seen_lock:
+            started = self._running_since.get(name)
+            if started is None or name in self._stuck or walltime.monotonic() - started < self.stuck_after_s:
+                return
+            self._stuck.add(name)
+        log.warning("job %s: a check has been running for %.0f s (a database or Slack call not answering?); "
+                    "later checks wait for it", name, walltime.monotonic() - started)
 
 
 def _error_text(exc: BaseException) -> str:

@@ -488,3 +488,33 @@ def wait_for(condition, timeout: float = 15) -> None:  # type: ignore[no-untyped
     while not condition():
         assert walltime.monotonic() < deadline, "timed out"
         walltime.sleep(0.05)
+
+
+def test_a_check_that_hangs_is_reported_once_and_its_end_once(services, logged):
+    """A call that never answers (a connection gone silent before any timeout fires) holds its check;
+    APScheduler skips the next ones, which is said once, not at every trigger."""
+    release = threading.Event()
+    calls: list[str] = []
+
+    def hangs(_services: Services, slot: str) -> str:
+        calls.append(slot)
+        release.wait(10)
+        return "done"
+
+    scheduler = Scheduler(services, [Job("hangs", Every(seconds=1), hangs)])
+    scheduler.stuck_after_s = 1.0
+    services.clock = SystemClock()  # new slots every second, so later checks have something to do
+    scheduler.start()
+    try:
+        wait_for(lambda: calls)
+        walltime.sleep(4)  # about three triggers skipped
+        release.set()
+        count = len(calls)
+        wait_for(lambda: len(calls) > count)  # checks resumed
+    finally:
+        release.set()
+        scheduler.stop()
+
+    warnings = logged.at(logging.WARNING)
+    assert len(warnings) == 1 and "has been running" in warnings[0], warnings
+    assert len([line for line in logged.at(logging.INFO) if "long check ended" in line]) == 1, logged.at(logging.INFO)
