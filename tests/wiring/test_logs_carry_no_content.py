@@ -118,3 +118,15 @@ def test_a_database_error_logged_with_its_traceback_shows_no_sql_parameters(logg
 
     assert any("Traceback" in line and "IntegrityError" in line for line in logged.lines), logged.lines
     assert logged.leaks(CONSULTATION) == []
+
+
+def test_bolts_warning_about_a_middleware_that_skipped_next_does_not_quote_the_payload(logged):
+    from slack_bolt.logger.messages import warning_unhandled_by_global_middleware
+    from slack_bolt.request import BoltRequest
+
+    request = BoltRequest(body='{"type": "event_callback", "event": {"type": "message", "text": "'
+                               + DM_QUESTION + '"}}', headers={"content-type": ["application/json"]})
+    logging.getLogger("slack_bolt.App").warning(warning_unhandled_by_global_middleware("dedupe", request))
+
+    assert any("skipped calling" in line for line in logged.lines), logged.lines
+    assert logged.leaks(DM_QUESTION) == []
