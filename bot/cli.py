@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.settings import MissingSetting, Settings, load_settings
+from bot.settings import MissingSetting, Settings, StartupFailed, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
@@ -198,6 +198,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def database_problem(exc: BaseException) -> str | None:
+    """One line for an operator when a command cannot use the database (down, unreachable, a file that
+    cannot be opened, a schema not created yet); None when `exc` is something else. The URL is shown
+    without its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+
+    if not isinstance(exc, (OperationalError, InterfaceError, ProgrammingError)) or not isinstance(exc, DBAPIError):
+        return None
+    try:
+        url = make_url(Settings().database_url).render_as_string(hide_password=True)
+    except Exception:
+        url = "DATABASE_URL"
+    reason = " ".join(str(exc.orig).split()) if exc.orig is not None else type(exc).__name__
+    if "no such table" in reason or ("does not exist" in reason and "relation" in reason):
+        return f"the database at {url} has no schema yet ({reason}): run `madoguchi db upgrade`"
+    if isinstance(exc, ProgrammingError):
+        return None
+    if "unable to open database file" in reason:
+        return f"the database at {url} cannot be opened ({reason}): check the path and its folder's permissions"
+    return f"the database at {url} is not reachable: {reason[:300]}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import configure
 
@@ -209,8 +232,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure("INFO")
     try:
         return int(args.func(args) or 0)
-    except MissingSetting as exc:
+    except (MissingSetting, StartupFailed) as exc:
         print(f"madoguchi: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+        print(f"madoguchi: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

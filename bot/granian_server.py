@@ -28,16 +28,20 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from multiprocessing.util import Finalize
 from typing import Any
 
 from bot.server import BACKLOG
-from bot.settings import Settings
+from bot.settings import Settings, StartupFailed
 
 log = logging.getLogger(__name__)
 DEFAULT_THREADS = 2
-SCHEDULER_STOP_S = 15
-WORKER_STOP_S = 20
+# Stopping (Ctrl-C, SIGTERM): workers finish the requests in hand — an ack is due within 3 s anyway —
+# and the scheduler child its running check; whatever is still busy after this is killed (the outbox's
+# leases redeliver a message in hand; an interrupted job run keeps finished_at NULL, see bot/scheduler.py).
+WORKER_STOP_S = 4
+SCHEDULER_STOP_S = 4
 
 
 def load_worker_app(_target: str) -> Any:
@@ -49,6 +53,11 @@ def load_worker_app(_target: str) -> Any:
     from bot.services import build_services
     from bot.settings import load_settings
 
+    # A terminal's Ctrl-C signals the whole foreground process group at once. A Granian worker that
+    # gets its own SIGINT and then the supervisor's stop sometimes never leaves its serve loop and is
+    # killed after WORKER_STOP_S, in-flight requests lost; in a group of its own it hears only the
+    # supervisor, which stops the workers one way, in order.
+    os.setpgid(0, 0)
     # Until this returns, the worker runs the supervisor's inherited signal handlers, which only set
     # the supervisor's (copied) stop flag: a stop sent while the worker is still starting would be
     # lost and the supervisor would wait for it forever. Starting, a worker just ends on a stop.
@@ -57,7 +66,10 @@ def load_worker_app(_target: str) -> Any:
     settings = load_settings()
     configure(settings.log_level)
     services = build_services(settings)
-    identify_bot(services)
+    try:
+        identify_bot(services, announce=False)  # serve_http has checked the token and said how it went
+    except StartupFailed as exc:  # revoked since: /healthz says so; exiting would only respawn the worker
+        log.error("%s", exc)
     app = build_app(settings, services=services)
     services.dispatcher.start()
     # Granian ends a worker through multiprocessing, which runs these finalizers (not atexit): the
@@ -74,7 +86,23 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
     from granian.log import LogLevels
     from granian.server import Server
 
-    server = Server(
+    from bot.runtime import check_slack_token
+
+    check_slack_token(settings)
+    scheduler: subprocess.Popen[bytes] | None = None
+    stopping_since: list[float] = []
+
+    def stop_scheduler() -> None:
+        if scheduler is not None and scheduler.poll() is None and not stopping_since:
+            stopping_since.append(time.monotonic())
+            scheduler.send_signal(signal.SIGTERM)
+
+    class _Server(Server):  # type: ignore[misc]
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            stop_scheduler()  # alongside the workers, not after them
+            super().signal_handler_interrupt(*args, **kwargs)
+
+    server = _Server(
         "madoguchi",  # a name only: load_worker_app builds the app
         address=host,
         port=port,
@@ -88,16 +116,18 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
         respawn_failed_workers=True,
         workers_kill_timeout=WORKER_STOP_S,  # then SIGKILL: the outbox's leases redeliver what was in hand
     )
-    scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"]) if with_scheduler else None
+    if with_scheduler:  # in a process group of its own, like the workers (see load_worker_app)
+        scheduler = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], process_group=0)
     log.info("HTTP mode: %s worker(s) × %s thread(s) on %s:%s%s", workers, threads, host, port,
              f"; scheduler pid {scheduler.pid}" if scheduler else "")
     try:
         server.serve(target_loader=load_worker_app)
     finally:
-        if scheduler is not None and scheduler.poll() is None:
-            scheduler.send_signal(signal.SIGTERM)
+        if scheduler is not None:
+            stop_scheduler()
             try:
-                scheduler.wait(timeout=SCHEDULER_STOP_S)
+                scheduler.wait(timeout=max(0.1, stopping_since[0] + SCHEDULER_STOP_S - time.monotonic())
+                               if stopping_since else SCHEDULER_STOP_S)
             except subprocess.TimeoutExpired:
                 scheduler.kill()
     return 0

@@ -6,11 +6,14 @@ import gc
 import logging
 import signal
 import threading
+import time
+from http.client import HTTPException
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.settings import Settings, StartupFailed
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +30,90 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def identify_bot(services: Services) -> None:
-    """auth.test once at start, for the bot's own user id; a failure is only a warning."""
+# auth.test errors that mean the token itself is wrong: no retry helps, the operator must act.
+TOKEN_REJECTED = frozenset({"invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed",
+                            "not_allowed_token_type"})
+SLACK_RETRY_S = 30.0
+
+
+def token_rejected(which: str, error: str) -> StartupFailed:
+    where = ("Basic Information → App-Level Tokens (an xapp- token with connections:write)"
+             if which == "SLACK_APP_TOKEN" else
+             "OAuth & Permissions → Bot User OAuth Token (xoxb-…), reinstalling the app if it was revoked")
+    return StartupFailed(f"Slack rejected {which} ({error}): set it to the token shown at {where}")
+
+
+def identify_bot(services: Services, *, announce: bool = True, retry_every: float | None = SLACK_RETRY_S) -> None:
+    """auth.test at start, for the bot's own user id; the outcome goes to services.extras["slack_problem"]
+    (None when Slack accepted the token; /healthz reports it).
+
+    A token Slack rejects raises StartupFailed: a bot that cannot post must not start and look healthy.
+    Slack merely unreachable (network, 5xx) is one warning: the bot starts (the outbox keeps what it has to
+    send) and, with `retry_every`, asks again in the background until Slack answers, then clears the problem.
+    `announce=False` logs the outcome at DEBUG (HTTP workers: the supervisor has already said it)."""
+    problem = _ask_slack_who_we_are(services.client, services.extras, announce=announce)
+    if problem in TOKEN_REJECTED:
+        raise token_rejected("SLACK_BOT_TOKEN", problem)
+    if problem is not None and retry_every is not None:
+        threading.Thread(target=_retry_identify, args=(services, retry_every), name="slack-identify",
+                         daemon=True).start()
+
+
+def check_slack_token(settings: Settings) -> None:
+    """identify_bot before any worker starts (`serve` in HTTP mode): a rejected token stops the start
+    once, in the supervisor, instead of failing every worker in a respawn loop."""
+    from bot.services import IN_REQUEST_TIMEOUT_S, web_client
+
+    problem = _ask_slack_who_we_are(web_client(settings, timeout=IN_REQUEST_TIMEOUT_S), {}, announce=True)
+    if problem in TOKEN_REJECTED:
+        raise token_rejected("SLACK_BOT_TOKEN", problem)
+
+
+def _ask_slack_who_we_are(client: Any, extras: dict[str, Any], *, announce: bool,
+                          quiet_failure: bool = False) -> str | None:
     try:
-        me = services.client.auth_test()
-        services.extras["bot_user_id"] = me.get("user_id")
-        services.extras["bot_id"] = me.get("bot_id")
-        log.info("connected to Slack as %s (team %s)", me.get("user"), me.get("team"))
-    except (SlackApiError, OSError) as exc:
-        log.warning("auth.test failed (%s); continuing, Slack may be unreachable for now", exc)
+        me = client.auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        problem = error if error in TOKEN_REJECTED else ("slack_error" if error else "unreachable")
+        detail = f"{error or 'HTTP ' + str(exc.response.status_code)}"
+    except (OSError, SlackClientError, HTTPException) as exc:
+        problem, detail = "unreachable", _reason(exc)
+    else:
+        extras["bot_user_id"] = me.get("user_id")
+        extras["bot_id"] = me.get("bot_id")
+        extras["slack_problem"] = None
+        log.log(logging.INFO if announce else logging.DEBUG, "connected to Slack as %s (team %s)",
+                me.get("user"), me.get("team"))
+        return None
+    extras["slack_problem"] = problem
+    if problem not in TOKEN_REJECTED and not quiet_failure:
+        log.log(logging.WARNING if announce else logging.DEBUG,
+                "Slack is not answering auth.test (%s); starting anyway, messages wait in the outbox", detail)
+    return problem
+
+
+def _retry_identify(services: Services, every: float) -> None:
+    while True:
+        time.sleep(every)
+        problem = _ask_slack_who_we_are(services.client, services.extras, announce=False, quiet_failure=True)
+        if problem is None:
+            log.info("Slack answers again: connected as bot user %s", services.extras.get("bot_user_id"))
+            return
+        if problem in TOKEN_REJECTED:
+            log.error("%s", token_rejected("SLACK_BOT_TOKEN", problem))
+            return
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a network error, in one line (`connection refused`, `timed out`)."""
+    while True:
+        inner = getattr(exc, "reason", None) or exc.__cause__
+        if not isinstance(inner, BaseException) or inner is exc:
+            break
+        exc = inner
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return str(text).splitlines()[0].lower()
 
 
 def _start_scheduler(services: Services) -> object:
@@ -54,7 +132,7 @@ def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool, wor
     Socket Mode is one process, its /healthz on waitress."""
     if settings.socket_mode:
         if workers > 1:
-            log.info("Socket Mode: one process (--workers applies to HTTP mode)")
+            log.debug("Socket Mode: one process (--workers applies to HTTP mode)")
         return _serve_socket_mode(settings, host=host, port=port, with_scheduler=with_scheduler)
     from bot.granian_server import DEFAULT_THREADS, serve_http
 
@@ -79,15 +157,19 @@ def _serve_socket_mode(settings: Settings, *, host: str, port: int, with_schedul
 
     stop = _stop_on_signals()
     services = build_services(settings)
-    identify_bot(services)
-    app = build_app(settings, services=services)
+    try:
+        identify_bot(services)
+        app = build_app(settings, services=services)
+        socket_handler = SocketModeHandler(app, settings.app_token())
+        _connect_socket_mode(socket_handler)
+    except BaseException:
+        services.close()
+        raise
     services.dispatcher.start()
     scheduler = _start_scheduler(services) if with_scheduler else None
     freeze_startup_heap()
     # No signing secret: over HTTP this process only answers /healthz (Slack talks over the socket).
     http = HttpServer(WsgiApp(app, services.engine), host=host, port=port).start()
-    socket_handler = SocketModeHandler(app, settings.app_token())
-    socket_handler.connect()
     log.info("Socket Mode connected; /healthz on port %s", http.port)
     stop.wait()
     socket_handler.close()
@@ -98,12 +180,30 @@ def _serve_socket_mode(settings: Settings, *, host: str, port: int, with_schedul
     return 0
 
 
+def _connect_socket_mode(handler: object) -> None:
+    """The first connection fails in one line (no network, a rejected app token); later drops are
+    slack_sdk's to reconnect."""
+    try:
+        handler.connect()  # type: ignore[attr-defined]
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        handler.close()  # type: ignore[attr-defined]
+        if error in TOKEN_REJECTED:
+            raise token_rejected("SLACK_APP_TOKEN", error) from None
+        raise StartupFailed(f"Slack refused to open a Socket Mode connection ({error or exc}); "
+                            "check the app's Socket Mode setting and SLACK_APP_TOKEN") from None
+    except (OSError, SlackClientError, HTTPException) as exc:
+        handler.close()  # type: ignore[attr-defined]
+        raise StartupFailed(f"cannot open a Socket Mode connection to Slack ({_reason(exc)}); "
+                            "check the network (and any proxy) between this host and slack.com") from None
+
+
 def scheduler_only(settings: Settings) -> int:
     from bot.scheduler import run_scheduler
 
     services = build_services(settings)
-    identify_bot(services)
     try:
+        identify_bot(services)
         return run_scheduler(services)
     finally:
         services.close()

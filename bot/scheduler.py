@@ -35,6 +35,7 @@ import os
 import signal
 import socket
 import threading
+import time as walltime
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -65,10 +67,19 @@ DEFAULT_TZ = "Asia/Tokyo"
 # whose trigger was delayed, still runs the current slot within a minute, and a check that finds
 # the slot already handled costs no database round trip (see Scheduler._seen).
 CALENDAR_CHECK_EVERY_S = 60
+STUCK_AFTER_S = 180
 OUTCOME_MAX = 200  # job_runs.outcome is VARCHAR(200)
 NAME_MAX = 64  # job_runs.job / job_runs.slot are VARCHAR(64)
 
 JobFunc = Callable[["Services", str], "str | None"]
+
+
+class Idle(str):
+    """A job's outcome saying the run found nothing to do ("0 delegation notices"): stored in job_runs
+    like any outcome, but logged at DEBUG — an idle scheduler writes nothing at INFO, one line per run
+    that did something."""
+
+    __slots__ = ()
 
 
 # -- slots ----------------------------------------------------------------------------------------
@@ -258,8 +269,27 @@ def replica_id() -> str:
 # -- the scheduler --------------------------------------------------------------------------------
 
 
+class _StillRunning(logging.Filter):
+    """Drops APScheduler's WARNING "Execution of job … skipped: maximum number of running instances
+    reached", written at every trigger while the previous check of that job still runs — at every tick of
+    a database outage, while a call waits for its timeout. The skipped check had nothing to add (the
+    running one handles the slot); the outage is logged once by Scheduler._database_failed, and a check
+    running for minutes once by Scheduler._check_skipped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_aps_logger = logging.getLogger("apscheduler.scheduler")
+if not any(isinstance(f, _StillRunning) for f in _aps_logger.filters):
+    _aps_logger.addFilter(_StillRunning())
+
+
 class Scheduler:
     """Runs `jobs` for `services`; `tick()` by hand, or `start()`/`stop()` a background APScheduler."""
+
+    # A check still running after this long is reported once (its later checks are skipped meanwhile).
+    stuck_after_s: float = STUCK_AFTER_S
 
     def __init__(self, services: Services, jobs: Sequence[Job] | None = None):
         self.services = services
@@ -272,6 +302,9 @@ class Scheduler:
         # checks of a weekly job touch the database once per week, not 10,080 times.
         self._seen: dict[str, str] = {}
         self._seen_lock = threading.Lock()
+        self._database_down = False
+        self._running_since: dict[str, float] = {}  # job → when its current check began (monotonic)
+        self._stuck: set[str] = set()  # jobs whose long-running check has been reported
         self._aps: BackgroundScheduler | None = None
 
     # -- running by hand -------------------------------------------------------------------
@@ -295,36 +328,50 @@ class Scheduler:
                 return None
         if job.grace is not None and now - slot.start > job.grace:
             self._mark_seen(job, slot.key)
-            log.info(
-                "job %s: slot %s started %s ago, past its grace; skipped",
-                job.name,
-                slot.key,
-                now - slot.start,
-            )
+            log.debug("job %s: slot %s started %s ago, past its grace; skipped", job.name, slot.key, now - slot.start)
             return RunResult(job.name, slot.key, won=False, skipped=True)
         factory = self.services.session_factory
         try:
             won = claim(factory, job.name, slot.key, self.identity, now)
         except Exception as exc:  # database unreachable: not "seen", so the next check retries
-            log.exception("job %s: could not claim slot %s", job.name, slot.key)
+            self._database_failed(exc, f"job {job.name}: could not claim slot {slot.key}")
             return RunResult(job.name, slot.key, won=False, outcome=_error_text(exc), failed=True)
+        self._database_answered()
         self._mark_seen(job, slot.key)
         if not won:
             return RunResult(job.name, slot.key, won=False)
-        log.info("job %s: running slot %s", job.name, slot.key)
+        log.debug("job %s: running slot %s", job.name, slot.key)
         try:
             returned = job.run(self.services, slot.key)
         except Exception as exc:  # recorded in job_runs and logged; the next slot runs normally
             log.exception("job %s: slot %s failed", job.name, slot.key)
             outcome, failed = _error_text(exc), True
         else:
-            outcome, failed = (returned if returned is not None else "ok"), False
+            outcome, failed = (returned if returned is not None else Idle("ok")), False
         try:
             _finish(factory, job.name, slot.key, self.identity, self.services.clock.now(), outcome)
-        except Exception:  # the run happened; only its record is missing (finished_at stays NULL)
-            log.exception("job %s: could not record the end of slot %s", job.name, slot.key)
-        log.info("job %s: slot %s → %s", job.name, slot.key, outcome)
-        return RunResult(job.name, slot.key, won=True, outcome=outcome, failed=failed)
+        except Exception as exc:  # the run happened; only its record is missing (finished_at stays NULL)
+            self._database_failed(exc, f"job {job.name}: could not record the end of slot {slot.key}")
+        if not failed:  # a failure was logged above, with its traceback
+            log.log(logging.DEBUG if isinstance(outcome, Idle) else logging.INFO,
+                    "job %s: slot %s → %s", job.name, slot.key, outcome)
+        return RunResult(job.name, slot.key, won=True, outcome=str(outcome), failed=failed)
+
+    # -- the database going away and coming back: one line each, not one per check ---------------
+    def _database_failed(self, exc: BaseException, doing: str) -> None:
+        with self._seen_lock:
+            first, self._database_down = not self._database_down, True
+        if first:
+            log.warning("%s: %s; periodic jobs wait for the database (logged once until it answers)",
+                        doing, _error_text(exc).removeprefix("error: ").splitlines()[0])
+        else:
+            log.debug("%s: %s", doing, _error_text(exc))
+
+    def _database_answered(self) -> None:
+        with self._seen_lock:
+            was_down, self._database_down = self._database_down, False
+        if was_down:
+            log.info("the database answers again; periodic jobs resume")
 
     def _mark_seen(self, job: Job, slot: str) -> None:
         with self._seen_lock:
@@ -347,6 +394,7 @@ class Scheduler:
             # for the next boundary. A separate one-shot job, because overriding the first run time
             # of the interval job would shift all its later fire times off the slot boundaries.
             aps.add_job(self._fire, trigger="date", run_date=now, args=(job,), id=f"{job.name}@start")
+        aps.add_listener(self._check_skipped, EVENT_JOB_MAX_INSTANCES)
         aps.start()
         self._aps = aps
         log.info("scheduler %s started with jobs: %s", self.identity, ", ".join(j.name for j in self.jobs))
@@ -364,10 +412,32 @@ class Scheduler:
         return self._aps is not None
 
     def _fire(self, job: Job) -> None:
+        with self._seen_lock:
+            self._running_since.setdefault(job.name, walltime.monotonic())
         try:
             self.run_if_due(job)
         except Exception:  # e.g. a broken slot function; keep APScheduler's thread pool healthy
             log.exception("job %s: check failed", job.name)
+        finally:
+            with self._seen_lock:
+                started = self._running_since.pop(job.name, None)
+                was_stuck = job.name in self._stuck
+                self._stuck.discard(job.name)
+            if was_stuck and started is not None:
+                log.info("job %s: the long check ended after %.0f s; checks resume", job.name,
+                         walltime.monotonic() - started)
+
+    def _check_skipped(self, event: Any) -> None:
+        """APScheduler skipped a check because the previous one still runs (see _StillRunning): said
+        once per episode, and only when it has run for longer than `stuck_after_s`."""
+        name = str(event.job_id).removesuffix("@start")
+        with self._seen_lock:
+            started = self._running_since.get(name)
+            if started is None or name in self._stuck or walltime.monotonic() - started < self.stuck_after_s:
+                return
+            self._stuck.add(name)
+        log.warning("job %s: a check has been running for %.0f s (a database or Slack call not answering?); "
+                    "later checks wait for it", name, walltime.monotonic() - started)
 
 
 def _error_text(exc: BaseException) -> str:

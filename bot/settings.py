@@ -20,6 +20,11 @@ class MissingSetting(RuntimeError):
     """A value the chosen mode needs is not set: the message says which and how to set it."""
 
 
+class StartupFailed(RuntimeError):
+    """The process cannot start (or a command cannot run): the message is one line for the operator,
+    saying what is wrong and what to do; the CLI prints it without a traceback and exits 2."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 

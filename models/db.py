@@ -103,6 +103,7 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
     """`statement_timeout_ms` (PostgreSQL): 0 for bulk work an operator starts on purpose (a benchmark's
     load); the bot's own engines keep the default. Migrations lift it for their transaction only."""
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)  # SQL parameters are content: never in logs or error texts
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)

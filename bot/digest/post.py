@@ -74,6 +74,9 @@ def enqueue_digest(session: Session, services: Services, rendered: Rendered, cha
     }, dedupe_key=f"digest:{week}:chart")
 
 
+POSTED = "posted to"
+
+
 def post_if_due(services: Services, now: datetime | None = None, *, identity: str | None = None) -> str:
     """Post this week's digest if its time has come and nobody posted it yet."""
     now = now or services.clock.now()
@@ -93,7 +96,7 @@ def post_if_due(services: Services, now: datetime | None = None, *, identity: st
         session.execute(update(JobRun).where(JobRun.job == DIGEST_JOB, JobRun.slot == slot.key)
                         .values(finished_at=services.clock.now(), outcome=f"posted to {channel}"))
     services.dispatcher.notify()
-    return f"{slot.key}: posted to {channel}"
+    return f"{slot.key}: {POSTED} {channel}"
 
 
 def _claim_week(session: Session, week: str, identity: str, now: datetime) -> bool:

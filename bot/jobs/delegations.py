@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.approvals.delegation import notify_delegation_changes
-from bot.scheduler import Every, periodic
+from bot.scheduler import Every, Idle, periodic
 from models.db import transaction
 
 if TYPE_CHECKING:
@@ -20,4 +20,4 @@ def delegation_notices(services: Services, slot: str) -> str:
     with transaction(services.session_factory) as session:
         told = notify_delegation_changes(session, services, services.clock.now())
     services.dispatcher.notify()
-    return f"{told} delegation notices"
+    return f"{told} delegation notices" if told else Idle(f"{told} delegation notices")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.digest.post import post_if_due
-from bot.scheduler import Every, periodic
+from bot.digest.post import POSTED, post_if_due
+from bot.scheduler import Every, Idle, periodic
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -14,4 +14,5 @@ if TYPE_CHECKING:
 
 @periodic("weekly-digest-check", Every(minutes=5))
 def weekly_digest(services: Services, slot: str) -> str:
-    return post_if_due(services)
+    outcome = post_if_due(services)
+    return outcome if POSTED in outcome else Idle(outcome)  # not due, already posted, no channel: idle

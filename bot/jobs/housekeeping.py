@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete
 
 from bot.events import forget_old
-from bot.scheduler import Daily, periodic
+from bot.scheduler import Daily, Idle, periodic
 from models import JobRun
 from models.db import transaction
 
@@ -27,7 +27,7 @@ def forget_processed_events(services: Services, slot: str) -> str:
     """Slack's Events API retries stop after minutes; ids older than a week are dead weight."""
     with transaction(services.session_factory) as session:
         removed = forget_old(session, services.clock.now())
-    return f"deleted {removed} processed event ids"
+    return f"deleted {removed} processed event ids" if removed else Idle("deleted 0 processed event ids")
 
 
 @periodic("prune-job-runs", Daily(time(4, 10)))
@@ -36,4 +36,5 @@ def prune_job_runs(services: Services, slot: str) -> str:
     cutoff = services.clock.now() - KEEP_JOB_RUNS
     with transaction(services.session_factory) as session:
         result = session.execute(delete(JobRun).where(JobRun.claimed_at < cutoff))
-    return f"deleted {int(result.rowcount or 0)} job runs older than {KEEP_JOB_RUNS.days} days"
+    outcome = f"deleted {int(result.rowcount or 0)} job runs older than {KEEP_JOB_RUNS.days} days"
+    return outcome if result.rowcount else Idle(outcome)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.reminders import approvals, desk
-from bot.scheduler import Every, periodic
+from bot.scheduler import Every, Idle, periodic
 from models.db import transaction
 
 if TYPE_CHECKING:
@@ -21,14 +21,17 @@ PERIOD = Every(minutes=5)
 def run_reminders(services: Services, slot: str = "") -> str:
     now = services.clock.now()
     if not services.calendar.is_working_time(now):
-        return "outside working hours: nothing sent"
+        return Idle("outside working hours: nothing sent")
     with transaction(services.session_factory) as session:
         stalled = approvals.sweep(session, services, now)
         on_desk = desk.sweep(session, services, now)
     services.dispatcher.notify()
-    return (f"{stalled.reminders} steps reminded in {stalled.messages} DMs, {stalled.escalated} escalated "
+    outcome = (f"{stalled.reminders} steps reminded in {stalled.messages} DMs, {stalled.escalated} escalated "
             f"({stalled.skipped} skipped); {on_desk.pings} tickets pinged in {on_desk.channel_messages} channels, "
             f"{on_desk.hold_reminders} hold reminders")
+    did = (stalled.reminders, stalled.messages, stalled.escalated, stalled.skipped, on_desk.pings,
+           on_desk.channel_messages, on_desk.hold_reminders)
+    return outcome if any(did) else Idle(outcome)
 
 
 reminders = periodic("reminders", PERIOD)(run_reminders)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.scheduler import Every, periodic
+from bot.scheduler import Every, Idle, periodic
 from bot.tickets.closing import close_unrated, due_to_close
 from models.db import transaction
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def run_close_unrated(services: Services, slot: str = "") -> str:
     now = services.clock.now()
     if not services.calendar.is_working_time(now):
-        return "outside working hours: nothing closed"
+        return Idle("outside working hours: nothing closed")
     with transaction(services.session_factory) as session:
         due = due_to_close(session, services, now)
     closed = 0
@@ -26,7 +26,8 @@ def run_close_unrated(services: Services, slot: str = "") -> str:
         with transaction(services.session_factory) as session:
             closed += close_unrated(session, services, ticket_id, now)
     services.dispatcher.notify()
-    return f"closed {closed} resolved tickets nobody rated"
+    outcome = f"closed {closed} resolved tickets nobody rated"
+    return outcome if closed else Idle(outcome)
 
 
 close_unrated_tickets = periodic("close-unrated-tickets", Every(hours=1))(run_close_unrated)

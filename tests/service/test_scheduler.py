@@ -6,6 +6,7 @@ MADOGUCHI_TEST_POSTGRES_URL is set), migrated with Alembic like production.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time as walltime
 from collections.abc import Iterator
@@ -14,17 +15,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.jobs import JOBS
+from bot.logs import CONTENT_FLOORS, configure
 from bot.migrate import upgrade
 from bot.scheduler import Daily, Every, Job, Scheduler, Weekly, claim, run_scheduler
 from bot.services import Services, build_services
 from bot.settings import Settings
 from models import JobRun, ProcessedEvent
-from models.db import make_engine, transaction
+from models.db import make_engine, normalise_url, transaction
 from tests.service.scheduler_replica import postgres_server_url, throwaway_postgres
+from tests.tcp_proxy import tcp_proxy
 
 JST = ZoneInfo("Asia/Tokyo")
 # Monday 2026-11-23 08:58 in Tokyo is still Sunday in UTC: the weekly slot flips at 00:00 UTC.
@@ -361,3 +366,155 @@ def test_slot_functions_reject_bad_input() -> None:
         Weekly(7, time(9, 0))
     with pytest.raises(ValueError, match="duplicate"):
         Scheduler(None, [JOBS[0], JOBS[0]])  # type: ignore[arg-type]
+
+
+# -- what the scheduler tells an operator: nothing while idle, one line per run that did something, and
+# one line when the database stops answering and one when it answers again, never one per check --------
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def at(self, level: int) -> list[str]:
+        return [f"{r.levelname} {r.name}: {r.getMessage()}" for r in self.records if r.levelno == level]
+
+    def clear(self) -> None:
+        self.records.clear()
+
+
+@pytest.fixture
+def logged() -> Iterator[Lines]:
+    """Logging as `madoguchi` configures it at LOG_LEVEL=INFO (restored afterwards)."""
+    root = logging.getLogger()
+    saved_root = (root.handlers[:], root.level)
+    saved = {name: logging.getLogger(name).level for name in [*CONTENT_FLOORS, "slack_bolt.App"]}
+    configure("INFO")
+    lines = Lines()
+    root.addHandler(lines)
+    try:
+        yield lines
+    finally:
+        root.handlers[:], level = saved_root
+        root.setLevel(level)
+        for name, lvl in saved.items():
+            logging.getLogger(name).setLevel(lvl)
+
+
+def test_an_idle_scheduler_writes_no_info_line_over_a_working_day(services, clock, logged):
+    """The real jobs, checked once a minute through a Tuesday's working hours with nothing to do."""
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=JST))  # Monday's digest is not this day's business
+    scheduler = Scheduler(services)
+    for _ in range(9 * 60):
+        clock.advance(timedelta(minutes=1))
+        scheduler.tick()
+
+    assert logged.at(logging.INFO) == []
+    assert logged.at(logging.WARNING) == [] and logged.at(logging.ERROR) == []
+
+
+def test_a_run_that_did_something_is_one_info_line(services, clock, logged):
+    scheduler = Scheduler(services, [Job("probe", Every(minutes=5), Recorder())])
+    scheduler.tick()
+
+    assert len(logged.at(logging.INFO)) == 1 and "probe" in logged.at(logging.INFO)[0]
+
+
+def test_apscheduler_announces_no_check_at_info(services, logged):
+    """APScheduler's own 'Running job … / … executed successfully' for every trigger: 12 lines a minute."""
+    scheduler = Scheduler(services, [Job("probe", Every(seconds=1), lambda _s, _slot: None)])
+    scheduler.start()
+    try:
+        walltime.sleep(2.5)
+    finally:
+        scheduler.stop()
+
+    assert [line for line in logged.at(logging.INFO) if "apscheduler" in line] == []
+
+
+# -- the database going away -------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("outage", ["refuse", "blackhole"])
+def test_the_scheduler_outlives_a_database_outage_saying_so_once(database_url, logged, outage):
+    """PostgreSQL behind a proxy that cuts (refuse) or silences (blackhole) every connection for a few
+    seconds of 1-second slots: one warning, one recovery line, jobs run again, no thread dies.
+
+    A connection per checkout and a connect timeout bound each call here, so the outage is met at
+    connect; a query hanging on a connection that went silent mid-way is bounded by the engine's
+    timeouts (models/db.py make_engine)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the proxy stands in front of PostgreSQL")
+    url = make_url(database_url)
+    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        engine = create_engine(normalise_url(proxied), poolclass=NullPool, connect_args={"connect_timeout": 1})
+        upgrade(engine)
+        services = build_services(Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL="http://127.0.0.1:9/api/",
+                                           DATABASE_URL=proxied), engine=engine, clock=SystemClock())
+        recorder = Recorder()
+        scheduler = Scheduler(services, [Job("probe", Every(seconds=1), recorder)])
+        threads_before = threading.active_count()
+        scheduler.start()
+        try:
+            wait_for(lambda: len(recorder.slots) >= 1)
+            getattr(proxy, outage)()
+            walltime.sleep(1.5)  # a run in flight when the outage began finishes or fails
+            ran_before = len(recorder.slots)
+            walltime.sleep(4)  # several checks fail
+            assert len(recorder.slots) <= ran_before + 1
+            proxy.heal()
+            wait_for(lambda: len(recorder.slots) >= ran_before + 3, timeout=20)
+            assert scheduler.running
+        finally:
+            scheduler.stop()  # the run in hand finishes while the proxy still forwards
+            services.close()
+
+    warnings = logged.at(logging.WARNING)
+    assert len(warnings) == 1 and "wait for the database" in warnings[0], warnings
+    recoveries = [line for line in logged.at(logging.INFO) if "answers again" in line]
+    assert len(recoveries) == 1, logged.at(logging.INFO)
+    assert logged.at(logging.ERROR) == []
+    assert threading.active_count() <= threads_before + 12  # APScheduler's pool, not a leak per check
+
+
+def wait_for(condition, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
+    deadline = walltime.monotonic() + timeout
+    while not condition():
+        assert walltime.monotonic() < deadline, "timed out"
+        walltime.sleep(0.05)
+
+
+def test_a_check_that_hangs_is_reported_once_and_its_end_once(services, logged):
+    """A call that never answers (a connection gone silent before any timeout fires) holds its check;
+    APScheduler skips the next ones, which is said once, not at every trigger."""
+    release = threading.Event()
+    calls: list[str] = []
+
+    def hangs(_services: Services, slot: str) -> str:
+        calls.append(slot)
+        release.wait(10)
+        return "done"
+
+    scheduler = Scheduler(services, [Job("hangs", Every(seconds=1), hangs)])
+    scheduler.stuck_after_s = 1.0
+    services.clock = SystemClock()  # new slots every second, so later checks have something to do
+    scheduler.start()
+    try:
+        wait_for(lambda: calls)
+        walltime.sleep(4)  # about three triggers skipped
+        release.set()
+        count = len(calls)
+        wait_for(lambda: len(calls) > count)  # checks resumed
+    finally:
+        release.set()
+        scheduler.stop()
+
+    warnings = logged.at(logging.WARNING)
+    assert len(warnings) == 1 and "has been running" in warnings[0], warnings
+    assert len([line for line in logged.at(logging.INFO) if "long check ended" in line]) == 1, logged.at(logging.INFO)

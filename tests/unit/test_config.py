@@ -91,3 +91,35 @@ def test_config_check_command_exits_non_zero_and_lists_problems(tmp_path, capsys
 def test_config_check_command_passes_on_the_example(capsys):
     assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_shape_problems_and_unknown_references_are_reported_in_one_pass():
+    """An admin fixing a file learns everything at once, not the unknown people after the typos."""
+    broken = MINIMAL.replace("ticket_prefix: FIN", "ticket_prefix: fin")  # shape: departments[0]
+    broken = broken.replace("slack_id: UME, manager: boss", "slack_id: UME, manager: nobody")  # reference
+    broken += textwrap.dedent("""
+        admins: [boss, ghost]
+        digest: {channel: not-a-channel}
+        routing: {fallback: sales, help_channels: [CHELP, helpdesk]}
+    """)
+
+    found = problems(broken)
+
+    assert any(p.startswith("departments[0].ticket_prefix:") for p in found), found
+    assert any(p.startswith("digest.channel: must be a Slack channel id") for p in found), found
+    assert "org.people[1].manager: unknown person 'nobody'" in found, found
+    assert "admins[1]: unknown person 'ghost'" in found, found
+    assert "routing.fallback: unknown department 'sales'" in found, found
+    assert any(p.startswith("routing.help_channels[1]: must be a Slack channel id") for p in found), found
+    assert not any("'finance'" in p for p in found), found  # the department with a shape problem still counts
+
+
+def test_a_broken_list_item_keeps_the_paths_of_the_items_after_it():
+    broken = MINIMAL.replace("{key: boss, name: 上司, slack_id: UBOSS}", "{key: boss, name: 上司, slack_id: 42x}")
+    broken = broken.replace("manager: boss, department: finance", "manager: boss, department: sales")
+
+    found = problems(broken)
+
+    assert any(p.startswith("org.people[0].slack_id") for p in found), found
+    assert "org.people[1].department: unknown department 'sales'" in found, found
+    assert not any("unknown person 'boss'" in p for p in found), found

@@ -63,7 +63,8 @@ def assert_untouched(bot, caplog: pytest.LogCaptureFixture) -> None:
     time.sleep(0.1)  # anything the request might have started in the background has had time to show
     assert bot.slack.calls() == []
     assert bot.outbox() == []
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # Ours only: waitress, the test server, warns of its queue depth on a busy machine.
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and not r.name.startswith("waitress")]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert not any(r.exc_info for r in caplog.records)
 
@@ -144,7 +145,8 @@ def test_signed_garbage_is_400_without_a_traceback(bot, caplog, name):
     assert bot.slack.calls() == []
     assert bot.outbox() == []
     assert not any(r.exc_info for r in caplog.records)
-    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) <= 1
+    assert len([r for r in caplog.records
+                if r.levelno >= logging.WARNING and not r.name.startswith("waitress")]) <= 1
 
 
 def test_a_body_announced_over_the_cap_is_413_before_it_is_sent(bot):

@@ -41,14 +41,18 @@ def serve_process(tmp_path: Path, slack: FakeSlackServer, *, scheduler: bool = F
            "SLACK_API_URL": slack.url, "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PORT": str(port),
            **extra_env}
     env.pop("SLACK_APP_TOKEN", None)
+    new_session = bool(env.pop("start_new_session", ""))
     assert madoguchi("db", "upgrade", env=env).returncode == 0
     argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"] + ([] if scheduler else ["--no-scheduler"])
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=new_session)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, port
     finally:
         if process.poll() is None:
+            if new_session:
+                os.killpg(process.pid, signal.SIGKILL)
             process.kill()
         process.wait(timeout=10)
 
@@ -89,6 +93,9 @@ def test_serve_answers_health_rejects_forgeries_and_acks_help(served):
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
+    output = process.stdout.read() if process.stdout else ""
+    assert "will be ignored" not in output and "will be unused" not in output, output  # Bolt's token warnings
+    assert " WARNING " not in output and " ERROR " not in output, output
 
 
 def test_serve_without_a_token_explains_the_setup(tmp_path):
@@ -179,3 +186,57 @@ def test_serve_gates_forged_oversized_and_malformed_requests(tmp_path: Path):
         output = process.stdout.read() if process.stdout else ""
         assert "Traceback" not in output
         assert output.count("refused an unverified request") == 2, output
+
+
+def test_ctrl_c_on_serve_finishes_the_request_in_flight_and_stops_every_process_within_5_s(tmp_path: Path):
+    """A terminal's Ctrl-C reaches the whole process group (supervisor, workers, scheduler child) at once."""
+    import threading
+
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack, scheduler=True, WEB_CONCURRENCY="2", start_new_session="1")
+          as (requester, process, _port)):
+        assert slack.wait_for("auth.test", count=3, timeout=30), "both workers and the scheduler are up"
+        slack.fail("views.open", "slow", seconds=1.5)  # `/helpdesk delegate` opens its modal before the ack
+        replies = []
+        slow = threading.Thread(target=lambda: replies.append(requester.command(
+            user_id="UEMPLOYEE1", text="delegate", trigger_id=slack.issue_trigger("UEMPLOYEE1"))))
+        slow.start()
+        deadline = time.monotonic() + 10
+        while slack.pending_faults() and time.monotonic() < deadline:  # taken when views.open arrives
+            time.sleep(0.02)
+        assert not slack.pending_faults(), "the request never reached views.open"
+        time.sleep(0.2)  # the request is inside a worker, waiting on Slack
+
+        started = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        stopped_in = time.monotonic() - started
+        slow.join(timeout=10)
+        output = process.stdout.read() if process.stdout else ""
+
+        assert stopped_in < 5, f"serve took {stopped_in:.1f} s to stop:\n{output}"
+        assert replies and replies[0].status == 200, output
+        assert "Killing" not in output, output
+        pids = set(re.findall(r"Spawning worker-\d+ with PID: (\d+)", output))
+        pids |= set(re.findall(r"scheduler pid (\d+)", output))
+        assert len(pids) == 3, output
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(int(pid), 0)
+
+
+def test_serve_starts_when_slack_is_unreachable_and_says_so_once(tmp_path: Path):
+    """Slack down (or the network to it) at start: the bot acks what reaches it, the outbox waits, and the
+    operator reads one warning — not one per worker."""
+    with FakeSlackServer() as slack:
+        unreachable = f"http://127.0.0.1:{free_port()}/api/"
+        with serve_process(tmp_path, slack, WEB_CONCURRENCY="2", SLACK_API_URL=unreachable) as (_r, process, _p):
+            time.sleep(3)  # both workers have started (checked below)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+            output = process.stdout.read() if process.stdout else ""
+
+    assert output.count("HTTP worker ready") == 2, output
+    warnings = [line for line in output.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1 and "auth.test" in warnings[0], output
+    assert " ERROR " not in output and "Traceback" not in output, output
