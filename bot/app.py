@@ -88,12 +88,13 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     services = services or build_services(settings)
     token = settings.bot_token()
     # Authorize from the configured token without calling auth.test on every cold start: a Slack
-    # outage at boot must not keep the bot from acknowledging requests.
-    bot_user_id = services.extras.get("bot_user_id")
+    # outage at boot must not keep the bot from acknowledging requests. The bot's ids are read per
+    # request: when Slack was unreachable at start, identify_bot fills them in once it answers.
 
     def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         return AuthorizeResult(
-            enterprise_id=enterprise_id, team_id=team_id, bot_token=token, bot_user_id=bot_user_id,
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=token,
+            bot_user_id=services.extras.get("bot_user_id"),
             bot_id=services.extras.get("bot_id"),
         )
 

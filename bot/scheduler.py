@@ -54,7 +54,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import JobRun
-from models.db import transaction
+from models.db import transaction, within
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -68,6 +68,10 @@ DEFAULT_TZ = "Asia/Tokyo"
 # the slot already handled costs no database round trip (see Scheduler._seen).
 CALENDAR_CHECK_EVERY_S = 60
 STUCK_AFTER_S = 180
+# A check whose database call is still blocked after this long is on a connection that went silent
+# (keepalives and statement_timeout cannot end a wait on a peer that still ACKs): models.db.within
+# cuts it, the check fails, and the next one connects anew. Every job's budget is seconds.
+JOB_DB_DEADLINE_S = 120.0
 OUTCOME_MAX = 200  # job_runs.outcome is VARCHAR(200)
 NAME_MAX = 64  # job_runs.job / job_runs.slot are VARCHAR(64)
 
@@ -290,6 +294,7 @@ class Scheduler:
 
     # A check still running after this long is reported once (its later checks are skipped meanwhile).
     stuck_after_s: float = STUCK_AFTER_S
+    db_deadline_s: float = JOB_DB_DEADLINE_S
 
     def __init__(self, services: Services, jobs: Sequence[Job] | None = None):
         self.services = services
@@ -415,7 +420,8 @@ class Scheduler:
         with self._seen_lock:
             self._running_since.setdefault(job.name, walltime.monotonic())
         try:
-            self.run_if_due(job)
+            with within(self.db_deadline_s):
+                self.run_if_due(job)
         except Exception:  # e.g. a broken slot function; keep APScheduler's thread pool healthy
             log.exception("job %s: check failed", job.name)
         finally:

@@ -483,6 +483,50 @@ def test_the_scheduler_outlives_a_database_outage_saying_so_once(database_url, l
     assert threading.active_count() <= threads_before + 12  # APScheduler's pool, not a leak per check
 
 
+class Querier:
+    """A job body that asks the database something, on the pooled connection it was last given."""
+
+    def __init__(self) -> None:
+        self.answered: list[str] = []
+
+    def __call__(self, services: Services, slot: str) -> None:
+        with services.session_factory() as session:
+            session.execute(select(func.count()).select_from(JobRun)).scalar()
+        self.answered.append(slot)
+
+
+@pytest.mark.postgres
+def test_a_job_whose_pooled_connection_goes_silent_mid_query_is_cut_and_the_scheduler_carries_on(
+        database_url, logged):
+    """The connection a job holds stops carrying data (a failover, an idle timeout in a load balancer):
+    libpq waits forever and APScheduler skips every later check behind it. The job's deadline cuts the
+    connection, and after the database answers again jobs run as before."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the proxy stands in front of PostgreSQL")
+    url = make_url(database_url)
+    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        engine = make_engine(proxied, pool_size=2, max_overflow=0)
+        upgrade(engine)
+        services = build_services(Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL="http://127.0.0.1:9/api/",
+                                           DATABASE_URL=proxied), engine=engine, clock=SystemClock())
+        querier = Querier()
+        scheduler = Scheduler(services, [Job("probe", Every(seconds=1), querier)])
+        scheduler.db_deadline_s = 2.0
+        scheduler.start()
+        try:
+            wait_for(lambda: len(querier.answered) >= 2)
+            proxy.blackhole()  # the pooled connections go silent, mid-way or at their next query
+            walltime.sleep(3)
+            stalled_at = len(querier.answered)
+            proxy.heal()
+            wait_for(lambda: len(querier.answered) >= stalled_at + 3, timeout=20)
+        finally:
+            scheduler.stop(wait=False)
+            services.close()
+    assert any("deadline" in line for line in logged.at(logging.WARNING)), logged.at(logging.WARNING)
+
+
 def wait_for(condition, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
     deadline = walltime.monotonic() + timeout
     while not condition():
