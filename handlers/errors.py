@@ -35,16 +35,17 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
             log.warning("error on an unverified request (%s): refused (401)", type(error).__name__)
             return BoltResponse(status=401, body={"error": "invalid request"})
         locale = context.get("locale") or services.config.default_locale
-        if body.get("type") == "event_callback" and not isinstance(error, DomainError) and _slack_will_retry(request):
-            # A transient failure (database busy, Slack slow): let Slack deliver the event again
-            # rather than apologise for a question we can still answer. The last retry apologises.
-            log.warning("event %s failed (%s); Slack will retry", body.get("event_id"), error)
-            return BoltResponse(status=500, body="")
         if isinstance(error, DATABASE_DOWN):
             return database_down(request, services, error)
+        if body.get("type") == "event_callback" and not isinstance(error, DomainError) and _slack_will_retry(request):
+            # A transient failure (Slack slow): let Slack deliver the event again rather than
+            # apologise for a question we can still answer. The last retry apologises.
+            log.warning("event %s failed (%s); Slack will retry", body.get("event_id"), type(error).__name__)
+            return BoltResponse(status=500, body="")
         if isinstance(error, DomainError):
             text = error.message(locale)
-            log.info("domain error for %s: %s", context.user_id, error)
+            # The class only: a domain error's text may quote what the person typed.
+            log.info("domain error for %s: %s", context.user_id, type(error).__name__)
         else:
             ref = uuid.uuid4().hex[:8]
             log.exception("unhandled error (ref %s) for %s", ref, body.get("type") or body.get("command"))

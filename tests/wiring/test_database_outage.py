@@ -113,3 +113,34 @@ def test_a_command_while_the_database_refuses_gets_an_ephemeral_body(proxied):
     assert reply.status == 200
     assert reply.body["response_type"] == "ephemeral"
     assert "もう一度" in reply.body["text"]
+
+
+def test_a_form_submitted_while_the_database_refuses_keeps_the_form_and_says_why(proxied):
+    """The form stays underneath with everything typed; a small modal on top says to try again."""
+    bot, proxy = proxied
+    proxy.refuse()
+    bot.services.engine.dispose()
+    form = {"type": "modal", "callback_id": "request_submit", "private_metadata": '{"request_type": "expense"}',
+            "title": {"type": "plain_text", "text": "経費精算"}, "blocks": []}
+
+    reply = bot.requester.view_submission(user_id=EMPLOYEE_JA, view=form, values={})
+
+    assert reply.status == 200
+    assert reply.body["response_action"] == "push"
+    assert "もう一度" in json.dumps(reply.body["view"], ensure_ascii=False)
+
+
+def test_a_dm_question_while_the_database_refuses_is_left_to_slacks_retries_then_answered_politely(proxied):
+    bot, proxy = proxied
+    proxy.refuse()
+    bot.services.engine.dispose()
+    question = bot.slack.user_says(bot.slack.dm_channel(EMPLOYEE_EN), EMPLOYEE_EN, "How do I claim expenses?")
+
+    first = bot.requester.event(question, event_id="Ev0DBDOWN001")
+    last = bot.requester.event(question, event_id="Ev0DBDOWN001", retry_num=3)
+
+    assert first.status == 503  # Slack delivers it again; nothing was lost
+    assert last.status == 200  # no retry left: the person is told, without the database
+    assert bot.slack.wait_for("chat.postMessage", timeout=5)
+    (told,) = [c for c in bot.slack.calls("chat.postMessage")]
+    assert "try again" in told.params["text"]
