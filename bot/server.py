@@ -24,6 +24,8 @@ from models.db import Prober
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+# services.extras["slack_problem"] values under which a replica is still healthy (bot/runtime.py).
+SLACK_USABLE = frozenset({"ok", "unreachable", "slack_error"})
 
 
 class WsgiApp:
@@ -57,10 +59,12 @@ class WsgiApp:
         return wsgi.get_body()
 
     def _health(self, start_response: Any) -> list[bytes]:
-        # Within 2 s whatever the database does (Prober); 503 also when Slack refuses our token.
+        # Within 2 s whatever the database does (Prober). 503 also when Slack refuses our token: this
+        # replica can do nothing useful. Slack merely unreachable is reported but healthy: every replica
+        # would be, and taking them all out of the load balancer would lose what they can still ack.
         database = self._database.up()
         slack = self._extras.get("slack_problem") or "ok"
-        healthy = database and slack == "ok"
+        healthy = database and slack in SLACK_USABLE
         body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack}).encode()
         return _answer(start_response, 200 if healthy else 503, body)
 

@@ -79,6 +79,9 @@ def test_healthz_reports_a_slack_problem(proxied):
     status, body, _ = healthz(bot)
     assert status == 503
     assert body["slack"] == "invalid_auth" and body["database"] == "up"
+    bot.services.extras["slack_problem"] = "unreachable"  # Slack's outage, not this replica's fault
+    status, body, _ = healthz(bot)
+    assert (status, body["slack"]) == (200, "unreachable")
     bot.services.extras["slack_problem"] = None
     status, body, _ = healthz(bot)
     assert (status, body["slack"]) == (200, "ok")
