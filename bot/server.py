@@ -1,8 +1,10 @@
 """The WSGI application, and waitress serving it in a thread (not Bolt's development server).
 
 `POST /slack/events` → the request gate (bot/gate.py: size cap, signature on the raw bytes) → Bolt;
-`GET /healthz` → 200 when the database answers, 503 otherwise. Without a signing secret (Socket Mode,
-where HTTP only serves the probe) `/slack/events` does not exist."""
+`GET /healthz` → 200 when the database answers, 503 otherwise; its JSON also names the FAQ's encoders
+(`"encoders": {"en": "all-MiniLM-L6-v2 int8 onnxruntime", "ja": ...}`, "missing" when the English model
+is not installed: reported, not a 503, since the bot still answers). Without a signing secret (Socket
+Mode, where HTTP only serves the probe) `/slack/events` does not exist."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.gate import MAX_BODY_BYTES, Answer, Gate
+from faq.embed import encoder_status
 from models.db import Prober
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,9 @@ class WsgiApp:
         database = self._database.up()
         slack = self._extras.get("slack_problem") or "ok"
         healthy = database and slack in SLACK_USABLE
-        body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack}).encode()
+        # What this process loaded at start (a read of faq.embed's state: nothing is loaded here).
+        body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack,
+                           "encoders": encoder_status()}).encode()
         return _answer(start_response, 200 if healthy else 503, body)
 
 

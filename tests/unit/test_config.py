@@ -123,3 +123,30 @@ def test_a_broken_list_item_keeps_the_paths_of_the_items_after_it():
     assert any(p.startswith("org.people[0].slack_id") for p in found), found
     assert "org.people[1].department: unknown department 'sales'" in found, found
     assert not any("unknown person 'boss'" in p for p in found), found
+
+
+def test_config_check_warns_when_the_faq_sentence_model_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MADOGUCHI_MINILM_DIR", str(tmp_path / "no-model-here"))
+
+    assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0  # a warning: the bot runs without it
+    captured = capsys.readouterr()
+    assert "OK" in captured.out
+    assert "warning: FAQ English sentence encoder (all-MiniLM-L6-v2) missing" in captured.err
+    assert "make install" in captured.err and "python -m faq.install_model" in captured.err
+
+
+def test_config_check_json_lists_the_warning(tmp_path, monkeypatch, capsys):
+    import json
+
+    monkeypatch.setenv("MADOGUCHI_MINILM_DIR", str(tmp_path))
+    (tmp_path / "model.safetensors").write_bytes(b"not the weights")
+
+    assert main(["config", "check", "--json", str(BUNDLED_CONFIG)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is True
+    assert len(out["warnings"]) == 1 and "not the verified file" in out["warnings"][0]
+
+
+def test_config_check_says_nothing_more_when_the_model_is_installed(capsys):
+    assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0
+    assert "warning" not in capsys.readouterr().err

