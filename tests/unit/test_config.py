@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -123,3 +124,66 @@ def test_a_broken_list_item_keeps_the_paths_of_the_items_after_it():
     assert any(p.startswith("org.people[0].slack_id") for p in found), found
     assert "org.people[1].department: unknown department 'sales'" in found, found
     assert not any("unknown person 'boss'" in p for p in found), found
+
+
+# -- FAQ values (faq.values): unfilled ones are warnings, not errors ----------------------------------
+def test_unfilled_faq_values_are_listed_as_warnings_with_the_entries_using_them(tmp_path, capsys):
+    path = tmp_path / "company.yaml"
+    path.write_text(MINIMAL + "faq:\n  values:\n    payday: 25日\n    expense_closing_day:\n", encoding="utf-8")
+
+    assert main(["config", "check", str(path)]) == 0  # the bot still runs
+
+    out = capsys.readouterr().out
+    assert "OK" in out and "warning(s)" in out
+    assert "faq.values.expense_closing_day: not filled in; used by fin-expense-deadline" in out
+    assert "faq.values.it_helpdesk_extension: not filled in; used by it-password-reset" in out
+    assert "faq.values.payday:" not in out
+
+
+def test_unfilled_faq_values_in_json(tmp_path, capsys):
+    path = tmp_path / "company.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+
+    assert main(["config", "check", str(path), "--json"]) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    warning = next(w for w in report["warnings"] if w["path"] == "faq.values.expense_closing_day")
+    assert warning["entries"] == ["fin-expense-deadline"]
+    assert warning["message"].startswith("not filled in")
+
+
+def test_unfilled_faq_values_are_reported_with_the_problems_in_one_pass(tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text(MINIMAL.replace(", triage_channel: CGA", ""), encoding="utf-8")
+
+    assert main(["config", "check", str(path)]) == 1
+
+    err = capsys.readouterr().err
+    assert "departments[1].triage_channel: required" in err
+    assert "faq.values.expense_closing_day: not filled in" in err
+
+
+def test_a_kb_file_of_its_own_is_checked_with_kb(tmp_path, capsys):
+    config = tmp_path / "company.yaml"
+    config.write_text(MINIMAL + "faq:\n  seed_default_kb: false\n  values: {payday: 25日}\n", encoding="utf-8")
+    kb = tmp_path / "kb.yaml"
+    kb.write_text("entries:\n  - {id: own-1, question: 給料日は？, answer: '{{payday}}と{{bonus_day}}'}\n",
+                  encoding="utf-8")
+
+    assert main(["config", "check", str(config)]) == 0
+    assert "warning" not in capsys.readouterr().out  # no default KB, nothing unfilled
+    assert main(["config", "check", str(config), "--kb", str(kb)]) == 0
+    out = capsys.readouterr().out
+    assert "faq.values.bonus_day: not filled in; used by own-1" in out and "payday" not in out
+
+
+def test_the_example_config_fills_every_faq_value(capsys):
+    assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", ["Closing", "closing-day", "1st"])
+def test_a_faq_value_key_is_a_lowercase_name(key):
+    found = problems(MINIMAL + f"faq:\n  values:\n    {key}: x\n")
+    assert any(p.startswith("faq.values") for p in found), found
