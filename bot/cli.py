@@ -143,7 +143,7 @@ def _faq_value_warnings(faq: dict[str, Any], kb_file: str | None) -> list[dict[s
 def _print_warnings(path: Path, warnings: list[dict[str, Any]], out: Any) -> None:
     if not warnings:
         return
-    print(f"{path}: {len(warnings)} warning(s) — the bot runs; answers leave these values out and say "
+    print(f"{path}: {len(warnings)} warning(s) — not errors: answers leave these values out and say "
           "whom to ask", file=out)
     for warning in warnings:
         print(f"  {warning['path']}: {warning['message']}", file=out)
