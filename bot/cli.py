@@ -80,43 +80,92 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     try:
         cfg = load_workspace(path)
     except ConfigError as exc:
+        warnings = _faq_value_warnings(_raw_faq_section(path), args.kb)
         if args.json:
             _print_json({"ok": False, "file": str(path),
-                         "problems": [{"path": p.path, "message": p.message} for p in exc.problems]})
+                         "problems": [{"path": p.path, "message": p.message} for p in exc.problems],
+                         "warnings": warnings})
         else:
             print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
             for problem in exc.problems:
                 print(f"  {problem}", file=sys.stderr)
+            _print_warnings(path, warnings, sys.stderr)
         return 1
-    warnings = install_warnings()
+    warnings = install_warnings() + _faq_value_warnings(cfg.faq.model_dump(), args.kb)
     summary = {"ok": True, "file": str(path), "departments": len(cfg.departments),
                "people": len(cfg.org.people), "request_types": len(cfg.request_types), "warnings": warnings}
     if args.json:
-        _print_json(summary)
+        _print_json({**summary, "warnings": warnings})
     else:
         print(f"{path}: OK ({summary['departments']} departments, {summary['people']} people, "
               f"{summary['request_types']} request types)")
-        for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        _print_warnings(path, warnings, sys.stdout)
     return 0
 
 
-def install_warnings() -> list[str]:
+def _raw_faq_section(path: Path) -> dict[str, Any]:
+    """The `faq:` section of a file that did not validate, as far as it reads (for the warnings)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    faq = data.get("faq") if isinstance(data, dict) else None
+    return faq if isinstance(faq, dict) else {}
+
+
+def _faq_value_warnings(faq: dict[str, Any], kb_file: str | None) -> list[dict[str, Any]]:
+    """Values the knowledge base names ({{key}}) that `faq.values` leaves unfilled: the bundled KB (when it
+    is seeded) and `--kb FILE`. Warnings, not problems: the bot runs, and those answers leave the value out."""
+    from bot.config.text import LocalizedText
+    from bot.faqdesk.values import unfilled
+    from faq.data import default_kb_path
+    from faq.formats import FormatError, load_docs
+
+    values: dict[str, LocalizedText | None] = {}
+    for key, value in (faq.get("values") or {}).items() if isinstance(faq.get("values"), dict) else ():
+        try:
+            values[str(key)] = None if value is None else LocalizedText.model_validate(
+                str(value) if isinstance(value, (int, float)) else value)
+        except ValueError:
+            values[str(key)] = LocalizedText(ja="?")  # a shape problem, reported as such: not "unfilled" too
+    docs = list(load_docs(default_kb_path())) if faq.get("seed_default_kb", True) is not False else []
+    if kb_file:
+        try:
+            docs += load_docs(kb_file)
+        except (FormatError, OSError, ValueError) as exc:
+            return [{"path": "--kb", "message": f"cannot read {kb_file}: {exc}", "entries": []}]
+    return [{"path": f"faq.values.{key}", "message": f"not filled in; used by {', '.join(ids)}", "entries": ids}
+            for key, ids in unfilled(docs, values).items()]
+
+
+def _print_warnings(path: Path, warnings: list[dict[str, Any]], out: Any) -> None:
+    if not warnings:
+        return
+    print(f"{path}: {len(warnings)} warning(s) — not errors: the bot runs (an unfilled FAQ value is left "
+          "out of its answers, which say whom to ask)", file=out)
+    for warning in warnings:
+        print(f"  {warning['path']}: {warning['message']}", file=out)
+
+
+def install_warnings() -> list[dict[str, Any]]:
     """What this installation lacks that the bot can run without (a warning, not a config problem): the
     FAQ's English sentence model files, and onnxruntime for its fast path."""
     import importlib.util
 
     from faq.embed import INSTALL_HINT, model_problem
 
-    warnings = []
     problem = model_problem()
     if problem is not None:
-        warnings.append(f"FAQ English sentence encoder (all-MiniLM-L6-v2) missing, English questions are matched "
-                        f"by words only: {problem}")
+        message = (f"FAQ English sentence encoder (all-MiniLM-L6-v2) missing, English questions are matched "
+                   f"by words only: {problem}")
     elif importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
-        warnings.append("FAQ English sentence encoder runs on numpy (~5x slower per query): onnxruntime/onnx are "
-                        f"not installed; {INSTALL_HINT}")
-    return warnings
+        message = ("FAQ English sentence encoder runs on numpy (~5x slower per query): onnxruntime/onnx are "
+                   f"not installed; {INSTALL_HINT}")
+    else:
+        return []
+    return [{"path": "faq.encoders.en", "message": message, "entries": []}]
 
 
 # -- manifest ------------------------------------------------------------------------------------
@@ -191,8 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = sub.add_parser("config", help="the workspace config file").add_subparsers(dest="config_command",
                                                                                       required=True)
-    p = config.add_parser("check", help="validate a config file; every problem with its key path")
+    p = config.add_parser("check", help="validate a config file; every problem with its key path, and the FAQ "
+                          "values ({{key}} in answers) it leaves unfilled as warnings")
     p.add_argument("file", nargs="?", help="default: $MADOGUCHI_CONFIG or the bundled example")
+    p.add_argument("--kb", help="also check the values a KB file (.yaml/.csv/.jsonl, e.g. from `faq export`) uses")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_config_check)
 

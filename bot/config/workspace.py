@@ -6,6 +6,7 @@ catalog, approval rules, reminder policy) so that adding a request type needs no
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Literal
 
@@ -16,6 +17,7 @@ from bot.config.approval_rules import approver_problems
 from bot.config.catalog import RequestType, catalog_problems
 from bot.config.departments import CHANNEL_ID, Department
 from bot.config.org import Org, Person
+from bot.config.text import LocalizedText
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -46,11 +48,34 @@ class RoutingConfig(BaseModel):
     ticket_reaction: str = "ticket"
 
 
+FAQ_VALUE_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
 class FaqConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     synonyms: list[list[str]] = Field(default_factory=list, description="groups of interchangeable words")
     seed_default_kb: bool = True
+    values: dict[str, LocalizedText | None] = Field(
+        default_factory=dict, description="this company's values that KB answers name as {{key}} (締め日, 内線, "
+        "portal URLs…): a string, or {ja: …, en: …} where the English differs; empty = not filled in yet")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, values: object) -> object:
+        # `guest_parking_spaces: 2` reads as the text "2" (YAML would otherwise hand over a number)
+        if isinstance(values, dict):
+            return {k: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                    for k, v in values.items()}
+        return values
+
+    @field_validator("values")
+    @classmethod
+    def _value_keys(cls, values: dict[str, LocalizedText | None]) -> dict[str, LocalizedText | None]:
+        bad = [key for key in values if not FAQ_VALUE_KEY.fullmatch(key)]
+        if bad:
+            raise ValueError(f"keys are lowercase names such as closing_day, not {', '.join(map(repr, bad))}")
+        return values
 
 
 class ReminderRules(BaseModel):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.faqdesk import asking
+from bot.faqdesk.values import CompanyValues
 from bot.services import Services
 from bot.views import faq as views
 from bot.views.blocks import Block
@@ -31,7 +32,7 @@ def answer(session: Session, services: Services, *, user: str, text: str, locale
     asked = asking.ask(session, services.faq, user=user, text=text, locale=locale, now=services.clock.now(),
                        channel=channel, thread_ts=thread_ts)
     fallback, blocks = views.answer_message(locale, asked.query.id, asked.answer.tier, asked.top,
-                                            asked.suggestions, asked.answer.matches)
+                                            asked.suggestions, CompanyValues.from_config(services.config))
     if post and channel:
         outbox.post(session, channel, fallback, blocks, thread_ts=thread_ts)
     return fallback, blocks
@@ -64,7 +65,7 @@ def chose_suggestion(session: Session, services: Services, *, query_id: int, ent
     doc = services.faq.doc(entry_id)
     if doc is None:
         raise asking.NotFound(f"faq entry {entry_id}")
-    _replace(session, where, *views.chosen_answer(locale, query_id, doc))
+    _replace(session, where, *views.chosen_answer(locale, query_id, doc, CompanyValues.from_config(services.config)))
 
 
 def escalated(session: Session, services: Services, *, query_id: int, user: str, locale: str,

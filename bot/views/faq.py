@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.faqdesk.values import CompanyValues
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, actions, button, context, plain, section
-from faq.engine import FaqDoc, Match
+from faq.engine import FaqDoc
 from handlers.ids import FaqAction, FaqBlock, FaqCallback
 
 
@@ -17,12 +18,20 @@ def localized(doc: FaqDoc, locale: str) -> tuple[str, str]:
     return doc.question, doc.answer
 
 
-def _answer_blocks(doc: FaqDoc, locale: str, match: Match | None) -> list[Block]:
-    question, answer = localized(doc, locale)
-    blocks = [section(f"*{escape(question)}*\n{escape(answer)}")]
-    if match is not None:
-        blocks.append(context(t(locale, "faq.matched", phrase=match.matched_phrase, score=f"{match.score:.2f}")))
-    return blocks
+def _answer(doc: FaqDoc, locale: str, query_id: int, company: CompanyValues | None) -> tuple[str, list[Block]]:
+    """The entry's question and answer with this company's values filled in. An unfilled value is left out
+    (bot/faqdesk/values.py) and the answer says whom to ask, with the button that asks them. The asker is
+    an employee: the matcher's score is not shown (agents and the CLI read it from the query log)."""
+    company = company or CompanyValues()
+    question, template = localized(doc, locale)
+    filled = company.fill(template, locale)
+    body = f"*{escape(question)}*" + (f"\n{filled.mrkdwn}" if filled.mrkdwn else "")
+    blocks = [section(body)]
+    buttons = [*feedback_buttons(locale, query_id)["elements"]]
+    if filled.missing:
+        blocks.append(context(t(locale, "faq.partial", department=company.whom_to_ask(doc.department, locale))))
+        buttons.append(escalate_button(locale, query_id))
+    return escape("\n".join(p for p in (question, filled.plain) if p)), [*blocks, actions(*buttons)]
 
 
 def feedback_buttons(locale: str, query_id: int) -> Block:
@@ -38,12 +47,10 @@ def escalate_button(locale: str, query_id: int, primary: bool = False) -> dict[s
 
 
 def answer_message(locale: str, query_id: int, tier: str, top: FaqDoc | None, suggestions: list[FaqDoc],
-                   matches: list[Match]) -> tuple[str, list[Block]]:
+                   company: CompanyValues | None = None) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for a fresh answer."""
     if tier == "answer" and top is not None:
-        question, answer = localized(top, locale)
-        return escape(f"{question}\n{answer}"), [*_answer_blocks(top, locale, matches[0] if matches else None),
-                                          feedback_buttons(locale, query_id)]
+        return _answer(top, locale, query_id, company)
     if tier == "suggest" and suggestions:
         buttons = [button(localized(doc, locale)[0], FaqAction.SUGGESTION, f"{query_id}:{doc.id}")
                    for doc in suggestions[:3]]
@@ -55,9 +62,9 @@ def answer_message(locale: str, query_id: int, tier: str, top: FaqDoc | None, su
                                         actions(escalate_button(locale, query_id, primary=True))]
 
 
-def chosen_answer(locale: str, query_id: int, doc: FaqDoc) -> tuple[str, list[Block]]:
-    question, answer = localized(doc, locale)
-    return escape(f"{question}\n{answer}"), [*_answer_blocks(doc, locale, None), feedback_buttons(locale, query_id)]
+def chosen_answer(locale: str, query_id: int, doc: FaqDoc,
+                  company: CompanyValues | None = None) -> tuple[str, list[Block]]:
+    return _answer(doc, locale, query_id, company)
 
 
 def after_helped(locale: str, answer_blocks: list[Block]) -> tuple[str, list[Block]]:

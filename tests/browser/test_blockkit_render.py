@@ -16,6 +16,7 @@ import pytest
 
 from bot.config import load_workspace
 from bot.config.catalog import FormField
+from bot.config.text import LocalizedText
 from bot.digest.numbers import (
     ApprovalNumbers,
     DepartmentNumbers,
@@ -30,6 +31,7 @@ from bot.digest.view import digest_message, digest_plain
 from bot.errors import ValidationFailed
 from bot.fakeslack.state_values import state_value
 from bot.faqdesk.stats import FaqNumbers
+from bot.faqdesk.values import CompanyValues
 from bot.forms import block_id, read_state, validate_form
 from bot.i18n import t
 from bot.settings import BUNDLED_CONFIG
@@ -51,7 +53,7 @@ from bot.views.request_form import request_form, type_picker
 from bot.views.ticket_card import card
 from bot.views.ticket_facts import TicketFacts
 from bot.views.ticket_home import my_requests
-from faq.engine import FaqDoc, Match
+from faq.engine import FaqDoc
 from handlers.ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
 from tests.browser.blockkit_page import Screen, page_html
 
@@ -362,17 +364,21 @@ def test_a_ticket_card_names_people_and_offers_the_desk_buttons(screen):
     assert (action["action_id"], action["block_id"], action["value"]) == (TicketAction.CLAIM, "ticket_card:7", "7")
 
 
-DOC = FaqDoc(id="faq-12", question="経費精算の締め日はいつですか？", answer="毎月*25日*です。\n詳しくは<https://intra.example.com/keihi|経費規程>へ。")
+DOC = FaqDoc(id="faq-12", question="経費精算の締め日はいつですか？",
+             answer="毎月*{{closing_day}}*です。\n詳しくは経費規程（{{rules_url}}）へ。")
+COMPANY = CompanyValues(values={"closing_day": LocalizedText(ja="25日"),
+                                "rules_url": LocalizedText(ja="https://intra.example.com/keihi")})
 
 
 def test_an_faq_answer_shows_the_answer_and_asks_whether_it_helped(screen):
-    match = Match(id="faq-12", question=DOC.question, score=0.91, matched_phrase="締め日", department="finance")
-    _, blocks = answer_message("ja", 42, "answer", DOC, [], [match])
+    _, blocks = answer_message("ja", 42, "answer", DOC, [], COMPANY)
     screen.show_blocks(blocks)
 
     assert screen.root.locator(".bk-section-text b").first.inner_text() == DOC.question
     assert screen.root.locator(".bk-section-text b", has_text="25日").count() == 1
-    assert screen.root.get_by_role("link", name="経費規程").get_attribute("href") == "https://intra.example.com/keihi"
+    link = screen.root.get_by_role("link", name="https://intra.example.com/keihi")
+    assert link.get_attribute("href") == "https://intra.example.com/keihi"
+    assert "スコア" not in screen.root.inner_text()
     screen.button(t("ja", "faq.not_helped")).click()
 
     [action] = screen.actions()
@@ -381,7 +387,7 @@ def test_an_faq_answer_shows_the_answer_and_asks_whether_it_helped(screen):
 
 def test_an_unsure_faq_answer_offers_its_guesses_and_a_person(screen):
     other = FaqDoc(id="faq-13", question="出張の日当はいくらですか？", answer="…")
-    _, blocks = answer_message("ja", 43, "suggest", None, [DOC, other], [])
+    _, blocks = answer_message("ja", 43, "suggest", None, [DOC, other])
     screen.show_blocks(blocks)
 
     assert screen.root.locator(".bk-button").all_inner_texts() == [DOC.question, other.question,

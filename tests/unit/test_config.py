@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -129,10 +130,10 @@ def test_config_check_warns_when_the_faq_sentence_model_is_missing(tmp_path, mon
     monkeypatch.setenv("MADOGUCHI_MINILM_DIR", str(tmp_path / "no-model-here"))
 
     assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0  # a warning: the bot runs without it
-    captured = capsys.readouterr()
-    assert "OK" in captured.out
-    assert "warning: FAQ English sentence encoder (all-MiniLM-L6-v2) missing" in captured.err
-    assert "make install" in captured.err and "python -m faq.install_model" in captured.err
+    out = capsys.readouterr().out
+    assert "OK" in out
+    assert "faq.encoders.en: FAQ English sentence encoder (all-MiniLM-L6-v2) missing" in out
+    assert "make install" in out and "python -m faq.install_model" in out
 
 
 def test_config_check_json_lists_the_warning(tmp_path, monkeypatch, capsys):
@@ -144,9 +145,73 @@ def test_config_check_json_lists_the_warning(tmp_path, monkeypatch, capsys):
     assert main(["config", "check", "--json", str(BUNDLED_CONFIG)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is True
-    assert len(out["warnings"]) == 1 and "not the verified file" in out["warnings"][0]
+    (model,) = [w for w in out["warnings"] if w["path"] == "faq.encoders.en"]
+    assert "not the verified file" in model["message"]
 
 
 def test_config_check_says_nothing_more_when_the_model_is_installed(capsys):
     assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0
-    assert "warning" not in capsys.readouterr().err
+    assert "faq.encoders" not in capsys.readouterr().out
+
+
+# -- FAQ values (faq.values): unfilled ones are warnings, not errors ----------------------------------
+def test_unfilled_faq_values_are_listed_as_warnings_with_the_entries_using_them(tmp_path, capsys):
+    path = tmp_path / "company.yaml"
+    path.write_text(MINIMAL + "faq:\n  values:\n    payday: 25日\n    expense_closing_day:\n", encoding="utf-8")
+
+    assert main(["config", "check", str(path)]) == 0  # the bot still runs
+
+    out = capsys.readouterr().out
+    assert "OK" in out and "warning(s)" in out
+    assert "faq.values.expense_closing_day: not filled in; used by fin-expense-deadline" in out
+    assert "faq.values.it_helpdesk_extension: not filled in; used by it-password-reset" in out
+    assert "faq.values.payday:" not in out
+
+
+def test_unfilled_faq_values_in_json(tmp_path, capsys):
+    path = tmp_path / "company.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+
+    assert main(["config", "check", str(path), "--json"]) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    warning = next(w for w in report["warnings"] if w["path"] == "faq.values.expense_closing_day")
+    assert warning["entries"] == ["fin-expense-deadline"]
+    assert warning["message"].startswith("not filled in")
+
+
+def test_unfilled_faq_values_are_reported_with_the_problems_in_one_pass(tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text(MINIMAL.replace(", triage_channel: CGA", ""), encoding="utf-8")
+
+    assert main(["config", "check", str(path)]) == 1
+
+    err = capsys.readouterr().err
+    assert "departments[1].triage_channel: required" in err
+    assert "faq.values.expense_closing_day: not filled in" in err
+
+
+def test_a_kb_file_of_its_own_is_checked_with_kb(tmp_path, capsys):
+    config = tmp_path / "company.yaml"
+    config.write_text(MINIMAL + "faq:\n  seed_default_kb: false\n  values: {payday: 25日}\n", encoding="utf-8")
+    kb = tmp_path / "kb.yaml"
+    kb.write_text("entries:\n  - {id: own-1, question: 給料日は？, answer: '{{payday}}と{{bonus_day}}'}\n",
+                  encoding="utf-8")
+
+    assert main(["config", "check", str(config)]) == 0
+    assert "warning" not in capsys.readouterr().out  # no default KB, nothing unfilled
+    assert main(["config", "check", str(config), "--kb", str(kb)]) == 0
+    out = capsys.readouterr().out
+    assert "faq.values.bonus_day: not filled in; used by own-1" in out and "payday" not in out
+
+
+def test_the_example_config_fills_every_faq_value(capsys):
+    assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", ["Closing", "closing-day", "1st"])
+def test_a_faq_value_key_is_a_lowercase_name(key):
+    found = problems(MINIMAL + f"faq:\n  values:\n    {key}: x\n")
+    assert any(p.startswith("faq.values") for p in found), found
