@@ -45,6 +45,14 @@ def through(proxy: TcpProxy, database: Engine) -> Engine:
     })
 
 
+def quick_dispatcher(engine: Engine, slack: FakeSlackServer) -> Dispatcher:
+    """Short backoffs and polls, and a 2 s database deadline, so an outage plays out in seconds."""
+    return Dispatcher(
+        make_session_factory(engine), WebClient(token=BOT_TOKEN, base_url=slack.url, timeout=2),
+        policy=RetryPolicy(base_delay=0.05, max_delay=0.2, lane_interval=0.0, settle=0.05),
+        poll_interval=0.1, db_stall=2.0, max_outage_poll=0.5)
+
+
 def wait_until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -59,10 +67,7 @@ def test_a_silent_database_pauses_delivery_logs_once_and_loses_nothing(database,
     direct = make_session_factory(database)
     engine = through(proxy, database)
     with FakeSlackServer() as slack:
-        dispatcher = Dispatcher(
-            make_session_factory(engine), WebClient(token=BOT_TOKEN, base_url=slack.url, timeout=2),
-            policy=RetryPolicy(base_delay=0.05, max_delay=0.2, lane_interval=0.0, settle=0.05),
-            poll_interval=0.1, db_stall=2.0, max_outage_poll=0.5)
+        dispatcher = quick_dispatcher(engine, slack)
 
         def enqueue(channel: str, text: str) -> None:
             with direct() as session, session.begin():
@@ -104,10 +109,7 @@ def test_a_post_slack_took_while_the_database_went_silent_is_recorded_once_it_an
     direct = make_session_factory(database)
     engine = through(proxy, database)
     with FakeSlackServer() as slack:
-        dispatcher = Dispatcher(
-            make_session_factory(engine), WebClient(token=BOT_TOKEN, base_url=slack.url, timeout=2),
-            policy=RetryPolicy(base_delay=0.05, max_delay=0.2, lane_interval=0.0, settle=0.05),
-            poll_interval=0.1, db_stall=2.0, max_outage_poll=0.5)
+        dispatcher = quick_dispatcher(engine, slack)
 
         def cut_the_database(call) -> None:  # type: ignore[no-untyped-def]
             # Runs in the fake before it answers: the dispatcher hears "ok" from a silent database.
