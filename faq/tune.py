@@ -21,7 +21,7 @@ import numpy as np
 from faq.engine import FaqEngine
 from faq.eval import split_halves, without_placeholder_answers
 from faq.formats import load_docs, load_queries
-from faq.ranker import LATIN_EMBED, SIGNALS, Weights
+from faq.ranker import JAPANESE, LATIN_EMBED, SIGNALS, Weights, WeightSet
 
 GRID = tuple(round(x, 2) for x in np.arange(0.0, 2.01, 0.1))
 
@@ -41,10 +41,20 @@ class FitSet:
         return float(np.mean([b in g for b, g in zip(best.tolist(), self.gold, strict=True)]))
 
 
-def fit_set(datasets: Path, name: str, seed: int = 0) -> FitSet:
+# Every signal switched on, so that every index is built and ``signal_matrix`` returns all of them.
+ALL_ON = Weights(**{name: 1.0 for name in SIGNALS})
+
+
+def fit_set(datasets: Path, name: str, seed: int = 0, *, japanese: bool = False,
+            synonyms: dict[str, list[str]] | None = None) -> FitSet:
+    """``datasets / name`` holds faq.jsonl and queries.jsonl.  ``japanese``: the sets are Japanese; build
+    every index a Japanese weight set may use, without the English model."""
     docs = without_placeholder_answers(load_docs(datasets / name / "faq.jsonl"))
     queries = load_queries(datasets / name / "queries.jsonl")
-    engine = FaqEngine.build(docs)
+    if japanese:
+        engine = FaqEngine.build(docs, weights=WeightSet(japanese=ALL_ON), embedder=None, synonyms=synonyms)
+    else:
+        engine = FaqEngine.build(docs)
     index = {d.id: i for i, d in enumerate(engine.docs)}
     fit_idx, _ = split_halves(queries, seed)
     rows, gold = [], []
@@ -84,9 +94,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("datasets", type=Path)
     ap.add_argument("--sets", nargs="+", default=["stackfaq-en", "clinc150-en", "banking77-en"])
     ap.add_argument("--signals", nargs="+", default=list(SIGNALS), choices=SIGNALS,
-                    help="the weights the search may change (the others keep LATIN_EMBED's values)")
+                    help="the weights the search may change (the others keep the start set's values)")
+    ap.add_argument("--japanese", action="store_true",
+                    help="fit the Japanese set (start: ranker.JAPANESE; e.g. --sets localgovfaq-ja)")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="start value of one weight (e.g. phrase_readings=0.3)")
     args = ap.parse_args(argv)
-    sets = [fit_set(args.datasets, n) for n in args.sets]
+    sets = [fit_set(args.datasets, n, japanese=args.japanese) for n in args.sets]
+    if args.japanese:
+        start = replace(JAPANESE, **{k: float(v) for k, v in (a.split("=") for a in args.set)})
+        print("JAPANESE", {s.name: round(s.top1(JAPANESE), 4) for s in sets}, round(mean_top1(sets, JAPANESE), 4))
+        for name in args.signals:
+            alone = replace(Weights(**{k: 0.0 for k in SIGNALS}), **{name: 1.0})
+            print(f"{name} alone", {s.name: round(s.top1(alone), 4) for s in sets})
+        print("start", {s.name: round(s.top1(start), 4) for s in sets}, round(mean_top1(sets, start), 4))
+        w, score = coordinate_ascent(sets, start, names=args.signals)
+        print("fitted", {s.name: round(s.top1(w), 4) for s in sets}, round(score, 4))
+        print(w)
+        return 0
     lexical = Weights()
     print("lexical (latin)", {s.name: round(s.top1(lexical), 4) for s in sets}, round(mean_top1(sets, lexical), 4))
     for name in ("entry_embed", "phrase_embed"):
