@@ -60,3 +60,22 @@ def kb_engine() -> FaqEngine:
 ])
 def test_kana_and_half_width_input_meets_kanji_phrasings(kb_engine: FaqEngine, query: str, entry: str) -> None:
     assert kb_engine.ask(query).matches[0].id == entry
+
+
+@pytest.mark.parametrize(("query", "entry"), [
+    ("ケイヒセイサンの〆切", "fin-expense-deadline"),   # 〆切 → 締め日 (synonyms.yaml)
+    ("ボールペンがほしい", "ga-office-supplies"),        # ボールペン → 文房具
+    ("ソフトを入れたい", "it-software-install"),         # ソフト → ソフトウェア
+    ("有給は何日ありますか", "hr-paid-leave-balance"),
+])
+def test_everyday_words_meet_the_kb_words(kb_engine: FaqEngine, query: str, entry: str) -> None:
+    assert kb_engine.ask(query).matches[0].id == entry
+
+
+def test_a_variant_inside_its_canonical_word_is_left_alone() -> None:
+    from faq.normalize import Normalizer
+
+    n = Normalizer({"ソフトウェア": ["ソフト"]})
+    assert n.for_words("ソフトウェアを入れたい") == "ソフトウェアを入れたい"
+    assert n.for_words("フリーソフト") == "フリーソフトウェア"
+    assert n.synonym_count == 3  # ソフト, そふと, そふとうぇあ; the identity entry is not counted
