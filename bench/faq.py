@@ -1,8 +1,10 @@
-"""FAQ engine benchmark: the four shared datasets plus a synthetic 10,000-entry KB.
+"""FAQ engine benchmark: the four shared datasets, the product's own Japanese set and a synthetic 10,000-entry KB.
 
 Run: ``python bench/faq.py`` (from the repo root; about four minutes on 2 cores).  Writes the results
 between the ``bench:faq`` markers of docs/BENCHMARKS.md and prints them.  Options: ``--no-write``,
-``--datasets DIR`` (default: ../shared/datasets beside the repo, or /work/shared/datasets).
+``--datasets DIR`` (default: ../shared/datasets beside the repo, or /work/shared/datasets), ``--sets NAME
+...`` (only these query sets, no latency run, nothing written), ``--split fit|report`` (which half the
+numbers are on; ``fit`` is for tuning and is never written).
 
 Each method is evaluated the same way (faq.eval): answer/suggest thresholds are fitted on a seeded half
 of the queries and every number is reported on the other half.  "madoguchi (fused)" is the engine as the
@@ -12,11 +14,17 @@ is the same engine without the model (what runs if the model package cannot be l
 
 * rapidfuzz token_set_ratio over NFKC-normalised question + variants (best phrasing per entry);
 * char n-gram TF-IDF cosine (1-3 grams for Japanese, 2-4 for English) over question + variants.
+
+``madoguchi-ja`` is the product's own Japanese back-office set (tests/data/faq/ja_backoffice_queries.jsonl,
+see the README beside it), asked of the default KB with the default synonym groups, as the bot runs it.
+Its halves are the ``split`` field of each line, not a seeded shuffle, and its numbers are also given per
+kind of query (katakana, half-width kana, typo, colloquial, ...).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import random
 import re
@@ -41,30 +49,45 @@ import faq.embed as embed_module  # noqa: E402
 import faq.ranker as ranker_module  # noqa: E402
 import models  # noqa: E402
 from bot.faqdesk.vectors import DbVectorStore, DbWordStore  # noqa: E402
-from faq.data import default_kb_path  # noqa: E402
+from faq.data import default_kb_path, default_synonyms  # noqa: E402
 from faq.embed import TextEmbedder  # noqa: E402
 from faq.engine import FaqDoc, FaqEngine, embedded_texts  # noqa: E402
-from faq.eval import RankFn, engine_rank_fn, evaluate_rank_fn, without_placeholder_answers  # noqa: E402
+from faq.eval import (  # noqa: E402
+    RankFn,
+    engine_rank_fn,
+    fit_thresholds,
+    metrics,
+    run_queries,
+    split_halves,
+    without_placeholder_answers,
+)
 from faq.formats import Query, load_docs, load_queries  # noqa: E402
 from faq.index import build_tfidf_rows, tfidf_cosine  # noqa: E402
 from faq.normalize import base_form, char_form, has_japanese  # noqa: E402
 from faq.tokenize import char_ngrams  # noqa: E402
 
 DATASETS = ("localgovfaq-ja", "stackfaq-en", "clinc150-en", "banking77-en")
+# The product's own query sets, asked of the default KB; each line says its kind and its half.
+OWN_SETS = {"madoguchi-ja": ROOT / "tests" / "data" / "faq" / "ja_backoffice_queries.jsonl"}
+KIND_ORDER = ("kanji", "katakana", "hiragana", "halfwidth", "typo", "colloquial", "synonym", "english", "mixed", "oos")
 BEGIN, END = "<!-- bench:faq:begin -->", "<!-- bench:faq:end -->"
 TARGETS = {
     "localgovfaq-ja": "top-1 ≥ 0.50, R@3 ≥ 0.65",
     "stackfaq-en": "top-1 ≥ 0.85",
     "clinc150-en": "top-1 ≥ 0.65, OOS false answers ≤ 10 %",
     "banking77-en": "(no target; fine-grained ranking)",
+    "madoguchi-ja": "top-1 ≥ 0.92, R@3 ≥ 0.98, ans. rate ≥ 0.70, OOS false ≤ 5 %",
 }
+
+
+Synonyms = Mapping[str, Sequence[str]] | None  # the engine's synonym groups; the baselines ignore them
 
 
 def _phrases(doc: FaqDoc) -> list[str]:
     return list(dict.fromkeys((doc.question, *doc.variants)))
 
 
-def rapidfuzz_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+def rapidfuzz_baseline(docs: Sequence[FaqDoc], synonyms: Synonyms = None) -> tuple[RankFn, float]:
     t0 = time.perf_counter()
     texts: list[str] = []
     owner: list[int] = []
@@ -83,7 +106,7 @@ def rapidfuzz_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
     return rank, time.perf_counter() - t0
 
 
-def tfidf_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+def tfidf_baseline(docs: Sequence[FaqDoc], synonyms: Synonyms = None) -> tuple[RankFn, float]:
     t0 = time.perf_counter()
     rows: list[list[str]] = []
     owner: list[int] = []
@@ -104,21 +127,21 @@ def tfidf_baseline(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
     return rank, time.perf_counter() - t0
 
 
-def ours(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+def ours(docs: Sequence[FaqDoc], synonyms: Synonyms = None) -> tuple[RankFn, float]:
     """The engine as the bot runs it: lexical signals + sentence embeddings of the English phrasings.
     Its build time here includes encoding the phrasings (no vector store: the datasets are small)."""
     t0 = time.perf_counter()
-    engine = FaqEngine.build(docs)
+    engine = FaqEngine.build(docs, synonyms=synonyms)
     build_s = time.perf_counter() - t0
     engine.ask("warm up")
     engine.ask("準備")  # loads the Sudachi dictionary outside the timed queries
     return engine_rank_fn(engine), build_s
 
 
-def ours_lexical(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
+def ours_lexical(docs: Sequence[FaqDoc], synonyms: Synonyms = None) -> tuple[RankFn, float]:
     """The engine without the sentence model (what runs when the model package cannot be loaded)."""
     t0 = time.perf_counter()
-    engine = FaqEngine.build(docs, embedder=None)
+    engine = FaqEngine.build(docs, synonyms=synonyms, embedder=None)
     build_s = time.perf_counter() - t0
     engine.ask("warm up")
     engine.ask("準備")
@@ -127,6 +150,67 @@ def ours_lexical(docs: Sequence[FaqDoc]) -> tuple[RankFn, float]:
 
 METHODS = {"madoguchi (fused)": ours, "madoguchi lexical only": ours_lexical,
            "rapidfuzz token_set": rapidfuzz_baseline, "char TF-IDF": tfidf_baseline}
+
+
+# ---------------------------------------------------------------- evaluation on explicit halves
+def load_own_set(path: Path) -> tuple[list[Query], list[str], list[str]]:
+    """An own query set: the shared query format plus ``kind`` and ``split`` ("fit" / "report") per line."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return load_queries(path), [str(r["kind"]) for r in rows], [str(r["split"]) for r in rows]
+
+
+def evaluate_halves(queries: Sequence[Query], rank: RankFn, fit_idx: Sequence[int], report_idx: Sequence[int], *,
+                    build_s: float, split: str = "report", kinds: Sequence[str] | None = None) -> dict:
+    """faq.eval.evaluate_rank_fn with the halves given: thresholds fitted on ``fit_idx``, metrics on the half
+    named by ``split`` (with ``split="report"`` the same numbers as evaluate_rank_fn on the same halves).
+    With ``kinds``, also top-1 / R@3 / answer rate per kind on that half (out-of-scope kinds: OOS false)."""
+    outcomes = run_queries(queries, rank)
+    fit = [outcomes[i] for i in fit_idx]
+    shown_idx = list(report_idx if split == "report" else fit_idx)
+    th = fit_thresholds(fit)
+    result = metrics([outcomes[i] for i in shown_idx], th)
+    result["build_s"] = round(build_s, 3)
+    result["split"] = (f"thresholds fitted on {len(fit)} queries, metrics on the {split} half "
+                       f"({len(shown_idx)} queries)")
+    result["thresholds"] = {"answer": th.answer, "suggest": th.suggest, "margin": th.margin}
+    if split == "report":
+        fit_m = metrics(fit, th)
+        result["fit_half"] = {k: fit_m[k] for k in ("top1", "recall_at_3", "mrr", "oos_false_answer_rate")}
+    if kinds is not None:
+        per_kind: dict[str, dict] = {}
+        present = {kinds[i] for i in shown_idx}
+        for kind in [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER)):
+            m = metrics([outcomes[i] for i in shown_idx if kinds[i] == kind], th)
+            per_kind[kind] = {k: m[k] for k in ("n", "top1", "recall_at_3", "in_scope_answer_rate",
+                                                  "oos_false_answer_rate")}
+        result["per_kind"] = per_kind
+    return result
+
+
+def run_set(name: str, datasets: Path, split: str, seed: int) -> dict[str, dict]:
+    """Every method on one query set; numbers on the ``split`` half."""
+    kinds: list[str] | None = None
+    synonyms: Synonyms = None
+    if name in OWN_SETS:
+        # The default KB as the bot runs it: with the default synonym groups.
+        docs = load_docs(default_kb_path())
+        queries, kinds, halves = load_own_set(OWN_SETS[name])
+        fit_idx = [i for i, h in enumerate(halves) if h == "fit"]
+        report_idx = [i for i, h in enumerate(halves) if h == "report"]
+        synonyms = default_synonyms()
+    else:
+        docs = without_placeholder_answers(load_docs(datasets / name / "faq.jsonl"))
+        queries = load_queries(datasets / name / "queries.jsonl")
+        fit_idx, report_idx = split_halves(queries, seed)
+    out: dict[str, dict] = {}
+    for method, factory in METHODS.items():
+        rank, build_s = factory(docs, synonyms)
+        out[method] = r = evaluate_halves(queries, rank, fit_idx, report_idx, build_s=build_s, split=split,
+                                          kinds=kinds)
+        print(f"{name:15s} {method:24s} [{split}] top1={r['top1']} r3={r['recall_at_3']} "
+              f"ans={r['in_scope_answer_rate']} ans_acc={r['answered_accuracy']} "
+              f"oos_false={r['oos_false_answer_rate']} p95={r['p95_ms']}ms", flush=True)
+    return out
 
 
 # ---------------------------------------------------------------- synthetic 10,000-entry KB
@@ -335,7 +419,8 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
         f"{_cpu_count()} cores, Python {platform.python_version()}",
         f"- command: `{command}`",
         "- every number is on the **report half**: answer/suggest thresholds are fitted on a seeded half of "
-        "the queries (seed 0, in-scope and out-of-scope split separately) and applied to the other half. "
+        "the queries (seed 0, in-scope and out-of-scope split separately; madoguchi-ja: the halves written in "
+        "the set) and applied to the other half. "
         "top-1 / R@3 / MRR over in-scope queries (a hit = any id in `gold_ids`); OOS false = out-of-scope "
         "queries answered with tier `answer`; ans. rate = in-scope queries answered; ans. acc = answered "
         "queries whose top-1 is right. p50/p95 per query on that KB.",
@@ -352,7 +437,10 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
                 f"{_fmt(r['answered_accuracy'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p95_ms'])} | "
                 f"{_fmt(r['build_s'])} |"
             )
-    lines += ["", "Targets (issue 4): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".", ""]
+    lines += ["", "Targets (issues 4 and 13): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".", ""]
+    for ds, by_method in results.items():
+        if "per_kind" in by_method["madoguchi (fused)"]:
+            lines += [render_kinds(ds, by_method, "report"), ""]
     lines += [
         "Fitted thresholds (madoguchi, answer / suggest / margin): " + "; ".join(
             f"{ds} {r['madoguchi (fused)']['thresholds']['answer']:.3f} / "
@@ -403,6 +491,26 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
     return "\n".join(lines)
 
 
+def render_kinds(ds: str, by_method: dict[str, dict], split: str) -> str:
+    """Per kind of query: each method's top-1 (out-of-scope: OOS false), and the fused engine's R@3 and
+    answer rate."""
+    methods = list(by_method)
+    fused = by_method["madoguchi (fused)"]["per_kind"]
+    lines = [
+        f"{ds}, {split} half, per kind of query: top-1 (oos: share answered), and madoguchi (fused) R@3 and "
+        "answer rate.",
+        "",
+        "| kind | n | " + " | ".join(methods) + " | fused R@3 | fused ans. rate |",
+        "|---|---|" + "---|" * (len(methods) + 2),
+    ]
+    for kind, k in fused.items():
+        key = "oos_false_answer_rate" if kind == "oos" else "top1"
+        cells = [_fmt(by_method[m]["per_kind"][kind][key]) for m in methods]
+        lines.append(f"| {kind} | {k['n']} | " + " | ".join(cells) + f" | {_fmt(k['recall_at_3'])} | "
+                     f"{_fmt(k['in_scope_answer_rate'])} |")
+    return "\n".join(lines)
+
+
 def _load() -> str:
     import os
 
@@ -446,24 +554,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--datasets", type=Path, default=_default_datasets())
     ap.add_argument("--no-write", action="store_true", help="print only, do not touch docs/BENCHMARKS.md")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sets", nargs="+", choices=(*DATASETS, *OWN_SETS), metavar="NAME",
+                    help=f"only these query sets ({', '.join((*DATASETS, *OWN_SETS))}); no latency run, "
+                         "nothing written")
+    ap.add_argument("--split", choices=("report", "fit"), default="report",
+                    help="the half the numbers are on (thresholds are always fitted on the fit half); "
+                         "tune on fit, never on report")
     args = ap.parse_args(argv)
     results: dict[str, dict[str, dict]] = {}
-    for ds in DATASETS:
-        docs = without_placeholder_answers(load_docs(args.datasets / ds / "faq.jsonl"))
-        queries = load_queries(args.datasets / ds / "queries.jsonl")
-        results[ds] = {}
-        for method, factory in METHODS.items():
-            rank, build_s = factory(docs)
-            results[ds][method] = evaluate_rank_fn(queries, rank, build_s=build_s, seed=args.seed)
-            r = results[ds][method]
-            print(f"{ds:15s} {method:20s} top1={r['top1']} r3={r['recall_at_3']} "
-                  f"oos_false={r['oos_false_answer_rate']} p95={r['p95_ms']}ms", flush=True)
+    for ds in args.sets or (*DATASETS, *OWN_SETS):
+        results[ds] = run_set(ds, args.datasets, args.split, args.seed)
+    if args.sets or args.split != "report":
+        for ds, by_method in results.items():
+            if "per_kind" in by_method["madoguchi (fused)"]:
+                print(render_kinds(ds, by_method, args.split))
+        return 0
     syn_docs, syn_queries = synthetic_kb()
     latency = latency_run(syn_docs, syn_queries)
     print(f"synthetic {latency}", flush=True)
     encoders = encoder_run(syn_queries) if embed_module.default_encoder() is not None else None
     print(f"encoders {encoders}", flush=True)
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    # Full runs only reach here: every set, report half.
     command = "python bench/faq.py" + (f"  (at {rev.stdout.strip()})" if rev.returncode == 0 else "")
     section = render(results, latency, command, encoders)
     print(section)
