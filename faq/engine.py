@@ -17,6 +17,7 @@ from faq.embed import TextEmbedder, default_embedder
 from faq.normalize import Normalizer, has_japanese
 from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet, WordStore
 from faq.tokenize import WordTokenizer
+from faq.wordvec import WordVectors, default_word_vectors
 
 Tier = Literal["answer", "suggest", "none"]
 
@@ -86,13 +87,13 @@ class Thresholds:
         return "none"
 
 
-# The engine's default: Latin-script queries as before; Japanese ones (issue 13) answer from a lower score
-# when the top entry is well ahead of the second.  On LocalgovFAQ's fitting half (lexical engine after the
-# readings work) answer ≥ 0.45 with margin ≥ 0.2 answers 10 % of in-scope queries at 0.87 accuracy and no
-# out-of-scope one, where the old 0.55 / 0.05 answered 12 % at 0.74 with 5 of 56 out-of-scope answered;
-# on the default KB it answers 有給は何日ありますか (0.64, next 0.29).  faq.eval fits both per KB.
+# The engine's default: Latin-script queries as before; Japanese ones (issue 13) fitted on the fitting
+# half of the product's own madoguchi-ja set (default KB, default synonyms, chiVe word vectors on;
+# faq.eval.fit_thresholds: most in-scope answers at ≤ 5 % out-of-scope answered and ≥ 90 % right):
+# answer 0.399 / suggest 0.329 / margin 0.06.  LocalgovFAQ's own fit differs (answer 0.218, margin 0.15:
+# long citizen queries against one-question entries); faq.eval fits both per KB.
 DEFAULT_THRESHOLDS = Thresholds(answer=0.55, suggest=0.22, margin=0.05,
-                                japanese=Thresholds(answer=0.45, suggest=0.2, margin=0.2))
+                                japanese=Thresholds(answer=0.40, suggest=0.33, margin=0.06))
 
 
 def _entry_texts(doc: FaqDoc) -> EntryTexts:
@@ -156,6 +157,7 @@ class FaqEngine:
         weights: Weights | WeightSet | None = None,
         embedder: TextEmbedder | Literal["default"] | None = "default",
         word_store: WordStore | None = None,
+        word_vectors: WordVectors | Literal["default"] | None = "default",
     ) -> FaqEngine:
         """``embedder``: sentence vectors for the English phrasings ("default": the packaged model with no
         store, vectors kept in the process; None: lexical signals only).  ``word_store``: stored Sudachi
@@ -167,8 +169,10 @@ class FaqEngine:
         with _cyclic_gc_paused():
             if embedder == "default":
                 embedder = default_embedder()
+            if word_vectors == "default":
+                word_vectors = default_word_vectors()
             ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights,
-                            embedder, word_store)
+                            embedder, word_store, word_vectors)
         return cls(docs_t, ranker, thresholds or DEFAULT_THRESHOLDS, time.perf_counter() - t0)
 
     def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:

@@ -47,13 +47,14 @@ from faq.tokenize import (
     english_all_words,
     split_reading,
 )
+from faq.wordvec import WordVectors
 
 # Readings are compared as hiragana 2-3 grams (single kana say little): segmentation-free, so ケイヒセイサン
 # (one unknown word) meets 経費 + 精算.
 READING_NGRAMS = (2, 3)
 
 SIGNALS = ("phrase_words", "entry_words", "phrase_chars", "entry_chars", "phrase_bigrams", "answer_words",
-           "entry_all_bigrams", "phrase_embed", "entry_embed", "phrase_readings")
+           "entry_all_bigrams", "phrase_embed", "entry_embed", "phrase_readings", "phrase_wvec", "answer_wvec")
 
 # Word analysis results survive engine rebuilds: when an admin edits one entry, the new engine re-analyses
 # only the changed texts (Sudachi costs ~4 µs per character, most of a cold 10,000-entry build).
@@ -116,6 +117,8 @@ class Weights:
     phrase_embed: float = 0.0
     entry_embed: float = 0.0
     phrase_readings: float = 0.0
+    phrase_wvec: float = 0.0
+    answer_wvec: float = 0.0
     fuzzy: float = 0.0
     # Query words the KB lacks re-expressed in KB words by reading / nearest spelling (faq.readings).
     rewrite_unknown: bool = False
@@ -126,7 +129,7 @@ class Weights:
     def total(self) -> float:
         return (self.phrase_words + self.entry_words + self.phrase_chars + self.entry_chars
                 + self.phrase_bigrams + self.answer_words + self.entry_all_bigrams + self.phrase_embed
-                + self.entry_embed + self.phrase_readings + self.fuzzy)
+                + self.entry_embed + self.phrase_readings + self.phrase_wvec + self.answer_wvec + self.fuzzy)
 
     @property
     def uses_embeddings(self) -> bool:
@@ -139,9 +142,18 @@ class Weights:
 # 0.004 of LocalgovFAQ fitting-half top-1.
 # phrase_readings (issue 13): fitted at 0.1 on LocalgovFAQ's fitting half, top-1 0.5126 → 0.5210 (0.3:
 # 0.5000, 0.5: 0.4916; the citizens there type kanji, the gain is in kana input).
-JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
-                   phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.1, fuzzy=0.0,
-                   rewrite_unknown=True)
+# phrase_wvec / answer_wvec (chiVe word vectors, faq.wordvec): coordinate ascent over every Japanese
+# signal on LocalgovFAQ's fitting half, top-1 0.5210 → 0.5588; then over LocalgovFAQ + the product's
+# madoguchi-ja set (fitting halves, Japanese queries), LocalgovFAQ kept ≥ 0.53 on the way
+# (``python -m faq.tune DATASETS --japanese --sets localgovfaq-ja madoguchi-ja --floor localgovfaq-ja=0.53``):
+# 0.5588 / 0.7465 → 0.5588 / 0.7887.  Lower floors trade LocalgovFAQ for madoguchi-ja (0.5252 / 0.8239,
+# 0.5168 / 0.8521: readings up to 1.9), not kept.  Without the vectors (package missing) JAPANESE_LEXICAL.
+JAPANESE = Weights(phrase_words=0.0, entry_words=0.0, phrase_chars=0.3, entry_chars=0.0,
+                   phrase_bigrams=0.8, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.4,
+                   phrase_wvec=0.1, answer_wvec=1.4, fuzzy=0.0, rewrite_unknown=True)
+JAPANESE_LEXICAL = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
+                           phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.1,
+                           fuzzy=0.0, rewrite_unknown=True)
 
 
 # Latin-script queries when the KB's English phrasings have sentence embeddings (faq.embed): coordinate
@@ -158,15 +170,17 @@ LATIN_EMBED = Weights(phrase_words=0.1, entry_words=0.0, phrase_chars=0.0, entry
 class WeightSet:
     """One weight set per query script: ``japanese`` when the query has kana or kanji, else ``latin``;
     ``latin_embed`` replaces ``latin`` when the ranker has sentence embeddings (the model is English-only,
-    and without it the lexical set is used unchanged)."""
+    and without it the lexical set is used unchanged); ``japanese_lexical`` replaces ``japanese`` when
+    the ranker has no Japanese word vectors (faq.wordvec)."""
 
     latin: Weights = field(default_factory=Weights)
     japanese: Weights = JAPANESE
     latin_embed: Weights = LATIN_EMBED
+    japanese_lexical: Weights = JAPANESE_LEXICAL
 
-    def for_query(self, text: str, embeddings: bool = False) -> Weights:
+    def for_query(self, text: str, embeddings: bool = False, word_vectors: bool = True) -> Weights:
         if has_japanese(text):
-            return self.japanese
+            return self.japanese if word_vectors else self.japanese_lexical
         return self.latin_embed if embeddings else self.latin
 
 
@@ -214,11 +228,12 @@ class Ranker:
         weights: Weights | WeightSet | None = None,
         embedder: TextEmbedder | None = None,
         word_store: WordStore | None = None,
+        word_vectors: WordVectors | None = None,
     ) -> None:
         if weights is None:
             weights = WeightSet()
         elif isinstance(weights, Weights):
-            weights = WeightSet(weights, weights, weights)
+            weights = WeightSet(weights, weights, weights, weights)
         self.weights: WeightSet = weights
         w = weights.latin
         self.normalizer = normalizer
@@ -279,7 +294,8 @@ class Ranker:
                 self.entry_sum = sparse.diags((1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32)) @ per_entry
                 self.entry_sum = self.entry_sum.tocsr()
         # The weight sets this ranker can use; a pooled index no set uses is not built.
-        active = (weights.japanese, weights.latin_embed if self.embedder is not None else weights.latin)
+        active = (weights.japanese, weights.japanese_lexical,
+                  weights.latin_embed if self.embedder is not None else weights.latin)
 
         def used(signal: str) -> bool:
             return any(getattr(ws, signal) for ws in active)
@@ -308,8 +324,17 @@ class Ranker:
         self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
         # Readings of each Japanese phrasing's content words (hiragana 2-3 grams, TF-IDF cosine, best
         # phrasing): kana or half-width input meets kanji phrasings and the reverse.
+        # chiVe word vectors (faq.wordvec): each Japanese phrasing and answer head as the mean of its words'
+        # vectors, kept as sparse texts × table-row weights.
+        self.word_vectors: WordVectors | None = None
+        if word_vectors is not None and (used("phrase_wvec") or used("answer_wvec")):
+            self.word_vectors = word_vectors
+            self.text_wv = word_vectors.text_matrix(
+                [ws if ja else [] for ws, ja in zip(text_words, text_ja.tolist(), strict=True)])
+            self.head_wv = word_vectors.text_matrix(
+                [ws if has_japanese(h) else [] for ws, h in zip(head_words, heads, strict=True)])
         self.lexicon: ReadingLexicon | None = None
-        if any(ws.rewrite_unknown for ws in (weights.japanese, weights.latin, weights.latin_embed)):
+        if any(ws.rewrite_unknown for ws in active):
             self.lexicon = ReadingLexicon(
                 pair for ws, rs in (*analysed, *head_analysed) for pair in zip(ws, rs, strict=True))
         self.phrase_readings: PostingIndex | None = None
@@ -357,6 +382,15 @@ class Ranker:
             row_e[self.embed_rows] = np.maximum(text_cos, 0.0)[self.embed_row_slot]
             if w.phrase_embed:
                 doc_pe = self._per_doc_max(row_e)
+        doc_pw = doc_aw = zeros
+        if (w.phrase_wvec or w.answer_wvec) and self.word_vectors is not None:
+            qv = self.word_vectors.query_vector(words)
+            if qv is not None:
+                per_row = self.word_vectors.table @ qv  # cosine = text weights · (table · q)
+                if w.phrase_wvec:
+                    doc_pw = self._per_doc_max(np.maximum(self.text_wv @ per_row, 0.0)[self.row_text])
+                if w.answer_wvec:
+                    doc_aw = np.maximum(self.head_wv @ per_row, 0.0).astype(np.float32)
         row_w = bm25_coverage(self.phrase_words, words)
         # Char n-grams are scored when weighted, or when there is no embedding to pick the matched phrasing.
         row_c = tfidf_cosine_keys(self.phrase_chars, grams) if w.phrase_chars or row_e is None else row_e
@@ -375,6 +409,8 @@ class Ranker:
                                   if all_words else zeros),
             "phrase_embed": doc_pe,
             "entry_embed": doc_ee,
+            "phrase_wvec": doc_pw,
+            "answer_wvec": doc_aw,
             "phrase_readings": (self._per_doc_max(tfidf_cosine_keys(
                 self.phrase_readings, char_ngram_ids([reading], ja_range=READING_NGRAMS)[0]))
                 if w.phrase_readings and self.phrase_readings and reading else zeros),
@@ -383,11 +419,12 @@ class Ranker:
 
     def signal_matrix(self, text: str) -> dict[str, np.ndarray]:
         """Every signal for every entry, for the query's script (weight fitting, ``faq.tune``)."""
-        base = self.weights.for_query(text, self.embedder is not None)
+        base = self.weights.for_query(text, self.embedder is not None, self.word_vectors is not None)
         built = {"entry_words": self.entry_words, "entry_chars": self.entry_chars,
                  "phrase_bigrams": self.phrase_bigrams, "entry_all_bigrams": self.entry_all_bigrams,
                  "phrase_embed": self.embedder, "entry_embed": self.embedder,
-                 "phrase_readings": self.phrase_readings}
+                 "phrase_readings": self.phrase_readings,
+                 "phrase_wvec": self.word_vectors, "answer_wvec": self.word_vectors}
         probe = replace(base, **{name: 1.0 for name in SIGNALS if built.get(name, True) is not None})
         out = self._signals(text, probe)
         zeros = np.zeros(self.n_docs, dtype=np.float32)
@@ -396,7 +433,7 @@ class Ranker:
     def rank(self, text: str, k: int = 3) -> list[Candidate]:
         if self.n_docs == 0:
             return []
-        w = self.weights.for_query(text, self.embedder is not None)
+        w = self.weights.for_query(text, self.embedder is not None, self.word_vectors is not None)
         got = self._signals(text, w)
         if got is None:
             return []

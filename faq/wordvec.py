@@ -1,0 +1,181 @@
+"""Japanese word vectors: chiVe (Works Applications, Apache-2.0) as shipped in the ``ja-ginza`` wheel.
+
+``ja-ginza`` 5.3.0 (Megagon Labs, MIT; PyPI) is a spaCy pipeline; madoguchi uses none of its models, only
+its vector table: chiVe word2vec vectors (300 dims) keyed on Sudachi normalised forms, pruned by spaCy to
+20,000 distinct rows that 480,443 keys point to.  The files are read as data, without spaCy:
+``vocab/vectors`` is a .npy array, ``vocab/key2row`` a msgpack map from spaCy's string hash (MurmurHash64A,
+seed 1, of the UTF-8 text) to a row.  Both are checked against pinned sha256 digests.  Missing package or
+other files: one warning in the log, Japanese queries rank without the word-vector signals.
+
+A text's vector is the normalised mean of its content words' unit vectors (words are the tokenizer's
+``normalized_form``, kana folded to hiragana, so the katakana spelling is tried too).  The ranker keeps
+texts as sparse texts × rows weights: a query costs one 20,000 × 300 mat-vec plus a sparse product.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from faq.normalize import _kata
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "ja_ginza"
+VERSION = "5.3.0"
+SHA256 = {
+    "vectors": "8c16f062e90069d86fc58df57af9c9c948aae9b0033684332c99538fbdcff4bf",
+    "key2row": "dee5b86de2f94dac1f48db1115ad21a94755e370debb78b5cc46dbcf3950cad0",
+}
+DIM = 300
+
+_M = 0xC6A4A7935BD1E995
+_MASK = (1 << 64) - 1
+
+
+class WordVectorsUnavailable(RuntimeError):
+    pass
+
+
+def spacy_hash(text: str) -> int:
+    """spaCy's ``hash_string``: MurmurHash64A of the UTF-8 bytes with seed 1."""
+    data = text.encode("utf-8")
+    n = len(data)
+    h = (1 ^ (n * _M)) & _MASK
+    nb = n // 8
+    for i in range(nb):
+        k = (int.from_bytes(data[8 * i : 8 * i + 8], "little") * _M) & _MASK
+        k ^= k >> 47
+        k = (k * _M) & _MASK
+        h = ((h ^ k) * _M) & _MASK
+    rem = n & 7
+    if rem:
+        h ^= int.from_bytes(data[8 * nb :], "little")
+        h = (h * _M) & _MASK
+    h ^= h >> 47
+    h = (h * _M) & _MASK
+    h ^= h >> 47
+    return h
+
+
+def _read_key2row(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The msgpack map {uint key: uint row} (map32 header, then unsigned ints of any width)."""
+    if raw[:1] != b"\xdf":
+        raise ValueError("key2row is not a msgpack map32")
+    n = int.from_bytes(raw[1:5], "big")
+    widths = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}
+    keys = np.empty(n, dtype=np.uint64)
+    rows = np.empty(n, dtype=np.int32)
+    p = 5
+    for i in range(n):
+        for arr in (keys, rows):
+            b = raw[p]
+            if b < 0x80:
+                arr[i] = b
+                p += 1
+            else:
+                w = widths[b]
+                arr[i] = int.from_bytes(raw[p + 1 : p + 1 + w], "big")
+                p += 1 + w
+    order = np.argsort(keys)
+    return keys[order], rows[order]
+
+
+def vocab_dir() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)  # locates the package without importing it (no spaCy)
+    if spec is None or spec.origin is None:
+        raise WordVectorsUnavailable(f"the {PACKAGE} package is not installed")
+    return Path(spec.origin).parent / f"{PACKAGE}-{VERSION}" / "vocab"
+
+
+class WordVectors:
+    """chiVe unit vectors by word; ``rows`` maps words to table rows (-1: no vector)."""
+
+    name = f"chive-{PACKAGE}-{VERSION}"
+
+    def __init__(self, directory: Path | None = None) -> None:
+        d = directory or vocab_dir()
+        try:
+            blobs = {}
+            for name, digest in SHA256.items():
+                data = (d / name).read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise WordVectorsUnavailable(f"{d / name} is not the verified file")
+                blobs[name] = data
+            table = np.load(d / "vectors", mmap_mode="r")
+            self._keys, self._rows = _read_key2row(blobs["key2row"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise WordVectorsUnavailable(f"cannot read the word vectors in {d}: {exc}") from exc
+        if table.shape[1:] != (DIM,):
+            raise WordVectorsUnavailable(f"unexpected vector table shape {table.shape}")
+        v = np.asarray(table, dtype=np.float32)
+        norms = np.linalg.norm(v, axis=1, keepdims=True)
+        self.table = np.ascontiguousarray(v / np.where(norms > 0, norms, 1.0))
+        self._cache: dict[str, int] = {}
+
+    def row(self, word: str) -> int:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        r = -1
+        for form in (word, _kata(word)):
+            h = np.uint64(spacy_hash(form))
+            i = int(np.searchsorted(self._keys, h))
+            if i < len(self._keys) and self._keys[i] == h:
+                r = int(self._rows[i])
+                break
+        if len(self._cache) >= 500_000:
+            self._cache.clear()
+        self._cache[word] = r
+        return r
+
+    def text_matrix(self, texts: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """texts × table rows, each text's row the weights of its words' vectors such that
+        ``m @ table`` is the text's unit vector (the mean of its word vectors, normalised; zero if none)."""
+        indptr = [0]
+        indices: list[int] = []
+        for words in texts:
+            rs = [r for r in map(self.row, words) if r >= 0]
+            indices.extend(rs)
+            indptr.append(len(indices))
+        m = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64),
+                               np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(self.table)))
+        m.sum_duplicates()
+        norms = np.zeros(len(texts), dtype=np.float32)
+        for a in range(0, len(texts), 4096):  # ‖Σ v‖ per text, in chunks (a dense 300-column block each)
+            block = np.asarray(m[a : a + 4096] @ self.table)
+            norms[a : a + 4096] = np.linalg.norm(block, axis=1)
+        return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ m).astype(np.float32).tocsr()
+
+    def query_vector(self, words: Sequence[str]) -> np.ndarray | None:
+        rs = [r for r in map(self.row, words) if r >= 0]
+        if not rs:
+            return None
+        v = self.table[rs].sum(axis=0)
+        n = float(np.linalg.norm(v))
+        return v / n if n > 0 else None
+
+
+_DEFAULT: list[WordVectors | None] = []
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_word_vectors() -> WordVectors | None:
+    """The process-wide chiVe table, loaded once (~0.5 s); None, with one warning, when unavailable."""
+    if _DEFAULT:
+        return _DEFAULT[0]
+    with _DEFAULT_LOCK:
+        if not _DEFAULT:
+            try:
+                _DEFAULT.append(WordVectors())
+            except WordVectorsUnavailable as exc:
+                log.warning("FAQ Japanese word vectors off, Japanese queries rank without them: %s", exc)
+                _DEFAULT.append(None)
+    return _DEFAULT[0]
