@@ -135,6 +135,10 @@ class Weights:
     def uses_embeddings(self) -> bool:
         return bool(self.phrase_embed or self.entry_embed)
 
+    @property
+    def uses_word_vectors(self) -> bool:
+        return bool(self.phrase_wvec or self.answer_wvec)
+
 
 # Japanese queries: content-word unigrams + bigrams (compounds split by mode A are re-joined as pairs)
 # carry the topic; the answer text matters much more than for the English sets.
@@ -142,15 +146,17 @@ class Weights:
 # 0.004 of LocalgovFAQ fitting-half top-1.
 # phrase_readings (issue 13): fitted at 0.1 on LocalgovFAQ's fitting half, top-1 0.5126 → 0.5210 (0.3:
 # 0.5000, 0.5: 0.4916; the citizens there type kanji, the gain is in kana input).
-# phrase_wvec / answer_wvec (chiVe word vectors, faq.wordvec): coordinate ascent over every Japanese
-# signal on LocalgovFAQ's fitting half, top-1 0.5210 → 0.5588; then over LocalgovFAQ + the product's
-# madoguchi-ja set (fitting halves, Japanese queries), LocalgovFAQ kept ≥ 0.53 on the way
-# (``python -m faq.tune DATASETS --japanese --sets localgovfaq-ja madoguchi-ja --floor localgovfaq-ja=0.53``):
-# 0.5588 / 0.7465 → 0.5588 / 0.7887.  Lower floors trade LocalgovFAQ for madoguchi-ja (0.5252 / 0.8239,
-# 0.5168 / 0.8521: readings up to 1.9), not kept.  Without the vectors (package missing) JAPANESE_LEXICAL.
-JAPANESE = Weights(phrase_words=0.0, entry_words=0.0, phrase_chars=0.3, entry_chars=0.0,
-                   phrase_bigrams=0.8, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.4,
-                   phrase_wvec=0.1, answer_wvec=1.4, fuzzy=0.0, rewrite_unknown=True)
+# phrase_wvec / answer_wvec (chiVe word vectors, faq.wordvec; texts and queries as idf-weighted means of
+# word vectors): coordinate ascent over every Japanese signal on the fitting halves of LocalgovFAQ and the
+# product's madoguchi-ja set (Japanese queries), from JAPANESE_LEXICAL, LocalgovFAQ kept ≥ 0.53 on the way
+# (``python -m faq.tune DATASETS --japanese --sets localgovfaq-ja madoguchi-ja --floor localgovfaq-ja=0.53``
+# with the lexical start values): top-1 0.5210 / 0.7254 → 0.5546 / 0.7958.  Plain (unweighted) means gave
+# 0.5588 / 0.7887 but scored unrelated texts high (社内の卓球大会 0.33 on the default KB: a suggestion);
+# lower floors trade LocalgovFAQ for madoguchi-ja (0.5168 / 0.8521 with readings at 1.9), not kept.
+# Without the vectors (package missing) JAPANESE_LEXICAL.
+JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.4, entry_chars=0.0,
+                   phrase_bigrams=1.0, answer_words=0.9, entry_all_bigrams=0.0, phrase_readings=0.7,
+                   phrase_wvec=1.1, answer_wvec=0.3, fuzzy=0.0, rewrite_unknown=True)
 JAPANESE_LEXICAL = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
                            phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.1,
                            fuzzy=0.0, rewrite_unknown=True)
@@ -330,9 +336,9 @@ class Ranker:
         if word_vectors is not None and (used("phrase_wvec") or used("answer_wvec")):
             self.word_vectors = word_vectors
             self.text_wv = word_vectors.text_matrix(
-                [ws if ja else [] for ws, ja in zip(text_words, text_ja.tolist(), strict=True)])
+                [ws if ja else [] for ws, ja in zip(text_words, text_ja.tolist(), strict=True)], self._wvec_weight)
             self.head_wv = word_vectors.text_matrix(
-                [ws if has_japanese(h) else [] for ws, h in zip(head_words, heads, strict=True)])
+                [ws if has_japanese(h) else [] for ws, h in zip(head_words, heads, strict=True)], self._wvec_weight)
         self.lexicon: ReadingLexicon | None = None
         if any(ws.rewrite_unknown for ws in active):
             self.lexicon = ReadingLexicon(
@@ -359,6 +365,17 @@ class Ranker:
             words = self.lexicon.rewrite(words, readings, self.phrase_words.vocab)
         return list(words), char_ngram_ids([ctext])[0], wtext, _joined(readings)
 
+    def _wvec_weight(self, word: str) -> float:
+        """A word's weight in a text vector: its idf among the phrasings (BM25's; unknown words the
+        highest), so 社内 / 申し込み do not make every text alike and 卓球 (no entry has it) dominates."""
+        index = self.phrase_words
+        tid = index.vocab.get(word)
+        return float(index.idf[tid]) if tid is not None else index.unseen_idf
+
+    def _has_word_vector(self, text: str, w: Weights) -> bool:
+        assert self.word_vectors is not None
+        return self.word_vectors.query_vector(self._analyse(text, w.rewrite_unknown)[0]) is not None
+
     def _per_doc_max(self, row_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(row_scores, self.starts)
 
@@ -384,7 +401,7 @@ class Ranker:
                 doc_pe = self._per_doc_max(row_e)
         doc_pw = doc_aw = zeros
         if (w.phrase_wvec or w.answer_wvec) and self.word_vectors is not None:
-            qv = self.word_vectors.query_vector(words)
+            qv = self.word_vectors.query_vector(words, self._wvec_weight)
             if qv is not None:
                 per_row = self.word_vectors.table @ qv  # cosine = text weights · (table · q)
                 if w.phrase_wvec:
@@ -434,6 +451,9 @@ class Ranker:
         if self.n_docs == 0:
             return []
         w = self.weights.for_query(text, self.embedder is not None, self.word_vectors is not None)
+        if w.uses_word_vectors and self.word_vectors is not None and not self._has_word_vector(text, w):
+            # None of the query's words has a vector: the signal is missing, not zero.
+            w = self.weights.for_query(text, self.embedder is not None, False)
         got = self._signals(text, w)
         if got is None:
             return []

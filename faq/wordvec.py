@@ -18,7 +18,7 @@ import hashlib
 import importlib.util
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +125,8 @@ class WordVectors:
         if hit is not None:
             return hit
         r = -1
-        for form in (word, _kata(word)):
+        # Kana is folded to hiragana by the tokenizer, Latin words to lower case: try the other spellings.
+        for form in (word, word.upper(), word.capitalize()) if word.isascii() else (word, _kata(word)):
             h = np.uint64(spacy_hash(form))
             i = int(np.searchsorted(self._keys, h))
             if i < len(self._keys) and self._keys[i] == h:
@@ -136,16 +137,22 @@ class WordVectors:
         self._cache[word] = r
         return r
 
-    def text_matrix(self, texts: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+    def text_matrix(self, texts: Sequence[Sequence[str]],
+                    weight: Callable[[str], float] | None = None) -> sparse.csr_matrix:
         """texts × table rows, each text's row the weights of its words' vectors such that
-        ``m @ table`` is the text's unit vector (the mean of its word vectors, normalised; zero if none)."""
+        ``m @ table`` is the text's unit vector (the ``weight``-weighted mean of its word vectors,
+        normalised; zero if none)."""
         indptr = [0]
         indices: list[int] = []
+        values: list[float] = []
         for words in texts:
-            rs = [r for r in map(self.row, words) if r >= 0]
-            indices.extend(rs)
+            for word in words:
+                r = self.row(word)
+                if r >= 0:
+                    indices.append(r)
+                    values.append(weight(word) if weight else 1.0)
             indptr.append(len(indices))
-        m = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64),
+        m = sparse.csr_matrix((np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64),
                                np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(self.table)))
         m.sum_duplicates()
         norms = np.zeros(len(texts), dtype=np.float32)
@@ -154,11 +161,12 @@ class WordVectors:
             norms[a : a + 4096] = np.linalg.norm(block, axis=1)
         return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ m).astype(np.float32).tocsr()
 
-    def query_vector(self, words: Sequence[str]) -> np.ndarray | None:
-        rs = [r for r in map(self.row, words) if r >= 0]
-        if not rs:
+    def query_vector(self, words: Sequence[str],
+                     weight: Callable[[str], float] | None = None) -> np.ndarray | None:
+        pairs = [(r, weight(w) if weight else 1.0) for w in words if (r := self.row(w)) >= 0]
+        if not pairs:
             return None
-        v = self.table[rs].sum(axis=0)
+        v = np.asarray([x for _, x in pairs], dtype=np.float32) @ self.table[[r for r, _ in pairs]]
         n = float(np.linalg.norm(v))
         return v / n if n > 0 else None
 
