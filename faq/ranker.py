@@ -1,6 +1,6 @@
-"""Score fusion: word BM25 + character n-gram TF-IDF (+ answer text), then rapidfuzz re-ranking.
+"""Score fusion: word BM25, character n-gram TF-IDF, readings, word vectors and sentence embeddings.
 
-Signals, each in [0, ~1] and computed for every entry from posting lists:
+Signals, each in [0, ~1] and computed for every entry from posting lists (or vectors):
 
 * ``phrase_words``: BM25 coverage of the query's content words by the best single phrasing (question,
   a variant or a keyword) — precise when one phrasing says the same thing.
@@ -9,10 +9,12 @@ Signals, each in [0, ~1] and computed for every entry from posting lists:
   words the tokenizer splits differently.
 * ``answer_words``: BM25 coverage by the beginning of the answer, weighted low — the answer often names
   the thing the asker calls it by, but it also mentions many other topics.
+* ``phrase_readings``: hiragana reading n-grams (kana input meets kanji), ``phrase_wvec`` / ``answer_wvec``:
+  chiVe word vectors (Japanese), ``phrase_embed`` / ``entry_embed``: sentence embeddings (English).
 
-Their weighted sum picks a short candidate list; rapidfuzz ``token_set_ratio`` over the content words of
-each candidate's phrasings then adds a word-order-free fuzzy overlap (which also rescues slightly
-misspelt words) and decides the final order.  Weights were chosen on the fitting halves of the shared
+Their weighted sum, per query script, is the score.  rapidfuzz works before the ranking, on query words
+the KB does not have (faq.readings); the former token_set re-rank of the top 20 was removed in issue 13
+(it lost at every weight, docs/FAQ_ENGINE.md).  Weights were chosen on the fitting halves of the shared
 benchmarks (docs/FAQ_ENGINE.md).
 """
 
@@ -24,7 +26,6 @@ from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
-from rapidfuzz import fuzz
 from scipy import sparse
 
 from faq.embed import TextEmbedder, text_key
@@ -119,17 +120,16 @@ class Weights:
     phrase_readings: float = 0.0
     phrase_wvec: float = 0.0
     answer_wvec: float = 0.0
-    fuzzy: float = 0.0
     # Query words the KB lacks re-expressed in KB words by reading / nearest spelling (faq.readings).
     rewrite_unknown: bool = False
-    candidates: int = 20  # how many entries rapidfuzz re-ranks (when fuzzy > 0) and phrases are explained for
+    candidates: int = 20  # how many top entries get their matched phrasing explained
     answer_chars_indexed: int = 600  # the head of the answer carries its topic; the rest is procedure
 
     @property
     def total(self) -> float:
         return (self.phrase_words + self.entry_words + self.phrase_chars + self.entry_chars
                 + self.phrase_bigrams + self.answer_words + self.entry_all_bigrams + self.phrase_embed
-                + self.entry_embed + self.phrase_readings + self.phrase_wvec + self.answer_wvec + self.fuzzy)
+                + self.entry_embed + self.phrase_readings + self.phrase_wvec + self.answer_wvec)
 
     @property
     def uses_embeddings(self) -> bool:
@@ -156,10 +156,10 @@ class Weights:
 # Without the vectors (package missing) JAPANESE_LEXICAL.
 JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.4, entry_chars=0.0,
                    phrase_bigrams=1.0, answer_words=0.9, entry_all_bigrams=0.0, phrase_readings=0.7,
-                   phrase_wvec=1.1, answer_wvec=0.3, fuzzy=0.0, rewrite_unknown=True)
+                   phrase_wvec=1.1, answer_wvec=0.3, rewrite_unknown=True)
 JAPANESE_LEXICAL = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
                            phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.1,
-                           fuzzy=0.0, rewrite_unknown=True)
+                           rewrite_unknown=True)
 
 
 # Latin-script queries when the KB's English phrasings have sentence embeddings (faq.embed): coordinate
@@ -457,7 +457,7 @@ class Ranker:
         got = self._signals(text, w)
         if got is None:
             return []
-        sig, row_w, row_c, words = got
+        sig, row_w, row_c, _words = got
         fused = np.zeros(self.n_docs, dtype=np.float32)
         for name in SIGNALS:
             weight = getattr(w, name)
@@ -467,26 +467,19 @@ class Ranker:
         # argpartition: the candidate list without sorting the whole KB.
         top = np.argpartition(-fused, n_cand - 1) if n_cand < self.n_docs else np.arange(self.n_docs)
         cand = top[:n_cand]
-        query_fuzzy = " ".join(words) if w.fuzzy else ""
         out: list[Candidate] = []
         for d in cand.tolist():
             if fused[d] <= 0.0:
                 continue
             a = int(self.starts[d])
             b = int(self.starts[d + 1]) if d + 1 < self.n_docs else len(self.phrases)
-            best_fz, best_row, best_row_score = 0.0, a, -1.0
+            best_row, best_row_score = a, -1.0
             for r in range(a, b):
-                fz = 0.0
-                if query_fuzzy:
-                    # rapidfuzz: order-free overlap of content words, on a short list only.
-                    fz = fuzz.token_set_ratio(query_fuzzy, " ".join(self.text_words[self.row_text[r]])) / 100.0
-                best_fz = max(best_fz, fz)
-                row_score = float(row_w[r]) + float(row_c[r]) + fz
+                row_score = float(row_w[r]) + float(row_c[r])
                 if row_score > best_row_score:
                     best_row, best_row_score = r, row_score
-            score = (float(fused[d]) + w.fuzzy * best_fz) / w.total
+            score = float(fused[d]) / w.total
             signals = {name: float(sig[name][d]) for name in SIGNALS}
-            signals["fuzzy"] = best_fz
             out.append(Candidate(d, score, self.phrases[best_row], signals))
         out.sort(key=lambda c: -c.score)
         return out[:k]
