@@ -446,10 +446,8 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
         if "per_kind" in by_method["madoguchi (fused)"]:
             lines += [render_kinds(ds, by_method, "report"), ""]
     lines += [
-        "Fitted thresholds (madoguchi, answer / suggest / margin): " + "; ".join(
-            f"{ds} {r['madoguchi (fused)']['thresholds']['answer']:.3f} / "
-            f"{r['madoguchi (fused)']['thresholds']['suggest']:.3f} / "
-            f"{r['madoguchi (fused)']['thresholds']['margin']:.2f}" for ds, r in results.items()
+        "Fitted thresholds (madoguchi, answer / suggest / margin; per script where a set has both): " + "; ".join(
+            f"{ds} {_fmt_th(r['madoguchi (fused)']['thresholds'])}" for ds, r in results.items()
         ) + ".",
         "",
         "| synthetic KB | entries | cold build s (CPU s) | rebuild after 1 edit s | p50 ms | p95 ms | max ms | "
@@ -493,6 +491,14 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
             f"{e['cos_min']:.4f} | {e['cos_mean']:.4f} |" for name, e in encoders.items()
         ]
     return "\n".join(lines)
+
+
+def _fmt_th(th: dict) -> str:
+    out = f"{th['answer']:.3f} / {th['suggest']:.3f} / {th['margin']:.2f}"
+    if "japanese" in th:
+        ja = th["japanese"]
+        out = f"Latin {out}, Japanese {ja['answer']:.3f} / {ja['suggest']:.3f} / {ja['margin']:.2f}"
+    return out
 
 
 def render_kinds(ds: str, by_method: dict[str, dict], split: str) -> str:
