@@ -20,6 +20,7 @@ benchmarks (docs/FAQ_ENGINE.md).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -328,21 +329,27 @@ class Ranker:
         self.phrase_bigrams: PostingIndex | None = (build_tfidf(bigram_counts[row_text], bigram_vocab)
                                                     if used("phrase_bigrams") else None)
         self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
-        # Readings of each Japanese phrasing's content words (hiragana 2-3 grams, TF-IDF cosine, best
-        # phrasing): kana or half-width input meets kanji phrasings and the reverse.
-        # chiVe word vectors (faq.wordvec): each Japanese phrasing and answer head as the mean of its words'
-        # vectors, kept as sparse texts × table-row weights.
+        # chiVe word vectors (faq.wordvec): each Japanese phrasing and answer head as the idf-weighted mean of
+        # its words' vectors, kept as sparse texts × table-row weights.
+        # Query words the KB lacks are re-read as KB words (faq.readings) from the KB's (word, reading) pairs.
         self.word_vectors: WordVectors | None = None
         if word_vectors is not None and (used("phrase_wvec") or used("answer_wvec")):
             self.word_vectors = word_vectors
-            self.text_wv = word_vectors.text_matrix(
-                [ws if ja else [] for ws, ja in zip(text_words, text_ja.tolist(), strict=True)], self._wvec_weight)
-            self.head_wv = word_vectors.text_matrix(
-                [ws if has_japanese(h) else [] for ws, h in zip(head_words, heads, strict=True)], self._wvec_weight)
+            # Texts × vocabulary counts (Japanese texts only) times vocabulary × table rows (idf-weighted):
+            # each vocabulary word is looked up once, not once per occurrence.
+            vocab_words = sorted(word_vocab, key=word_vocab.__getitem__)
+            head_ja = np.fromiter((has_japanese(h) for h in heads), dtype=bool, count=len(heads))
+            ja_rows = sparse.diags(np.concatenate([text_ja, head_ja]).astype(np.float32))
+            weighted = word_vectors.vocab_projection(vocab_words, self._wvec_weight)
+            raw = (ja_rows @ word_counts[:, : len(vocab_words)] @ weighted).tocsr()
+            self.text_wv = word_vectors.normalised(raw[: len(texts)])
+            self.head_wv = word_vectors.normalised(raw[len(texts):])
         self.lexicon: ReadingLexicon | None = None
         if any(ws.rewrite_unknown for ws in active):
-            self.lexicon = ReadingLexicon(
-                pair for ws, rs in (*analysed, *head_analysed) for pair in zip(ws, rs, strict=True))
+            self.lexicon = ReadingLexicon(itertools.chain.from_iterable(
+                zip(ws, rs, strict=True) for ws, rs in (*analysed, *head_analysed)))
+        # Readings of each Japanese phrasing's content words (hiragana 2-3 grams, TF-IDF cosine, best
+        # phrasing): kana or half-width input meets kanji phrasings and the reverse.
         self.phrase_readings: PostingIndex | None = None
         if used("phrase_readings"):
             r_keys, r_counts = char_ngram_matrix([_joined(r) for _, r in analysed], ja_range=READING_NGRAMS)

@@ -35,13 +35,14 @@ class ReadingLexicon:
                  latin_cutoff: float = LATIN_CUTOFF) -> None:
         by_reading: dict[str, Counter[str]] = defaultdict(Counter)
         latin: Counter[str] = Counter()
-        for word, reading in pairs:
+        # Counted as distinct pairs first (C-level), then one Python step per distinct pair.
+        for (word, reading), n in Counter(pairs).items():
             reading = reading.removeprefix(KANA_WRITTEN)
             if reading:
                 if len(reading) >= MIN_PIECE:
-                    by_reading[reading][word] += 1
+                    by_reading[reading][word] += n
             elif word.isascii() and word.isalpha():
-                latin[word] += 1
+                latin[word] += n
         # The KB's most frequent word for a reading (homophones: 精算 over 清算 in a finance KB).
         self.word_of = {r: c.most_common(1)[0][0] for r, c in by_reading.items()}
         self.max_len = max(map(len, self.word_of), default=0)

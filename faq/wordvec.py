@@ -137,28 +137,19 @@ class WordVectors:
         self._cache[word] = r
         return r
 
-    def text_matrix(self, texts: Sequence[Sequence[str]],
-                    weight: Callable[[str], float] | None = None) -> sparse.csr_matrix:
-        """texts × table rows, each text's row the weights of its words' vectors such that
-        ``m @ table`` is the text's unit vector (the ``weight``-weighted mean of its word vectors,
-        normalised; zero if none)."""
-        indptr = [0]
-        indices: list[int] = []
-        values: list[float] = []
-        for words in texts:
-            for word in words:
-                r = self.row(word)
-                if r >= 0:
-                    indices.append(r)
-                    values.append(weight(word) if weight else 1.0)
-            indptr.append(len(indices))
-        m = sparse.csr_matrix((np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64),
-                               np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(self.table)))
-        m.sum_duplicates()
-        norms = np.zeros(len(texts), dtype=np.float32)
-        for a in range(0, len(texts), 4096):  # ‖Σ v‖ per text, in chunks (a dense 300-column block each)
-            block = np.asarray(m[a : a + 4096] @ self.table)
-            norms[a : a + 4096] = np.linalg.norm(block, axis=1)
+    def vocab_projection(self, words: Sequence[str], weight: Callable[[str], float]) -> sparse.csr_matrix:
+        """words × table rows: ``weight(word)`` at the word's row (an empty row when it has no vector)."""
+        rows = np.fromiter(map(self.row, words), dtype=np.int64, count=len(words))
+        has = np.flatnonzero(rows >= 0)
+        values = np.fromiter((weight(words[i]) for i in has.tolist()), dtype=np.float32, count=len(has))
+        return sparse.csr_matrix((values, (has, rows[has])), shape=(len(words), len(self.table)))
+
+    def normalised(self, m: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Rows of texts × table-row weights scaled so that ``m @ table`` has unit rows (zero rows stay)."""
+        m = sparse.csr_matrix(m, dtype=np.float32)
+        norms = np.zeros(m.shape[0], dtype=np.float32)
+        for a in range(0, m.shape[0], 4096):  # ‖Σ w v‖ per text, in chunks (a dense 300-column block each)
+            norms[a : a + 4096] = np.linalg.norm(np.asarray(m[a : a + 4096] @ self.table), axis=1)
         return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ m).astype(np.float32).tocsr()
 
     def query_vector(self, words: Sequence[str],

@@ -29,14 +29,18 @@ def test_vectors_are_keyed_on_sudachi_normalised_forms() -> None:
 
 
 @needs_vectors
-def test_text_matrix_gives_unit_mean_vectors() -> None:
+def test_text_rows_are_unit_weighted_means() -> None:
+    from scipy import sparse
+
     wv = default_word_vectors()
     assert wv is not None
-    m = wv.text_matrix([["経費", "精算"], [], ["zzzz-unknown"]])
+    vocab = ["経費", "精算", "zzzz-unknown"]
+    counts = sparse.csr_matrix(np.array([[1, 1, 0], [0, 0, 0], [0, 0, 2]], dtype=np.float32))
+    m = wv.normalised(counts @ wv.vocab_projection(vocab, lambda w: 2.0 if w == "経費" else 1.0))
     dense = np.asarray(m @ wv.table)
     assert np.isclose(np.linalg.norm(dense[0]), 1.0, atol=1e-5)
     assert not dense[1].any() and not dense[2].any()
-    q = wv.query_vector(["経費", "精算"])
+    q = wv.query_vector(["経費", "精算"], lambda w: 2.0 if w == "経費" else 1.0)
     assert q is not None and np.isclose(float(dense[0] @ q), 1.0, atol=1e-5)
 
 
