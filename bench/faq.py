@@ -55,7 +55,7 @@ from faq.engine import FaqDoc, FaqEngine, embedded_texts  # noqa: E402
 from faq.eval import (  # noqa: E402
     RankFn,
     engine_rank_fn,
-    fit_thresholds,
+    fit_thresholds_per_script,
     metrics,
     run_queries,
     split_halves,
@@ -139,9 +139,10 @@ def ours(docs: Sequence[FaqDoc], synonyms: Synonyms = None) -> tuple[RankFn, flo
 
 
 def ours_lexical(docs: Sequence[FaqDoc], synonyms: Synonyms = None) -> tuple[RankFn, float]:
-    """The engine without the sentence model (what runs when the model package cannot be loaded)."""
+    """The engine without its models (what runs when the model packages cannot be loaded): no English
+    sentence embeddings, no Japanese word vectors."""
     t0 = time.perf_counter()
-    engine = FaqEngine.build(docs, synonyms=synonyms, embedder=None)
+    engine = FaqEngine.build(docs, synonyms=synonyms, embedder=None, word_vectors=None)
     build_s = time.perf_counter() - t0
     engine.ask("warm up")
     engine.ask("準備")
@@ -167,12 +168,15 @@ def evaluate_halves(queries: Sequence[Query], rank: RankFn, fit_idx: Sequence[in
     outcomes = run_queries(queries, rank)
     fit = [outcomes[i] for i in fit_idx]
     shown_idx = list(report_idx if split == "report" else fit_idx)
-    th = fit_thresholds(fit)
+    th = fit_thresholds_per_script(fit)
     result = metrics([outcomes[i] for i in shown_idx], th)
     result["build_s"] = round(build_s, 3)
     result["split"] = (f"thresholds fitted on {len(fit)} queries, metrics on the {split} half "
                        f"({len(shown_idx)} queries)")
     result["thresholds"] = {"answer": th.answer, "suggest": th.suggest, "margin": th.margin}
+    if th.japanese is not None and th.japanese != replace(th, japanese=None):
+        result["thresholds"]["japanese"] = {"answer": th.japanese.answer, "suggest": th.japanese.suggest,
+                                            "margin": th.japanese.margin}
     if split == "report":
         fit_m = metrics(fit, th)
         result["fit_half"] = {k: fit_m[k] for k in ("top1", "recall_at_3", "mrr", "oos_false_answer_rate")}
@@ -442,10 +446,8 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
         if "per_kind" in by_method["madoguchi (fused)"]:
             lines += [render_kinds(ds, by_method, "report"), ""]
     lines += [
-        "Fitted thresholds (madoguchi, answer / suggest / margin): " + "; ".join(
-            f"{ds} {r['madoguchi (fused)']['thresholds']['answer']:.3f} / "
-            f"{r['madoguchi (fused)']['thresholds']['suggest']:.3f} / "
-            f"{r['madoguchi (fused)']['thresholds']['margin']:.2f}" for ds, r in results.items()
+        "Fitted thresholds (madoguchi, answer / suggest / margin; per script where a set has both): " + "; ".join(
+            f"{ds} {_fmt_th(r['madoguchi (fused)']['thresholds'])}" for ds, r in results.items()
         ) + ".",
         "",
         "| synthetic KB | entries | cold build s (CPU s) | rebuild after 1 edit s | p50 ms | p95 ms | max ms | "
@@ -489,6 +491,14 @@ def render(results: dict[str, dict[str, dict]], latency: dict[str, float], comma
             f"{e['cos_min']:.4f} | {e['cos_mean']:.4f} |" for name, e in encoders.items()
         ]
     return "\n".join(lines)
+
+
+def _fmt_th(th: dict) -> str:
+    out = f"{th['answer']:.3f} / {th['suggest']:.3f} / {th['margin']:.2f}"
+    if "japanese" in th:
+        ja = th["japanese"]
+        out = f"Latin {out}, Japanese {ja['answer']:.3f} / {ja['suggest']:.3f} / {ja['margin']:.2f}"
+    return out
 
 
 def render_kinds(ds: str, by_method: dict[str, dict], split: str) -> str:

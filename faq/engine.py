@@ -10,13 +10,14 @@ import gc
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from faq.embed import TextEmbedder, default_embedder
 from faq.normalize import Normalizer, has_japanese
 from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet, WordStore
 from faq.tokenize import WordTokenizer
+from faq.wordvec import WordVectors, default_word_vectors
 
 Tier = Literal["answer", "suggest", "none"]
 
@@ -67,6 +68,12 @@ class Thresholds:
     answer: float = 0.55
     suggest: float = 0.22
     margin: float = 0.05
+    # Queries with kana or kanji use their own cut-offs (scores of the two weight sets differ); None: the
+    # same as Latin-script queries.
+    japanese: Thresholds | None = None
+
+    def for_text(self, text: str) -> Thresholds:
+        return self.japanese if self.japanese is not None and has_japanese(text) else self
 
     def tier(self, scores: Sequence[float]) -> Tier:
         if not scores:
@@ -78,6 +85,15 @@ class Thresholds:
         if top >= self.suggest:
             return "suggest"
         return "none"
+
+
+# The engine's default: Latin-script queries as before; Japanese ones (issue 13) fitted on the fitting
+# half of the product's own madoguchi-ja set (default KB, default synonyms, chiVe word vectors on;
+# faq.eval.fit_thresholds: most in-scope answers at ≤ 5 % out-of-scope answered and ≥ 90 % right):
+# answer 0.35 / suggest 0.28 / margin 0.06 (fitted 0.3515 / 0.2797 / 0.06).  LocalgovFAQ's own fit differs
+# (answer 0.43, margin 0.2: long citizen queries against one-question entries); faq.eval fits per KB.
+DEFAULT_THRESHOLDS = Thresholds(answer=0.55, suggest=0.22, margin=0.05,
+                                japanese=Thresholds(answer=0.35, suggest=0.28, margin=0.06))
 
 
 def _entry_texts(doc: FaqDoc) -> EntryTexts:
@@ -128,7 +144,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 class FaqEngine:
     docs: tuple[FaqDoc, ...]
     ranker: Ranker
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
     build_s: float = 0.0
 
     @classmethod
@@ -141,6 +157,7 @@ class FaqEngine:
         weights: Weights | WeightSet | None = None,
         embedder: TextEmbedder | Literal["default"] | None = "default",
         word_store: WordStore | None = None,
+        word_vectors: WordVectors | Literal["default"] | None = "default",
     ) -> FaqEngine:
         """``embedder``: sentence vectors for the English phrasings ("default": the packaged model with no
         store, vectors kept in the process; None: lexical signals only).  ``word_store``: stored Sudachi
@@ -152,9 +169,11 @@ class FaqEngine:
         with _cyclic_gc_paused():
             if embedder == "default":
                 embedder = default_embedder()
+            if word_vectors == "default":
+                word_vectors = default_word_vectors()
             ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights,
-                            embedder, word_store)
-        return cls(docs_t, ranker, thresholds or Thresholds(), time.perf_counter() - t0)
+                            embedder, word_store, word_vectors)
+        return cls(docs_t, ranker, thresholds or DEFAULT_THRESHOLDS, time.perf_counter() - t0)
 
     def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:
         return FaqEngine(self.docs, self.ranker, thresholds, self.build_s)
@@ -166,7 +185,7 @@ class FaqEngine:
     def ask(self, text: str, k: int = 3) -> Answer:
         t0 = time.perf_counter()
         cands = self.ranker.rank(text, max(k, 2))
-        tier = self.thresholds.tier([c.score for c in cands])
+        tier = self.thresholds.for_text(text).tier([c.score for c in cands])
         matches = [
             Match(
                 id=self.docs[c.doc].id,

@@ -20,15 +20,18 @@ import numpy as np
 
 from faq.engine import FaqDoc, FaqEngine, Thresholds
 from faq.formats import Query, load_docs, load_queries
+from faq.normalize import has_japanese
 from faq.ranker import Weights, WeightSet
 
 # A ranking function: query text -> [(entry id, score)] best first.
 RankFn = Callable[[str], Sequence[tuple[str, float]]]
 
-# Fitting policy: a wrong answer (wrong entry, or any answer to an out-of-scope question) costs this many
-# right answers, and at most this share of the fitting half's out-of-scope queries may be answered.
-WRONG_ANSWER_COST = 2.0
+# Fitting policy (issue 13, the employee's outcome): answer as many in-scope questions directly as
+# possible while at most MAX_FIT_OOS_ANSWER_RATE of the fitting half's out-of-scope queries are answered
+# and at least MIN_ANSWERED_ACCURACY of the answers are right (a wrong entry or an out-of-scope answer
+# is wrong).  Ties: the more accurate setting.
 MAX_FIT_OOS_ANSWER_RATE = 0.05
+MIN_ANSWERED_ACCURACY = 0.90
 # A suggestion that cannot help (out of scope, or the right entry not among the buttons) costs this much.
 USELESS_SUGGESTION_COST = 0.5
 RANK_DEPTH = 10  # MRR is computed over the first 10 results
@@ -43,6 +46,7 @@ class Outcome:
     top: float
     second: float
     ms: float
+    japanese: bool = False  # the query has kana or kanji: its script's thresholds apply
 
     @property
     def hit1(self) -> bool:
@@ -77,20 +81,33 @@ def run_queries(queries: Sequence[Query], rank: RankFn) -> list[Outcome]:
         pos = next((i + 1 for i, (doc_id, _) in enumerate(ranked) if doc_id in gold), None)
         top = ranked[0][1] if ranked else 0.0
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        out.append(Outcome(q.in_scope, pos, float(top), float(second), ms))
+        out.append(Outcome(q.in_scope, pos, float(top), float(second), ms, has_japanese(q.query)))
     return out
 
 
 def _tier(o: Outcome, th: Thresholds) -> str:
-    return th.tier([o.top, o.second])
+    t = th.japanese if o.japanese and th.japanese is not None else th
+    return t.tier([o.top, o.second])
+
+
+def fit_thresholds_per_script(outcomes: Sequence[Outcome]) -> Thresholds:
+    """``fit_thresholds`` separately for Latin-script and Japanese queries (their weight sets, so their
+    score scales, differ); a set with one script gets the same cut-offs for both."""
+    ja = [o for o in outcomes if o.japanese]
+    latin = [o for o in outcomes if not o.japanese]
+    if not ja or not latin:
+        th = fit_thresholds(outcomes)
+        return replace(th, japanese=th)
+    return replace(fit_thresholds(latin), japanese=fit_thresholds(ja))
 
 
 def fit_thresholds(outcomes: Sequence[Outcome]) -> Thresholds:
     """Choose (answer, margin, suggest) on the fitting half.
 
-    answer/margin: maximise right answers − WRONG_ANSWER_COST × wrong answers, subject to answering at
-    most MAX_FIT_OOS_ANSWER_RATE of out-of-scope queries.  suggest: maximise useful suggestions (gold in the
-    top 3) − USELESS_SUGGESTION_COST × useless ones, among queries that did not get an answer.
+    answer/margin: maximise the in-scope queries answered, subject to answering at most
+    MAX_FIT_OOS_ANSWER_RATE of out-of-scope queries with at least MIN_ANSWERED_ACCURACY of the answers right.
+    suggest: maximise useful suggestions (gold in the top 3) − USELESS_SUGGESTION_COST × useless ones,
+    among queries that did not get an answer.
     """
     if not outcomes:
         return Thresholds()
@@ -101,16 +118,22 @@ def fit_thresholds(outcomes: Sequence[Outcome]) -> Thresholds:
     useful = np.array([o.in_scope and o.hit3 for o in outcomes])
     n_oos = int(oos.sum())
     grid = np.unique(np.round(np.quantile(tops, np.linspace(0, 1, 101)), 4))
-    best: tuple[float, float, float] = (-np.inf, 1.01, 0.0)
-    for margin in (0.0, 0.01, 0.02, 0.04, 0.06):
+    best: tuple[float, float, float, float] = (0.0, 1.0, 1.01, 0.0)  # (answered in scope, accuracy, t, m)
+    for margin in (0.0, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2):
         for t in (*grid, 1.01):
             answered = (tops >= t) & (margins >= margin)
+            n_answered = int(answered.sum())
+            if not n_answered:
+                continue
             if n_oos and (answered & oos).sum() > MAX_FIT_OOS_ANSWER_RATE * n_oos:
                 continue
-            gain = (answered & right).sum() - WRONG_ANSWER_COST * (answered & ~right).sum()
-            if gain > best[0]:
-                best = (float(gain), float(t), margin)
-    _, t_answer, margin = best
+            accuracy = (answered & right).sum() / n_answered
+            if accuracy < MIN_ANSWERED_ACCURACY:
+                continue
+            key = (float((answered & ~oos).sum()), float(accuracy))
+            if key > best[:2]:
+                best = (*key, float(t), margin)
+    _, _, t_answer, margin = best
     answered = (tops >= t_answer) & (margins >= margin)
     rest = ~answered
     best_s: tuple[float, float] = (-np.inf, t_answer)
@@ -158,13 +181,16 @@ def evaluate_rank_fn(
     fit_idx, report_idx = split_halves(queries, seed)
     fit = [outcomes[i] for i in fit_idx]
     report = [outcomes[i] for i in report_idx]
-    th = fit_thresholds(fit)
+    th = fit_thresholds_per_script(fit)
     result = metrics(report, th)
     result["build_s"] = round(build_s, 3)
     result["split"] = (
         f"seed {seed}: thresholds fitted on {len(fit)} queries, metrics on the other {len(report)}"
     )
     result["thresholds"] = {"answer": th.answer, "suggest": th.suggest, "margin": th.margin}
+    if th.japanese is not None and th.japanese != replace(th, japanese=None):
+        result["thresholds"]["japanese"] = {"answer": th.japanese.answer, "suggest": th.japanese.suggest,
+                                            "margin": th.japanese.margin}
     fit_m = metrics(fit, th)
     result["fit_half"] = {k: fit_m[k] for k in ("top1", "recall_at_3", "mrr", "oos_false_answer_rate")}
     return result

@@ -119,6 +119,10 @@ class Normalizer:
                 for form in {b, fold_kana(b), _kata(b)}:
                     if form and form != target:
                         self._canon[form] = target
+            # The canonical word maps to itself, so that a variant inside it is not rewritten (ソフト →
+            # ソフトウェア must leave ソフトウェア alone: the longest match wins).
+            if target:
+                self._canon.setdefault(target, target)
         ascii_keys = [k for k in self._canon if k.isascii()]
         other_keys = [k for k in self._canon if not k.isascii()]
         # ASCII synonyms must match whole words (pc must not fire inside "pcs" or "npc").
@@ -127,7 +131,7 @@ class Normalizer:
 
     @property
     def synonym_count(self) -> int:
-        return len(self._canon)
+        return sum(k != v for k, v in self._canon.items())
 
     def strip_stock(self, text: str) -> str:
         """Remove polite stock phrases from a ``base_form`` text; keeps it unchanged if nothing else would be

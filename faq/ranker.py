@@ -1,6 +1,6 @@
-"""Score fusion: word BM25 + character n-gram TF-IDF (+ answer text), then rapidfuzz re-ranking.
+"""Score fusion: word BM25, character n-gram TF-IDF, readings, word vectors and sentence embeddings.
 
-Signals, each in [0, ~1] and computed for every entry from posting lists:
+Signals, each in [0, ~1] and computed for every entry from posting lists (or vectors):
 
 * ``phrase_words``: BM25 coverage of the query's content words by the best single phrasing (question,
   a variant or a keyword) — precise when one phrasing says the same thing.
@@ -9,22 +9,24 @@ Signals, each in [0, ~1] and computed for every entry from posting lists:
   words the tokenizer splits differently.
 * ``answer_words``: BM25 coverage by the beginning of the answer, weighted low — the answer often names
   the thing the asker calls it by, but it also mentions many other topics.
+* ``phrase_readings``: hiragana reading n-grams (kana input meets kanji), ``phrase_wvec`` / ``answer_wvec``:
+  chiVe word vectors (Japanese), ``phrase_embed`` / ``entry_embed``: sentence embeddings (English).
 
-Their weighted sum picks a short candidate list; rapidfuzz ``token_set_ratio`` over the content words of
-each candidate's phrasings then adds a word-order-free fuzzy overlap (which also rescues slightly
-misspelt words) and decides the final order.  Weights were chosen on the fitting halves of the shared
+Their weighted sum, per query script, is the score.  rapidfuzz works before the ranking, on query words
+the KB does not have (faq.readings); the former token_set re-rank of the top 20 was removed in issue 13
+(it lost at every weight, docs/FAQ_ENGINE.md).  Weights were chosen on the fitting halves of the shared
 benchmarks (docs/FAQ_ENGINE.md).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
-from rapidfuzz import fuzz
 from scipy import sparse
 
 from faq.embed import TextEmbedder, text_key
@@ -38,10 +40,23 @@ from faq.index import (
     tfidf_cosine_keys,
 )
 from faq.normalize import Normalizer, has_japanese
-from faq.tokenize import WordTokenizer, char_ngram_ids, char_ngram_matrix, english_all_words
+from faq.readings import ReadingLexicon
+from faq.tokenize import (
+    KANA_WRITTEN,
+    WordTokenizer,
+    char_ngram_ids,
+    char_ngram_matrix,
+    english_all_words,
+    split_reading,
+)
+from faq.wordvec import WordVectors
+
+# Readings are compared as hiragana 2-3 grams (single kana say little): segmentation-free, so ケイヒセイサン
+# (one unknown word) meets 経費 + 精算.
+READING_NGRAMS = (2, 3)
 
 SIGNALS = ("phrase_words", "entry_words", "phrase_chars", "entry_chars", "phrase_bigrams", "answer_words",
-           "entry_all_bigrams", "phrase_embed", "entry_embed")
+           "entry_all_bigrams", "phrase_embed", "entry_embed", "phrase_readings", "phrase_wvec", "answer_wvec")
 
 # Word analysis results survive engine rebuilds: when an admin edits one entry, the new engine re-analyses
 # only the changed texts (Sudachi costs ~4 µs per character, most of a cold 10,000-entry build).
@@ -79,7 +94,7 @@ def _cached_words(tokenizer: WordTokenizer, text: str) -> list[str]:
     key = (id(tokenizer), text)
     hit = _WORDS_CACHE.get(key)
     if hit is None:
-        hit = tokenizer.words(text)
+        hit = tokenizer.analyse(text)
         if len(_WORDS_CACHE) >= _WORDS_CACHE_MAX:
             _WORDS_CACHE.clear()
         _WORDS_CACHE[key] = hit
@@ -103,27 +118,49 @@ class Weights:
     entry_all_bigrams: float = 0.8
     phrase_embed: float = 0.0
     entry_embed: float = 0.0
-    fuzzy: float = 0.0
-    candidates: int = 20  # how many entries rapidfuzz re-ranks (when fuzzy > 0) and phrases are explained for
+    phrase_readings: float = 0.0
+    phrase_wvec: float = 0.0
+    answer_wvec: float = 0.0
+    # Query words the KB lacks re-expressed in KB words by reading / nearest spelling (faq.readings).
+    rewrite_unknown: bool = False
+    candidates: int = 20  # how many top entries get their matched phrasing explained
     answer_chars_indexed: int = 600  # the head of the answer carries its topic; the rest is procedure
 
     @property
     def total(self) -> float:
         return (self.phrase_words + self.entry_words + self.phrase_chars + self.entry_chars
                 + self.phrase_bigrams + self.answer_words + self.entry_all_bigrams + self.phrase_embed
-                + self.entry_embed + self.fuzzy)
+                + self.entry_embed + self.phrase_readings + self.phrase_wvec + self.answer_wvec)
 
     @property
     def uses_embeddings(self) -> bool:
         return bool(self.phrase_embed or self.entry_embed)
+
+    @property
+    def uses_word_vectors(self) -> bool:
+        return bool(self.phrase_wvec or self.answer_wvec)
 
 
 # Japanese queries: content-word unigrams + bigrams (compounds split by mode A are re-joined as pairs)
 # carry the topic; the answer text matters much more than for the English sets.
 # phrase_chars was fitted at 0.05; 0.2 keeps short queries with a typo (パスワドを忘れた) matching, for
 # 0.004 of LocalgovFAQ fitting-half top-1.
-JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
-                   phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, fuzzy=0.0)
+# phrase_readings (issue 13): fitted at 0.1 on LocalgovFAQ's fitting half, top-1 0.5126 → 0.5210 (0.3:
+# 0.5000, 0.5: 0.4916; the citizens there type kanji, the gain is in kana input).
+# phrase_wvec / answer_wvec (chiVe word vectors, faq.wordvec; texts and queries as idf-weighted means of
+# word vectors): coordinate ascent over every Japanese signal on the fitting halves of LocalgovFAQ and the
+# product's madoguchi-ja set (Japanese queries), from JAPANESE_LEXICAL, LocalgovFAQ kept ≥ 0.53 on the way
+# (``python -m faq.tune DATASETS --japanese --sets localgovfaq-ja madoguchi-ja --floor localgovfaq-ja=0.53``
+# with the lexical start values): top-1 0.5210 / 0.7254 → 0.5546 / 0.7958.  Plain (unweighted) means gave
+# 0.5588 / 0.7887 but scored unrelated texts high (社内の卓球大会 0.33 on the default KB: a suggestion);
+# lower floors trade LocalgovFAQ for madoguchi-ja (0.5168 / 0.8521 with readings at 1.9), not kept.
+# Without the vectors (package missing) JAPANESE_LEXICAL.
+JAPANESE = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.4, entry_chars=0.0,
+                   phrase_bigrams=1.0, answer_words=0.9, entry_all_bigrams=0.0, phrase_readings=0.7,
+                   phrase_wvec=1.1, answer_wvec=0.3, rewrite_unknown=True)
+JAPANESE_LEXICAL = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2, entry_chars=0.0,
+                           phrase_bigrams=1.0, answer_words=0.6, entry_all_bigrams=0.0, phrase_readings=0.1,
+                           rewrite_unknown=True)
 
 
 # Latin-script queries when the KB's English phrasings have sentence embeddings (faq.embed): coordinate
@@ -140,15 +177,17 @@ LATIN_EMBED = Weights(phrase_words=0.1, entry_words=0.0, phrase_chars=0.0, entry
 class WeightSet:
     """One weight set per query script: ``japanese`` when the query has kana or kanji, else ``latin``;
     ``latin_embed`` replaces ``latin`` when the ranker has sentence embeddings (the model is English-only,
-    and without it the lexical set is used unchanged)."""
+    and without it the lexical set is used unchanged); ``japanese_lexical`` replaces ``japanese`` when
+    the ranker has no Japanese word vectors (faq.wordvec)."""
 
     latin: Weights = field(default_factory=Weights)
     japanese: Weights = JAPANESE
     latin_embed: Weights = LATIN_EMBED
+    japanese_lexical: Weights = JAPANESE_LEXICAL
 
-    def for_query(self, text: str, embeddings: bool = False) -> Weights:
+    def for_query(self, text: str, embeddings: bool = False, word_vectors: bool = True) -> Weights:
         if has_japanese(text):
-            return self.japanese
+            return self.japanese if word_vectors else self.japanese_lexical
         return self.latin_embed if embeddings else self.latin
 
 
@@ -177,6 +216,10 @@ class EntryTexts:
     answer: str = ""
 
 
+def _joined(readings: Sequence[str]) -> str:
+    return "".join(readings).replace(KANA_WRITTEN, "")
+
+
 def word_bigrams(words: Sequence[str]) -> list[str]:
     """Content words plus adjacent pairs: Sudachi mode A splits 国民健康保険料 into parts, the pairs put
     the compound back together (and "reset password" outranks a text that has both words apart)."""
@@ -192,11 +235,12 @@ class Ranker:
         weights: Weights | WeightSet | None = None,
         embedder: TextEmbedder | None = None,
         word_store: WordStore | None = None,
+        word_vectors: WordVectors | None = None,
     ) -> None:
         if weights is None:
             weights = WeightSet()
         elif isinstance(weights, Weights):
-            weights = WeightSet(weights, weights, weights)
+            weights = WeightSet(weights, weights, weights, weights)
         self.weights: WeightSet = weights
         w = weights.latin
         self.normalizer = normalizer
@@ -214,8 +258,10 @@ class Ranker:
         head_texts = [normalizer.for_words(h) if h else "" for h in heads]
         unstored = (_preload_words(tokenizer, word_store, [*(wt for wt, _ in forms), *head_texts])
                     if word_store is not None else [])
-        text_words = [_cached_words(tokenizer, wtext) for wtext, _ in forms]
-        head_words = [_cached_words(tokenizer, h) if h else [] for h in head_texts]
+        analysed = [split_reading(_cached_words(tokenizer, wtext)) for wtext, _ in forms]
+        text_words = [ws for ws, _ in analysed]
+        head_analysed = [split_reading(_cached_words(tokenizer, h)) if h else ([], []) for h in head_texts]
+        head_words = [ws for ws, _ in head_analysed]
         if word_store is not None and unstored:
             word_store.save(tokenizer.analyser,
                             {text_key(t): _cached_words(tokenizer, t) for t in unstored})
@@ -255,7 +301,8 @@ class Ranker:
                 self.entry_sum = sparse.diags((1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32)) @ per_entry
                 self.entry_sum = self.entry_sum.tocsr()
         # The weight sets this ranker can use; a pooled index no set uses is not built.
-        active = (weights.japanese, weights.latin_embed if self.embedder is not None else weights.latin)
+        active = (weights.japanese, weights.japanese_lexical,
+                  weights.latin_embed if self.embedder is not None else weights.latin)
 
         def used(signal: str) -> bool:
             return any(getattr(ws, signal) for ws in active)
@@ -282,6 +329,31 @@ class Ranker:
         self.phrase_bigrams: PostingIndex | None = (build_tfidf(bigram_counts[row_text], bigram_vocab)
                                                     if used("phrase_bigrams") else None)
         self.answer_words: PostingIndex = build_bm25(word_counts[len(texts):], word_vocab)
+        # chiVe word vectors (faq.wordvec): each Japanese phrasing and answer head as the idf-weighted mean of
+        # its words' vectors, kept as sparse texts × table-row weights.
+        # Query words the KB lacks are re-read as KB words (faq.readings) from the KB's (word, reading) pairs.
+        self.word_vectors: WordVectors | None = None
+        if word_vectors is not None and (used("phrase_wvec") or used("answer_wvec")):
+            self.word_vectors = word_vectors
+            # Texts × vocabulary counts (Japanese texts only) times vocabulary × table rows (idf-weighted):
+            # each vocabulary word is looked up once, not once per occurrence.
+            vocab_words = sorted(word_vocab, key=word_vocab.__getitem__)
+            head_ja = np.fromiter((has_japanese(h) for h in heads), dtype=bool, count=len(heads))
+            ja_rows = sparse.diags(np.concatenate([text_ja, head_ja]).astype(np.float32))
+            weighted = word_vectors.vocab_projection(vocab_words, self._wvec_weight)
+            raw = (ja_rows @ word_counts[:, : len(vocab_words)] @ weighted).tocsr()
+            self.text_wv = word_vectors.normalised(raw[: len(texts)])
+            self.head_wv = word_vectors.normalised(raw[len(texts):])
+        self.lexicon: ReadingLexicon | None = None
+        if any(ws.rewrite_unknown for ws in active):
+            self.lexicon = ReadingLexicon(itertools.chain.from_iterable(
+                zip(ws, rs, strict=True) for ws, rs in (*analysed, *head_analysed)))
+        # Readings of each Japanese phrasing's content words (hiragana 2-3 grams, TF-IDF cosine, best
+        # phrasing): kana or half-width input meets kanji phrasings and the reverse.
+        self.phrase_readings: PostingIndex | None = None
+        if used("phrase_readings"):
+            r_keys, r_counts = char_ngram_matrix([_joined(r) for _, r in analysed], ja_range=READING_NGRAMS)
+            self.phrase_readings = build_tfidf(r_counts[row_text], {}, r_keys)
         # Latin phrasings pooled per entry as every word (function words kept) + adjacent pairs, TF-IDF
         # cosine: intents phrased with common words ("what time is it", "how old are you") keep their
         # shape.  Only built when a weight set uses it.
@@ -293,9 +365,23 @@ class Ranker:
             per_entry = sparse.csr_matrix((np.ones(n_rows), (self.row_doc, np.arange(n_rows))),
                                           shape=(self.n_docs, n_rows))
             self.entry_all_bigrams = build_tfidf(per_entry @ all_counts[row_text], all_vocab)
-    def _analyse(self, text: str) -> tuple[list[str], np.ndarray, str]:
+    def _analyse(self, text: str, rewrite: bool = False) -> tuple[list[str], np.ndarray, str, str]:
         wtext, ctext = self.normalizer.both(text)
-        return _cached_words(self.tokenizer, wtext), char_ngram_ids([ctext])[0], wtext
+        words, readings = split_reading(_cached_words(self.tokenizer, wtext))
+        if rewrite and self.lexicon is not None:
+            words = self.lexicon.rewrite(words, readings, self.phrase_words.vocab)
+        return list(words), char_ngram_ids([ctext])[0], wtext, _joined(readings)
+
+    def _wvec_weight(self, word: str) -> float:
+        """A word's weight in a text vector: its idf among the phrasings (BM25's; unknown words the
+        highest), so 社内 / 申し込み do not make every text alike and 卓球 (no entry has it) dominates."""
+        index = self.phrase_words
+        tid = index.vocab.get(word)
+        return float(index.idf[tid]) if tid is not None else index.unseen_idf
+
+    def _has_word_vector(self, text: str, w: Weights) -> bool:
+        assert self.word_vectors is not None
+        return self.word_vectors.query_vector(self._analyse(text, w.rewrite_unknown)[0]) is not None
 
     def _per_doc_max(self, row_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(row_scores, self.starts)
@@ -306,7 +392,7 @@ class Ranker:
     def _signals(self, text: str, w: Weights) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[str]] | None:
         """Every signal ``w`` uses, per entry (unused ones are zeros), plus the row-level word and char
         scores (they pick the phrasing shown as matched_phrase) and the query's content words."""
-        words, grams, wtext = self._analyse(text)
+        words, grams, wtext, reading = self._analyse(text, w.rewrite_unknown)
         if not words and not len(grams):
             return None
         zeros = np.zeros(self.n_docs, dtype=np.float32)
@@ -320,6 +406,15 @@ class Ranker:
             row_e[self.embed_rows] = np.maximum(text_cos, 0.0)[self.embed_row_slot]
             if w.phrase_embed:
                 doc_pe = self._per_doc_max(row_e)
+        doc_pw = doc_aw = zeros
+        if (w.phrase_wvec or w.answer_wvec) and self.word_vectors is not None:
+            qv = self.word_vectors.query_vector(words, self._wvec_weight)
+            if qv is not None:
+                per_row = self.word_vectors.table @ qv  # cosine = text weights · (table · q)
+                if w.phrase_wvec:
+                    doc_pw = self._per_doc_max(np.maximum(self.text_wv @ per_row, 0.0)[self.row_text])
+                if w.answer_wvec:
+                    doc_aw = np.maximum(self.head_wv @ per_row, 0.0).astype(np.float32)
         row_w = bm25_coverage(self.phrase_words, words)
         # Char n-grams are scored when weighted, or when there is no embedding to pick the matched phrasing.
         row_c = tfidf_cosine_keys(self.phrase_chars, grams) if w.phrase_chars or row_e is None else row_e
@@ -338,15 +433,22 @@ class Ranker:
                                   if all_words else zeros),
             "phrase_embed": doc_pe,
             "entry_embed": doc_ee,
+            "phrase_wvec": doc_pw,
+            "answer_wvec": doc_aw,
+            "phrase_readings": (self._per_doc_max(tfidf_cosine_keys(
+                self.phrase_readings, char_ngram_ids([reading], ja_range=READING_NGRAMS)[0]))
+                if w.phrase_readings and self.phrase_readings and reading else zeros),
         }
         return sig, row_w, row_c, words
 
     def signal_matrix(self, text: str) -> dict[str, np.ndarray]:
         """Every signal for every entry, for the query's script (weight fitting, ``faq.tune``)."""
-        base = self.weights.for_query(text, self.embedder is not None)
+        base = self.weights.for_query(text, self.embedder is not None, self.word_vectors is not None)
         built = {"entry_words": self.entry_words, "entry_chars": self.entry_chars,
                  "phrase_bigrams": self.phrase_bigrams, "entry_all_bigrams": self.entry_all_bigrams,
-                 "phrase_embed": self.embedder, "entry_embed": self.embedder}
+                 "phrase_embed": self.embedder, "entry_embed": self.embedder,
+                 "phrase_readings": self.phrase_readings,
+                 "phrase_wvec": self.word_vectors, "answer_wvec": self.word_vectors}
         probe = replace(base, **{name: 1.0 for name in SIGNALS if built.get(name, True) is not None})
         out = self._signals(text, probe)
         zeros = np.zeros(self.n_docs, dtype=np.float32)
@@ -355,11 +457,14 @@ class Ranker:
     def rank(self, text: str, k: int = 3) -> list[Candidate]:
         if self.n_docs == 0:
             return []
-        w = self.weights.for_query(text, self.embedder is not None)
+        w = self.weights.for_query(text, self.embedder is not None, self.word_vectors is not None)
+        if w.uses_word_vectors and self.word_vectors is not None and not self._has_word_vector(text, w):
+            # None of the query's words has a vector: the signal is missing, not zero.
+            w = self.weights.for_query(text, self.embedder is not None, False)
         got = self._signals(text, w)
         if got is None:
             return []
-        sig, row_w, row_c, words = got
+        sig, row_w, row_c, _words = got
         fused = np.zeros(self.n_docs, dtype=np.float32)
         for name in SIGNALS:
             weight = getattr(w, name)
@@ -369,26 +474,19 @@ class Ranker:
         # argpartition: the candidate list without sorting the whole KB.
         top = np.argpartition(-fused, n_cand - 1) if n_cand < self.n_docs else np.arange(self.n_docs)
         cand = top[:n_cand]
-        query_fuzzy = " ".join(words) if w.fuzzy else ""
         out: list[Candidate] = []
         for d in cand.tolist():
             if fused[d] <= 0.0:
                 continue
             a = int(self.starts[d])
             b = int(self.starts[d + 1]) if d + 1 < self.n_docs else len(self.phrases)
-            best_fz, best_row, best_row_score = 0.0, a, -1.0
+            best_row, best_row_score = a, -1.0
             for r in range(a, b):
-                fz = 0.0
-                if query_fuzzy:
-                    # rapidfuzz: order-free overlap of content words, on a short list only.
-                    fz = fuzz.token_set_ratio(query_fuzzy, " ".join(self.text_words[self.row_text[r]])) / 100.0
-                best_fz = max(best_fz, fz)
-                row_score = float(row_w[r]) + float(row_c[r]) + fz
+                row_score = float(row_w[r]) + float(row_c[r])
                 if row_score > best_row_score:
                     best_row, best_row_score = r, row_score
-            score = (float(fused[d]) + w.fuzzy * best_fz) / w.total
+            score = float(fused[d]) / w.total
             signals = {name: float(sig[name][d]) for name in SIGNALS}
-            signals["fuzzy"] = best_fz
             out.append(Candidate(d, score, self.phrases[best_row], signals))
         out.sort(key=lambda c: -c.score)
         return out[:k]

@@ -36,7 +36,7 @@ _JA_STOPWORDS = frozenset(
         "等", "など", "此れ", "これ", "其れ", "それ", "其の", "その", "此の", "この", "何処", "どこ",
         "如何", "どう", "どの", "いつ", "知る", "教える", "下さる", "くださる", "欲しい", "願う", "分かる",
         "わかる", "行く", "来る", "見る", "御", "お", "ご", "さん", "的", "たい", "私", "僕", "自分", "今",
-        "今回", "ちょっと", "少し", "ある",
+        "今回", "ちょっと", "少し", "ある", "有り", "筈", "はず",
     )
 )
 _EN_STOPWORDS = frozenset(
@@ -92,7 +92,8 @@ class JapaneseTokenizer:
         # normalized form, kana folding, stop list) is done once per distinct word instead of once per
         # occurrence: ~1.1 s of CPU on the 10,000-entry build.  Out-of-vocabulary morphemes share ids,
         # so they are analysed every time.  Concurrent writers store identical values, so no lock.
-        self._by_word_id: dict[int, tuple[str, ...]] = {}
+        # Each value: (content words, reading of the content words in hiragana).
+        self._by_word_id: dict[int, tuple[tuple[str, ...], str]] = {}
 
     def _tokenizer(self):
         tok = getattr(self._local, "tok", None)
@@ -102,19 +103,27 @@ class JapaneseTokenizer:
         return tok
 
     def words(self, text: str) -> list[str]:
+        return self.analyse(text)[0]
+
+    def analyse(self, text: str) -> tuple[list[str], list[str]]:
+        """Content words, and the reading of each (hiragana, no 長音; "" for Latin words): 経費精算の締め日 →
+        けいひ, せいさん, しめび; ケイヒセイサン or ｹｲﾋｾｲｻﾝ (one unknown word to Sudachi) read けいひせいさん."""
         out: list[str] = []
+        reading: list[str] = []
         cache = self._by_word_id
         for m in self._tokenizer().tokenize(text):
             wid = m.word_id()
-            words = cache.get(wid)
-            if words is None:
+            hit = cache.get(wid)
+            if hit is None:
                 words = _content_words(m)
+                hit = (words, _reading(m) if words and not words[0].isascii() else "")
                 if not m.is_oov():
                     if len(cache) >= _WORD_ID_CACHE_MAX:
                         cache.clear()
-                    cache[wid] = words
-            out.extend(words)
-        return out
+                    cache[wid] = hit
+            out.extend(hit[0])
+            reading.extend([hit[1]] * len(hit[0]))
+        return out, reading
 
 
 _WORD_ID_CACHE_MAX = 500_000
@@ -135,9 +144,38 @@ def _content_words(m: Morpheme) -> tuple[str, ...]:
     return (form,)
 
 
+def _reading(m: Morpheme) -> str:
+    """A content morpheme's reading in hiragana without 長音 (Sudachi gives katakana; an unknown katakana
+    word reads as itself), marked with a leading KANA_WRITTEN when the word was written in kana."""
+    reading = _CHOON_AFTER_KANA.sub("", fold_kana(m.reading_form()))
+    return KANA_WRITTEN + reading if _KANA_ONLY.fullmatch(m.surface()) else reading
+
+
+_CHOON_AFTER_KANA = re.compile(r"(?<=[\u3041-\u30fa])ー+")
+_KANA_ONLY = re.compile(r"[\u3041-\u30ffー]+")
+# Readings of words written in kana carry this mark: only those may be re-read as KB words (faq.readings);
+# a kanji word the KB lacks (生産) is another word, not a spelling of a KB one (精算).
+KANA_WRITTEN = "*"
+
+# The readings of a text's words travel with its words (``WordTokenizer.analyse``, stored analyses) as
+# one last item with this prefix, tab-separated; no word starts with it.
+READING_MARK = "\x01"
+
+
+def split_reading(analysis: Sequence[str]) -> tuple[Sequence[str], list[str]]:
+    """(words, reading of each word) of an ``analyse`` result ("" where there is none)."""
+    if analysis and analysis[-1].startswith(READING_MARK):
+        words = analysis[:-1]
+        readings = analysis[-1][1:].split("\t")
+        if len(readings) == len(words):
+            return words, readings
+        return words, [""] * len(words)
+    return analysis, [""] * len(analysis)
+
+
 # Bump when ``WordTokenizer.words`` gives other words for the same text (stop lists, POS filter, folding):
 # stored analyses (``Ranker(word_store=...)``) are keyed by ``WordTokenizer.analyser``.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: readings (``analyse``), kana-written ones marked
 
 
 def _dist_version(name: str) -> str:
@@ -159,14 +197,25 @@ class WordTokenizer:
         self.analyser = (f"w{ANALYSIS_VERSION}-sudachi{_dist_version('sudachipy')}-"
                          f"{_dist_version('sudachidict_core')}-{ja_mode}")[:64]
 
-    def words(self, text: str) -> list[str]:
-        if not has_japanese(text):
-            return english_words(text)
+    def _japanese(self) -> JapaneseTokenizer:
         if self._ja is None:
             with self._lock:
                 if self._ja is None:
                     self._ja = JapaneseTokenizer(self._ja_mode)
-        return self._ja.words(text)
+        return self._ja
+
+    def words(self, text: str) -> list[str]:
+        if not has_japanese(text):
+            return english_words(text)
+        return self._japanese().words(text)
+
+    def analyse(self, text: str) -> list[str]:
+        """``words`` plus, for Japanese text with content words, the reading string as a last item marked
+        with ``READING_MARK`` (``split_reading``): one list, so stored analyses keep their format."""
+        if not has_japanese(text):
+            return english_words(text)
+        ws, readings = self._japanese().analyse(text)
+        return [*ws, READING_MARK + "\t".join(readings)] if any(readings) else ws
 
 
 def char_ngrams(

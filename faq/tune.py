@@ -12,17 +12,23 @@ Run: ``python -m faq.tune DATASETS_DIR [--sets stackfaq-en clinc150-en banking77
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from faq.data import default_kb_path, default_synonyms
 from faq.engine import FaqEngine
 from faq.eval import split_halves, without_placeholder_answers
 from faq.formats import load_docs, load_queries
-from faq.ranker import LATIN_EMBED, SIGNALS, Weights
+from faq.normalize import has_japanese
+from faq.ranker import JAPANESE, LATIN_EMBED, SIGNALS, Weights, WeightSet
 
+# The product's own query sets (tests/data/faq): asked of the default KB, fitting half marked per line.
+OWN_SETS = {"madoguchi-ja": Path(__file__).resolve().parent.parent / "tests" / "data" / "faq"
+            / "ja_backoffice_queries.jsonl"}
 GRID = tuple(round(x, 2) for x in np.arange(0.0, 2.01, 0.1))
 
 
@@ -41,16 +47,34 @@ class FitSet:
         return float(np.mean([b in g for b, g in zip(best.tolist(), self.gold, strict=True)]))
 
 
-def fit_set(datasets: Path, name: str, seed: int = 0) -> FitSet:
-    docs = without_placeholder_answers(load_docs(datasets / name / "faq.jsonl"))
-    queries = load_queries(datasets / name / "queries.jsonl")
-    engine = FaqEngine.build(docs)
+# Every signal switched on, so that every index is built and ``signal_matrix`` returns all of them.
+ALL_ON = Weights(**{name: 1.0 for name in SIGNALS})
+
+
+def fit_set(datasets: Path, name: str, seed: int = 0, *, japanese: bool = False,
+            synonyms: dict[str, list[str]] | None = None) -> FitSet:
+    """``datasets / name`` holds faq.jsonl and queries.jsonl.  ``japanese``: the sets are Japanese; build
+    every index a Japanese weight set may use, without the English model."""
+    if name in OWN_SETS:  # the product's own set: default KB and synonyms, halves frozen in the file
+        docs = load_docs(default_kb_path())
+        path = OWN_SETS[name]
+        queries = load_queries(path)
+        halves = [json.loads(line)["split"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        fit_idx = [i for i, h in enumerate(halves) if h == "fit"]
+        synonyms = default_synonyms()
+    else:
+        docs = without_placeholder_answers(load_docs(datasets / name / "faq.jsonl"))
+        queries = load_queries(datasets / name / "queries.jsonl")
+        fit_idx, _ = split_halves(queries, seed)
+    if japanese:
+        engine = FaqEngine.build(docs, weights=WeightSet(japanese=ALL_ON), embedder=None, synonyms=synonyms)
+    else:
+        engine = FaqEngine.build(docs)
     index = {d.id: i for i, d in enumerate(engine.docs)}
-    fit_idx, _ = split_halves(queries, seed)
     rows, gold = [], []
     for i in fit_idx:
         q = queries[i]
-        if not q.in_scope:
+        if not q.in_scope or has_japanese(q.query) != japanese:  # each weight set sees its own script
             continue
         m = engine.ranker.signal_matrix(q.query)
         rows.append(np.stack([m[s] for s in SIGNALS]))
@@ -63,7 +87,14 @@ def mean_top1(sets: Sequence[FitSet], w: Weights) -> float:
 
 
 def coordinate_ascent(sets: Sequence[FitSet], start: Weights, names: Sequence[str] = SIGNALS,
-                      grid: Sequence[float] = GRID) -> tuple[Weights, float]:
+                      grid: Sequence[float] = GRID, floors: dict[str, float] | None = None) -> tuple[Weights, float]:
+    """``floors``: set name → lowest fitting-half top-1 a candidate may give that set (so that one set's
+    gain is not bought with another's loss)."""
+    floors = floors or {}
+
+    def ok(w: Weights) -> bool:
+        return all(s.top1(w) >= floors[s.name] - 1e-9 for s in sets if s.name in floors)
+
     best_w, best = start, mean_top1(sets, start)
     changed = True
     while changed:
@@ -74,7 +105,7 @@ def coordinate_ascent(sets: Sequence[FitSet], start: Weights, names: Sequence[st
                 if cand.total <= 0:
                     continue
                 score = mean_top1(sets, cand)
-                if score > best + 1e-9:
+                if score > best + 1e-9 and ok(cand):
                     best_w, best, changed = cand, score, True
     return best_w, best
 
@@ -84,9 +115,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("datasets", type=Path)
     ap.add_argument("--sets", nargs="+", default=["stackfaq-en", "clinc150-en", "banking77-en"])
     ap.add_argument("--signals", nargs="+", default=list(SIGNALS), choices=SIGNALS,
-                    help="the weights the search may change (the others keep LATIN_EMBED's values)")
+                    help="the weights the search may change (the others keep the start set's values)")
+    ap.add_argument("--japanese", action="store_true",
+                    help="fit the Japanese set (start: ranker.JAPANESE; e.g. --sets localgovfaq-ja)")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="start value of one weight (e.g. phrase_readings=0.3)")
+    ap.add_argument("--floor", action="append", default=[], metavar="SET=TOP1",
+                    help="a set's fitting-half top-1 may not fall below this")
     args = ap.parse_args(argv)
-    sets = [fit_set(args.datasets, n) for n in args.sets]
+    sets = [fit_set(args.datasets, n, japanese=args.japanese) for n in args.sets]
+    if args.japanese:
+        start = replace(JAPANESE, **{k: float(v) for k, v in (a.split("=") for a in args.set)})
+        print("JAPANESE", {s.name: round(s.top1(JAPANESE), 4) for s in sets}, round(mean_top1(sets, JAPANESE), 4))
+        for name in args.signals:
+            alone = replace(Weights(**{k: 0.0 for k in SIGNALS}), **{name: 1.0})
+            print(f"{name} alone", {s.name: round(s.top1(alone), 4) for s in sets})
+        print("start", {s.name: round(s.top1(start), 4) for s in sets}, round(mean_top1(sets, start), 4))
+        floors = {k: float(v) for k, v in (a.split("=") for a in args.floor)}
+        w, score = coordinate_ascent(sets, start, names=args.signals, floors=floors)
+        print("fitted", {s.name: round(s.top1(w), 4) for s in sets}, round(score, 4))
+        print(w)
+        return 0
     lexical = Weights()
     print("lexical (latin)", {s.name: round(s.top1(lexical), 4) for s in sets}, round(mean_top1(sets, lexical), 4))
     for name in ("entry_embed", "phrase_embed"):

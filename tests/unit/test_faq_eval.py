@@ -58,3 +58,28 @@ def test_fit_thresholds_keeps_out_of_scope_below_answer() -> None:
     th = fit_thresholds(right + oos)
     assert 0.5 < th.answer <= 0.81
     assert th.suggest <= th.answer
+
+
+def test_fit_answers_the_most_in_scope_queries_at_90_percent_accuracy() -> None:
+    from faq.eval import MIN_ANSWERED_ACCURACY
+
+    # 20 in-scope queries, scores falling; every 5th (first 10) or 10th (rest) is wrong; out of scope far below.
+    ins = [Outcome(True, 2 if i in (4, 9, 14, 19) else 1, 0.9 - i * 0.02, 0.0, 1.0) for i in range(20)]
+    oos = [Outcome(False, None, 0.2, 0.0, 1.0) for _ in range(20)]
+    th = fit_thresholds(ins + oos)
+    answered = [o for o in ins if o.top >= th.answer]
+    right = sum(o.hit1 for o in answered)
+    assert right / len(answered) >= MIN_ANSWERED_ACCURACY
+    # The first wrong one is the 5th: after it accuracy is at most 0.8 (4/5, 8/10, 12/15, 16/20), so
+    # only the four above it may be answered, however many more answers a lower cut-off would give.
+    assert len(answered) == 4
+
+
+def test_thresholds_are_fitted_per_script() -> None:
+    from faq.eval import fit_thresholds_per_script
+
+    latin = [Outcome(True, 1, 0.8, 0.1, 1.0)] * 5 + [Outcome(False, None, 0.5, 0.1, 1.0)] * 5
+    ja = [Outcome(True, 1, 0.5, 0.1, 1.0, True)] * 5 + [Outcome(False, None, 0.3, 0.1, 1.0, True)] * 5
+    th = fit_thresholds_per_script(latin + ja)
+    assert th.japanese is not None and th.japanese.answer < 0.5 < th.answer
+    assert metrics(latin + ja, th)["in_scope_answer_rate"] == 1.0
