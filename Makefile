@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # Also when the model files were removed after the venv was made (faq/install_model.py is idempotent).
-MODELS := $(VENV)/share/madoguchi/all-MiniLM-L6-v2/model.safetensors $(VENV)/share/madoguchi/chive-ja-ginza-5.3.0/vectors
+MODELS := $(VENV)/share/madoguchi/all-MiniLM-L6-v2/model.safetensors $(VENV)/share/madoguchi/chive-ja_ginza-5.3.0/vectors
 $(MODELS): | $(STAMP)
 	$(BIN)/python -m faq.install_model
 

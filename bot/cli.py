@@ -164,8 +164,14 @@ def install_warnings() -> list[dict[str, Any]]:
         message = ("FAQ English sentence encoder runs on numpy (~5x slower per query): onnxruntime/onnx are "
                    f"not installed; {INSTALL_HINT}")
     else:
-        return []
-    return [{"path": "faq.encoders.en", "message": message, "entries": []}]
+        message = None
+    warnings = [] if message is None else [{"path": "faq.encoders.en", "message": message, "entries": []}]
+    from faq import wordvec
+
+    if (ja_problem := wordvec.problem()) is not None:
+        warnings.append({"path": "faq.encoders.ja", "message": "FAQ Japanese word vectors (chiVe) missing, Japanese "
+                         f"questions are matched by words and readings only: {ja_problem}", "entries": []})
+    return warnings
 
 
 # -- manifest ------------------------------------------------------------------------------------

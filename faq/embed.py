@@ -429,7 +429,6 @@ _DEFAULT: list[_Loaded] = []  # the process-wide encoder, once loaded
 _DEFAULT_LOCK = threading.Lock()
 
 # What answers a Japanese question: there is no Japanese sentence model; Sudachi words + character n-grams.
-JA_ENCODER = "lexical (Sudachi words + character n-grams)"
 
 
 def describe(encoder: Encoder | None) -> str:
@@ -448,7 +447,9 @@ def encoder_status() -> dict[str, str]:
     """The FAQ's encoders by language, as loaded in this process; never loads anything (cheap enough for
     /healthz).  "en" is "not loaded yet" before the first FAQ index build, "missing" when the model could
     not be loaded (``encoder_problem()`` says why)."""
-    return {"en": describe(_DEFAULT[0].encoder) if _DEFAULT else "not loaded yet", "ja": JA_ENCODER}
+    from faq import wordvec
+
+    return {"en": describe(_DEFAULT[0].encoder) if _DEFAULT else "not loaded yet", "ja": wordvec.status()}
 
 
 def encoder_problem() -> str | None:

@@ -24,9 +24,8 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from faq import wordvec
 from faq.embed import (

@@ -15,9 +15,9 @@ texts as sparse texts × rows weights: a query costs one 20,000 × 300 mat-vec p
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
-import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -179,6 +179,35 @@ class WordVectors:
 
 _DEFAULT: list[WordVectors | None] = []
 _DEFAULT_LOCK = threading.Lock()
+
+
+def problem() -> str | None:
+    """Why the word vectors would not load (files missing or not the verified ones), or None. Hashes the
+    files (~0.1 s), builds nothing: for ``madoguchi config check``."""
+    try:
+        d = vocab_dir()
+        for name, digest in SHA256.items():
+            data = (d / name).read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                return f"{d / name} is not the verified file: {INSTALL_HINT}"
+    except WordVectorsUnavailable as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot read the chiVe files: {exc}"
+    return None
+
+
+def status() -> str:
+    """The Japanese encoder as this process has it, loading nothing (for /healthz and the start-up line)."""
+    lexical = "lexical (Sudachi words and readings + character n-grams)"
+    if _DEFAULT:
+        loaded = _DEFAULT[0] is not None
+        return f"{WordVectors.name} word vectors + {lexical}" if loaded else f"{lexical}; chiVe missing"
+    try:
+        vocab_dir()
+    except WordVectorsUnavailable:
+        return f"{lexical}; chiVe missing"
+    return f"{WordVectors.name} word vectors (loaded with the first Japanese index) + {lexical}"
 
 
 def default_word_vectors() -> WordVectors | None:

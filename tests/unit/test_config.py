@@ -215,3 +215,12 @@ def test_the_example_config_fills_every_faq_value(capsys):
 def test_a_faq_value_key_is_a_lowercase_name(key):
     found = problems(MINIMAL + f"faq:\n  values:\n    {key}: x\n")
     assert any(p.startswith("faq.values") for p in found), found
+
+
+def test_config_check_warns_when_the_japanese_word_vectors_are_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MADOGUCHI_CHIVE_DIR", str(tmp_path / "no-vectors-here"))
+
+    assert main(["config", "check", str(BUNDLED_CONFIG)]) == 0  # a warning: Japanese still ranks by words
+    out = capsys.readouterr().out
+    assert "faq.encoders.ja: FAQ Japanese word vectors (chiVe) missing" in out
+    assert "make install" in out

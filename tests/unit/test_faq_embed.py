@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import faq.embed as embed
+from faq import wordvec
 from faq.embed import EmbeddingUnavailable, MiniLMEncoder, TextEmbedder, WordPiece, model_dir
 from faq.engine import FaqDoc, FaqEngine, embedded_texts
 
@@ -186,8 +187,8 @@ def test_loading_logs_one_line_naming_the_encoders(monkeypatch, caplog) -> None:
     lines = [r for r in caplog.records if r.levelno >= logging.INFO]
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert lines[0].levelno == logging.INFO
-    assert lines[0].getMessage() == f"FAQ encoders: en=all-MiniLM-L6-v2 int8 onnxruntime, ja={embed.JA_ENCODER}"
-    assert embed.encoder_status() == {"en": embed.describe(enc), "ja": embed.JA_ENCODER}
+    assert lines[0].getMessage() == f"FAQ encoders: en=all-MiniLM-L6-v2 int8 onnxruntime, ja={wordvec.status()}"
+    assert embed.encoder_status() == {"en": embed.describe(enc), "ja": wordvec.status()}
     assert embed.encoder_problem() is None
 
 
@@ -198,7 +199,7 @@ def test_a_missing_model_is_one_warning_saying_how_to_install_it(monkeypatch, tm
         assert embed.default_encoder() is None
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     message = caplog.records[0].getMessage()
-    assert message.startswith(f"FAQ encoders: en=missing, ja={embed.JA_ENCODER} (")
+    assert message.startswith(f"FAQ encoders: en=missing, ja={wordvec.status()} (")
     assert "make install" in message and "python -m faq.install_model" in message
     assert embed.encoder_status()["en"] == "missing"
 
