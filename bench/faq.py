@@ -24,7 +24,6 @@ kind of query (katakana, half-width kana, typo, colloquial, ...).
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import re
@@ -49,7 +48,7 @@ import faq.embed as embed_module  # noqa: E402
 import faq.ranker as ranker_module  # noqa: E402
 import models  # noqa: E402
 from bot.faqdesk.vectors import DbVectorStore, DbWordStore  # noqa: E402
-from faq.data import default_kb_path, default_synonyms  # noqa: E402
+from faq.data import default_kb_path  # noqa: E402
 from faq.embed import TextEmbedder  # noqa: E402
 from faq.engine import FaqDoc, FaqEngine, embedded_texts  # noqa: E402
 from faq.eval import (  # noqa: E402
@@ -58,17 +57,15 @@ from faq.eval import (  # noqa: E402
     fit_thresholds_per_script,
     metrics,
     run_queries,
-    split_halves,
-    without_placeholder_answers,
 )
-from faq.formats import Query, load_docs, load_queries  # noqa: E402
+from faq.formats import Query, load_docs  # noqa: E402
 from faq.index import build_tfidf_rows, tfidf_cosine  # noqa: E402
 from faq.normalize import base_form, char_form, has_japanese  # noqa: E402
 from faq.tokenize import char_ngrams  # noqa: E402
+from faq.tune import OWN_SETS, load_set  # noqa: E402
 
 DATASETS = ("localgovfaq-ja", "stackfaq-en", "clinc150-en", "banking77-en")
 # The product's own query sets, asked of the default KB; each line says its kind and its half.
-OWN_SETS = {"madoguchi-ja": ROOT / "tests" / "data" / "faq" / "ja_backoffice_queries.jsonl"}
 KIND_ORDER = ("kanji", "katakana", "hiragana", "halfwidth", "typo", "colloquial", "synonym", "english", "mixed", "oos")
 BEGIN, END = "<!-- bench:faq:begin -->", "<!-- bench:faq:end -->"
 TARGETS = {
@@ -154,12 +151,6 @@ METHODS = {"madoguchi (fused)": ours, "madoguchi lexical only": ours_lexical,
 
 
 # ---------------------------------------------------------------- evaluation on explicit halves
-def load_own_set(path: Path) -> tuple[list[Query], list[str], list[str]]:
-    """An own query set: the shared query format plus ``kind`` and ``split`` ("fit" / "report") per line."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return load_queries(path), [str(r["kind"]) for r in rows], [str(r["split"]) for r in rows]
-
-
 def evaluate_halves(queries: Sequence[Query], rank: RankFn, fit_idx: Sequence[int], report_idx: Sequence[int], *,
                     build_s: float, split: str = "report", kinds: Sequence[str] | None = None) -> dict:
     """faq.eval.evaluate_rank_fn with the halves given: thresholds fitted on ``fit_idx``, metrics on the half
@@ -193,19 +184,9 @@ def evaluate_halves(queries: Sequence[Query], rank: RankFn, fit_idx: Sequence[in
 
 def run_set(name: str, datasets: Path, split: str, seed: int) -> dict[str, dict]:
     """Every method on one query set; numbers on the ``split`` half."""
-    kinds: list[str] | None = None
-    synonyms: Synonyms = None
-    if name in OWN_SETS:
-        # The default KB as the bot runs it: with the default synonym groups.
-        docs = load_docs(default_kb_path())
-        queries, kinds, halves = load_own_set(OWN_SETS[name])
-        fit_idx = [i for i, h in enumerate(halves) if h == "fit"]
-        report_idx = [i for i, h in enumerate(halves) if h == "report"]
-        synonyms = default_synonyms()
-    else:
-        docs = without_placeholder_answers(load_docs(datasets / name / "faq.jsonl"))
-        queries = load_queries(datasets / name / "queries.jsonl")
-        fit_idx, report_idx = split_halves(queries, seed)
+    loaded = load_set(datasets, name, seed)
+    docs, queries, kinds, synonyms = loaded.docs, loaded.queries, loaded.kinds, loaded.synonyms
+    fit_idx, report_idx = loaded.fit_idx, loaded.report_idx
     out: dict[str, dict] = {}
     for method, factory in METHODS.items():
         rank, build_s = factory(docs, synonyms)

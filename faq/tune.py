@@ -47,6 +47,36 @@ class FitSet:
         return float(np.mean([b in g for b, g in zip(best.tolist(), self.gold, strict=True)]))
 
 
+@dataclass
+class QuerySet:
+    """A KB and its queries, split into a fitting and a report half; ``kinds`` for the product's own set."""
+
+    docs: list
+    queries: list
+    fit_idx: list[int]
+    report_idx: list[int]
+    synonyms: dict[str, list[str]] | None = None
+    kinds: list[str] | None = None
+
+
+def load_set(datasets: Path, name: str, seed: int = 0) -> QuerySet:
+    """The one way a set is read for fitting and for the bench.  The product's own set is asked of the default
+    KB with the default synonyms (as the bot runs it), halves frozen in its file; an external set
+    (``datasets / name`` with faq.jsonl and queries.jsonl) is halved by ``faq.eval.split_halves``."""
+    if name in OWN_SETS:
+        path = OWN_SETS[name]
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        halves = [str(r["split"]) for r in rows]
+        return QuerySet(load_docs(default_kb_path()), load_queries(path),
+                        [i for i, h in enumerate(halves) if h == "fit"],
+                        [i for i, h in enumerate(halves) if h == "report"],
+                        default_synonyms(), [str(r["kind"]) for r in rows])
+    queries = load_queries(datasets / name / "queries.jsonl")
+    fit_idx, report_idx = split_halves(queries, seed)
+    return QuerySet(without_placeholder_answers(load_docs(datasets / name / "faq.jsonl")), queries,
+                    list(fit_idx), list(report_idx))
+
+
 # Every signal switched on, so that every index is built and ``signal_matrix`` returns all of them.
 ALL_ON = Weights(**{name: 1.0 for name in SIGNALS})
 
@@ -55,17 +85,9 @@ def fit_set(datasets: Path, name: str, seed: int = 0, *, japanese: bool = False,
             synonyms: dict[str, list[str]] | None = None) -> FitSet:
     """``datasets / name`` holds faq.jsonl and queries.jsonl.  ``japanese``: the sets are Japanese; build
     every index a Japanese weight set may use, without the English model."""
-    if name in OWN_SETS:  # the product's own set: default KB and synonyms, halves frozen in the file
-        docs = load_docs(default_kb_path())
-        path = OWN_SETS[name]
-        queries = load_queries(path)
-        halves = [json.loads(line)["split"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        fit_idx = [i for i, h in enumerate(halves) if h == "fit"]
-        synonyms = default_synonyms()
-    else:
-        docs = without_placeholder_answers(load_docs(datasets / name / "faq.jsonl"))
-        queries = load_queries(datasets / name / "queries.jsonl")
-        fit_idx, _ = split_halves(queries, seed)
+    loaded = load_set(datasets, name, seed)
+    docs, queries, fit_idx = loaded.docs, loaded.queries, loaded.fit_idx
+    synonyms = loaded.synonyms if loaded.synonyms is not None else synonyms
     if japanese:
         engine = FaqEngine.build(docs, weights=WeightSet(japanese=ALL_ON), embedder=None, synonyms=synonyms)
     else:
