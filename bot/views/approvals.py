@@ -78,11 +78,6 @@ def decision_buttons(locale: str, step_id: int, version: int, block_prefix: str 
     )
 
 
-def parse_pointer(value: str) -> tuple[int, int]:
-    step, _, version = (value or "").partition(":")
-    return int(step), int(version)
-
-
 def who(locale: str, decider: str, principal: str | None) -> str:
     return t(locale, "approvals.on_behalf", delegate=decider, principal=principal) if principal else decider
 

@@ -43,7 +43,6 @@ from bot.views.approvals import (
     Change,
     FieldRow,
     StepCard,
-    parse_pointer,
     reason_modal,
     request_message,
 )
@@ -55,6 +54,7 @@ from bot.views.ticket_facts import TicketFacts
 from bot.views.ticket_home import my_requests
 from faq.engine import FaqDoc
 from handlers.ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
+from handlers.values import pointer
 from tests.browser.blockkit_page import Screen, page_html
 
 CONFIG = load_workspace(BUNDLED_CONFIG)
@@ -313,7 +313,7 @@ def test_an_approval_dm_shows_the_request_and_the_four_decisions(screen):
     assert {k: action[k] for k in ("type", "action_id", "block_id", "value", "style")} == {
         "type": "button", "action_id": ApprovalAction.APPROVE, "block_id": "approval:12", "value": "12:3",
         "style": "primary"}
-    assert action["text"]["text"] == "承認" and parse_pointer(action["value"]) == (12, 3)
+    assert action["text"]["text"] == "承認" and pointer(action["value"]) == (12, 3)
 
 
 def test_a_decided_approval_says_who_decided_and_offers_nothing_more(screen):
