@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,17 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def instant(text: str, tz: tzinfo) -> datetime:
+    """An instant an operator typed (--at): ISO 8601, with an offset or read in `tz`; ValueError saying what
+    is accepted otherwise."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("not an ISO 8601 date and time; write e.g. 2026-11-25T09:05+09:00 "
+                         "(without an offset, the company's time zone)") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=tz)
 
 
 def _print_json(data: Any) -> None:

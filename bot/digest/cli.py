@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+import sys
 from typing import Any
 
-from bot.cli import command
+from bot.cli import command, instant
 
 
 @command
@@ -30,9 +30,11 @@ def run(args: argparse.Namespace) -> int:
 
     services = build_services(load_settings())
     try:
-        now = datetime.fromisoformat(args.at) if args.at else services.clock.now()
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=services.calendar.tz)
+        try:
+            now = instant(args.at, services.calendar.tz) if args.at else services.clock.now()
+        except ValueError as exc:
+            print(f"madoguchi digest: --at {args.at!r}: {exc}", file=sys.stderr)
+            return 2
         if not args.dry_run:
             print(post_if_due(services, now))
             services.dispatcher.drain()

@@ -92,3 +92,18 @@ def test_without_dry_run_it_posts_once(admin):
     texts = [m for m in slack.messages("CDIGEST01") if "週次ダイジェスト" in m.get("text", "")]
     assert len(texts) == 1
     assert [m for m in slack.messages("CDIGEST01") if m.get("subtype") == "file_share"] != []
+
+
+@pytest.mark.parametrize("at", ["next monday", "2026-11-31T09:00"])
+def test_a_bad_at_is_one_line_and_posts_nothing(clean_engine, at):
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "cli",
+           "SLACK_API_URL": "http://127.0.0.1:9/api/",
+           "DATABASE_URL": clean_engine.url.render_as_string(hide_password=False)}
+
+    done = subprocess.run([sys.executable, "-m", "bot", "digest", "--at", at], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"madoguchi digest: --at {at!r}: not an ISO 8601 date and time; write e.g. 2026-11-25T09:05+09:00 "
+        "(without an offset, the company's time zone)"]
