@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.cli import command
+
+if TYPE_CHECKING:
+    from bot.config import WorkspaceConfig
+    from bot.config.catalog import RequestType
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> Any:
@@ -42,9 +46,16 @@ def simulate(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _fail(args, f"config problems: {exc}")
     try:
-        fields = dict(_field(item) for item in args.field)
+        given = [_field(item) for item in args.field]
     except ValueError as exc:
         return _fail(args, str(exc))
+    rt = cfg.request_type(args.type_key)
+    if rt is None:  # with --rules, a type the catalog lacks: no form to read the values by
+        fields = {key: _scalar(raw) for key, raw in given}
+    else:
+        problem, fields = _form_values(rt, given, cfg)
+        if problem is not None:
+            return _fail(args, problem)
     person = (cfg.org.by_slack_id(args.requester) or cfg.org.by_email(args.requester)
               or cfg.org.by_key(args.requester))
     if person is None or not person.slack_id:
@@ -57,7 +68,6 @@ def simulate(args: argparse.Namespace) -> int:
             return _fail(args, f"no request type {args.type_key!r} in the catalog")
         rules = found
     try:
-        rt = cfg.request_type(args.type_key)
         chain = build_chain(rules, cfg, person.slack_id, fields, department=rt.department if rt else None)
     except ApprovalConfigError as exc:
         return _fail(args, f"approval rules problem: {exc.problem}")
@@ -85,12 +95,46 @@ def simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _field(item: str) -> tuple[str, Any]:
+def _field(item: str) -> tuple[str, str]:
     key, sep, raw = item.partition("=")
-    if not sep or not key:
+    if not sep or not key.strip():
         raise ValueError(f"--field wants KEY=VALUE, got {item!r}")
+    return key.strip(), raw
+
+
+def _scalar(raw: str) -> Any:
     value = yaml.safe_load(raw) if raw else None
-    return key.strip(), value if isinstance(value, int | float | list | bool) else raw
+    return value if isinstance(value, int | float | list | bool) else raw
+
+
+def _form_values(rt: RequestType, given: list[tuple[str, str]], cfg: WorkspaceConfig
+                 ) -> tuple[str | None, dict[str, Any]]:
+    """The --field values read as the request modal reads them (bot.forms.validate): (one line saying
+    which value the form would refuse and why, {}) or (None, the cleaned values)."""
+    from bot.errors import ValidationFailed
+    from bot.forms.state import block_id
+    from bot.forms.validate import validate_fields
+
+    raw: dict[str, Any] = {}
+    for key, text in given:
+        spec = rt.field(key)
+        if spec is None:
+            return (f"--field {key}: {rt.key} has no such field; its fields are "
+                    f"{', '.join(f.key for f in rt.fields)}"), {}
+        if spec.type in ("multiselect", "checkboxes"):  # the modal hands over a list: a,b or [a, b]
+            listed = yaml.safe_load(text) if text.lstrip().startswith("[") else None
+            raw[key] = [str(v) for v in listed] if isinstance(listed, list) else \
+                [part.strip() for part in text.split(",") if part.strip()]
+        elif text.strip():
+            raw[key] = text
+    try:
+        return None, validate_fields(rt, raw, locale="en", departments=tuple(d.key for d in cfg.departments))
+    except ValidationFailed as exc:
+        key, text = next((k, t) for k, t in given if block_id(k) in exc.field_errors)
+        spec = rt.field(key)
+        choices = (f" (one of: {', '.join(o.value for o in spec.options)})"
+                   if spec is not None and spec.options else "")
+        return f"--field {key}={text!r}: {exc.field_errors[block_id(key)]}{choices}", {}
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:

@@ -13,7 +13,7 @@ from bot.config.catalog import FormField, RequestType
 from bot.errors import ValidationFailed
 from bot.forms.clean import clean_values
 from bot.forms.display import yen
-from bot.forms.schema import form_model
+from bot.forms.schema import attribute, form_model
 from bot.forms.state import block_id
 from bot.i18n import t
 
@@ -115,3 +115,26 @@ def _as_date(value: Any) -> date | None:
 
 def _day(day: date) -> str:
     return day.strftime("%Y/%m/%d")
+
+
+
+def validate_fields(rt: RequestType, raw: dict[str, Any], *, locale: str,
+                    departments: tuple[str, ...]) -> dict[str, Any]:
+    """Some of a form's fields on their own (`madoguchi config simulate --field`), each checked by the form's
+    own model as the modal checks it (type, range, options, pattern): the cleaned values (JSON-ready), or
+    ValidationFailed keyed by input block. Whether the form is complete, and the checks across fields, are
+    validate_form's. ValueError names a key the form does not have."""
+    model = form_model(rt, departments)
+    form = model.model_construct()
+    errors: dict[str, str] = {}
+    for key, value in clean_values(raw).items():
+        spec = rt.field(key)
+        if spec is None:
+            raise ValueError(f"{rt.key} has no field {key!r}")
+        try:
+            model.__pydantic_validator__.validate_assignment(form, attribute(key), value)
+        except ValidationError as exc:
+            errors[block_id(key)] = message(spec, exc.errors()[0], locale)
+    if errors:
+        raise ValidationFailed(errors)
+    return form.model_dump(mode="json", by_alias=True, exclude_unset=True)

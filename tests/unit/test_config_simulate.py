@@ -78,3 +78,69 @@ def test_simulate_names_a_rule_pointing_at_an_unknown_role(capsys, tmp_path):
 
     assert code == 1
     assert "chief_wizard" in json.loads(out.out)["error"]
+
+
+def modal_error(key: str, value: str) -> str:
+    """What the request modal shows an English speaker under the field for this value."""
+    from datetime import date
+
+    from bot.config import load_workspace
+    from bot.errors import ValidationFailed
+    from bot.forms.state import block_id
+    from bot.forms.validate import validate_form
+    from bot.settings import BUNDLED_CONFIG
+
+    cfg = load_workspace(BUNDLED_CONFIG)
+    with pytest.raises(ValidationFailed) as refused:
+        validate_form(cfg.request_type("expense"), {key: value}, locale="en", today=date(2026, 12, 3),
+                      departments=tuple(d.key for d in cfg.departments))
+    return refused.value.field_errors[block_id(key)]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "also"),
+    [
+        ("amount", "abc", ""),
+        ("amount", "0", ""),
+        ("amount", "3.5", ""),
+        ("category", "pizza", " (one of: transport, travel, meeting, entertainment, supplies, books, other)"),
+        ("spent_on", "2026-13-01", ""),
+        ("receipt_url", "receipt.pdf", ""),
+    ],
+    ids=["letters", "below-min", "fraction", "no-such-option", "no-such-day", "not-a-url"],
+)
+def test_simulate_refuses_a_value_the_form_would_refuse_in_one_line(capsys, rules_file, key, value, also):
+    code, out = simulate(capsys, "--requester", "employee", "--field", f"{key}={value}", "--rules", rules_file)
+
+    assert code == 1
+    assert out.out == ""
+    assert out.err.splitlines() == [f"madoguchi: --field {key}={value!r}: {modal_error(key, value)}{also}"]
+
+
+def test_simulate_refuses_a_field_the_form_does_not_have(capsys, rules_file):
+    code, out = simulate(capsys, "--requester", "employee", "--field", "amuont=50000", "--rules", rules_file)
+
+    assert code == 1
+    assert out.err.splitlines() == ["madoguchi: --field amuont: expense has no such field; its fields are category, "
+                                    "amount, spent_on, purpose, receipt_url, invoice_number"]
+
+
+@pytest.mark.parametrize(("typed", "amount"), [("300000", 300_000), ("¥300,000", 300_000), ("３０００００", 300_000)])
+def test_simulate_reads_an_amount_as_the_form_does(capsys, rules_file, typed, amount):
+    code, out = simulate(capsys, "--requester", "employee", "--field", f"amount={typed}",
+                         "--field", "category=travel", "--rules", rules_file, "--json")
+
+    assert code == 0, out.err
+    result = json.loads(out.out)
+    assert result["fields"] == {"amount": amount, "category": "travel"}
+    assert [s["rule"] for s in result["steps"]] == ["上長", "経理責任者 when amount >= 100000"]
+
+
+@pytest.mark.parametrize("typed", ["github,vpn", "[github, vpn]"])
+def test_simulate_reads_a_multiselect_as_a_list(capsys, typed):
+    code = main(["config", "simulate", "--type", "account", "--requester", "employee", "--field", "action=change",
+                 "--field", f"systems={typed}", "--json"])
+    out = capsys.readouterr()
+
+    assert code == 0, out.err
+    assert json.loads(out.out)["fields"] == {"action": "change", "systems": ["github", "vpn"]}
