@@ -189,15 +189,29 @@ def install_warnings() -> list[dict[str, Any]]:
 # -- manifest ------------------------------------------------------------------------------------
 def cmd_manifest(args: argparse.Namespace) -> int:
     from bot.config import load_workspace
-    from bot.manifest import manifest, manifest_yaml
+    from bot.manifest import PLACEHOLDER_URL, manifest, manifest_yaml, request_url_warnings
 
     settings = load_settings()
-    cfg = load_workspace(args.config or settings.madoguchi_config)
     socket_mode = args.socket_mode if args.socket_mode is not None else settings.socket_mode
+    if socket_mode:
+        warnings = ["--url is not used in Socket Mode (Slack connects over the app's socket); leave it out, "
+                    "or use --http"] if args.url else []
+    elif args.url is None:
+        warnings = [f"no --url given, so every request URL reads {PLACEHOLDER_URL}; replace YOUR-HOST with the "
+                    "bot's public host before pasting, or run again with --url https://<host>/slack/events"]
+    else:
+        try:
+            warnings = request_url_warnings(args.url)
+        except ValueError as exc:
+            print(f"madoguchi manifest: --url {args.url!r}: {exc}", file=sys.stderr)
+            return 2
+    cfg = load_workspace(args.config or settings.madoguchi_config)
     if args.json:
         _print_json(manifest(cfg, socket_mode=socket_mode, request_url=args.url, name=args.name))
     else:
         print(manifest_yaml(cfg, socket_mode=socket_mode, request_url=args.url, name=args.name), end="")
+    for warning in warnings:  # after the manifest: the last thing on the terminal when it is redirected
+        print(f"madoguchi manifest: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,7 @@ and no more, the /helpdesk command, shortcuts, events, Home and Messages tabs.""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -25,11 +26,31 @@ BOT_SCOPES = [
     "users:read.email",  # org directory entries given by email
 ]
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.im", "reaction_added"]
+PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
+EVENTS_PATH = "/slack/events"  # where bot/server.py hands requests to Bolt
+
+
+def request_url_warnings(url: str) -> list[str]:
+    """What is wrong with a request URL for HTTP mode. ValueError when Slack cannot call it at all (Slack
+    sends requests only to https:// URLs, with a host); warnings for one that works only behind a proxy."""
+    parts = urlsplit(url.strip())
+    if parts.scheme == "http":
+        raise ValueError("Slack sends requests only to https:// URLs; give the bot's public HTTPS address, "
+                         "e.g. https://helpdesk.example.co.jp/slack/events (a TLS proxy in front of the bot)")
+    if parts.scheme != "https":
+        raise ValueError("not an https:// URL; write e.g. https://helpdesk.example.co.jp/slack/events")
+    host = parts.hostname or ""
+    if not host or any(c.isspace() for c in parts.netloc):
+        raise ValueError("no host; write e.g. https://helpdesk.example.co.jp/slack/events")
+    if (parts.path or "/") != EVENTS_PATH:
+        return [f"the bot answers Slack at {EVENTS_PATH}, and this URL's path is {parts.path or '/'}: a proxy in "
+                "front of it must forward it there"]
+    return []
 
 
 def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | None = None,
              name: str = "madoguchi") -> dict[str, Any]:
-    url = None if socket_mode else (request_url or "https://YOUR-HOST/slack/events")
+    url = None if socket_mode else (request_url or PLACEHOLDER_URL)
     command: dict[str, Any] = {
         "command": "/helpdesk",
         "description": "窓口: 質問・申請・承認 / ask, request, approve",

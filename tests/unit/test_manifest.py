@@ -44,3 +44,74 @@ def test_features_and_scopes(config):
 
 def test_yaml_round_trips(config):
     assert yaml.safe_load(manifest_yaml(config, socket_mode=True)) == manifest(config, socket_mode=True)
+
+
+# -- `madoguchi manifest` as an operator runs it -------------------------------------------------------------
+@pytest.fixture
+def run(monkeypatch, capsys):
+    """`madoguchi manifest …` in HTTP mode unless asked for Socket Mode: (exit code, stdout, stderr lines)."""
+    from bot.cli import main
+
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+
+    def invoke(*args: str) -> tuple[int, str, list[str]]:
+        code = main(["manifest", *args])
+        out = capsys.readouterr()
+        return code, out.out, [line for line in out.err.splitlines() if line.strip()]
+
+    return invoke
+
+
+def test_without_a_url_the_placeholder_comes_with_a_warning(run):
+    code, out, err = run()
+
+    assert code == 0
+    assert yaml.safe_load(out)["settings"]["interactivity"]["request_url"] == "https://YOUR-HOST/slack/events"
+    assert err == ["madoguchi manifest: warning: no --url given, so every request URL reads "
+                   "https://YOUR-HOST/slack/events; replace YOUR-HOST with the bot's public host before pasting, "
+                   "or run again with --url https://<host>/slack/events"]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://helpdesk.example.co.jp/slack/events", "Slack sends requests only to https:// URLs"),
+        ("http://127.0.0.1:3000/slack/events", "Slack sends requests only to https:// URLs"),
+        ("helpdesk.example.co.jp/slack/events", "not an https:// URL"),
+        ("https:///slack/events", "no host"),
+        ("https://helpdesk example/slack/events", "no host"),
+    ],
+    ids=["http", "http-localhost", "no-scheme", "no-host", "space-in-host"],
+)
+def test_a_url_slack_cannot_call_is_refused_in_one_line(run, url, says):
+    code, out, err = run("--url", url)
+
+    assert code == 2
+    assert out == ""
+    assert len(err) == 1 and err[0].startswith(f"madoguchi manifest: --url {url!r}: "), err
+    assert says in err[0], err
+
+
+def test_an_https_url_is_used_without_a_word(run):
+    code, out, err = run("--url", "https://helpdesk.example.co.jp/slack/events")
+
+    assert (code, err) == (0, [])
+    assert yaml.safe_load(out)["features"]["slash_commands"][0]["url"] == "https://helpdesk.example.co.jp/slack/events"
+
+
+def test_a_url_off_the_bots_path_is_used_with_a_warning(run):
+    code, out, err = run("--url", "https://helpdesk.example.co.jp/events")
+
+    assert code == 0 and yaml.safe_load(out)["settings"]["event_subscriptions"]["request_url"].endswith("/events")
+    assert err == ["madoguchi manifest: warning: the bot answers Slack at /slack/events, and this URL's path is "
+                   "/events: a proxy in front of it must forward it there"]
+
+
+def test_socket_mode_needs_no_url_and_says_so_when_given_one(run):
+    assert run("--socket-mode")[::2] == (0, [])
+
+    code, out, err = run("--socket-mode", "--url", "https://helpdesk.example.co.jp/slack/events")
+
+    assert code == 0 and "request_url" not in yaml.safe_load(out)["settings"]["interactivity"]
+    assert err == ["madoguchi manifest: warning: --url is not used in Socket Mode (Slack connects over the app's "
+                   "socket); leave it out, or use --http"]
