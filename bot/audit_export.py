@@ -103,7 +103,7 @@ def add(sub: Any) -> None:
     p = sub.audit_parsers.add_parser("export", help="the audit trail between two dates, as CSV or JSON")
     p.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day, YYYY-MM-DD")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(func=export)
 

@@ -234,6 +234,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if broken is None else 1
 
 
+MANIFEST_STEPS = """creating the Slack app:
+  1. .venv/bin/madoguchi manifest --socket-mode > manifest.yaml
+     (HTTP mode: --url https://<public host>/slack/events instead)
+  2. https://api.slack.com/apps -> Create New App -> From an app manifest -> paste it -> Install to Workspace
+  3. OAuth & Permissions -> Bot User OAuth Token (xoxb-...): SLACK_BOT_TOKEN
+  4. Socket Mode: Basic Information -> App-Level Tokens -> one with connections:write (xapp-...): SLACK_APP_TOKEN
+     HTTP mode: Basic Information -> Signing Secret: SLACK_SIGNING_SECRET
+  5. put them in the environment or in .env, then: make run"""
+
 MAX_DEFAULT_WORKERS = 4  # each worker holds its own FAQ index and sentence encoder
 
 
@@ -250,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set)")
-    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0, every interface)")
     p.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     p.add_argument("--no-scheduler", action="store_true",
                    help="do not run the periodic jobs (otherwise a `madoguchi scheduler` child process runs them)")
@@ -267,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     p = db.add_parser("upgrade", help="migrate DATABASE_URL to the latest schema")
-    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("revision", nargs="?", default="head",
+                   help="the Alembic revision to migrate to (default: head, the latest)")
     p.set_defaults(func=cmd_db_upgrade)
 
     config = sub.add_parser("config", help="the workspace config file").add_subparsers(dest="config_command",
@@ -276,22 +286,27 @@ def build_parser() -> argparse.ArgumentParser:
                           "values ({{key}} in answers) it leaves unfilled as warnings")
     p.add_argument("file", nargs="?", help="default: $MADOGUCHI_CONFIG or the bundled example")
     p.add_argument("--kb", help="also check the values a KB file (.yaml/.csv/.jsonl, e.g. from `faq export`) uses")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the problems and warnings as JSON")
     p.set_defaults(func=cmd_config_check)
 
-    p = sub.add_parser("manifest", help="print the Slack app manifest (YAML) for this config")
+    p = sub.add_parser("manifest", help="print the Slack app manifest (YAML) for this config",
+                       description="Print the Slack app manifest (YAML) for this config: the /helpdesk command, "
+                                   "the shortcuts, the Home and Messages tabs, the events and the bot scopes.",
+                       epilog=MANIFEST_STEPS, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--socket-mode", dest="socket_mode", action="store_true", default=None)
-    mode.add_argument("--http", dest="socket_mode", action="store_false")
+    mode.add_argument("--socket-mode", dest="socket_mode", action="store_true", default=None,
+                      help="for Socket Mode: no public URL (default when SLACK_APP_TOKEN is set)")
+    mode.add_argument("--http", dest="socket_mode", action="store_false",
+                      help="for HTTP mode: Slack calls --url (default when SLACK_APP_TOKEN is not set)")
     p.add_argument("--url", help="public request URL for HTTP mode, e.g. https://host/slack/events")
-    p.add_argument("--name", default="madoguchi")
-    p.add_argument("--config", help="workspace config file")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--name", default="madoguchi", help="the app's name and bot display name (default: madoguchi)")
+    p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
+    p.add_argument("--json", action="store_true", help="print the manifest as JSON instead of YAML")
     p.set_defaults(func=cmd_manifest)
 
     audit = sub.add_parser("audit", help="the audit trail (証跡)").add_subparsers(dest="audit_command", required=True)
     p = audit.add_parser("verify", help="recompute the hash chain; non-zero naming the first broken event")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_audit_verify)
     sub.audit_parsers = audit  # type: ignore[attr-defined]
 

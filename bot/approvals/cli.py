@@ -27,10 +27,11 @@ def add(sub: Any) -> None:
     p = config.add_parser("simulate", help="print the approval chain a request would get, and each step's rule")
     p.add_argument("--type", required=True, dest="type_key", help="request type key, e.g. expense")
     p.add_argument("--requester", required=True, help="Slack user id, email or person key")
-    p.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="a form field (repeatable)")
+    p.add_argument("--field", action="append", default=[], metavar="KEY=VALUE",
+                   help="a form field as the requester would fill it in, e.g. amount=300000 (repeatable)")
     p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
     p.add_argument("--rules", help="a YAML file holding a list of rules, used instead of the catalog's")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the chain as JSON")
     p.set_defaults(func=simulate)
 
 

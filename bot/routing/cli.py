@@ -28,7 +28,7 @@ def add(sub: Any) -> None:
     p.add_argument("--split", help="with --eval: only rows whose split is this (dev / test)")
     p.add_argument("--faq", default="default", help="default | none | a KB file (YAML, CSV, JSONL)")
     p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the decision (or the evaluation) as JSON")
     p.set_defaults(func=run)
 
 
