@@ -33,12 +33,13 @@ install: $(STAMP) $(MODELS)
 
 # With SLACK_BOT_TOKEN (environment or .env): migrates, then starts the bot. Without it: the playground,
 # the real bot with a local Slack stand-in and a web UI on 127.0.0.1 (no Slack workspace needed).
+# MADOGUCHI_STARTED_BY=make: a busy port's hint then says PORT=… make run (make passes no --port).
 run: install
 	@if $(BIN)/python -c 'import sys; from bot.settings import load_settings; sys.exit(0 if load_settings().slack_bot_token else 1)'; then \
-		$(BIN)/madoguchi db upgrade && $(BIN)/madoguchi serve; \
+		$(BIN)/madoguchi db upgrade && MADOGUCHI_STARTED_BY=make $(BIN)/madoguchi serve; \
 	else \
 		echo "SLACK_BOT_TOKEN is not set: starting the playground instead."; \
-		$(BIN)/madoguchi playground; \
+		MADOGUCHI_STARTED_BY=make $(BIN)/madoguchi playground; \
 	fi
 
 # The whole suite. PostgreSQL runs too when MADOGUCHI_TEST_POSTGRES_URL is set (CI sets it).

@@ -122,6 +122,12 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
              f"; scheduler pid {scheduler.pid}" if scheduler else "")
     try:
         server.serve(target_loader=load_worker_app)
+    except RuntimeError as exc:  # taken between bot.runtime.check_port and here: Granian's bind, a Rust error
+        if "Address already in use" in str(exc):
+            from bot.runtime import port_in_use
+
+            raise port_in_use(port) from None
+        raise
     finally:
         if scheduler is not None:
             stop_scheduler()

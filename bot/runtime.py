@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from http.client import HTTPException
@@ -124,12 +127,39 @@ def _start_scheduler(services: Services) -> object:
     return scheduler
 
 
+# `make run` sets this: the bot was started by make, where options cannot be passed, only variables.
+STARTED_BY_MAKE = ("MADOGUCHI_STARTED_BY", "make")
+
+
+def port_in_use(port: int) -> StartupFailed:
+    """The one line for a port another process holds, in the words that work where this one started."""
+    if os.environ.get(STARTED_BY_MAKE[0]) == STARTED_BY_MAKE[1]:
+        how = f"start on another one with `PORT={port + 1} make run`"
+    else:
+        how = f"choose another with --port {port + 1} (or PORT={port + 1})"
+    return StartupFailed(f"port {port} is already in use (another madoguchi, or another program); {how}")
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line before starting anything when (host, port) cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise port_in_use(port) from None
+            raise StartupFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool, workers: int = 1,
           threads: int | None = None) -> int:
     """Serve HTTP (or Socket Mode) until SIGTERM/SIGINT.
 
     HTTP mode runs Granian with `workers` processes, each a whole replica (bot/granian_server.py);
     Socket Mode is one process, its /healthz on waitress."""
+    check_port(host, port)
     if settings.socket_mode:
         if workers > 1:
             log.debug("Socket Mode: one process (--workers applies to HTTP mode)")

@@ -27,8 +27,12 @@ def _can_open_a_browser() -> bool:
 
 def cmd_playground(args: argparse.Namespace) -> int:
     from bot.playground.stack import Options, Playground
+    from bot.runtime import check_port, port_in_use
+    from bot.settings import load_settings
 
-    options = Options(port=args.port, db=Path(args.db) if args.db else None,
+    port = args.port if args.port is not None else load_settings().port  # $PORT, or PORT in .env
+    check_port("127.0.0.1", port)  # before building the stack: a taken port is said at once
+    options = Options(port=port, db=Path(args.db) if args.db else None,
                       config=Path(args.config) if args.config else None)
     playground = Playground(options)
     stop = threading.Event()
@@ -38,9 +42,8 @@ def cmd_playground(args: argparse.Namespace) -> int:
         playground.start()
     except OSError as exc:
         playground.stop()
-        if exc.errno == errno.EADDRINUSE:
-            print(f"madoguchi playground: port {args.port} is already in use; try --port {args.port + 1}",
-                  file=sys.stderr)
+        if exc.errno == errno.EADDRINUSE:  # taken since check_port
+            print(f"madoguchi playground: {port_in_use(port)}", file=sys.stderr)
             return 1
         raise
     print(f"madoguchi playground — no Slack workspace needed. Open {playground.url}", flush=True)
@@ -60,8 +63,8 @@ def cmd_playground(args: argparse.Namespace) -> int:
 def add_playground(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("playground", help="try madoguchi without Slack: the bot, a local Slack stand-in and a "
                                           "web UI on 127.0.0.1")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000),
-                   help="port of the web UI (default: $PORT or 3000)")
+    p.add_argument("--port", type=int, default=None, help="port of the web UI (default: $PORT, or PORT in .env, "
+                                                          "or 3000)")
     p.add_argument("--db", help="SQLite file to keep between runs (default: a temporary database)")
     p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
     p.add_argument("--no-open", action="store_true", help="do not open a browser")
