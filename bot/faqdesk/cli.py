@@ -101,9 +101,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     from faq.formats import dump_docs
 
     services = _services()
-    with services.session_factory() as session:
-        docs = kb.docs(session)
-    services.close()
+    try:
+        if services.config.faq.seed_default_kb:  # a new install: the KB the bot would start with, to edit
+            kb.seed_default(services.session_factory, services.clock.now())
+        with services.session_factory() as session:
+            docs = kb.docs(session)
+    finally:
+        services.close()
     dump_docs(docs, args.file)
     print(f"{args.file}: {len(docs)} entries")
     return 0

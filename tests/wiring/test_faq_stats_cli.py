@@ -52,3 +52,18 @@ def test_on_a_fresh_database_the_faq_commands_say_what_to_do(tmp_path):
 
     assert done.returncode == 2
     assert "madoguchi db upgrade" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_export_before_the_bot_ever_started_writes_the_default_kb(clean_engine, tmp_path):
+    """The README's first FAQ step on a new install: export the bundled KB to edit it (not an empty file)."""
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_SIGNING_SECRET": "cli",
+           "DATABASE_URL": clean_engine.url.render_as_string(hide_password=False),
+           "MADOGUCHI_CONFIG": str(BUNDLED_CONFIG)}
+    out = tmp_path / "kb.yaml"
+
+    done = subprocess.run([sys.executable, "-m", "bot", "faq", "export", str(out)], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{out}: 67 entries"
+    assert "hr-paid-leave-balance" in out.read_text(encoding="utf-8")
