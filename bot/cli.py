@@ -234,15 +234,6 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if broken is None else 1
 
 
-MANIFEST_STEPS = """creating the Slack app:
-  1. .venv/bin/madoguchi manifest --socket-mode > manifest.yaml
-     (HTTP mode: --url https://<public host>/slack/events instead)
-  2. https://api.slack.com/apps -> Create New App -> From an app manifest -> paste it -> Install to Workspace
-  3. OAuth & Permissions -> Bot User OAuth Token (xoxb-...): SLACK_BOT_TOKEN
-  4. Socket Mode: Basic Information -> App-Level Tokens -> one with connections:write (xapp-...): SLACK_APP_TOKEN
-     HTTP mode: Basic Information -> Signing Secret: SLACK_SIGNING_SECRET
-  5. put them in the environment or in .env, then: make run"""
-
 MAX_DEFAULT_WORKERS = 4  # each worker holds its own FAQ index and sentence encoder
 
 
@@ -253,6 +244,8 @@ def _cores() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.setup_help import APP_STEPS
+
     parser = argparse.ArgumentParser(
         prog="madoguchi", description="madoguchi (窓口): the back office's front desk in Slack"
     )
@@ -292,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("manifest", help="print the Slack app manifest (YAML) for this config",
                        description="Print the Slack app manifest (YAML) for this config: the /helpdesk command, "
                                    "the shortcuts, the Home and Messages tabs, the events and the bot scopes.",
-                       epilog=MANIFEST_STEPS, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog="creating the Slack app:\n" + APP_STEPS,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--socket-mode", dest="socket_mode", action="store_true", default=None,
                       help="for Socket Mode: no public URL (default when SLACK_APP_TOKEN is set)")

@@ -1,10 +1,8 @@
-"""What `make run` prints when no Slack app is configured yet."""
+"""What `make run` prints when no Slack app is configured yet; the steps are also `manifest --help`'s."""
 
 from __future__ import annotations
 
-SETUP_HELP = """\
-madoguchi needs a Slack app to talk to. Nothing is set yet, so here is how:
-
+APP_STEPS = """\
   1. Print the app manifest for your config:
        .venv/bin/madoguchi manifest --socket-mode > manifest.yaml      (quick start, no public URL)
        .venv/bin/madoguchi manifest --url https://YOUR-HOST/slack/events > manifest.yaml   (production)
@@ -20,3 +18,5 @@ madoguchi needs a Slack app to talk to. Nothing is set yet, so here is how:
   4. Check your config: .venv/bin/madoguchi config check your-config.yaml
   5. make run
 """
+
+SETUP_HELP = "madoguchi needs a Slack app to talk to. Nothing is set yet, so here is how:\n\n" + APP_STEPS

@@ -17,7 +17,8 @@ from bot.cli import command
 log = logging.getLogger(__name__)
 
 CONNECT_HINT = ("To connect a real Slack workspace instead, set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET or "
-                "SLACK_APP_TOKEN); `madoguchi manifest --help` shows how to create the app.")
+                "SLACK_APP_TOKEN, in the environment or .env); `.venv/bin/madoguchi manifest --help` shows how to "
+                "create the app.")
 
 
 def _can_open_a_browser() -> bool:
