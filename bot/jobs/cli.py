@@ -51,6 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.clock import ManualClock
     from bot.config import load_workspace
     from bot.jobs import JOBS, job_named, run_job
+    from bot.runtime import identify_bot
     from bot.services import build_services
     from bot.settings import load_settings
 
@@ -58,6 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if job is None:
         return _fail(f"no job {args.name!r}; the jobs are {', '.join(j.name for j in JOBS)}")
     settings = load_settings()
+    settings.bot_token()  # as the scheduler: what a job sends goes to Slack (MissingSetting: one line, exit 2)
     config = load_workspace(settings.madoguchi_config)
     wall = datetime.now(UTC)
     if args.at is None:
@@ -76,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     services = build_services(settings, config=config, clock=clock)
     try:
         _check_database(services)
+        identify_bot(services, announce=False, retry_every=None)  # as the scheduler: a rejected token stops here
         result = run_job(services, job)
         # The job ran as of --at; what it left in the outbox is sent as of now, as the dispatcher would.
         clock.set(max(at, datetime.now(UTC)))

@@ -158,3 +158,18 @@ def test_a_dead_database_is_one_line(bot, tmp_path: Path, argv, down):
     line = error_line(done)
     assert line.startswith("madoguchi: the database at "), line
     assert "not reachable" in line or "cannot be opened" in line, line
+
+
+@pytest.mark.parametrize(("token", "says"), [("", "SLACK_BOT_TOKEN is not set"),
+                                             ("xoxb-revoked", "Slack rejected SLACK_BOT_TOKEN (invalid_auth)")],
+                         ids=["no-token", "rejected-token"])
+def test_without_a_token_slack_accepts_nothing_runs(bot, token, says):
+    submit(bot.services, amount=30_000)
+    bot.deliver()
+
+    line = error_line(madoguchi(bot, "jobs", "run", "reminders", "--at", WEDNESDAY_0905, SLACK_BOT_TOKEN=token))
+
+    assert line.startswith("madoguchi: ") and says in line, line
+    assert reminders_to_manager(bot) == []
+    with bot.services.session_factory() as session:
+        assert session.scalars(select(JobRun)).all() == []
