@@ -14,7 +14,7 @@ from bot.playground.stack import Playground
 
 pytestmark = pytest.mark.slow
 
-EMPLOYEE, MANAGER, FIN_LEAD, FIN_AGENT = "UEMPLOYEE1", "UMANAGER1", "UFINLEAD1", "UFINAGENT"
+EMPLOYEE, ALEX, MANAGER, FIN_LEAD, FIN_AGENT = "UEMPLOYEE1", "UEMPLOYEE2", "UMANAGER1", "UFINLEAD1", "UFINAGENT"
 
 
 def be(page: Any, who: str) -> None:
@@ -128,3 +128,53 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
     expect(chart).to_have_js_property("complete", True)
     assert chart.evaluate("img => img.naturalWidth") > 100
     shoot("05-weekly-digest")
+
+
+@pytest.mark.parametrize(("who", "lang", "says"), [
+    (EMPLOYEE, "ja", ["ようこそ", "質問する", "/helpdesk", "経費精算", "マネージャー", "+1日"]),
+    (ALEX, "en", ["Welcome", "Ask a question", "/helpdesk", "Expense claim", "manager", "+1 day"]),
+])
+def test_the_first_screen_suggests_what_to_try_in_the_visitors_language(page, who, lang, says):
+    be(page, who)
+    guide = page.locator("[data-testid=guide]")
+
+    for words in says:
+        expect(guide).to_contain_text(words)
+    assert page.evaluate("() => document.documentElement.lang") == lang
+
+    # Its first suggestion asks the bot for real; once the conversation has begun, the guide makes way.
+    guide.locator("[data-testid=guide-ask] button").click()
+    expect(page.locator("[data-testid=message].from-bot").first).to_be_visible()
+    expect(guide).to_have_count(0)
+
+
+def test_the_guide_hands_over_to_the_manager(page):
+    be(page, EMPLOYEE)
+    page.locator("[data-testid=guide-approve] button").click()
+    expect(page.locator("#persona")).to_have_value(MANAGER)
+
+
+def label_heights(page: Any) -> dict[str, float]:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '.who > span, .tool-btn, .clock-btn, .side-item, .bk-label')].map(
+        (n, i) => [`${n.className || n.tagName}#${i} ${n.textContent.trim().slice(0, 12)}`,
+                   n.getBoundingClientRect().height]))""")
+
+
+def test_on_a_phone_nothing_is_wider_than_the_screen_and_labels_read_across(page, shoot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    be(page, EMPLOYEE)
+
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    tall = {k: h for k, h in label_heights(page).items() if h > 48}  # one line is ~22 px; two is fine
+    assert not tall, f"labels wrapped into a column: {tall}"
+    expect(page.locator("#composer")).to_be_in_viewport()
+    shoot("phone-first-screen")
+
+    say(page, "/helpdesk")
+    modal(page).locator("[data-action-id='intake_pick_type'][data-block-id='pick:expense']").click()
+    field(page, "amount").wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    tall = {k: h for k, h in label_heights(page).items() if h > 48}
+    assert not tall, f"labels wrapped into a column: {tall}"
+    shoot("phone-expense-form")
