@@ -5,6 +5,7 @@ the employee; then the clock moves to Monday morning and the weekly digest arriv
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,8 @@ from bot.playground.stack import Playground
 
 pytestmark = pytest.mark.slow
 
+# A clock jump runs every scheduler slot it passes: a few seconds per simulated day on a busy machine.
+JUMP_MS = 90_000
 EMPLOYEE, ALEX, MANAGER, FIN_LEAD, FIN_AGENT = "UEMPLOYEE1", "UEMPLOYEE2", "UMANAGER1", "UFINLEAD1", "UFINAGENT"
 
 
@@ -120,7 +123,7 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
 
     # Monday 09:00: the weekly digest and its chart appear in the digest channel.
     page.locator("#to-digest").click()
-    expect(page.locator("#now")).to_contain_text("(月) 09:0")
+    expect(page.locator("#now")).to_contain_text("(月) 09:0", timeout=JUMP_MS)
     page.locator("[data-testid=conv-CDIGEST01]").click()
     expect(message(page, "週次ダイジェスト")).to_be_visible()
     chart = page.locator("[data-testid=file-image]").first
@@ -128,6 +131,31 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
     expect(chart).to_have_js_property("complete", True)
     assert chart.evaluate("img => img.naturalWidth") > 100
     shoot("05-weekly-digest")
+
+
+def test_a_reminder_due_on_friday_afternoon_arrives_then_when_a_day_passes(page, shoot):
+    # Thursday 16:00: 山田 sends a ¥1,200 train fare; the manager leaves it. 8 business hours later (09–18) is
+    # Friday 15:00. +1日 lands on Friday 16:00, and the reminder in his DM says it came at 15:00.
+    be(page, EMPLOYEE)
+    expect(page.locator("#now")).to_contain_text("2026/11/26(木) 16:0")
+    say(page, "/helpdesk")
+    modal(page).locator("[data-action-id='intake_pick_type'][data-block-id='pick:expense']").click()
+    field(page, "category", "select").select_option("transport")
+    field(page, "amount").fill("1200")
+    field(page, "spent_on").fill("2026-11-26")
+    field(page, "purpose", "textarea").fill("客先訪問の電車代")
+    modal(page).locator(".bk-submit").click()
+    expect(modal(page)).to_contain_text("FIN-0001")
+    modal(page).locator(".bk-close").click()
+
+    page.locator("[data-advance='24']").click()
+    expect(page.locator("#now")).to_contain_text("2026/11/27(金) 16:0", timeout=JUMP_MS)
+
+    be(page, MANAGER)
+    reminder = message(page, "承認待ち 1 件のリマインド")
+    expect(reminder).to_contain_text("FIN-0001")
+    expect(reminder.locator(".msg-time")).to_have_text(re.compile(r"11/27\(金\) 15:0[05]"))
+    shoot("06-reminder-on-friday-afternoon")
 
 
 @pytest.mark.parametrize(("who", "lang", "says"), [

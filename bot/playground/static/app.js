@@ -12,6 +12,7 @@
     ja: {
       title: "madoguchi playground", youAre: "あなたは", simulatedTime: "シミュレーション時刻",
       plus1h: "+1時間", plus4h: "+4時間", plus1d: "+1日", toDigest: "次のダイジェストへ",
+      moving: "時間を進めています（途中のリマインドや定期処理も、その時刻どおりに動きます）…",
       apps: "アプリ", channels: "チャンネル", home: "ホーム", messages: "メッセージ", shortcuts: "⚡ ショートカット",
       send: "送信", replyingInThread: "スレッドに返信中", reply: "返信", replies: (n) => `${n}件の返信`,
       onlyYou: "あなただけに表示されています", dismiss: "閉じる", react: "🎫 を付ける",
@@ -45,6 +46,7 @@
     en: {
       title: "madoguchi playground", youAre: "You are", simulatedTime: "Simulated time",
       plus1h: "+1 h", plus4h: "+4 h", plus1d: "+1 day", toDigest: "Next digest",
+      moving: "Moving time forward (reminders and other jobs on the way run at their own times)…",
       apps: "Apps", channels: "Channels", home: "Home", messages: "Messages", shortcuts: "⚡ Shortcuts",
       send: "Send", replyingInThread: "Replying in thread", reply: "Reply", replies: (n) => `${n} repl${n === 1 ? "y" : "ies"}`,
       onlyYou: "Only visible to you", dismiss: "Dismiss", react: "Add 🎫",
@@ -432,8 +434,22 @@
     menu.hidden = !menu.hidden;
   }
 
+  // A jump runs every scheduler slot it passes (a day is a few seconds): the buttons wait, and say so.
   async function advance(what) {
-    await api("/api/clock", what === "digest" ? { to: "digest" } : { hours: Number(what) });
+    const clock = $("[data-testid=clock]");
+    const buttons = [...document.querySelectorAll("[data-advance]")];
+    clock.classList.add("busy");
+    clock.setAttribute("aria-busy", "true");
+    clock.title = w("moving");
+    for (const b of buttons) b.disabled = true;
+    try {
+      await api("/api/clock", what === "digest" ? { to: "digest" } : { hours: Number(what) });
+    } finally {
+      clock.classList.remove("busy");
+      clock.removeAttribute("aria-busy");
+      clock.title = "";
+      for (const b of buttons) b.disabled = false;
+    }
   }
 
   async function start() {
