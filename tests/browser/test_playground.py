@@ -56,8 +56,12 @@ def expect(locator: Any) -> Any:
 
 
 def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground: Playground) -> None:
-    # 山田 (an employee) asks the bot by DM; the FAQ answers and she marks it solved.
+    # 山田 (an employee) opens the playground: the guide suggests what to try.
     be(page, EMPLOYEE)
+    expect(page.locator("[data-testid=guide]")).to_be_visible()
+    shoot("00-first-screen")
+
+    # She asks the bot by DM; the FAQ answers and she marks it solved.
     say(page, "有給の残り日数ってどこで見られますか？")
     answer = message(page, "有給休暇の残日数を確認したい")
     click(answer, "faq_helped")
@@ -83,6 +87,8 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
     invoice = modal(page).locator(".bk-block[data-block-id='field_invoice_number']")
     expect(invoice).to_contain_text("13桁")
     expect(field(page, "purpose", "textarea")).to_have_value("取引先との打ち合わせ（5名）")
+    expect(modal(page).locator(".bk-submit")).to_be_enabled()
+    invoice.locator(".bk-error").scroll_into_view_if_needed()
     shoot("02-expense-field-error")
     field(page, "invoice_number").fill("T1234567890123")
     modal(page).locator(".bk-submit").click()
@@ -197,6 +203,7 @@ def test_on_a_phone_nothing_is_wider_than_the_screen_and_labels_read_across(page
     tall = {k: h for k, h in label_heights(page).items() if h > 48}  # one line is ~22 px; two is fine
     assert not tall, f"labels wrapped into a column: {tall}"
     expect(page.locator("#composer")).to_be_in_viewport()
+    expect(page.locator("[data-testid=guide] h2")).to_be_in_viewport()
     shoot("phone-first-screen")
 
     say(page, "/helpdesk")

@@ -315,7 +315,8 @@
     list.textContent = "";
     if (!state.messages.length) list.append(app.conversation === "dm" ? guide() : el("p", { class: "empty" }, w("noMessages")));
     for (const m of state.messages) list.append(messageNode(m, state.conversation));
-    if (atBottom) {
+    if (!state.messages.length) list.scrollTop = 0; // the guide reads from its top
+    else if (atBottom) {
       list.scrollTop = list.scrollHeight;
       // Pictures (the digest chart) grow the list once loaded: keep the newest message in view.
       for (const img of list.querySelectorAll("img")) {
