@@ -272,12 +272,14 @@ def claim(factory: sessionmaker[Session], job: str, slot: str, claimed_by: str, 
             .on_conflict_do_nothing(index_elements=["job", "slot"])
             .returning(JobRun.id)
         )
-        return session.execute(stmt).first() is not None
+        # Core, not the ORM's bulk-insert path: this runs for every slot of every job (a clock jump walks
+        # thousands), and the ORM layer tripled its cost.
+        return session.connection().execute(stmt).first() is not None
 
 
 def _finish(factory: sessionmaker[Session], job: str, slot: str, claimed_by: str, now: datetime, outcome: str) -> None:
     with transaction(factory) as session:
-        session.execute(
+        session.connection().execute(
             update(JobRun)
             .where(JobRun.job == job, JobRun.slot == slot, JobRun.claimed_by == claimed_by)
             .values(finished_at=now, outcome=outcome[:OUTCOME_MAX])
