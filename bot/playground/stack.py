@@ -185,11 +185,18 @@ class Playground:
         of its own time (Scheduler.walk): reminders and digests arrive when they would have, not at landing."""
         with self._tick_lock:
             self._scheduler.tick()  # the slot current before the jump, if the ticker has not seen it yet
-            self._scheduler.walk(self.clock.now(), when, move_to=self.clock.advance_to, settle=self._settle)
+            self._scheduler.walk(self.clock.now(), when, move_to=self._pass, settle=self._settle)
             self.clock.advance_to(when)
             self.changes.bump()
             self._scheduler.tick()
         self.services.dispatcher.notify()
+
+    def _pass(self, moment: datetime) -> None:
+        """The walk reaches `moment`: the clock reads it, and the UI's clock shows each hour go by."""
+        before = self.clock.now()
+        self.clock.advance_to(moment)
+        if moment.replace(minute=0, second=0, microsecond=0) > before:
+            self.changes.bump()
 
     def _settle(self, _results: object = None) -> None:
         """Let the outbox deliver what the slot's jobs just wrote, while the clock still reads that slot."""
