@@ -228,6 +228,20 @@ def test_a_multi_select_shows_its_choices_as_tokens_and_adds_from_a_dropdown_as_
     screen.screenshot("multi_select_tokens.png")
 
 
+def test_a_multi_user_select_shows_people_as_tokens_and_reports_their_ids(screen):
+    screen.show_view({"type": "modal", "title": {"type": "plain_text", "text": "共有"}, "blocks": [
+        {"type": "input", "block_id": "people", "label": {"type": "plain_text", "text": "共有する相手"},
+         "element": {"type": "multi_users_select", "action_id": "v", "initial_users": ["UEMPLOYEE1"],
+                     "max_selected_items": 2}}]}, users=USERS)
+    people = screen.control("people", "v")
+
+    people.locator("select").select_option("UFINLEAD1")
+
+    assert tokens(people) == [PEOPLE["UEMPLOYEE1"], PEOPLE["UFINLEAD1"]]
+    assert people.locator("select").is_disabled()  # at max_selected_items, nothing more can be added
+    assert screen.values()["people"]["v"] == state_value("multi_users_select", ["UEMPLOYEE1", "UFINLEAD1"])
+
+
 def test_errors_answered_after_typing_keep_what_was_typed(screen):
     screen.show_view(form("equipment"), users=USERS)
     screen.control(block_id("quantity")).fill("3")
