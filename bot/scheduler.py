@@ -21,7 +21,9 @@ current at the time of a check runs. `Job.grace` can additionally skip a current
 already too old (e.g. a fresh install on a Wednesday should not post Monday's digest).
 
 Time comes from `services.clock`, so tests and the playground drive jobs with a ManualClock and
-`Scheduler.tick()`, without APScheduler or sleeping.
+`Scheduler.tick()`, without APScheduler or sleeping. When such a clock jumps forward, `Scheduler.walk()`
+runs every slot the jump passed over, in time order, each as of its own start (the caller moves the
+clock), so a reminder due on Friday afternoon is sent on Friday afternoon, not at the landing time.
 
 Adding a job: write a function `run(services, slot) -> str | None` in a module of `bot/jobs/`,
 decorate it with `@periodic("job-name", Daily(time(4, 0)))` (or `Weekly`, `Every`), and list it in
@@ -72,6 +74,9 @@ STUCK_AFTER_S = 180
 # (keepalives and statement_timeout cannot end a wait on a peer that still ACKs): models.db.within
 # cuts it, the check fails, and the next one connects anew. Every job's budget is seconds.
 JOB_DB_DEADLINE_S = 120.0
+# Scheduler.walk runs at most this much of a clock jump (a week: every weekly slot once, ~2,000 slots of a
+# 5-minute job); a longer jump skips what came before, as a scheduler that was down would.
+WALK_SPAN = timedelta(days=7)
 OUTCOME_MAX = 200  # job_runs.outcome is VARCHAR(200)
 NAME_MAX = 64  # job_runs.job / job_runs.slot are VARCHAR(64)
 
@@ -169,6 +174,20 @@ class Weekly:
         return Slot(f"{year}-W{week:02d}", start.astimezone(UTC))
 
 
+def slots_between(schedule: Schedule, after: datetime, until: datetime) -> list[Slot]:
+    """The slots of `schedule` that start in (after, until], oldest first: the schedule's own
+    `slot_at`, stepped back from `until` one slot at a time."""
+    if after.tzinfo is None or until.tzinfo is None:
+        raise ValueError("slot functions need an aware datetime")
+    found: list[Slot] = []
+    slot = schedule.slot_at(until)
+    while slot.start > after:
+        found.append(slot)
+        slot = schedule.slot_at(slot.start - timedelta(microseconds=1))
+    found.reverse()
+    return found
+
+
 def _latest_local(now: datetime, tz: ZoneInfo, at: time, *, step: timedelta, weekday: int | None = None) -> datetime:
     """The latest local `at` (on `weekday`, if given) that is not after `now`."""
     if now.tzinfo is None:
@@ -231,6 +250,7 @@ class RunResult:
     outcome: str | None = None  # what the job returned, or the error text
     failed: bool = False
     skipped: bool = False  # older than the job's grace
+    idle: bool = False  # the job returned an Idle outcome: it found nothing to do
 
 
 # -- the claim ------------------------------------------------------------------------------------
@@ -252,12 +272,14 @@ def claim(factory: sessionmaker[Session], job: str, slot: str, claimed_by: str, 
             .on_conflict_do_nothing(index_elements=["job", "slot"])
             .returning(JobRun.id)
         )
-        return session.execute(stmt).first() is not None
+        # Core, not the ORM's bulk-insert path: this runs for every slot of every job (a clock jump walks
+        # thousands), and the ORM layer tripled its cost.
+        return session.connection().execute(stmt).first() is not None
 
 
 def _finish(factory: sessionmaker[Session], job: str, slot: str, claimed_by: str, now: datetime, outcome: str) -> None:
     with transaction(factory) as session:
-        session.execute(
+        session.connection().execute(
             update(JobRun)
             .where(JobRun.job == job, JobRun.slot == slot, JobRun.claimed_by == claimed_by)
             .values(finished_at=now, outcome=outcome[:OUTCOME_MAX])
@@ -360,7 +382,30 @@ class Scheduler:
         if not failed:  # a failure was logged above, with its traceback
             log.log(logging.DEBUG if isinstance(outcome, Idle) else logging.INFO,
                     "job %s: slot %s → %s", job.name, slot.key, outcome)
-        return RunResult(job.name, slot.key, won=True, outcome=str(outcome), failed=failed)
+        return RunResult(job.name, slot.key, won=True, outcome=str(outcome), failed=failed,
+                         idle=isinstance(outcome, Idle))
+
+    def walk(self, after: datetime, until: datetime, *, move_to: Callable[[datetime], object],
+             settle: Callable[[list[RunResult]], object] | None = None,
+             span: timedelta = WALK_SPAN) -> list[RunResult]:
+        """Run, in time order, every slot of every job that starts in (after, until], each as of its own
+        start: `move_to(start)` first sets the clock the jobs read (services.clock) to that instant, and
+        `settle(results)` runs after each instant that did something (e.g. to let the outbox deliver before
+        time moves on). Only the last `span` of a longer jump is walked; earlier slots are skipped, as when
+        every replica was down (see the module docstring). Slots already handled are not run again."""
+        after = max(after, until - span)
+        due: dict[datetime, list[Job]] = {}
+        for job in self.jobs:
+            for slot in slots_between(job.schedule, after, until):
+                due.setdefault(slot.start, []).append(job)
+        results: list[RunResult] = []
+        for start in sorted(due):
+            move_to(start)
+            ran = [r for r in (self.run_if_due(job, start) for job in due[start]) if r is not None]
+            results.extend(ran)
+            if settle is not None and any(r.won and not r.idle for r in ran):
+                settle(ran)
+        return results
 
     # -- the database going away and coming back: one line each, not one per check ---------------
     def _database_failed(self, exc: BaseException, doing: str) -> None:

@@ -19,5 +19,6 @@ if TYPE_CHECKING:
 def delegation_notices(services: Services, slot: str) -> str:
     with transaction(services.session_factory) as session:
         told = notify_delegation_changes(session, services, services.clock.now())
-    services.dispatcher.notify()
+    if told:  # an idle sweep wrote nothing: waking the outbox would only cost it a round
+        services.dispatcher.notify()
     return f"{told} delegation notices" if told else Idle(f"{told} delegation notices")

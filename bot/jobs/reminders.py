@@ -25,12 +25,13 @@ def run_reminders(services: Services, slot: str = "") -> str:
     with transaction(services.session_factory) as session:
         stalled = approvals.sweep(session, services, now)
         on_desk = desk.sweep(session, services, now)
-    services.dispatcher.notify()
     outcome = (f"{stalled.reminders} steps reminded in {stalled.messages} DMs, {stalled.escalated} escalated "
             f"({stalled.skipped} skipped); {on_desk.pings} tickets pinged in {on_desk.channel_messages} channels, "
             f"{on_desk.hold_reminders} hold reminders")
     did = (stalled.reminders, stalled.messages, stalled.escalated, stalled.skipped, on_desk.pings,
            on_desk.channel_messages, on_desk.hold_reminders)
+    if any(did):  # a sweep that sent nothing leaves the outbox asleep
+        services.dispatcher.notify()
     return outcome if any(did) else Idle(outcome)
 
 

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 
 class SimulatedClock:
-    def __init__(self, *, real_now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, *, real_now: Callable[[], datetime] | None = None, start: datetime | None = None) -> None:
+        """`start` (aware): the simulated time right now, e.g. a Thursday afternoon for a demo or a test;
+        by default the real time."""
         self._real_now = real_now or (lambda: datetime.now(UTC))
-        self._offset = timedelta(0)
+        self._offset = timedelta(0) if start is None else start - self._real_now()
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

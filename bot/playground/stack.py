@@ -10,8 +10,9 @@ import logging
 import secrets
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Periodic jobs notice a new slot within this much real time; a clock jump ticks at once.
 TICK_EVERY_S = 5.0
+# While a clock jump walks the slots it passes, what a slot's jobs wrote is delivered before time moves on
+# (so a reminder shows the time it was sent); a delivery that takes longer than this is left to the outbox.
+SETTLE_S = 3.0
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Options:
     port: int = 3000
     db: Path | None = None  # None: a fresh database in a temporary folder, removed at stop
     config: Path | None = None  # None: $MADOGUCHI_CONFIG or the bundled example
+    start: datetime | None = None  # the simulated time at start (aware); None: now
 
 
 class Changes:
@@ -68,7 +73,7 @@ class Changes:
 class Playground:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
-        self.clock = SimulatedClock()
+        self.clock = SimulatedClock(start=self.options.start)
         self.changes = Changes()
         self.signing_secret = secrets.token_hex(16)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -165,20 +170,52 @@ class Playground:
         self.services.dispatcher.notify()
 
     def advance(self, delta: timedelta) -> None:
-        self.clock.advance(delta)
-        self.changes.bump()
-        self.tick()
+        self.advance_to(self.clock.now() + delta)
 
     def advance_to_digest(self) -> None:
         """Jump to the next digest time (Monday 09:00 in the bundled config)."""
         from bot.config.workspace import WEEKDAYS
 
         digest = self.config.digest
-        when = next_weekday_at(self.clock.now(), WEEKDAYS.index(digest.weekday), digest.at,
-                               self.config.calendar.timezone)
-        self.clock.advance_to(when)
+        self.advance_to(next_weekday_at(self.clock.now(), WEEKDAYS.index(digest.weekday), digest.at,
+                                        self.config.calendar.timezone))
+
+    def advance_to(self, when: datetime) -> None:
+        """Move time to `when`, running on the way every scheduler slot the jump passes, in order and each as
+        of its own time (Scheduler.walk): reminders and digests arrive when they would have, not at landing."""
+        with self._tick_lock:
+            self._scheduler.tick()  # the slot current before the jump, if the ticker has not seen it yet
+            self._scheduler.walk(self.clock.now(), when, move_to=self._pass, settle=self._settle)
+            self.clock.advance_to(when)
+            self.changes.bump()
+            self._scheduler.tick()
+        self.services.dispatcher.notify()
+
+    def _pass(self, moment: datetime) -> None:
+        """The walk reaches `moment`: the clock reads it, and the UI's clock shows each hour go by."""
+        before = self.clock.now()
+        self.clock.advance_to(moment)
+        if moment.replace(minute=0, second=0, microsecond=0) > before:
+            self.changes.bump()
+
+    def _settle(self, _results: object = None) -> None:
+        """Let the outbox deliver what the slot's jobs just wrote, while the clock still reads that slot."""
+        from sqlalchemy import func, or_, select
+
+        from bot.outbox import PENDING, SENDING
+        from models import OutboxMessage
+
+        fresh = (select(func.count()).select_from(OutboxMessage)
+                 .where(or_(OutboxMessage.status == SENDING,
+                            (OutboxMessage.status == PENDING) & (OutboxMessage.attempts == 0))))
+        deadline = time.monotonic() + SETTLE_S
+        while True:
+            self.services.dispatcher.notify()
+            with self.services.session_factory() as session:
+                if not session.scalar(fresh) or time.monotonic() > deadline:
+                    break
+            time.sleep(0.01)
         self.changes.bump()
-        self.tick()
 
     def next_digest_label(self) -> str:
         digest = self.config.digest

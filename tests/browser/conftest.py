@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -45,9 +47,14 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+# The playground's simulated time starts on a Thursday afternoon in Tokyo: working hours left today and a
+# whole Friday ahead, so a clock jump passes reminders, a weekend and Monday's digest; screenshots are stable.
+THURSDAY_AFTERNOON = datetime(2026, 11, 26, 16, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
 @pytest.fixture
 def playground() -> Iterator[Playground]:
-    with Playground(Options(port=0)) as running:
+    with Playground(Options(port=0, start=THURSDAY_AFTERNOON)) as running:
         yield running
 
 

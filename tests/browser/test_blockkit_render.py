@@ -115,7 +115,7 @@ def test_a_request_form_shows_its_title_its_fields_and_its_buttons(screen):
         assert ("（任意）" in label) is not f.required
     tags = {f.key: screen.control(block_id(f.key)).evaluate("n => n.tagName + (n.multiple ? '[multiple]' : '') + "
                                                             "(n.type ? ':' + n.type : '')") for f in rt.fields}
-    assert tags == {"action": "SELECT:select-one", "systems": "SELECT[multiple]:select-multiple",
+    assert tags == {"action": "SELECT:select-one", "systems": "DIV",
                     "target_user": "SELECT:select-one", "target_name": "INPUT:text", "needed_on": "INPUT:date",
                     "reason": "TEXTAREA:textarea"}
     assert t("ja", "form.required_note").replace("*", "").strip() in screen.text()
@@ -164,7 +164,8 @@ def test_a_person_fills_the_account_form_and_the_state_is_slacks(screen):
     screen.show_view(form("account"), users=USERS)
 
     screen.control(block_id("action")).select_option("create")
-    screen.control(block_id("systems")).select_option(["google", "vpn"])
+    for system in ("google", "vpn"):
+        screen.control(block_id("systems")).locator("select").select_option(system)
     screen.control(block_id("target_user")).select_option("UEMPLOYEE2")
     screen.control(block_id("needed_on")).fill("2026-12-10")
     screen.control(block_id("reason")).fill("4月入社のAlexさんのアカウントを作成してください。")
@@ -200,15 +201,45 @@ def test_an_empty_submission_shows_the_bots_own_errors_in_red_under_each_field(s
     screen.screenshot("request_form_errors.png")
 
 
-def test_a_multi_select_takes_plain_clicks_one_option_at_a_time(screen):
+def tokens(control: Any) -> list[str]:
+    return control.locator(".bk-token").evaluate_all("ts => ts.map((t) => t.firstChild.textContent)")
+
+
+def test_a_multi_select_shows_its_choices_as_tokens_and_adds_from_a_dropdown_as_in_slack(screen):
     screen.show_view(form("account"), users=USERS)
     systems = screen.control(block_id("systems"))
+    add = systems.locator("select.bk-token-add")
 
-    for label in ("Slack", "VPN", "Slack"):
-        systems.locator("option", has_text=label).click()
+    assert screen.root.locator("select[multiple]").count() == 0  # no native list box anywhere
+    assert tokens(systems) == []
+    for label in ("Slack", "VPN", "Google Workspace"):
+        add.select_option(label=label)
+    assert tokens(systems) == ["Slack", "VPN", "Google Workspace"]
+    # What is chosen is no longer offered; the menu's first line says it adds one more.
+    assert add.locator("option").all_inner_texts()[0] == "追加する…"
+    assert "Slack" not in add.locator("option").all_inner_texts()
 
+    systems.get_by_role("button", name="「Slack」を外す").click()
+
+    assert tokens(systems) == ["VPN", "Google Workspace"]
+    assert "Slack" in add.locator("option").all_inner_texts()
     assert [o["value"] for o in screen.values()[block_id("systems")][IntakeAction.FIELD]["selected_options"]] == [
-        "vpn"]
+        "vpn", "google"]
+    screen.screenshot("multi_select_tokens.png")
+
+
+def test_a_multi_user_select_shows_people_as_tokens_and_reports_their_ids(screen):
+    screen.show_view({"type": "modal", "title": {"type": "plain_text", "text": "共有"}, "blocks": [
+        {"type": "input", "block_id": "people", "label": {"type": "plain_text", "text": "共有する相手"},
+         "element": {"type": "multi_users_select", "action_id": "v", "initial_users": ["UEMPLOYEE1"],
+                     "max_selected_items": 2}}]}, users=USERS)
+    people = screen.control("people", "v")
+
+    people.locator("select").select_option("UFINLEAD1")
+
+    assert tokens(people) == [PEOPLE["UEMPLOYEE1"], PEOPLE["UFINLEAD1"]]
+    assert people.locator("select").is_disabled()  # at max_selected_items, nothing more can be added
+    assert screen.values()["people"]["v"] == state_value("multi_users_select", ["UEMPLOYEE1", "UFINLEAD1"])
 
 
 def test_errors_answered_after_typing_keep_what_was_typed(screen):
@@ -246,6 +277,21 @@ def test_the_modal_refuses_what_slack_refuses_before_sending(screen):
 
     screen.root.locator(".bk-close").click()
     assert screen.page.evaluate("() => window.closings") == 1
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("50000", None), ("５０，０００", None), ("５００００", None), ("¥50,000", None), ("￥50,000", None),
+    ("50,000円", None),
+    ("5万円", "数字で入力してください（例: 50000、50,000、¥50,000、50,000円。全角数字も可）。"),
+    ("50,00", "数字で入力してください（例: 50000、50,000、¥50,000、50,000円。全角数字も可）。"),
+])
+def test_an_amount_is_taken_as_people_type_it_and_a_refusal_says_what_is_accepted(screen, typed, shown):
+    screen.show_view(form("expense"), users=USERS, submit=True)
+    screen.control(block_id("amount")).fill(typed)
+
+    screen.root.locator(".bk-submit").click()
+
+    assert screen.errors_shown().get(block_id("amount")) == shown
 
 
 def test_an_english_form_speaks_english(screen):
@@ -519,7 +565,7 @@ def pick_select(screen: Screen) -> None:
 
 
 def pick_multi(screen: Screen) -> None:
-    screen.control("controls", "multi").select_option(["high", "low"])
+    screen.control("controls", "multi").locator("select").select_option("low")
 
 
 def pick_user(screen: Screen) -> None:
@@ -552,7 +598,8 @@ CONTROLS = [{
         {"type": "static_select", "action_id": "grouped", "placeholder": {"type": "plain_text", "text": "優先度"},
          "option_groups": [{"label": {"type": "plain_text", "text": "急ぎ"}, "options": PRIORITIES[:1]},
                            {"label": {"type": "plain_text", "text": "通常"}, "options": PRIORITIES[1:]}]},
-        {"type": "multi_static_select", "action_id": "multi", "options": PRIORITIES},
+        {"type": "multi_static_select", "action_id": "multi", "options": PRIORITIES,
+         "initial_options": PRIORITIES[:1]},
         {"type": "users_select", "action_id": "user"},
         {"type": "overflow", "action_id": "more", "options": [option("resend", "再送する"), option("close", "閉じる")]},
         {"type": "datepicker", "action_id": "date", "initial_date": "2026-12-01"},

@@ -23,7 +23,7 @@ from bot.clock import ManualClock, SystemClock
 from bot.jobs import JOBS
 from bot.logs import CONTENT_FLOORS, configure
 from bot.migrate import upgrade
-from bot.scheduler import Daily, Every, Job, Scheduler, Weekly, claim, run_scheduler
+from bot.scheduler import Daily, Every, Idle, Job, Scheduler, Weekly, claim, run_scheduler, slots_between
 from bot.services import Services, build_services
 from bot.settings import Settings
 from models import JobRun, ProcessedEvent
@@ -192,6 +192,70 @@ def test_tick_runs_each_due_job_once_per_slot(services: Services, clock: ManualC
         ("weekly", "2026-W48", "ran 2026-W48"),
     ]
     assert all(r.claimed_by == scheduler.identity and r.finished_at is not None for r in rows)
+
+
+class Timed:
+    """A job body that remembers the clock it read and the slot it ran for; idle (nothing to say) unless told."""
+
+    def __init__(self, name: str, log: list[tuple[str, str, datetime]], *, speaks: bool = False):
+        self.name, self.log, self.speaks = name, log, speaks
+
+    def __call__(self, services: Services, slot: str) -> str:
+        self.log.append((self.name, slot, services.clock.now()))
+        return f"said {slot}" if self.speaks else Idle("nothing")
+
+
+def test_a_clock_jump_runs_every_slot_it_passes_in_order_each_as_of_its_own_time(services, clock) -> None:
+    ran: list[tuple[str, str, datetime]] = []
+    settled: list[list[str]] = []
+    scheduler = Scheduler(services, [Job("hourly", Every(hours=1), Timed("hourly", ran, speaks=True)),
+                                     Job("daily", Daily(time(10, 30)), Timed("daily", ran))])
+    scheduler.tick()  # Monday 08:58 JST: the current slots are handled before the jump
+    ran.clear()
+
+    # A jump to 11:15 passes 09:00, 10:00, 10:30 and 11:00 (JST).
+    results = scheduler.walk(clock.now(), datetime(2026, 11, 23, 11, 15, tzinfo=JST), move_to=clock.set,
+                             settle=lambda rs: settled.append([r.slot for r in rs]))
+
+    assert [(name, slot, at.astimezone(JST).strftime("%H:%M")) for name, slot, at in ran] == [
+        ("hourly", "2026-11-23T00:00Z", "09:00"),
+        ("hourly", "2026-11-23T01:00Z", "10:00"),
+        ("daily", "2026-11-23", "10:30"),
+        ("hourly", "2026-11-23T02:00Z", "11:00"),
+    ]
+    assert [(r.job, r.won, r.idle) for r in results] == [
+        ("hourly", True, False), ("hourly", True, False), ("daily", True, True), ("hourly", True, False)]
+    # What spoke is settled (delivered) before time moves on; an idle run needs nothing.
+    assert settled == [["2026-11-23T00:00Z"], ["2026-11-23T01:00Z"], ["2026-11-23T02:00Z"]]
+    assert scheduler.tick(datetime(2026, 11, 23, 11, 15, tzinfo=JST)) == []  # the landing slot is done too
+
+
+def test_a_jump_longer_than_a_week_walks_only_its_last_week(services, clock) -> None:
+    ran: list[tuple[str, str, datetime]] = []
+    scheduler = Scheduler(services, [Job("daily", Daily(time(4, 0)), Timed("daily", ran))])
+    scheduler.tick()
+    ran.clear()
+
+    scheduler.walk(clock.now(), clock.now() + timedelta(days=30), move_to=clock.set)
+
+    assert [slot for _, slot, _ in ran] == [f"2026-12-{day:02d}" for day in range(17, 24)]
+
+
+@pytest.mark.parametrize(("schedule", "after", "until", "starts"), [
+    (Every(minutes=5), utc(2026, 11, 23, 9, 0), utc(2026, 11, 23, 9, 12),
+     [utc(2026, 11, 23, 9, 5), utc(2026, 11, 23, 9, 10)]),
+    (Every(minutes=5), utc(2026, 11, 23, 9, 1), utc(2026, 11, 23, 9, 4), []),  # no new slot
+    # Daily 04:00 JST from Friday 20:00 to Monday 20:00 (JST): three mornings.
+    (Daily(time(4, 0)), datetime(2026, 11, 27, 20, tzinfo=JST), datetime(2026, 11, 30, 20, tzinfo=JST),
+     [datetime(2026, 11, d, 4, tzinfo=JST) for d in (28, 29, 30)]),
+    (Weekly(0, time(9, 0)), datetime(2026, 11, 20, 9, tzinfo=JST), datetime(2026, 12, 7, 9, tzinfo=JST),
+     [datetime(2026, 11, 23, 9, tzinfo=JST), datetime(2026, 11, 30, 9, tzinfo=JST),
+      datetime(2026, 12, 7, 9, tzinfo=JST)]),
+])
+def test_slots_between_are_the_schedules_own_slots_oldest_first(schedule, after, until, starts) -> None:
+    found = slots_between(schedule, after, until)
+    assert [s.start for s in found] == starts
+    assert [s.key for s in found] == [schedule.slot_at(start).key for start in starts]
 
 
 def test_a_failing_job_records_its_error_and_does_not_stop_the_others(services: Services, clock: ManualClock) -> None:

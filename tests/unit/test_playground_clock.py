@@ -53,3 +53,13 @@ def test_the_clock_never_goes_backwards():
 ])
 def test_the_next_digest_is_counted_in_tokyo_time(now, expected):
     assert next_weekday_at(now, MONDAY, time(9, 0), "Asia/Tokyo") == expected
+
+
+def test_a_given_start_is_the_simulated_time_now_and_time_flows_from_there():
+    wall = Wall(datetime(2026, 12, 3, 11, 0, tzinfo=UTC))
+    thursday_1600_jst = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    clock = SimulatedClock(real_now=wall, start=thursday_1600_jst)
+
+    assert clock.now() == thursday_1600_jst
+    wall.at += timedelta(minutes=3)
+    assert clock.now() == thursday_1600_jst + timedelta(minutes=3)

@@ -9,6 +9,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ import pytest
 
 from bot.playground.stack import Options, Playground
 
-YAMADA, ALEX = "UEMPLOYEE1", "UEMPLOYEE2"
+YAMADA, ALEX, MANAGER = "UEMPLOYEE1", "UEMPLOYEE2", "UMANAGER1"
 JST = ZoneInfo("Asia/Tokyo")
 
 
@@ -39,7 +40,7 @@ def call(pg: Playground, path: str, body: dict[str, Any] | None = None, *, heade
     request = urllib.request.Request(pg.url + path.lstrip("/"), data=data,
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=90) as response:  # a clock jump walks its slots
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -100,7 +101,8 @@ def test_helpdesk_with_a_question_answers_only_me_and_my_click_replaces_that_ans
     assert replaced["ephemeral"] is True
 
 
-def test_a_field_the_bot_refuses_comes_back_as_errors_and_the_form_stays_open(pg):
+def expense_form(pg: Playground, invoice_number: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """/helpdesk → 経費精算: the open form, and a ¥1,200 train fare filled in as the person would."""
     call(pg, "/api/command", {"user": YAMADA, "channel": "dm", "text": ""})
     picker = eventually(pg, YAMADA, "dm", lambda s: s["modals"] and s["modals"][-1])
     call(pg, "/api/action", {"user": YAMADA, "where": {"kind": "view", "view_id": picker["id"]},
@@ -114,8 +116,13 @@ def test_a_field_the_bot_refuses_comes_back_as_errors_and_the_form_stays_open(pg
         "field_spent_on": {"value": {"type": "datepicker",
                                      "selected_date": pg.clock.now().astimezone(JST).date().isoformat()}},
         "field_purpose": {"value": {"type": "plain_text_input", "value": "客先訪問の電車代"}},
-        "field_invoice_number": {"value": {"type": "plain_text_input", "value": "T123"}},
+        "field_invoice_number": {"value": {"type": "plain_text_input", "value": invoice_number}},
     }
+    return form, values
+
+
+def test_a_field_the_bot_refuses_comes_back_as_errors_and_the_form_stays_open(pg):
+    form, values = expense_form(pg, "T123")
 
     status, answer = call(pg, "/api/submit", {"user": YAMADA, "view_id": form["id"], "values": values})
 
@@ -144,6 +151,32 @@ def test_the_clock_jumps_to_monday_morning_and_the_digest_arrives_with_its_chart
     assert with_text("週次ダイジェスト")(state(pg, YAMADA, "CDIGEST01"))
     with urllib.request.urlopen(pg.url + chart["url"].lstrip("/"), timeout=10) as response:
         assert response.headers["Content-Type"] == "image/png" and response.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def submit_an_expense(pg: Playground) -> None:
+    form, values = expense_form(pg, "T1234567890123")
+    assert call(pg, "/api/submit", {"user": YAMADA, "view_id": form["id"], "values": values})[1].get("ok")
+    eventually(pg, MANAGER, "dm", with_text("FIN-0001"))  # the approval request reaches the manager
+
+
+@pytest.mark.parametrize(("start", "setup", "reader", "where", "text", "arrives_at"), [
+    # Submitted Thursday 16:00: 8 business hours (09–18) later is Friday 15:00, one hour before the landing.
+    (datetime(2026, 11, 26, 16, 0, tzinfo=JST), submit_an_expense, MANAGER, "dm", "期限を過ぎています",
+     ("11/27(金) 15:00", "11/27(金) 15:05")),
+    # Sunday evening +1 day: the digest is posted at Monday 09:00, not at Monday 20:00.
+    (datetime(2026, 11, 29, 20, 0, tzinfo=JST), lambda pg: None, YAMADA, "CDIGEST01", "週次ダイジェスト",
+     ("11/30(月) 09:00", "11/30(月) 09:05")),
+], ids=["approval-reminder", "weekly-digest"])
+def test_a_one_day_jump_delivers_what_falls_due_on_the_way_at_its_own_time(start, setup, reader, where, text,
+                                                                          arrives_at):
+    with Playground(Options(port=0, start=start)) as pg:
+        setup(pg)
+
+        status, body = call(pg, "/api/clock", {"hours": 24})
+
+        assert status == 200 and body["now"].startswith(f"{start:%Y/%m}/{start.day + 1:02d}")
+        arrived = eventually(pg, reader, where, with_text(text))
+        assert arrived["time"] in arrives_at
 
 
 @pytest.mark.parametrize(("path", "body", "headers", "raw", "status", "problem"), [

@@ -12,6 +12,7 @@
     ja: {
       title: "madoguchi playground", youAre: "あなたは", simulatedTime: "シミュレーション時刻",
       plus1h: "+1時間", plus4h: "+4時間", plus1d: "+1日", toDigest: "次のダイジェストへ",
+      moving: "時間を進めています（途中のリマインドや定期処理も、その時刻どおりに動きます）…",
       apps: "アプリ", channels: "チャンネル", home: "ホーム", messages: "メッセージ", shortcuts: "⚡ ショートカット",
       send: "送信", replyingInThread: "スレッドに返信中", reply: "返信", replies: (n) => `${n}件の返信`,
       onlyYou: "あなただけに表示されています", dismiss: "閉じる", react: "🎫 を付ける",
@@ -22,6 +23,18 @@
       hintChannel: "@madoguchi で質問、または /helpdesk",
       hintHome: "App Home は読むだけの画面です（ボタンは押せます）",
       noMessages: "まだメッセージはありません。",
+      guide: {
+        title: "ようこそ、madoguchi の練習場へ 👋",
+        intro: "ここは本物の madoguchi ボットにつながった練習用の Slack です。たとえばこの順に試してみてください。",
+        ask: ["💬 質問する", "下の入力欄に、社内のよくある質問を書いてみましょう。"],
+        askExample: "有給の残り日数ってどこで見られますか？",
+        request: ["📝 申請する", "/helpdesk と送って「経費精算」を選び、フォームを送信します。"],
+        requestTry: "/helpdesk を開く",
+        approve: ["✅ 承認する", "上の「あなたは」でマネージャーに切り替えると、DM に承認依頼が届いています。"],
+        approveTry: "マネージャーになる",
+        clock: ["⏩ 時間を進める", "「+4時間」「+1日」「次のダイジェストへ」で、リマインドや週次ダイジェストが届く時刻まで進めます。"],
+        tryAsk: (q) => `試す:「${q}」`,
+      },
       problems: {
         bot_status: (d) => `ボットがエラーを返しました（HTTP ${d}）`, bad_view: (d) => `ボットの画面を表示できません: ${d}`,
         unknown_user: () => "この人は組織にいません", unknown_message: () => "メッセージが見つかりません",
@@ -33,6 +46,7 @@
     en: {
       title: "madoguchi playground", youAre: "You are", simulatedTime: "Simulated time",
       plus1h: "+1 h", plus4h: "+4 h", plus1d: "+1 day", toDigest: "Next digest",
+      moving: "Moving time forward (reminders and other jobs on the way run at their own times)…",
       apps: "Apps", channels: "Channels", home: "Home", messages: "Messages", shortcuts: "⚡ Shortcuts",
       send: "Send", replyingInThread: "Replying in thread", reply: "Reply", replies: (n) => `${n} repl${n === 1 ? "y" : "ies"}`,
       onlyYou: "Only visible to you", dismiss: "Dismiss", react: "Add 🎫",
@@ -43,6 +57,18 @@
       hintChannel: "Ask with @madoguchi, or /helpdesk",
       hintHome: "App Home is read-only (its buttons work)",
       noMessages: "No messages yet.",
+      guide: {
+        title: "Welcome to the madoguchi playground 👋",
+        intro: "A practice Slack connected to the real madoguchi bot. Here is a good order to try things in.",
+        ask: ["💬 Ask a question", "Type an everyday office question in the box below."],
+        askExample: "How do I submit an expense claim?",
+        request: ["📝 Make a request", "Send /helpdesk, pick Expense claim and submit the form."],
+        requestTry: "Open /helpdesk",
+        approve: ["✅ Approve it", "Switch “You are” at the top to the manager: the approval request is waiting in their DM."],
+        approveTry: "Be the manager",
+        clock: ["⏩ Move the clock", "Use +4 h, +1 day or Next digest to reach the time reminders and the weekly digest arrive."],
+        tryAsk: (q) => `Try: “${q}”`,
+      },
       problems: {
         bot_status: (d) => `The bot answered with an error (HTTP ${d})`, bad_view: (d) => `Cannot show the bot's view: ${d}`,
         unknown_user: () => "This person is not in the org", unknown_message: () => "Message not found",
@@ -253,6 +279,24 @@
     return node;
   }
 
+  // The first screen: what to try, in the visitor's language, while their DM with the bot is still empty.
+  function guide() {
+    const g = w("guide");
+    const manager = app.boot.personas.find((p) => p.key === "manager" && p.id !== app.user);
+    const step = (key, button) => el("li", { class: "guide-step", "data-testid": `guide-${key}` },
+      el("strong", {}, g[key][0]), el("span", {}, g[key][1]), button || null);
+    const tryButton = (label, onclick) => el("button", { type: "button", class: "guide-try", onclick }, label);
+    return el("section", { class: "guide", "data-testid": "guide", "aria-labelledby": "guide-title" },
+      el("h2", { id: "guide-title" }, g.title),
+      el("p", {}, g.intro),
+      el("ol", { class: "guide-steps" },
+        step("ask", tryButton(g.tryAsk(g.askExample),
+          () => api("/api/say", { user: app.user, channel: "dm", text: g.askExample }))),
+        step("request", tryButton(g.requestTry, () => api("/api/command", { user: app.user, channel: "dm", text: "" }))),
+        step("approve", manager ? tryButton(`${g.approveTry}: ${manager.name}`, () => setUser(manager.id)) : null),
+        step("clock")));
+  }
+
   function emoji(name) {
     return (BlockKit.EMOJI && BlockKit.EMOJI[name]) || `:${name}:`;
   }
@@ -269,9 +313,10 @@
     app.shownMessages = key;
     app.shownConversation = `${app.user}:${state.conversation}`;
     list.textContent = "";
-    if (!state.messages.length) list.append(el("p", { class: "empty" }, w("noMessages")));
+    if (!state.messages.length) list.append(app.conversation === "dm" ? guide() : el("p", { class: "empty" }, w("noMessages")));
     for (const m of state.messages) list.append(messageNode(m, state.conversation));
-    if (atBottom) {
+    if (!state.messages.length) list.scrollTop = 0; // the guide reads from its top
+    else if (atBottom) {
       list.scrollTop = list.scrollHeight;
       // Pictures (the digest chart) grow the list once loaded: keep the newest message in view.
       for (const img of list.querySelectorAll("img")) {
@@ -390,8 +435,22 @@
     menu.hidden = !menu.hidden;
   }
 
+  // A jump runs every scheduler slot it passes (a day is a few seconds): the buttons wait, and say so.
   async function advance(what) {
-    await api("/api/clock", what === "digest" ? { to: "digest" } : { hours: Number(what) });
+    const clock = $("[data-testid=clock]");
+    const buttons = [...document.querySelectorAll("[data-advance]")];
+    clock.classList.add("busy");
+    clock.setAttribute("aria-busy", "true");
+    clock.title = w("moving");
+    for (const b of buttons) b.disabled = true;
+    try {
+      await api("/api/clock", what === "digest" ? { to: "digest" } : { hours: Number(what) });
+    } finally {
+      clock.classList.remove("busy");
+      clock.removeAttribute("aria-busy");
+      clock.title = "";
+      for (const b of buttons) b.disabled = false;
+    }
   }
 
   async function start() {

@@ -37,13 +37,15 @@
       required: "この項目は必須です。",
       tooShort: (n) => `${n}文字以上で入力してください。`,
       tooLong: (n) => `${n}文字以内で入力してください。`,
-      notNumber: "数値を入力してください。",
-      notWhole: "整数を入力してください。",
+      notNumber: "数値を入力してください（例: 1.5、全角数字も可）。",
+      notWhole: "数字で入力してください（例: 50000、50,000、¥50,000、50,000円。全角数字も可）。",
       tooSmall: (n) => `${n}以上の値を入力してください。`,
       tooLarge: (n) => `${n}以下の値を入力してください。`,
       badEmail: "メールアドレスの形式が正しくありません。",
       badUrl: "URLの形式が正しくありません。",
       tooMany: (n) => `選択できるのは${n}件までです。`,
+      addMore: "追加する…",
+      remove: (label) => `「${label}」を外す`,
       cancel: "キャンセル",
       close: "閉じる",
       submit: "送信",
@@ -62,13 +64,15 @@
       required: "Please fill out this field.",
       tooShort: (n) => `Please enter at least ${n} characters.`,
       tooLong: (n) => `Please enter at most ${n} characters.`,
-      notNumber: "Please enter a number.",
-      notWhole: "Please enter a whole number.",
+      notNumber: "Please enter a number (e.g. 1.5).",
+      notWhole: "Please enter a whole number, e.g. 50000, 50,000 or ¥50,000.",
       tooSmall: (n) => `Please enter a value of at least ${n}.`,
       tooLarge: (n) => `Please enter a value of at most ${n}.`,
       badEmail: "Please enter a valid email address.",
       badUrl: "Please enter a valid URL.",
       tooMany: (n) => `You can select up to ${n} items.`,
+      addMore: "Add another…",
+      remove: (label) => `Remove ${label}`,
       cancel: "Cancel",
       close: "Close",
       submit: "Submit",
@@ -335,16 +339,11 @@
     return a && b && a.value === b.value;
   }
 
-  function selectNode(el, blockId, ctx, { multiple }) {
+  function selectNode(el, blockId, ctx) {
     const options = allOptions(el);
-    const chosen = multiple ? el.initial_options || [] : el.initial_option ? [el.initial_option] : [];
-    const optionNode = (o) =>
-      h("option", { value: o.value, selected: chosen.some((c) => sameOption(c, o)) }, optionLabel(o));
-    const children = [];
-    if (!multiple) {
-      const hint = el.placeholder ? plainString(el.placeholder) : ctx.words.choose;
-      children.push(h("option", { value: "", class: "bk-placeholder", selected: chosen.length === 0 }, hint));
-    }
+    const optionNode = (o) => h("option", { value: o.value, selected: sameOption(el.initial_option, o) }, optionLabel(o));
+    const hint = el.placeholder ? plainString(el.placeholder) : ctx.words.choose;
+    const children = [h("option", { value: "", class: "bk-placeholder", selected: !el.initial_option }, hint)];
     if (el.option_groups) {
       for (const g of el.option_groups) {
         children.push(h("optgroup", { label: plainString(g.label) }, (g.options || []).map(optionNode)));
@@ -352,34 +351,75 @@
     } else {
       children.push(options.map(optionNode));
     }
-    const node = h("select", {
-      ...ids(el, blockId),
-      class: multiple ? "bk-select bk-multi" : "bk-select",
-      multiple,
-      size: multiple ? Math.min(Math.max(options.length, 2), 6) : undefined,
-    }, children);
+    const node = h("select", { ...ids(el, blockId), class: "bk-select" }, children);
     const picked = () => options.filter((o) => [...node.selectedOptions].some((s) => s.value === o.value && s.value !== ""));
     return { node, picked };
   }
 
   function staticSelect(el, blockId, ctx) {
-    const { node, picked } = selectNode(el, blockId, ctx, { multiple: false });
+    const { node, picked } = selectNode(el, blockId, ctx);
     const current = () => copy(picked()[0] || null);
     stateful(node, () => ({ type: el.type, selected_option: current() }));
     node.addEventListener("change", () => ctx.changed(el, blockId, { selected_option: current() }));
     return node;
   }
 
-  // A plain click toggles one option of a multi-select, as a tap does in Slack; native listboxes would
-  // otherwise drop the rest of the selection unless the person knows to hold Ctrl.
-  function clickToggles(node) {
-    node.addEventListener("mousedown", (ev) => {
-      const option = ev.target;
-      if (!(option instanceof HTMLOptionElement) || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
-      ev.preventDefault();
-      option.selected = !option.selected;
-      node.focus();
-      node.dispatchEvent(new Event("change", { bubbles: true }));
+  // A multi-select looks and works as in Slack: what is chosen shows as tokens (each with × to take it out),
+  // and a dropdown below adds one more from what is left. `choices` are [{value, label, group?, data}]; the
+  // state reads back the chosen ones' `data`, in the order they were chosen.
+  function tokenSelect(el, blockId, ctx, choices, initialValues, key) {
+    const chosen = initialValues.filter((v) => choices.some((c) => c.value === v));
+    const tokens = h("div", { class: "bk-tokens", role: "list" });
+    const add = h("select", { class: "bk-select bk-token-add", "aria-label": el.placeholder ? plainString(el.placeholder)
+      : ctx.words.choose });
+    const node = h("div", { ...ids(el, blockId), class: "bk-multi-select", role: "group" }, tokens, add);
+    const byValue = (v) => choices.find((c) => c.value === v);
+    const current = () => chosen.map((v) => copy(byValue(v).data));
+    const max = el.max_selected_items;
+    const draw = () => {
+      tokens.textContent = "";
+      for (const v of chosen) {
+        const c = byValue(v);
+        const remove = h("button", { type: "button", class: "bk-token-remove", "aria-label": ctx.words.remove(c.label),
+          title: ctx.words.remove(c.label) }, "×");
+        remove.addEventListener("click", () => {
+          chosen.splice(chosen.indexOf(v), 1);
+          draw();
+          add.focus();
+          changed();
+        });
+        tokens.append(h("span", { class: "bk-token", role: "listitem", "data-value": v }, h("span", {}, c.label), remove));
+      }
+      tokens.hidden = chosen.length === 0;
+      add.textContent = "";
+      const hint = chosen.length ? ctx.words.addMore : (el.placeholder ? plainString(el.placeholder) : ctx.words.choose);
+      add.append(h("option", { value: "", class: "bk-placeholder", selected: true }, hint));
+      const left = choices.filter((c) => !chosen.includes(c.value));
+      const groups = [...new Set(left.map((c) => c.group).filter(Boolean))];
+      if (groups.length) {
+        for (const g of groups) {
+          add.append(h("optgroup", { label: g },
+            left.filter((c) => c.group === g).map((c) => h("option", { value: c.value }, c.label))));
+        }
+      } else {
+        add.append(...left.map((c) => h("option", { value: c.value }, c.label)));
+      }
+      add.disabled = left.length === 0 || Boolean(max && chosen.length >= max);
+    };
+    const changed = () => node.dispatchEvent(new Event("change", { bubbles: true }));
+    add.addEventListener("change", (ev) => {
+      ev.stopPropagation();
+      if (!add.value) return;
+      chosen.push(add.value);
+      draw();
+      add.focus();
+      changed();
+    });
+    draw();
+    stateful(node, () => ({ type: el.type, [key]: current() }), () =>
+      (max && chosen.length > max ? ctx.words.tooMany(max) : null));
+    node.addEventListener("change", (ev) => {
+      if (ev.target === node) ctx.changed(el, blockId, { [key]: current() });
     });
     return node;
   }
@@ -405,15 +445,15 @@
   }
 
   function multiStaticSelect(el, blockId, ctx) {
-    const { node, picked } = selectNode(el, blockId, ctx, { multiple: true });
-    clickToggles(node);
-    const current = () => picked().map(copy);
-    stateful(node, () => ({ type: el.type, selected_options: current() }), () => {
-      const max = el.max_selected_items;
-      return max && picked().length > max ? ctx.words.tooMany(max) : null;
-    });
-    node.addEventListener("change", () => ctx.changed(el, blockId, { selected_options: current() }));
-    return node;
+    const choices = [];
+    if (el.option_groups) {
+      for (const g of el.option_groups) {
+        for (const o of g.options || []) choices.push({ value: o.value, label: optionLabel(o), group: plainString(g.label), data: o });
+      }
+    } else {
+      for (const o of el.options || []) choices.push({ value: o.value, label: optionLabel(o), data: o });
+    }
+    return tokenSelect(el, blockId, ctx, choices, (el.initial_options || []).map((o) => o.value), "selected_options");
   }
 
   function usersSelect(el, blockId, ctx, multiple) {
@@ -422,19 +462,17 @@
     const key = multiple ? "selected_users" : "selected_user";
     let node;
     let current;
+    const known = new Set(users.map((u) => u.id));
+    const people = [...users, ...initial.filter((id) => !known.has(id)).map((id) => ({ id, name: id }))];
+    if (users.length && multiple) {
+      return tokenSelect(el, blockId, ctx, people.map((u) => ({ value: u.id, label: u.name, data: u.id })), initial, key);
+    }
     if (users.length) {
-      const known = new Set(users.map((u) => u.id));
-      const people = [...users, ...initial.filter((id) => !known.has(id)).map((id) => ({ id, name: id }))];
-      const children = multiple ? [] : [h("option", { value: "", selected: initial.length === 0 },
+      const children = [h("option", { value: "", selected: initial.length === 0 },
         el.placeholder ? plainString(el.placeholder) : ctx.words.chooseUser)];
       children.push(people.map((u) => h("option", { value: u.id, selected: initial.includes(u.id) }, u.name)));
-      node = h("select", {
-        ...ids(el, blockId), class: multiple ? "bk-select bk-multi" : "bk-select", multiple,
-        size: multiple ? Math.min(Math.max(people.length, 2), 6) : undefined,
-      }, children);
-      if (multiple) clickToggles(node);
-      const chosen = () => [...node.selectedOptions].map((o) => o.value).filter(Boolean);
-      current = () => (multiple ? chosen() : chosen()[0] || null);
+      node = h("select", { ...ids(el, blockId), class: "bk-select" }, children);
+      current = () => node.value || null;
     } else {
       // No directory given: type the ids, as in Slack's API tester.
       node = h("input", {
@@ -492,13 +530,22 @@
     return node;
   }
 
+  // A number as people type it (amounts above all): full-width digits, thousands commas, a leading ¥ or a
+  // trailing 円 — the bot's own amount parser accepts the same.
+  function plainNumber(raw) {
+    let value = raw.normalize("NFKC").replace(/\s+/g, "").replace(/^¥/, "").replace(/円$/, "");
+    if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(value)) value = value.replace(/,/g, "");
+    return value;
+  }
+
   function checkText(el, raw, w) {
     const value = raw.trim();
     if (!value) return null;
     if (el.type === "number_input") {
+      const number = plainNumber(value);
       const pattern = el.is_decimal_allowed ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/;
-      if (!pattern.test(value)) return el.is_decimal_allowed ? w.notNumber : w.notWhole;
-      const n = Number(value);
+      if (!pattern.test(number)) return el.is_decimal_allowed ? w.notNumber : w.notWhole;
+      const n = Number(number);
       if (el.min_value != null && n < Number(el.min_value)) return w.tooSmall(el.min_value);
       if (el.max_value != null && n > Number(el.max_value)) return w.tooLarge(el.max_value);
       return null;
