@@ -48,8 +48,9 @@ DIM = 300
 # SIF-style common-component removal (issue 13): the table's first principal directions carry what all
 # Japanese text shares (frequency, register), so every text looked alike; vectors are compared with
 # them projected out.  Taken from the table itself, not from a KB, so a small KB cannot skew it.
-# Fitting halves, top-1 LocalgovFAQ / madoguchi-ja (Japanese queries), weights refitted for each:
-# none 0.5546 / 0.9085, 1 direction 0.5672 / 0.9155, 2: 0.5714 / 0.9225, 3: 0.5672 / 0.9155.
+# Fitting halves, top-1 LocalgovFAQ / madoguchi-ja (Japanese queries), weights refitted for each: none
+# 0.5546 / 0.9085, 2 directions 0.5714 / 0.9085 (faq.tune); 1 and 3 directions gave 0.5672 on LocalgovFAQ
+# in an experiment script (docs/FAQ_ENGINE.md, "Issue 13, second pass").
 COMMON_DIRECTIONS = 2
 
 _M = 0xC6A4A7935BD1E995
