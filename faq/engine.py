@@ -10,12 +10,14 @@ import gc
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from faq.data import default_other_party
 from faq.embed import TextEmbedder, default_embedder
 from faq.normalize import Normalizer, has_japanese
 from faq.ranker import Candidate, EntryTexts, Ranker, Weights, WeightSet, WordStore
+from faq.scope import OtherPartyGuard
 from faq.tokenize import WordTokenizer
 from faq.wordvec import WordVectors, default_word_vectors
 
@@ -146,6 +148,8 @@ class FaqEngine:
     ranker: Ranker
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     build_s: float = 0.0
+    # Questions about another company's or person's workplace are never answered directly (faq.scope).
+    other_party: OtherPartyGuard | None = None
 
     @classmethod
     def build(
@@ -158,10 +162,12 @@ class FaqEngine:
         embedder: TextEmbedder | Literal["default"] | None = "default",
         word_store: WordStore | None = None,
         word_vectors: WordVectors | Literal["default"] | None = "default",
+        other_party: OtherPartyGuard | Literal["default"] | None = "default",
     ) -> FaqEngine:
         """``embedder``: sentence vectors for the English phrasings ("default": the packaged model with no
         store, vectors kept in the process; None: lexical signals only).  ``word_store``: stored Sudachi
-        analyses, so a cold build does not re-analyse texts analysed before (the bot's database)."""
+        analyses, so a cold build does not re-analyse texts analysed before (the bot's database).
+        ``other_party``: the out-of-scope guard ("default": faq/data/scope.yaml; None: off)."""
         t0 = time.perf_counter()
         docs_t = tuple(docs)
         # The Sudachi dictionary is shared by every engine in the process: loading it costs ~50 ms and
@@ -173,10 +179,16 @@ class FaqEngine:
                 word_vectors = default_word_vectors()
             ranker = Ranker([_entry_texts(d) for d in docs_t], Normalizer(synonyms), _SHARED_TOKENIZER, weights,
                             embedder, word_store, word_vectors)
-        return cls(docs_t, ranker, thresholds or DEFAULT_THRESHOLDS, time.perf_counter() - t0)
+        if other_party == "default":
+            other_party = default_other_party()
+        return cls(docs_t, ranker, thresholds or DEFAULT_THRESHOLDS, time.perf_counter() - t0, other_party)
 
     def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:
-        return FaqEngine(self.docs, self.ranker, thresholds, self.build_s)
+        return replace(self, thresholds=thresholds)
+
+    def answerable(self, text: str) -> bool:
+        """False when the question may not get a direct answer whatever its score (faq.scope)."""
+        return self.other_party is None or not self.other_party.mentions_other_party(text)
 
     def candidates(self, text: str, k: int = 3) -> list[Candidate]:
         """Raw ranked candidates with their per-signal scores (for evaluation and debugging)."""
@@ -186,6 +198,8 @@ class FaqEngine:
         t0 = time.perf_counter()
         cands = self.ranker.rank(text, max(k, 2))
         tier = self.thresholds.for_text(text).tier([c.score for c in cands])
+        if tier == "answer" and not self.answerable(text):
+            tier = "suggest"
         matches = [
             Match(
                 id=self.docs[c.doc].id,

@@ -50,6 +50,7 @@ class Outcome:
     second: float
     ms: float
     japanese: bool = False  # the query has kana or kanji: its script's thresholds apply
+    answerable: bool = True  # False: never answered directly, whatever the score (faq.scope)
 
     @property
     def hit1(self) -> bool:
@@ -75,6 +76,9 @@ def split_halves(queries: Sequence[Query], seed: int = 0) -> tuple[list[int], li
 
 
 def run_queries(queries: Sequence[Query], rank: RankFn) -> list[Outcome]:
+    """``rank`` may also have an ``answerable(text) -> bool`` method (``engine_rank_fn``): a query it refuses
+    is never answered directly, in the fit as in the metrics."""
+    answerable = getattr(rank, "answerable", None)
     out: list[Outcome] = []
     for q in queries:
         t0 = time.perf_counter()
@@ -84,13 +88,15 @@ def run_queries(queries: Sequence[Query], rank: RankFn) -> list[Outcome]:
         pos = next((i + 1 for i, (doc_id, _) in enumerate(ranked) if doc_id in gold), None)
         top = ranked[0][1] if ranked else 0.0
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        out.append(Outcome(q.in_scope, pos, float(top), float(second), ms, has_japanese(q.query)))
+        out.append(Outcome(q.in_scope, pos, float(top), float(second), ms, has_japanese(q.query),
+                           answerable(q.query) if answerable is not None else True))
     return out
 
 
 def _tier(o: Outcome, th: Thresholds) -> str:
     t = th.japanese if o.japanese and th.japanese is not None else th
-    return t.tier([o.top, o.second])
+    tier = t.tier([o.top, o.second])
+    return "suggest" if tier == "answer" and not o.answerable else tier
 
 
 def fit_thresholds_per_script(outcomes: Sequence[Outcome]) -> Thresholds:
@@ -119,12 +125,13 @@ def fit_thresholds(outcomes: Sequence[Outcome]) -> Thresholds:
     right = np.array([o.in_scope and o.hit1 for o in outcomes])
     oos = np.array([not o.in_scope for o in outcomes])
     useful = np.array([o.in_scope and o.hit3 for o in outcomes])
+    allowed = np.array([o.answerable for o in outcomes])
     n_oos = int(oos.sum())
     grid = np.unique(np.round(np.quantile(tops, np.linspace(0, 1, 101)), 4))
     best: tuple[float, float, float, float] = (0.0, 1.0, 1.01, 0.0)  # (answered in scope, accuracy, t, m)
     for margin in (0.0, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2):
         for t in (*grid, 1.01):
-            answered = (tops >= t) & (margins >= margin)
+            answered = (tops >= t) & (margins >= margin) & allowed
             n_answered = int(answered.sum())
             if not n_answered:
                 continue
@@ -137,7 +144,7 @@ def fit_thresholds(outcomes: Sequence[Outcome]) -> Thresholds:
             if key > best[:2]:
                 best = (*key, float(t), margin)
     _, _, t_answer, margin = best
-    answered = (tops >= t_answer) & (margins >= margin)
+    answered = (tops >= t_answer) & (margins >= margin) & allowed
     rest = ~answered
     best_s: tuple[float, float] = (-np.inf, t_answer)
     for t in grid:
@@ -199,11 +206,18 @@ def evaluate_rank_fn(
     return result
 
 
-def engine_rank_fn(engine: FaqEngine) -> RankFn:
-    def rank(text: str) -> list[tuple[str, float]]:
-        return [(m.id, m.score) for m in engine.ask(text, k=RANK_DEPTH).matches]
+class _EngineRank:
+    def __init__(self, engine: FaqEngine) -> None:
+        self.engine = engine
+        self.answerable = engine.answerable
 
-    return rank
+    def __call__(self, text: str) -> list[tuple[str, float]]:
+        return [(m.id, m.score) for m in self.engine.ask(text, k=RANK_DEPTH).matches]
+
+
+def engine_rank_fn(engine: FaqEngine) -> RankFn:
+    """The engine as a RankFn, with its ``answerable`` guard (see ``run_queries``)."""
+    return _EngineRank(engine)
 
 
 _PLACEHOLDER = re.compile(r"^\[placeholder answer")

@@ -7,8 +7,9 @@ its vector table: chiVe word2vec vectors (300 dims) keyed on Sudachi normalised 
 seed 1, of the UTF-8 text) to a row.  Both are checked against pinned sha256 digests.  Missing package or
 other files: one warning in the log, Japanese queries rank without the word-vector signals.
 
-A text's vector is the normalised mean of its content words' unit vectors (words are the tokenizer's
-``normalized_form``, kana folded to hiragana, so the katakana spelling is tried too).  The ranker keeps
+A text's vector is the idf-weighted mean of its content words' unit vectors (words are the tokenizer's
+``normalized_form``, kana folded to hiragana, so the katakana spelling is tried too), with the table's
+common directions projected out (SIF-style, ``COMMON_DIRECTIONS``), normalised.  The ranker keeps
 texts as sparse texts × rows weights: a query costs one 20,000 × 300 mat-vec plus a sparse product.
 """
 
@@ -44,6 +45,13 @@ CARD = ("meta.json", f"{PACKAGE}/meta.json", "57779552eef93282e539c378ff35e914ac
 DIR_ENV = "MADOGUCHI_CHIVE_DIR"
 INSTALL_HINT = "run `make install`, or `python -m faq.install_model` with the bot's Python"
 DIM = 300
+# SIF-style common-component removal (issue 13): the table's first principal directions carry what all
+# Japanese text shares (frequency, register), so every text looked alike; vectors are compared with
+# them projected out.  Taken from the table itself, not from a KB, so a small KB cannot skew it.
+# Fitting halves, top-1 LocalgovFAQ / madoguchi-ja (Japanese queries), weights refitted for each: none
+# 0.5546 / 0.9085, 2 directions 0.5714 / 0.9085 (faq.tune); 1 and 3 directions gave 0.5672 on LocalgovFAQ
+# in an experiment script (docs/FAQ_ENGINE.md, "Issue 13, second pass").
+COMMON_DIRECTIONS = 2
 
 _M = 0xC6A4A7935BD1E995
 _MASK = (1 << 64) - 1
@@ -133,6 +141,9 @@ class WordVectors:
         v = np.asarray(table, dtype=np.float32)
         norms = np.linalg.norm(v, axis=1, keepdims=True)
         self.table = np.ascontiguousarray(v / np.where(norms > 0, norms, 1.0))
+        # The top principal directions (uncentred) of the table: eigenvectors of the 300 × 300 Gram matrix.
+        _, eig = np.linalg.eigh(self.table.T.astype(np.float64) @ self.table)
+        self.common = np.ascontiguousarray(eig[:, ::-1][:, :COMMON_DIRECTIONS].T, dtype=np.float32)
         self._cache: dict[str, int] = {}
 
     def row(self, word: str) -> int:
@@ -159,22 +170,29 @@ class WordVectors:
         values = np.fromiter((weight(words[i]) for i in has.tolist()), dtype=np.float32, count=len(has))
         return sparse.csr_matrix((values, (has, rows[has])), shape=(len(words), len(self.table)))
 
+    def _project(self, v: np.ndarray) -> np.ndarray:
+        """Vectors (rows) with the common directions removed."""
+        return v - (v @ self.common.T) @ self.common
+
     def normalised(self, m: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Rows of texts × table-row weights scaled so that ``m @ table`` has unit rows (zero rows stay)."""
+        """Rows of texts × table-row weights scaled so that ``m @ table`` has unit rows once the common
+        directions are projected out (zero rows stay).  A text's cosine with a query is then
+        ``m @ (table @ q)`` for the projected query ``q`` (``query_vector``): projecting the query is enough,
+        as the projection is symmetric and idempotent."""
         m = sparse.csr_matrix(m, dtype=np.float32)
         norms = np.zeros(m.shape[0], dtype=np.float32)
-        for a in range(0, m.shape[0], 4096):  # ‖Σ w v‖ per text, in chunks (a dense 300-column block each)
-            norms[a : a + 4096] = np.linalg.norm(np.asarray(m[a : a + 4096] @ self.table), axis=1)
-        return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ m).astype(np.float32).tocsr()
+        for a in range(0, m.shape[0], 4096):  # ‖P Σ w v‖ per text, in chunks (a dense 300-column block each)
+            norms[a : a + 4096] = np.linalg.norm(self._project(np.asarray(m[a : a + 4096] @ self.table)), axis=1)
+        return (sparse.diags(1.0 / np.where(norms > 1e-6, norms, 1.0)) @ m).astype(np.float32).tocsr()
 
     def query_vector(self, words: Sequence[str],
                      weight: Callable[[str], float] | None = None) -> np.ndarray | None:
         pairs = [(r, weight(w) if weight else 1.0) for w in words if (r := self.row(w)) >= 0]
         if not pairs:
             return None
-        v = np.asarray([x for _, x in pairs], dtype=np.float32) @ self.table[[r for r, _ in pairs]]
+        v = self._project(np.asarray([x for _, x in pairs], dtype=np.float32) @ self.table[[r for r, _ in pairs]])
         n = float(np.linalg.norm(v))
-        return v / n if n > 0 else None
+        return v / n if n > 1e-6 else None
 
 
 _DEFAULT: list[WordVectors | None] = []

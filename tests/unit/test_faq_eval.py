@@ -83,3 +83,26 @@ def test_thresholds_are_fitted_per_script() -> None:
     th = fit_thresholds_per_script(latin + ja)
     assert th.japanese is not None and th.japanese.answer < 0.5 < th.answer
     assert metrics(latin + ja, th)["in_scope_answer_rate"] == 1.0
+
+
+class _Guarded:
+    """A RankFn with the engine's ``answerable`` guard: "o1" may not be answered whatever its score."""
+
+    def __call__(self, q: str) -> list[tuple[str, float]]:
+        return RANKED[q]
+
+    def answerable(self, q: str) -> bool:
+        return q != "o1"
+
+
+def test_an_unanswerable_query_is_suggested_and_does_not_hold_the_threshold_up() -> None:
+    outcomes = run_queries(QUERIES, _Guarded())
+    m = metrics(outcomes, Thresholds(answer=0.6, suggest=0.25, margin=0.0))
+    assert m["oos_false_answer_rate"] == 0.0  # o1 (0.7) is shown as a suggestion instead
+    assert m["suggest_rate"] == pytest.approx(3 / 6, abs=1e-4)
+    # Fitted: without the guard o1 (0.7) forces the answer threshold above 0.7; with it q1 and q2 answer
+    # down to 0.8 and nothing bars a lower one.
+    unguarded = fit_thresholds(run_queries(QUERIES, lambda q: RANKED[q]))
+    guarded = fit_thresholds(outcomes)
+    assert unguarded.answer > 0.7
+    assert guarded.answer <= 0.7

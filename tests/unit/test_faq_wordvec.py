@@ -38,10 +38,30 @@ def test_text_rows_are_unit_weighted_means() -> None:
     counts = sparse.csr_matrix(np.array([[1, 1, 0], [0, 0, 0], [0, 0, 2]], dtype=np.float32))
     m = wv.normalised(counts @ wv.vocab_projection(vocab, lambda w: 2.0 if w == "経費" else 1.0))
     dense = np.asarray(m @ wv.table)
-    assert np.isclose(np.linalg.norm(dense[0]), 1.0, atol=1e-5)
+    # Unit length once the table's common directions are projected out (SIF-style).
+    assert np.isclose(np.linalg.norm(wv._project(dense[0])), 1.0, atol=1e-5)
     assert not dense[1].any() and not dense[2].any()
     q = wv.query_vector(["経費", "精算"], lambda w: 2.0 if w == "経費" else 1.0)
     assert q is not None and np.isclose(float(dense[0] @ q), 1.0, atol=1e-5)
+
+
+@needs_vectors
+def test_common_directions_are_projected_out_so_unrelated_texts_look_less_alike() -> None:
+    wv = default_word_vectors()
+    assert wv is not None and wv.common.shape == (wordvec.COMMON_DIRECTIONS, wordvec.DIM)
+    q = wv.query_vector(["荷物"])
+    assert q is not None and np.allclose(wv.common @ q, 0.0, atol=1e-5)
+
+    def raw(word: str) -> np.ndarray:
+        return wv.table[wv.row(word)]
+
+    def cos(a: str, b: str) -> float:
+        qa, qb = wv.query_vector([a]), wv.query_vector([b])
+        assert qa is not None and qb is not None
+        return float(qa @ qb)
+
+    assert cos("荷物", "有給") < float(raw("荷物") @ raw("有給"))  # what every text shares no longer counts
+    assert cos("荷物", "宅配便") > cos("荷物", "有給")
 
 
 def test_missing_or_altered_files_are_refused(tmp_path: Path) -> None:

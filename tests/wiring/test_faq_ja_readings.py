@@ -29,3 +29,26 @@ def test_kana_and_everyday_japanese_is_answered_directly(bot, question: str, ent
     assert click(bot, YAMADA, dm, answer, FaqAction.HELPED).status == 200
     bot.deliver()
     assert queries(bot)[-1].outcome == "helped"
+
+
+@pytest.mark.parametrize(("question", "own_question"), [
+    ("友達の会社って有給何日くらいあるの？", "有給って何日くらいあるの？"),
+    ("他社の経費精算の締め日はいつ？", "経費精算の締め日はいつ？"),
+    ("兄の職場のVPNがつながらない", "VPNがつながらない"),
+])
+def test_another_companys_matter_is_not_answered_with_ours(bot, question: str, own_question: str) -> None:
+    """The KB answers for this company: a question about another company's (or a relative's workplace's)
+    rule gets at most もしかして buttons and the offer to ask a person, never our rule as the answer; the
+    same question about our company is answered."""
+    dm = bot.slack.dm_channel(YAMADA)
+
+    bot.dm(YAMADA, question)
+    bot.deliver()
+    theirs = last_message(bot, dm)
+    assert FaqAction.HELPED not in buttons(theirs)
+    assert FaqAction.ESCALATE in buttons(theirs)
+    assert queries(bot)[-1].tier in ("suggest", "none")
+
+    bot.dm(YAMADA, own_question)
+    bot.deliver()
+    assert set(buttons(last_message(bot, dm))) == {FaqAction.HELPED, FaqAction.NOT_HELPED}
