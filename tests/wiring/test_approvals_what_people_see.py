@@ -36,6 +36,7 @@ from tests.wiring.approvals_steps import (
     click,
     steps,
     submit_expense,
+    ticket_number,
 )
 
 RECEIPT = "https://files.example.co.jp/r/123"
@@ -135,15 +136,8 @@ def test_ten_concurrent_clicks_make_one_decision_and_no_new_dm(bots):
     winner_name = "佐藤 健" if winner == MANAGER else "鈴木 一郎（佐藤 健 の代理）"
     when = local_time(bot.services, START)  # the receipt's date and time format
     assert {a["text"] for a in answers} == {
-        f"FIN-{ticket_number(bot, ticket)} 経費精算は {winner_name} が {when} に承認済みです。"}
+        f"{ticket_number(bot, ticket)} 経費精算は {winner_name} が {when} に承認済みです。"}
     assert [m for m in bot.outbox() if m.status != "sent"] == []
-
-
-def ticket_number(bot: Bot, ticket_id: int) -> str:
-    from models import Ticket
-
-    with bot.services.session_factory() as session:
-        return session.get(Ticket, ticket_id).number.removeprefix("FIN-")
 
 
 def test_the_same_persons_repeat_click_is_answered_with_nothing(bots):
@@ -176,7 +170,7 @@ def test_the_delegate_clicking_after_the_manager_learns_who_decided_where_they_c
     bot.deliver()
 
     [answer] = bot.slack.ephemerals(FIN_LEAD)
-    number = "FIN-" + ticket_number(bot, ticket)
+    number = ticket_number(bot, ticket)
     when = local_time(bot.services, START)
     assert answer["text"] == f"{number} Expense claim was already approved by 佐藤 健 ({when})."
     assert answer["channel"] == bot.slack.dm_channel(FIN_LEAD)
@@ -196,7 +190,7 @@ def test_an_outsider_is_told_whose_decision_it_is_where_they_clicked(bots, user,
 
     click(bot, user, request, APPROVE, channel="CGENERAL")
 
-    number = "FIN-" + ticket_number(bot, ticket)
+    number = ticket_number(bot, ticket)
     [answer] = bot.slack.ephemerals(user)
     assert answer["text"] == expected.format(number=number)
     assert answer["channel"] == "CGENERAL"
