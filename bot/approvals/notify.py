@@ -15,7 +15,7 @@ from bot.approvals import delegation as delegations
 from bot.approvals import segregation
 from bot.approvals.rules import rule_of_step
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
-from bot.approvals.wording import step_reason
+from bot.approvals.wording import skip_reason, step_reason
 from bot.config.approval_rules import as_number
 from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
@@ -204,7 +204,9 @@ def history(session: Session, services: Services, ticket: Ticket, locale: str) -
         line = f"{step.round}-{step.position}. {escape(approvers)} — {status}"
         if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
             line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at)})"
-        if step.comment:
+        if step.comment and step.status == "skipped":
+            line += f"\n      {skip_reason(step.comment, locale, services.locales.display_name)}"
+        elif step.comment:
             line += f"\n      {escape(step.comment)}"
         lines.append(trusted(line))  # mrkdwn: every part above is escaped or the bot's own
     return lines

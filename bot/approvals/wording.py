@@ -8,7 +8,8 @@ adds whose approval it is."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -143,3 +144,28 @@ def step_reason(rule: ApprovalRule, locale: str, rt: RequestType | None, config:
     if not rule.when:
         return t(locale, "approvals.why.always", who=who)
     return t(locale, "approvals.why.because", who=who, conditions=conditions_text(rule.when, locale, rt))
+
+
+# Why a step was skipped, as bot.approvals.chain and .flow record it on the step (in English, for
+# the audit trail); read back here into the reader's words. Anything else (a reminder's note) is
+# shown as written.
+_SKIPS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"approved in round (?P<round>\d+) by (?P<who>\S+)"), "carried"),
+    (re.compile(r"the requester has no manager in the org directory"), "no_manager"),
+    (re.compile(r"the approver is the requester, and nobody is above them"), "requester"),
+    (re.compile(r"the approver is the requester; the next approver up already approves at step (?P<step>\d+)"),
+     "requester_already"),
+    (re.compile(r"the approver already approves at step (?P<step>\d+)"), "already_approves"),
+]
+
+
+def skip_reason(recorded: str, locale: str, name: Callable[[str], str]) -> Mrkdwn:
+    """A skipped step's recorded reason in words: 「第1回で 佐藤 健 が承認済みのためスキップ」."""
+    for pattern, code in _SKIPS:
+        match = pattern.fullmatch(recorded.strip())
+        if match:
+            params = match.groupdict()
+            if "who" in params:
+                params["who"] = name(params["who"])
+            return t(locale, f"approvals.skip.{code}", **params)
+    return t(locale, "approvals.skip.other", reason=recorded)

@@ -98,3 +98,20 @@ def test_a_step_says_why_it_is_there(rule, ja, en):
     (parsed,) = parse_rules([rule])
     assert step_reason(parsed, "ja", EXPENSE, CONFIG) == ja
     assert step_reason(parsed, "en", EXPENSE, CONFIG) == en
+
+
+@pytest.mark.parametrize(("rules", "ja", "en"), [
+    ([{"manager": True}, {"person": "manager"}], "同じ承認者がステップ 1 で承認するためスキップ",
+     "Skipped: the same approver decides at step 1"),
+    ([{"manager": True}, {"person": "employee"}],  # the requester's own step goes to her manager, who already decides
+     "承認者が申請者本人で、代わりの承認者がステップ 1 で承認するためスキップ",
+     "Skipped: the approver is the requester, and the next approver up decides at step 1"),
+])
+def test_a_skipped_steps_recorded_reason_reads_as_words(rules, ja, en):
+    from bot.approvals.chain import build_chain
+    from bot.approvals.wording import skip_reason
+
+    chain = build_chain(parse_rules(rules), CONFIG, "UEMPLOYEE1", {}, "general_affairs")
+    reasons = [s.skipped_reason for s in chain if s.skipped_reason]
+    assert [skip_reason(r, "ja", str) for r in reasons] == [ja]
+    assert [skip_reason(r, "en", str) for r in reasons] == [en]

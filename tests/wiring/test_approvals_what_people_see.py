@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.approvals import delegation
+from bot.approvals import delegation, flow
 from bot.approvals.notify import local_time
 from bot.forms import display_value
-from models import AuditEvent
+from models import AuditEvent, Ticket
 from tests.harness import Bot, start_bot
 from tests.service.approvals_fixtures import (
     EMPLOYEE,
@@ -31,9 +31,11 @@ from tests.service.approvals_fixtures import (
 from tests.wiring.approvals_steps import (
     APPROVE,
     DETAILS,
+    SEND_BACK,
     approval_message,
     buttons,
     click,
+    give_reason,
     steps,
     submit_expense,
     ticket_number,
@@ -218,3 +220,26 @@ def test_the_request_dm_omits_empty_fields_links_the_receipt_once_and_dates_like
     details = json.dumps(bot.slack.modal_stack(MANAGER)[-1]["blocks"], ensure_ascii=False)
     assert details.count(RECEIPT) == 1 and receipt_date in details and "2026-11-20" not in details
     assert expense.field("invoice_number").label.get(lang) not in details
+
+
+@pytest.mark.parametrize(("locale", "skipped"), [
+    ("ja-JP", "第1回で 佐藤 健 が承認済みのためスキップ"),
+    ("en-US", "Skipped: already approved by 佐藤 健 in round 1"),
+])
+def test_the_history_says_in_words_why_a_resubmitted_requests_first_step_was_skipped(bots, locale, skipped):
+    bot = bots(fin_lead=locale)
+    ticket = submit_expense(bot, EMPLOYEE, 300_000)
+    click(bot, MANAGER, approval_message(bot, MANAGER), APPROVE)
+    click(bot, FIN_LEAD, approval_message(bot, FIN_LEAD), SEND_BACK)
+    give_reason(bot, FIN_LEAD, "領収書の金額と一致しません", ["amount"])
+    with bot.services.session_factory() as session, session.begin():
+        row = session.get(Ticket, ticket)
+        row.fields = {**row.fields, "amount": 280_000}
+        flow.resume_approval(session, bot.services, row, EMPLOYEE, {"amount": {"before": 300_000, "after": 280_000}})
+    bot.deliver()
+
+    click(bot, FIN_LEAD, approval_message(bot, FIN_LEAD), DETAILS)
+
+    history = everything(bot.slack.modal_stack(FIN_LEAD)[-1])
+    assert skipped in history
+    assert "approved in round" not in history and MANAGER not in history
