@@ -10,6 +10,9 @@ from bot.i18n import t
 
 class DomainError(Exception):
     key = "errors.generic"
+    # True when the person needs no answer at all: e.g. their own repeat click of a decision that
+    # already went through (the message they clicked is being updated in place anyway).
+    silent = False
 
     def __init__(self, message: str = "", **params: Any):
         super().__init__(message or self.key)

@@ -42,6 +42,9 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
             # apologise for a question we can still answer. The last retry apologises.
             log.warning("event %s failed (%s); Slack will retry", body.get("event_id"), type(error).__name__)
             return BoltResponse(status=500, body="")
+        if isinstance(error, DomainError) and error.silent:
+            log.info("domain error for %s: %s (nothing to say)", context.user_id, type(error).__name__)
+            return BoltResponse(status=200, body="")
         if isinstance(error, DomainError):
             text = error.message(locale)
             # The class only: a domain error's text may quote what the person typed.
@@ -141,21 +144,51 @@ def respond_with(
 
 
 def _tell_later(body: dict[str, Any], context: BoltContext, services: Services, text: str) -> None:
+    """Where the person acted: a click gets an ephemeral answer in the message's channel (through its
+    response_url, else chat.postEphemeral — also in the bot's DM: never a new DM about a click), a
+    click on Home or in a modal a small modal on top; an event an ephemeral in its channel, or a
+    reply in the DM it came from."""
     user = context.user_id
     if not user:
         return
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    click = body.get("type") == "block_actions"
     if body.get("type") == "event_callback":
         channel = (body.get("event") or {}).get("channel")
     # The request's own work is undone first (it also frees SQLite's write lock); the apology
     # travels in a fresh transaction.
     context["db"].rollback()
+    if click and not channel and _show_on_top(body, context, services, text):
+        return
     with services.session_factory() as session, session.begin():
-        if channel and not channel.startswith("D"):
+        if click and body.get("response_url"):
+            outbox.respond(session, body["response_url"], {"response_type": "ephemeral", "replace_original": False,
+                                                           "text": text})
+        elif channel and (click or not channel.startswith("D")):
             outbox.ephemeral(session, channel, user, text)
         else:
             outbox.post(session, user, text)
     services.dispatcher.notify()
+
+
+def _show_on_top(body: dict[str, Any], context: BoltContext, services: Services, text: str) -> bool:
+    """A click on App Home or in a modal has no channel to answer in: a small modal opens on top
+    (now, while its trigger id is valid). False when that is not possible."""
+    trigger = body.get("trigger_id")
+    if not trigger:
+        return False
+    view = error_modal(context.get("locale") or services.config.default_locale, text)
+    in_modal = (body.get("view") or {}).get("type") == "modal"
+    try:
+        client = context.client or services.client
+        if in_modal:
+            client.views_push(trigger_id=trigger, view=view)
+        else:
+            client.views_open(trigger_id=trigger, view=view)
+    except Exception as exc:  # Slack said no (e.g. the trigger expired): fall back to a message
+        log.warning("error modal for %s not opened: %s", context.user_id, type(exc).__name__)
+        return False
+    return True
 
 
 def _json(payload: dict[str, Any]) -> BoltResponse:

@@ -94,5 +94,6 @@ def start_bot(
     services.recent_home_opens = RecentOpens(window=0.0)  # every open refreshes: tests read Home right after
     app = build_app(settings, services=services)
     http = HttpServer(WsgiApp(app, engine, signing_secret=SIGNING_SECRET), host="127.0.0.1", port=0, threads=8).start()
-    requester = SlackRequester(http.url, SIGNING_SECRET, triggers=slack.issue_trigger)
+    requester = SlackRequester(http.url, SIGNING_SECRET, triggers=slack.issue_trigger,
+                               response_urls=slack.response_url)
     return Bot(slack=slack, services=services, app=app, http=http, requester=requester)

@@ -25,7 +25,7 @@ from bot.errors import AlreadyDecided, DomainError, NotAuthorized, NotFound, Val
 from bot.forms.clean import FREE_TEXT_MAX, clean_text, free_text
 
 __all__ = ["NotInDirectory", "OwnRequest", "authorize", "decide", "reassign"]
-from bot.i18n import t
+from bot.i18n import LOCALES, t
 from bot.views import approvals as views
 from models import ApprovalStep, Ticket
 
@@ -51,20 +51,36 @@ class StepNotOpen(DomainError):
 
 
 class StepAlreadyDecided(AlreadyDecided):
-    """Who decided is rendered in the reader's language: "B (on behalf of A)" / "B（A の代理）"."""
+    """Someone decided first. The answer names the request, the outcome and who decided ("B (on behalf
+    of A)" / "B（A の代理）"), in the reader's language — and is nothing at all when the clicker's own
+    same decision already went through (`silent`: a repeat click, e.g. ten taps on 承認)."""
 
-    def __init__(self, step: ApprovalStep, services: Services):
+    def __init__(self, step: ApprovalStep, ticket: Ticket, services: Services, *, actor: str | None = None,
+                 outcome: str | None = None):
         names = services.locales.display_name
         self.decider = names(step.decided_by) if step.decided_by else "?"
         self.principal = names(step.on_behalf_of) if step.on_behalf_of else None
-        when = step.decided_at.astimezone(services.calendar.tz) if step.decided_at else None
-        super().__init__(self.decider, when.strftime("%Y-%m-%d %H:%M") if when else "?")
+        self.status = step.status
+        self.number = ticket.number
+        self.type_names = {loc: _type_name(services, ticket, loc) for loc in LOCALES}
+        self.silent = actor is not None and actor == step.decided_by and outcome == step.status
+        from bot.approvals.notify import local_time
+
+        super().__init__(self.decider, local_time(services, step.decided_at) or "?")
 
     def message(self, locale: str) -> str:
         who = self.decider
         if self.principal:
             who = t(locale, "approvals.on_behalf", delegate=self.decider, principal=self.principal)
-        return t(locale, self.key, who=who, when=self.params["when"])
+        if self.status not in OUTCOMES:
+            return t(locale, self.key, who=who, when=self.params["when"])
+        return t(locale, f"approvals.errors.already_{self.status}", number=self.number,
+                 type=self.type_names.get(locale) or self.type_names["ja"], who=who, when=self.params["when"])
+
+
+def _type_name(services: Services, ticket: Ticket, locale: str) -> str:
+    rt = services.config.request_type(ticket.request_type)
+    return rt.name.get(locale) if rt is not None else ticket.request_type
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,7 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     ticket = session.get(Ticket, step.ticket_id)
     assert ticket is not None
     on_behalf_of = authorize(session, services, step, ticket, actor)
-    _refuse_if_settled(session, services, step, ticket, version)
+    _refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
     if outcome in (SENT_BACK, REJECTED) and not clean_text(reason or "").strip():
         raise ValidationFailed({REASON_BLOCK: t(locale, "approvals.errors.reason_required")})
     # Cleaned and bounded here, whatever door it came through: the reason is posted to the requester.
@@ -108,9 +124,10 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     ).rowcount
     session.refresh(step)
     if changed != 1:
-        # Lost the race: someone else's decision committed between our read and our write.
-        _refuse_if_settled(session, services, step, ticket, version)
-        raise StepAlreadyDecided(step, services)
+        # Lost the race: another decision (maybe the same person's other click) committed between
+        # our read and our write.
+        _refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
+        raise StepAlreadyDecided(step, ticket, services, actor=actor, outcome=outcome)
     audit.record(session, actor=actor, on_behalf_of=on_behalf_of, action=f"step.{outcome}", subject=f"step:{step.id}",
                  ticket_id=ticket.id, before={"status": PENDING, "version": version},
                  after={"status": outcome, "version": version + 1, "round": step.round, "position": step.position,
@@ -167,7 +184,7 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     session.refresh(step)
     if changed != 1:
         _refuse_if_settled(session, services, step, ticket, version)
-        raise StepAlreadyDecided(step, services)
+        raise StepAlreadyDecided(step, ticket, services)
     audit.record(session, actor=actor, action="step.reassigned", subject=f"step:{step.id}", ticket_id=ticket.id,
                  before={"approvers": before, "version": version}, after={"approvers": [to], "version": version + 1},
                  reason=reason, at=now)
@@ -182,9 +199,10 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
 
 
 def _refuse_if_settled(session: Session, services: Services, step: ApprovalStep, ticket: Ticket,
-                       version: int) -> None:
+                       version: int, *, actor: str | None = None, outcome: str | None = None) -> None:
+    """`actor` and `outcome` (who clicks what) make a repeat of their own decision a silent refusal."""
     if step.status in OUTCOMES or (step.status == PENDING and step.version != version and step.decided_by):
-        raise StepAlreadyDecided(step, services)
+        raise StepAlreadyDecided(step, ticket, services, actor=actor, outcome=outcome)
     if step.status != PENDING:
         # Cancelled by a withdrawal, skipped after reminders, or not yet reached: nothing to decide.
         raise StepNotOpen(step.status if step.status in ("cancelled", "skipped", "waiting") else "other")

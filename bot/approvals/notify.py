@@ -13,10 +13,14 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.approvals import delegation as delegations
 from bot.approvals import segregation
+from bot.approvals.rules import rule_of_step
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
+from bot.approvals.wording import skip_reason, step_reason
 from bot.config.approval_rules import as_number
+from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
+from bot.tickets.summary import local_time as receipt_time
 from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
 
@@ -174,9 +178,8 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
     return StepCard(
         ticket_number=ticket.number, type_name=type_name(services, ticket, locale), title=ticket.title,
         requester=services.locales.display_name(ticket.requester_id), rows=rows,
-        evidence=[r.value for r in rows if r.value.startswith(("http://", "https://"))],
-        step_id=step.id, version=step.version, position=step.position, total=len(in_round), rule=step.rule,
-        round=step.round, principal=principal,
+        step_id=step.id, version=step.version, position=step.position, total=len(in_round),
+        why=why_step(services, ticket, step, locale), round=step.round, principal=principal,
         changes=[Change(labels.get(k, k), shown(services, ticket, k, v.get("before"), locale),
                         shown(services, ticket, k, v.get("after"), locale)) for k, v in (changes or {}).items()],
         outcome=outcome if decided else None, decided_by=decided_by,
@@ -187,6 +190,12 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
     )
 
 
+def why_step(services: Services, ticket: Ticket, step: ApprovalStep, locale: str) -> str | None:
+    """Why the step is there, in the reader's words; None when its rule cannot be read any more."""
+    rule = rule_of_step(services.config, ticket.request_type, step.rule)
+    return step_reason(rule, locale, request_type(services, ticket), services.config) if rule else None
+
+
 def history(session: Session, services: Services, ticket: Ticket, locale: str) -> list[str]:
     lines = []
     for step in steps_of(session, ticket.id):
@@ -195,7 +204,9 @@ def history(session: Session, services: Services, ticket: Ticket, locale: str) -
         line = f"{step.round}-{step.position}. {escape(approvers)} — {status}"
         if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
             line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at)})"
-        if step.comment:
+        if step.comment and step.status == "skipped":
+            line += f"\n      {skip_reason(step.comment, locale, services.locales.display_name)}"
+        elif step.comment:
             line += f"\n      {escape(step.comment)}"
         lines.append(trusted(line))  # mrkdwn: every part above is escaped or the bot's own
     return lines
@@ -212,24 +223,22 @@ def type_name(services: Services, ticket: Ticket, locale: str) -> str:
 
 
 def field_rows(services: Services, ticket: Ticket, locale: str) -> list[FieldRow]:
+    """Every field of the form (empty ones too: an approver may mark one to fix), each read exactly as
+    the requester's receipt reads it (bot.forms.display: dates, yen, option labels, links)."""
     values = ticket.fields or {}
     rt = request_type(services, ticket)
     if rt is None:
         return [FieldRow(k, k, display(v)) for k, v in values.items()]
-    return [FieldRow(f.key, f.label.get(locale) if hasattr(f.label, "get") else str(f.label),
-                     shown(services, ticket, f.key, values.get(f.key), locale)) for f in rt.fields]
+    return [FieldRow(f.key, f.label.get(locale), shown(services, ticket, f.key, values.get(f.key), locale),
+                     mrkdwn_value(rt, f.key, values.get(f.key), locale, services.config)) for f in rt.fields]
 
 
 def shown(services: Services, ticket: Ticket, key: str, value: Any, locale: str) -> str:
-    """One field's value as people read it: option labels, ¥ amounts (also for a resubmission's diff)."""
+    """One field's value as people read it, as on the receipt (also for a resubmission's diff)."""
     rt = request_type(services, ticket)
-    f = next((f for f in rt.fields if f.key == key), None) if rt is not None else None
-    if f is None:
+    if rt is None or rt.field(key) is None:
         return display(value)
-    if f.options and value is not None:
-        value = [f.option_label(v, locale) for v in value] if isinstance(value, list) else f.option_label(
-            str(value), locale)
-    return display(value, f.type)
+    return display_value(rt, key, value, locale, services.config)
 
 
 def display(value: Any, kind: str | None = None) -> str:
@@ -245,7 +254,8 @@ def display(value: Any, kind: str | None = None) -> str:
 
 
 def local_time(services: Services, at: Any) -> str:
-    return at.astimezone(services.calendar.tz).strftime("%Y-%m-%d %H:%M") if at else ""
+    """A moment as the requester's receipt writes it (one format everywhere)."""
+    return receipt_time(services, at) or ""
 
 
 def pending_steps_for(session: Session, services: Services, user: str) -> list[tuple[ApprovalStep, str | None]]:

@@ -31,7 +31,8 @@ from bot import audit, outbox
 from bot.approvals import delegation
 from bot.config.workspace import WorkspaceConfig
 from bot.errors import NotAuthorized
-from bot.i18n import t
+from bot.i18n import LOCALES, t
+from bot.i18n.mrkdwn import trusted
 from models import ApprovalStep, AuditEvent, Ticket
 
 if TYPE_CHECKING:
@@ -58,6 +59,27 @@ class NotInDirectory(NotAuthorized):
                          approver=approver, admins=admins)
 
 
+class NotAnApprover(NotAuthorized):
+    """Someone who may not decide clicked a decision button (a forwarded message, a colleague's
+    screen…): they learn which request it is and who can decide it."""
+
+    key = "approvals.errors.not_approver"
+
+    def __init__(self, number: str, type_names: dict[str, str], requester: str, deciders: list[str]):
+        super().__init__(f"not an approver of {number}", number=number, requester=requester)
+        self.type_names = type_names
+        self.deciders = deciders
+
+    def message(self, locale: str) -> str:
+        if not self.deciders:  # nobody may decide it now (an admin re-assigns): say only what concerns them
+            return t(locale, "approvals.errors.not_approver_alone", number=self.params["number"],
+                     requester=self.params["requester"], type=self.type_names.get(locale) or self.type_names["ja"])
+        people = t(locale, "approvals.errors.people_separator").join(
+            t(locale, "approvals.errors.person", name=n) for n in self.deciders)
+        return t(locale, self.key, number=self.params["number"], requester=self.params["requester"],
+                 type=self.type_names.get(locale) or self.type_names["ja"], deciders=trusted(people))
+
+
 # -- at decision time --------------------------------------------------------------------------------
 def refuse_own(ticket: Ticket, actor: str) -> None:
     if actor == ticket.requester_id:
@@ -73,13 +95,22 @@ def check(session: Session, services: Services, step: ApprovalStep, ticket: Tick
         others = [a for a in step.approvers if a != ticket.requester_id]  # nobody stands in for the requester
         principal = delegation.acting_for(session, actor, others, services.clock.now())
         if principal is None:
-            raise NotAuthorized(f"{actor} may not decide step {step.id}")
+            raise not_an_approver(session, services, step, ticket)
     for person in (actor, principal):
         if person is not None and services.config.person_for_slack_id(person) is None:
             names = services.locales.display_name
             admins = " / ".join(names(a) for a in services.config.admin_slack_ids()) or "—"
             raise NotInDirectory(ticket.number, names(person), admins)
     return principal
+
+
+def not_an_approver(session: Session, services: Services, step: ApprovalStep, ticket: Ticket) -> NotAnApprover:
+    from bot.approvals.notify import type_name
+
+    names = services.locales.display_name
+    deciders = [names(u) for u in recipients(session, step, ticket, services.clock.now())]
+    return NotAnApprover(ticket.number, {loc: type_name(services, ticket, loc) for loc in LOCALES},
+                         names(ticket.requester_id), deciders)
 
 
 def recipients(session: Session, step: ApprovalStep, ticket: Ticket, now: datetime) -> dict[str, str | None]:

@@ -9,7 +9,10 @@ Each rule names who approves — exactly one of:
     department: finance      that department's approvers (any one of them)
     any_of: [a, b]           any one of a group of people
 
-and optionally when it applies (`when`, all conditions must hold) on the form's fields:
+optionally a label, whose approval it is as people say it — one string or both languages
+(`label: {ja: 経理責任者, en: Finance lead}`); approvers read why a step is theirs from the label
+and the conditions in words (bot.approvals.wording), never the rule text — and optionally when it
+applies (`when`, all conditions must hold) on the form's fields:
 
     when: ["amount >= 100000"]                      # or ≥ > ≤ < == != in
     when: [{field: category, op: in, value: [pc, phone]}]
@@ -27,6 +30,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+from bot.config.text import LocalizedText
 
 Operator = Literal[">=", ">", "<=", "<", "==", "!=", "in"]
 _ALIASES = {"≥": ">=", "≤": "<=", "=": "==", "≠": "!="}
@@ -116,7 +121,8 @@ class ApprovalRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    label: str | None = Field(default=None, description="shown to people; defaults to a description of the rule")
+    label: LocalizedText | None = Field(default=None, description=(
+        "whose approval, as people say it: 経理責任者 or {ja: 経理責任者, en: Finance lead}; shown to approvers"))
     manager: bool = False
     person: str | None = None
     role: str | None = None
@@ -147,7 +153,7 @@ class ApprovalRule(BaseModel):
     def describe(self) -> str:
         """What produced a step, e.g. "role:finance_lead when amount >= 100000"."""
         if self.label:
-            head = self.label
+            head = self.label.ja
         elif self.kind == "manager":
             head = "manager"
         elif self.kind == "any_of":

@@ -47,7 +47,9 @@ class PreparedRequest:
 
 def _sends(builder: Callable[P, SlackRequest]) -> Callable[Concatenate[SlackRequester, P], Reply]:
     """Turn a payload builder into a SlackRequester method that builds, signs and sends."""
-    takes_trigger = "trigger_id" in inspect.signature(builder).parameters
+    parameters = inspect.signature(builder).parameters
+    takes_trigger = "trigger_id" in parameters
+    takes_response_url = "response_url" in parameters
 
     def method(self: SlackRequester, /, *args: P.args, **kwargs: P.kwargs) -> Reply:
         if (
@@ -57,6 +59,17 @@ def _sends(builder: Callable[P, SlackRequest]) -> Callable[Concatenate[SlackRequ
             and "user_id" in kwargs
         ):
             kwargs["trigger_id"] = self.triggers(str(kwargs["user_id"]))
+        if (
+            takes_response_url
+            and self.response_urls is not None
+            and not kwargs.get("response_url")
+            and kwargs.get("channel_id")
+            and "user_id" in kwargs
+        ):
+            message = kwargs.get("message")
+            ts = message.get("ts") if isinstance(message, dict) else kwargs.get("message_ts")
+            kwargs["response_url"] = self.response_urls(str(kwargs["channel_id"]), str(kwargs["user_id"]),
+                                                        str(ts) if ts else None)
         return self.send(builder(*args, **kwargs))
 
     method.__name__ = builder.__name__
@@ -74,11 +87,14 @@ class SlackRequester:
         path: str = EVENTS_PATH,
         timeout: float = 10.0,
         triggers: Callable[[str], str] | None = None,
+        response_urls: Callable[[str, str | None, str | None], str] | None = None,
     ) -> None:
         """`base_url` is the app's root, e.g. http://127.0.0.1:3000.
 
         `triggers` (e.g. FakeSlackServer.issue_trigger) mints each interaction's trigger_id, so views.open
-        in the fake knows whose modal it is."""
+        in the fake knows whose modal it is; `response_urls` (e.g. FakeSlackServer.response_url) mints the
+        response_url of an interaction in a channel (channel, user, message ts), so what the app posts
+        to it lands in the fake like Slack shows it."""
         split = urlsplit(base_url)
         if split.scheme != "http" or not split.hostname:
             raise ValueError(f"expected an http:// base URL, got {base_url!r}")
@@ -89,6 +105,7 @@ class SlackRequester:
         self.clock = clock
         self.timeout = timeout
         self.triggers = triggers
+        self.response_urls = response_urls
 
     def prepare(
         self,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.i18n import t
-from bot.i18n.mrkdwn import escape, link
+from bot.i18n.mrkdwn import escape
 from bot.views.blocks import Block, actions, button, clip, context, divider, fields, header, plain, section
 from handlers.ids import ApprovalAction, ApprovalCallback
 
@@ -23,9 +23,16 @@ OUTCOME_EMOJI = {"approved": ":white_check_mark:", "sent_back": ":leftwards_arro
 
 @dataclass(frozen=True)
 class FieldRow:
+    """One field of the request: `value` as plain text (empty when the form left it empty), `text` the
+    same as the requester's receipt shows it in mrkdwn (a link, a mention), when that differs."""
+
     key: str
     label: str
     value: str
+    text: str | None = None
+
+    def shown(self) -> str:
+        return self.text or escape(self.value)
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,11 @@ class StepCard:
     title: str
     requester: str
     rows: list[FieldRow]
-    evidence: list[str]
     step_id: int
     version: int
     position: int
     total: int
-    rule: str
+    why: str | None = None  # why the step is there, in words (bot.approvals.wording)
     round: int = 1
     principal: str | None = None  # set when this copy goes to a delegate: whose step it is
     changes: list[Change] = field(default_factory=list)
@@ -78,6 +84,18 @@ def decision_buttons(locale: str, step_id: int, version: int, block_prefix: str 
     )
 
 
+def filled_rows(card: StepCard) -> list[FieldRow]:
+    """The fields the requester filled in, in form order: an empty optional field is not shown."""
+    return [r for r in card.rows if r.value.strip()]
+
+
+def step_line(locale: str, card: StepCard) -> str:
+    """「承認ステップ 2/2 · 金額が10万円以上のため経理責任者の承認が必要です」."""
+    if card.why:
+        return t(locale, "approvals.request.step", position=card.position, total=card.total, why=card.why)
+    return t(locale, "approvals.request.step_only", position=card.position, total=card.total)
+
+
 def who(locale: str, decider: str, principal: str | None) -> str:
     return t(locale, "approvals.on_behalf", delegate=decider, principal=principal) if principal else decider
 
@@ -97,13 +115,10 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     if card.changes:
         blocks.append(section(t(locale, "approvals.request.changes_header", round=card.round) + "\n" + "\n".join(
             f"• *{escape(c.label)}*: ~{escape(c.before) or '—'}~ → {escape(c.after) or '—'}" for c in card.changes)))
-    if card.rows:
-        blocks.append(fields(*[(escape(r.label), escape(r.value) or "—") for r in card.rows]))
-    if card.evidence:
-        blocks.append(section(t(locale, "approvals.request.evidence") + "\n" + "\n".join(
-            f"• {link(url)}" for url in card.evidence[:10])))
-    blocks.append(context(t(locale, "approvals.request.step", position=card.position, total=card.total,
-                            rule=card.rule)))
+    filled = filled_rows(card)
+    for i in range(0, len(filled), 10):  # a section holds ten fields
+        blocks.append(fields(*[(escape(r.label), r.shown()) for r in filled[i:i + 10]]))
+    blocks.append(context(step_line(locale, card)))
     if card.outcome is None:
         blocks.append(decision_buttons(locale, card.step_id, card.version))
         return text, blocks
@@ -152,11 +167,9 @@ def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassi
         header(t(locale, "approvals.request.header", number=card.ticket_number, type=card.type_name)),
         section(t(locale, "approvals.request.intro", requester=card.requester, title=card.title)),
     ]
-    for row in card.rows:
-        blocks.append(section(f"*{escape(row.label)}*\n{escape(row.value) or '—'}"))
-    if card.evidence:
-        blocks.append(section(t(locale, "approvals.request.evidence") + "\n" + "\n".join(
-            f"• {link(url)}" for url in card.evidence[:10])))
+    for row in filled_rows(card):
+        blocks.append(section(f"*{escape(row.label)}*\n{row.shown()}"))
+    blocks.append(context(step_line(locale, card)))
     blocks.append(divider())
     blocks.append(section(t(locale, "approvals.details.history") + "\n" + "\n".join(history[-40:] or ["—"])))
     if can_reassign:

@@ -34,6 +34,7 @@ from bot.faqdesk.stats import FaqNumbers
 from bot.faqdesk.values import CompanyValues
 from bot.forms import block_id, read_state, validate_form
 from bot.i18n import t
+from bot.i18n.mrkdwn import link
 from bot.settings import BUNDLED_CONFIG
 from bot.views.approvals import (
     FIELDS_BLOCK,
@@ -331,9 +332,11 @@ def test_the_type_picker_offers_one_button_per_request_type(screen):
 # -- approvals -------------------------------------------------------------------------------------
 STEP = StepCard(
     ticket_number="FIN-0042", type_name="経費精算", title="大阪出張の交通費", requester="山田 太郎",
-    rows=[FieldRow("amount", "金額", "¥128,000"), FieldRow("spent_on", "利用日", "2026/12/03")],
-    evidence=["https://files.example.com/receipts/42.pdf"], step_id=12, version=3, position=2, total=3,
-    rule="10万円以上は経理リーダー承認", round=2, changes=[Change("金額", "¥130,000", "¥128,000")],
+    rows=[FieldRow("amount", "金額", "¥128,000"), FieldRow("spent_on", "利用日", "2026/12/03"),
+          FieldRow("receipt_url", "領収書", "https://files.example.com/receipts/42.pdf",
+                   link("https://files.example.com/receipts/42.pdf"))],
+    step_id=12, version=3, position=2, total=3,
+    why="金額が10万円以上のため経理責任者の承認が必要です", round=2, changes=[Change("金額", "¥130,000", "¥128,000")],
 )
 
 

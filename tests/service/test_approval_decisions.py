@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.approvals import decide as decisions
-from bot.approvals import delegation, flow
+from bot.approvals import delegation, flow, notify
 from bot.approvals.decide import StepNotOpen
 from bot.approvals.steps import steps_of
 from bot.errors import AlreadyDecided, NotAuthorized, ValidationFailed
@@ -98,16 +98,22 @@ def test_an_outsider_is_refused_and_nothing_changes(services):
     assert (after.status, after.version, after.decided_by) == ("pending", step.version, None)
 
 
-def test_a_second_click_is_told_who_decided_and_when(services):
+def test_a_second_click_is_told_who_decided_and_when_and_a_repeat_of_ones_own_decision_needs_no_answer(services):
     ticket_id, _ = submit(services)
     step = pending_step(services, ticket_id)
     click(services, step, MANAGER)
 
-    with pytest.raises(AlreadyDecided) as second:
+    with pytest.raises(AlreadyDecided) as repeat:
         click(services, step, MANAGER)
+    with pytest.raises(AlreadyDecided) as other:
+        click(services, step, MANAGER, outcome="rejected", reason="やはり却下")
 
-    assert second.value.message("ja") == "この件は 佐藤 健 が 2026-11-24 10:00 に処理済みです。"
-    assert second.value.message("en") == "This was already handled by 佐藤 健 at 2026-11-24 10:00."
+    with services.session_factory() as session:
+        number = session.get(Ticket, ticket_id).number
+    when = notify.local_time(services, START)  # as the receipt writes it: 2026/11/24 10:00
+    assert repeat.value.silent and not other.value.silent
+    assert other.value.message("ja") == f"{number} 経費精算は 佐藤 健 が {when} に承認済みです。"
+    assert other.value.message("en") == f"{number} Expense claim was already approved by 佐藤 健 ({when})."
 
 
 def test_send_back_and_reject_need_a_reason(services):

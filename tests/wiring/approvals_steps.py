@@ -67,6 +67,11 @@ def status_of(bot: Any, ticket_id: int) -> str:
         return session.get(Ticket, ticket_id).status
 
 
+def ticket_number(bot: Any, ticket_id: int) -> str:
+    with bot.services.session_factory() as session:
+        return session.get(Ticket, ticket_id).number
+
+
 def steps(bot: Any, ticket_id: int) -> list[tuple[str, str | None, str | None]]:
     with bot.services.session_factory() as session:
         rows = session.scalars(select(ApprovalStep).where(ApprovalStep.ticket_id == ticket_id)

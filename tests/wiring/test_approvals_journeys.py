@@ -32,9 +32,18 @@ from tests.service.approvals_fixtures import (
     MANAGER,
     OUTSIDER,
     approval_bot_fixture,  # noqa: F401 - the `bot` fixture
-    )
+)
 from tests.wiring import approvals_steps as approvals
-from tests.wiring.approvals_steps import APPROVE, DETAILS, REJECT, SEND_BACK, approval_message, buttons, give_reason
+from tests.wiring.approvals_steps import (
+    APPROVE,
+    DETAILS,
+    REJECT,
+    SEND_BACK,
+    approval_message,
+    buttons,
+    give_reason,
+    ticket_number,
+)
 from tests.wiring.intake_steps import card, dm_with, everything, modal, request, submit_form
 
 EMPLOYEE_EN = "UEMPLOYEE2"
@@ -187,8 +196,13 @@ def test_an_outsiders_click_is_refused_in_their_language_and_changes_nothing(bot
     click(bot, OUTSIDER, request_dm, APPROVE, channel="CGENERAL")
     click(bot, EMPLOYEE_EN, request_dm, REJECT, channel="CGENERAL")
 
-    assert [e["text"] for e in bot.slack.ephemerals(OUTSIDER)] == ["この操作を行う権限がありません。"]
-    assert [e["text"] for e in bot.slack.ephemerals(EMPLOYEE_EN)] == ["You are not allowed to do this."]
+    number = ticket_number(bot, ticket)
+    assert [e["text"] for e in bot.slack.ephemerals(OUTSIDER)] == [
+        f"{number} 経費精算（山田 花子 さんの申請）を判断できるのは 佐藤 健 さんです。"
+        "あなたはこの申請の承認者ではありません。"]
+    assert [e["text"] for e in bot.slack.ephemerals(EMPLOYEE_EN)] == [
+        f"Only 佐藤 健 can decide on {number} Expense claim (山田 花子's request). "
+        "You are not an approver of this request."]
     assert approvals.steps(bot, ticket) == [("pending", None, None)]
     assert buttons(bot.slack.message(bot.slack.dm_channel(MANAGER), request_dm["ts"])) != {}
 

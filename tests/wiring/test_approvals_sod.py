@@ -26,7 +26,7 @@ from tests.service.approvals_fixtures import (
     clock,
 )
 from tests.wiring import approvals_steps as approvals
-from tests.wiring.approvals_steps import APPROVE, REJECT, SEND_BACK, approval_message, buttons
+from tests.wiring.approvals_steps import APPROVE, REJECT, SEND_BACK, approval_message, buttons, ticket_number
 from tests.wiring.intake_steps import everything, modal, request
 from tests.wiring.test_approvals_journeys import fill_delegation, open_home
 
@@ -207,7 +207,9 @@ def test_the_requesters_own_delegate_cannot_decide_on_her_behalf_a_step_naming_h
 
     crafted_click(bot, FIN_LEAD, approval_message(bot, MANAGER), APPROVE)
 
-    assert [e["text"] for e in bot.slack.ephemerals(FIN_LEAD)] == ["この操作を行う権限がありません。"]
+    number = ticket_number(bot, ticket)
+    assert [e["text"] for e in bot.slack.ephemerals(FIN_LEAD)] == [
+        f"あなたは {number} 経費精算（山田 花子 さんの申請）の承認者ではないため、判断できません。"]
     assert step_rows(bot, ticket)[0][0] == "pending"
 
 

@@ -122,7 +122,7 @@ def test_the_receipt_and_home_say_whose_approval_a_request_waits_for_and_the_rem
     assert t.status == "pending_approval"
 
     waiting = everything(receipt(office, t.number))
-    assert "承認待ち" in waiting and "佐藤 健 さんの承認待ち（2026-12-07 10:00 から）" in waiting
+    assert "承認待ち" in waiting and "佐藤 健 さんの承認待ち（2026/12/07 10:00 から）" in waiting
     assert "佐藤 健 さんの承認待ち" in open_home(office, EMPLOYEE)
 
     # A working day later the approver is reminded; the requester can see that it was chased.

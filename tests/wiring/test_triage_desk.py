@@ -204,7 +204,10 @@ def test_only_the_requester_can_withdraw(desk):
     click(desk, GA_AGENT, receipt, TicketAction.WITHDRAW, desk.slack.dm_channel(GA_AGENT))
 
     assert ticket(desk, t.id).status == "submitted"
-    assert "申請者本人" in dms(desk, GA_AGENT)[-1]["text"]
+    # Told where they clicked (an ephemeral in that DM), not with a new DM.
+    [refusal] = desk.slack.ephemerals(GA_AGENT)
+    assert "申請者本人" in refusal["text"] and refusal["channel"] == desk.slack.dm_channel(GA_AGENT)
+    assert not any("申請者本人" in m.get("text", "") for m in dms(desk, GA_AGENT))
 
 
 SECRET = "上司の田中さんから毎日のように大声で叱責されています"
