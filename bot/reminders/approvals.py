@@ -271,13 +271,15 @@ class _Run:
         for ticket in self.touched.values():
             receipts.update_receipt(self.session, self.services, ticket)
         for user, items in self.bundles.items():
-            text, blocks = approver_bundle(self.services.locales.locale(user), items)
+            text, blocks = approver_bundle(self.services.locales.locale(user), items,
+                                           day_hours=self.services.calendar.working_day_hours)
             outbox.post(self.session, user, text, blocks)
             outbox.refresh_home(self.session, user)
             self.result.messages += 1
             self.result.recipients.append(user)
         for user, escalated in self.escalations.items():
-            text, blocks = escalation_notice(self.services.locales.locale(user), escalated)
+            text, blocks = escalation_notice(self.services.locales.locale(user), escalated,
+                                             day_hours=self.services.calendar.working_day_hours)
             outbox.post(self.session, user, text, blocks)
             self.result.messages += 1
             self.result.recipients.append(user)

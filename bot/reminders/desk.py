@@ -89,7 +89,7 @@ def _ping_triage(session: Session, services: Services, now: datetime, result: De
         names[department.triage_channel] = department.name.get(locale)
         result.pings += 1
     for channel, items in by_channel.items():
-        text, blocks = triage_ping(config.default_locale, names[channel], items)
+        text, blocks = triage_ping(config.default_locale, names[channel], items, day_hours=calendar.working_day_hours)
         outbox.post(session, channel, text, blocks)
         result.channel_messages += 1
 
@@ -114,6 +114,7 @@ def _remind_on_hold(session: Session, services: Services, now: datetime, result:
         locale = services.locales.locale(ticket.requester_id)
         text, blocks = hold_reminder(locale, ticket_id=ticket.id, number=ticket.number,
                                      type_name=notify.type_name(services, ticket, locale),
-                                     title=ticket.title, held_hours=held)
+                                     title=ticket.title, held_hours=held,
+                                     day_hours=services.calendar.working_day_hours)
         outbox.post(session, ticket.requester_id, text, blocks)
         result.hold_reminders += 1

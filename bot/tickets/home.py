@@ -94,6 +94,7 @@ def _department_queue(session: Session, services: Services, department: str, nam
         near_breach=group(Ticket.status.in_(RUNNING) & (first_pending | (Ticket.resolution_due <= horizon)),
                           [nearest, Ticket.id], near),
         horizon_hours=horizon_hours,
+        day_hours=calendar.working_day_hours,
     )
 
 

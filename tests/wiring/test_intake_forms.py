@@ -101,7 +101,7 @@ def test_field_errors_speak_the_users_language(desk):
     reply = submit_form(desk, EMPLOYEE_EN, "leave", {"kind": "clock_fix", "start_on": days(0), "end_on": days(-1)})
 
     assert reply.body["errors"] == {
-        block_id("end_on"): "Please pick a date after “First day (or the day to fix)”.",
+        block_id("end_on"): "Please pick a date on or after “First day (or the day to fix)”.",
         block_id("times"): "Clock corrections and overtime need the times.",
         block_id("reason"): "Special leave, clock corrections and overtime need a reason.",
     }
