@@ -13,6 +13,7 @@ from bot.approvals import delegation as delegations
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
 from bot.approvals.steps import PENDING, steps_of
 from bot.home import add_section
+from bot.tickets.summary import ticket_title
 from bot.views.approvals_home import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.views.blocks import Block
 from bot.views.delegation import DelegationRow, delegation_section
@@ -40,7 +41,7 @@ def awaiting_me(session: Session, services: Services, user: str, locale: str) ->
         rows = [r for r in field_rows(services, ticket, locale) if r.value][:3]
         items.append(AwaitingItem(
             step_id=step.id, version=step.version, ticket_number=ticket.number,
-            type_name=type_name(services, ticket, locale), title=ticket.title,
+            type_name=type_name(services, ticket, locale), title=ticket_title(services, ticket, locale),
             requester=services.locales.display_name(ticket.requester_id),
             summary=" · ".join(f"{r.label}: {r.value}" for r in rows),
             since=local_time(services, step.requested_at), due=local_time(services, step.due_at) or None,

@@ -17,6 +17,7 @@ from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps
 from bot.config.approval_rules import as_number
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
+from bot.tickets.summary import ticket_title
 from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
 
@@ -172,7 +173,8 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
     if decided and step.decided_by:
         decided_by = _decider(services, step, locale)
     return StepCard(
-        ticket_number=ticket.number, type_name=type_name(services, ticket, locale), title=ticket.title,
+        ticket_number=ticket.number, type_name=type_name(services, ticket, locale),
+        title=ticket_title(services, ticket, locale),
         requester=services.locales.display_name(ticket.requester_id), rows=rows,
         evidence=[r.value for r in rows if r.value.startswith(("http://", "https://"))],
         step_id=step.id, version=step.version, position=step.position, total=len(in_round), rule=step.rule,

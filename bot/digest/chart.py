@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.digest.numbers import WeekPoint
 from bot.i18n import t
+from bot.i18n.dates import format_month_day
 
 FONT_PACKAGE, FONT_FILE = "japanize_matplotlib", "fonts/ipaexg.ttf"
 
@@ -49,7 +50,7 @@ def chart_figure(locale: str, weeks: list[WeekPoint]) -> Figure:
     family = japanese_font()
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_subplot()
-    labels = [f"{w.start:%m/%d}" for w in weeks]
+    labels = [format_month_day(w.start, locale) for w in weeks]
     x = list(range(len(weeks)))
     width = 0.38
     ax.bar([i - width / 2 for i in x], [w.new for w in weeks], width, label=t(locale, "digest.chart.new"),

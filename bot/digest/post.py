@@ -22,6 +22,7 @@ from bot.digest.chart import render_chart
 from bot.digest.numbers import Digest, compute
 from bot.digest.view import digest_message
 from bot.i18n import t
+from bot.i18n.dates import format_date_range
 from bot.scheduler import Weekly, replica_id
 from bot.views.blocks import Block
 from models import JobRun
@@ -66,7 +67,7 @@ def enqueue_digest(session: Session, services: Services, rendered: Rendered, cha
     d = rendered.digest
     outbox.post(session, channel, rendered.text, rendered.blocks, ref=f"digest:{week}",
                 dedupe_key=f"digest:{week}:message")
-    period = f"{d.week_start:%Y/%m/%d}〜{d.week_end:%m/%d}"
+    period = format_date_range(d.week_start, d.week_end, rendered.locale)
     outbox.enqueue(session, FILES_UPLOAD, {
         "channel": channel, "filename": f"digest-{week}.png", "title": t(rendered.locale, "digest.chart.title"),
         "initial_comment": t(rendered.locale, "digest.chart.comment", period=period),

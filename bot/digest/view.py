@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.digest.numbers import ApprovalNumbers, DeskWeek, Digest, Spread
 from bot.i18n import t
+from bot.i18n.dates import format_date_range
 from bot.views.blocks import Block, context, divider, header, section
 
 MAX_BLOCKS = 50
@@ -50,7 +51,7 @@ def _approval_lines(locale: str, a: ApprovalNumbers, b: ApprovalNumbers) -> str:
 def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], type_names: dict[str, str],
                    names: Any) -> tuple[str, list[Block]]:
     """`names(user_id) -> display name` for approvers."""
-    period = f"{d.week_start:%Y/%m/%d}〜{d.week_end:%m/%d}"
+    period = format_date_range(d.week_start, d.week_end, locale)
     text = t(locale, "digest.text", period=period, new=d.total.this.new, resolved=d.total.this.resolved,
              backlog=d.total.this.backlog)
     blocks: list[Block] = [
