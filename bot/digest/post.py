@@ -59,7 +59,7 @@ def render(session: Session, services: Services, now: datetime) -> Rendered:
     text, blocks = digest_message(
         locale, digest, department_names={d.key: d.name.get(locale) for d in config.departments},
         type_names={rt.key: rt.name.get(locale) for rt in config.request_types},
-        names=services.locales.display_name)
+        names=services.locales.display_name, help_url=config.digest.help_url)
     return Rendered(digest, text, blocks, render_chart(locale, digest.weeks), locale)
 
 
@@ -67,6 +67,8 @@ def enqueue_digest(session: Session, services: Services, rendered: Rendered, cha
     d = rendered.digest
     outbox.post(session, channel, rendered.text, rendered.blocks, ref=f"digest:{week}",
                 dedupe_key=f"digest:{week}:message")
+    if not d.has_tickets:
+        return  # no chart of eight empty weeks: the message says there is nothing yet
     period = format_date_range(d.week_start, d.week_end, rendered.locale)
     outbox.enqueue(session, FILES_UPLOAD, {
         "channel": channel, "filename": f"digest-{week}.png", "title": t(rendered.locale, "digest.chart.title"),
