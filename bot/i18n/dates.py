@@ -12,7 +12,7 @@ The functions: `format_date` (a day), `format_datetime` (an instant, in a time z
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -43,10 +43,11 @@ def format_date(value: date | datetime | str, locale: str) -> str:
 
 def format_datetime(when: datetime, locale: str, tz: tzinfo | None = None) -> str:
     """An instant in `tz` (the workspace calendar's zone): 2026/12/03(木) 14:05 or Thu, Dec 3, 2026, 14:05."""
-    local = when.astimezone(tz) if tz is not None and when.tzinfo is not None else when
-    clock = f"{local:%H:%M}"
-    return f"{format_date(local.date(), locale)} {clock}" if locale == "ja" else \
-        f"{format_date(local.date(), locale)}, {clock}"
+    local = when
+    if tz is not None:  # a naive instant is UTC, as the database stores them
+        local = (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).astimezone(tz)
+    day, clock = format_date(local.date(), locale), f"{local:%H:%M}"
+    return f"{day} {clock}" if locale == "ja" else f"{day}, {clock}"
 
 
 def format_month_day(value: date | datetime, locale: str) -> str:
