@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.harness import start_bot
 from tests.service.approvals_fixtures import (
     MANAGER,
     approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+    approval_config,
+    clock,
 )
 from tests.service.reminders_fixtures import dms, jst, submit, sweep_at
 
@@ -37,3 +40,26 @@ def test_the_approver_reminder_says_how_late_in_honest_words(bot, when, says, ne
     shown = reminder_shown(bot)
     assert says in shown
     assert never not in shown
+
+
+@pytest.fixture
+def english_manager(clean_engine):
+    """The same org, with 佐藤 健 (the approver) reading Slack in English."""
+    running = start_bot(clean_engine, config=approval_config(), clock=clock(), locales={"manager": "en-US"})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_an_english_approver_reads_the_request_and_its_reminder_in_english(english_manager):
+    bot = english_manager
+    submit(bot.services)
+    bot.deliver()
+
+    sweep_at(bot, jst(2026, 11, 25, 9, 5))
+
+    (request, reminder) = [str(m["blocks"]) for m in bot.slack.messages(bot.slack.dm_channel(MANAGER))]
+    for shown in (request, reminder):
+        assert "Business trip / ¥30,000 / 大阪出張" in shown and "出張旅費" not in shown
+    assert "just past due" in reminder
