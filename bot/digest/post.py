@@ -67,8 +67,6 @@ def enqueue_digest(session: Session, services: Services, rendered: Rendered, cha
     d = rendered.digest
     outbox.post(session, channel, rendered.text, rendered.blocks, ref=f"digest:{week}",
                 dedupe_key=f"digest:{week}:message")
-    if not d.has_tickets:
-        return  # no chart of eight empty weeks: the message says there is nothing yet
     period = format_date_range(d.week_start, d.week_end, rendered.locale)
     outbox.enqueue(session, FILES_UPLOAD, {
         "channel": channel, "filename": f"digest-{week}.png", "title": t(rendered.locale, "digest.chart.title"),

@@ -36,11 +36,16 @@ def ticket_title(services: Services, ticket: Ticket, locale: str) -> str:
     """The ticket's title in the reader's language, made at read time from its type's title fields and
     its stored values ("Local transport / ¥4,000 / taxi" for an English reader, "交通費 / ¥4,000 / taxi"
     for a Japanese one). The stored `title` (the company's default language, written at submission) is
-    the fallback for a type no longer in the config, and what exports and searches read."""
+    what exports read, and it is shown as it is when the values no longer make it (a type removed from the
+    config, title_fields changed since, a title written some other way): never a title it did not have."""
     rt = services.config.request_type(ticket.request_type)
     if rt is None:
         return ticket.title
-    return title_for(rt, ticket.fields or {}, locale, services.config)
+    config = services.config
+    fields = ticket.fields or {}
+    if locale == config.default_locale or title_for(rt, fields, config.default_locale, config) != ticket.title:
+        return ticket.title
+    return title_for(rt, fields, locale, config)
 
 
 def department_name(services: Services, key: str, locale: str) -> str:

@@ -112,7 +112,7 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
         # before we see them; the server reads all of those (bot/i18n/numbers.py) and checks the range.
         el.update(type="plain_text_input", max_length=40, placeholder=plain(t(locale, "form.amount_placeholder"), 150))
         if not empty:
-            el["initial_value"] = _amount_text(initial)
+            el["initial_value"] = str(initial)
     elif f.type == "number":
         el.update(type="number_input", is_decimal_allowed=not f.integer)
         if f.min is not None:
@@ -149,13 +149,6 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
     if f.placeholder and el["type"] not in ("checkboxes",):
         el["placeholder"] = plain(f.placeholder.get(locale), 150)
     return el
-
-
-def _amount_text(value: Any) -> str:
-    try:
-        return f"{int(value):,}"
-    except (TypeError, ValueError):
-        return str(value)
 
 
 def _number_text(value: float) -> str:

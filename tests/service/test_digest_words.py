@@ -1,7 +1,7 @@
 """What staff read in the weekly digest channel: the numbers explained in the message itself (the readers
 have no repository to open, so no "see docs/DIGEST.md"), a link to the operator's own page when
 `digest.help_url` names one, and on a fresh install a plain "no data yet" instead of a page of zeros and
-a chart whose axis runs from -0.045 to 0.045.
+a chart whose axis runs from -0.045 to 0.045 (the chart says there is no data yet).
 
 Posted Monday 2026-11-30 09:00 JST (digest_fixtures.POSTED_AT) to CDIGEST01."""
 
@@ -45,7 +45,7 @@ def engine(clean_engine):
     return clean_engine
 
 
-def test_a_fresh_install_posts_a_short_no_data_yet_digest_without_a_chart(engine):
+def test_a_fresh_install_posts_a_short_no_data_yet_digest_and_an_empty_state_chart(engine):
     bot = start(engine, seeded=False)
     try:
         shown, files = posted(bot)
@@ -54,7 +54,8 @@ def test_a_fresh_install_posts_a_short_no_data_yet_digest_without_a_chart(engine
 
     assert "まだ集計できるデータがありません" in shown
     assert "新規 0" not in shown and "—" not in shown and "docs/DIGEST.md" not in shown
-    assert files == []  # no chart of eight empty weeks
+    (chart,) = files  # the chart says "no data yet" (see the chart tests below), not an axis around nothing
+    assert chart.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.approvals import flow
+from bot.forms import title_for
 from tests.harness import start_bot
 from tests.service.approvals_fixtures import (
     MANAGER,
     approval_bot_fixture,  # noqa: F401 - the `bot` fixture
     approval_config,
     clock,
+    new_ticket,
 )
 from tests.service.reminders_fixtures import dms, jst, submit, sweep_at
 
@@ -52,9 +55,18 @@ def english_manager(clean_engine):
         running.stop()
 
 
+def submit_as_intake_does(services) -> None:
+    """A request whose stored title is the one intake writes (the default language, from its values)."""
+    with services.session_factory() as session, session.begin():
+        ticket = new_ticket(session)
+        ticket.title = title_for(services.config.request_type("expense"), ticket.fields, "ja", services.config)
+        assert ticket.title == "出張旅費 / ¥30,000 / 大阪出張"
+        assert flow.start_approval(session, services, ticket, ticket.requester_id)
+
+
 def test_an_english_approver_reads_the_request_and_its_reminder_in_english(english_manager):
     bot = english_manager
-    submit(bot.services)
+    submit_as_intake_does(bot.services)
     bot.deliver()
 
     sweep_at(bot, jst(2026, 11, 25, 9, 5))

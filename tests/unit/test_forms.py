@@ -120,7 +120,7 @@ def test_a_prefilled_form_keeps_values_and_flags_fields_to_fix():
     blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
 
     assert blocks[block_id("category")]["element"]["initial_option"]["value"] == "travel"
-    assert blocks[block_id("amount")]["element"]["initial_value"] == "125,000"
+    assert blocks[block_id("amount")]["element"]["initial_value"] == "125000"
     assert blocks[block_id("amount")]["label"]["text"].startswith("⚠️")
     assert blocks[block_id("spent_on")]["element"]["initial_date"] == "2026-12-04"
     assert len(view["title"]["text"]) <= 24 and len(view["blocks"]) <= 100

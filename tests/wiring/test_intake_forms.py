@@ -71,7 +71,7 @@ def test_an_expense_goes_from_picker_to_errors_next_to_each_field_to_a_ticket(de
 
     assert wrong.body["response_action"] == "errors"
     assert wrong.body["errors"] == {
-        block_id("spent_on"): f"{today():%Y/%m/%d}までの日付を選んでください。",
+        block_id("spent_on"): f"{today():%Y/%m/%d}({'月火水木金土日'[today().weekday()]})までの日付を選んでください。",
         block_id("purpose"): "入力してください。",
         block_id("receipt_url"): "交通費以外は金額にかかわらず領収書のリンクが必要です。",
     }
