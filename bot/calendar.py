@@ -285,6 +285,15 @@ class BusinessCalendar:
         else:
             self._clock_windows = ((cfg.work_start, cfg.work_end),)
 
+    @property
+    def working_day_hours(self) -> float:
+        """The length of one ordinary working day in hours (breaks excluded): what "1 business day" means
+        when business hours are worded as days."""
+        total = 0.0
+        for open_clock, close_clock in self._clock_windows:
+            total += (close_clock.hour * 60 + close_clock.minute - open_clock.hour * 60 - open_clock.minute) / 60
+        return total
+
     # ---------------------------------------------------------------- days
 
     def _closed_days(self, year: int) -> dict[date, str]:

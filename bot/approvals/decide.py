@@ -66,16 +66,18 @@ class StepAlreadyDecided(AlreadyDecided):
         self.silent = actor is not None and actor == step.decided_by and outcome == step.status
         from bot.approvals.notify import local_time
 
-        super().__init__(self.decider, local_time(services, step.decided_at) or "?")
+        self.whens = {loc: local_time(services, step.decided_at, loc) or "?" for loc in LOCALES}
+        super().__init__(self.decider, self.whens["ja"])
 
     def message(self, locale: str) -> str:
         who = self.decider
         if self.principal:
             who = t(locale, "approvals.on_behalf", delegate=self.decider, principal=self.principal)
         if self.status not in OUTCOMES:
-            return t(locale, self.key, who=who, when=self.params["when"])
+            return t(locale, self.key, who=who, when=self.whens.get(locale, self.params["when"]))
         return t(locale, f"approvals.errors.already_{self.status}", number=self.number,
-                 type=self.type_names.get(locale) or self.type_names["ja"], who=who, when=self.params["when"])
+                 type=self.type_names.get(locale) or self.type_names["ja"], who=who,
+                 when=self.whens.get(locale, self.params["when"]))
 
 
 def _type_name(services: Services, ticket: Ticket, locale: str) -> str:

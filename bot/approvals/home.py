@@ -13,6 +13,7 @@ from bot.approvals import delegation as delegations
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
 from bot.approvals.steps import PENDING, steps_of
 from bot.home import add_section
+from bot.tickets.summary import ticket_title
 from bot.views.approvals_home import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.views.blocks import Block
 from bot.views.delegation import DelegationRow, delegation_section
@@ -40,10 +41,11 @@ def awaiting_me(session: Session, services: Services, user: str, locale: str) ->
         rows = [r for r in field_rows(services, ticket, locale) if r.value][:3]
         items.append(AwaitingItem(
             step_id=step.id, version=step.version, ticket_number=ticket.number,
-            type_name=type_name(services, ticket, locale), title=ticket.title,
+            type_name=type_name(services, ticket, locale), title=ticket_title(services, ticket, locale),
             requester=services.locales.display_name(ticket.requester_id),
             summary=" · ".join(f"{r.label}: {r.value}" for r in rows),
-            since=local_time(services, step.requested_at), due=local_time(services, step.due_at) or None,
+            since=local_time(services, step.requested_at, locale),
+            due=local_time(services, step.due_at, locale) or None,
             overdue=bool(step.due_at and step.due_at <= now),
             principal=services.locales.display_name(principal) if principal else None,
             position=step.position, total=len(steps_of(session, ticket.id, step.round))))
@@ -57,7 +59,7 @@ def my_delegation(session: Session, services: Services, user: str, locale: str) 
     if not found and not _decides_approvals(session, services, user):
         return []
     names = services.locales.display_name
-    rows = [_row(services, d, user, now, names) for d in found]
+    rows = [_row(services, d, user, now, names, locale) for d in found]
     return delegation_section(locale, rows)
 
 
@@ -80,15 +82,15 @@ def approvals_in_flight(session: Session, services: Services, user: str, locale:
             step_id=step.id, version=step.version, ticket_number=ticket.number,
             type_name=type_name(services, ticket, locale),
             approvers=" / ".join(services.locales.display_name(a) for a in step.approvers),
-            since=local_time(services, step.requested_at), overdue=bool(step.due_at and step.due_at <= now)))
+            since=local_time(services, step.requested_at, locale), overdue=bool(step.due_at and step.due_at <= now)))
     return in_flight_section(locale, items, total=total)
 
 
-def _row(services: Services, d: Delegation, user: str, now, names) -> DelegationRow:  # type: ignore[no-untyped-def]
+def _row(services: Services, d: Delegation, user: str, now, names, locale: str) -> DelegationRow:  # type: ignore[no-untyped-def]
     mine = d.delegator_id == user
     return DelegationRow(
         id=d.id, mine=mine, other=names(d.delegate_id if mine else d.delegator_id),
-        starts=local_time(services, d.starts_at), ends=local_time(services, d.ends_at),
+        starts=local_time(services, d.starts_at, locale), ends=local_time(services, d.ends_at, locale),
         active=d.starts_at <= now, note=d.reason,
         cancellable=user in (d.delegator_id, d.created_by) or services.config.is_admin(user))
 

@@ -21,6 +21,7 @@ from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
 from bot.tickets.summary import local_time as receipt_time
+from bot.tickets.summary import ticket_title
 from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
 
@@ -64,7 +65,7 @@ def step_reassigned(session: Session, services: Services, ticket: Ticket, step: 
     for target, user in _copies(session, step):
         locale = services.locales.locale(user)
         card = step_card(session, services, ticket, step, locale, outcome="reassigned")
-        card = replace(card, decided_by=names(admin), decided_at=local_time(services, services.clock.now()),
+        card = replace(card, decided_by=names(admin), decided_at=local_time(services, services.clock.now(), locale),
                        reassigned_to=" / ".join(names(a) for a in step.approvers), reason=reason)
         text, blocks = request_message(locale, card)
         outbox.update(session, target, text, blocks)
@@ -158,8 +159,8 @@ def _tell_both(session: Session, services: Services, d: Delegation, what: str) -
     for user, role in ((d.delegator_id, "principal"), (d.delegate_id, "delegate")):
         locale = services.locales.locale(user)
         text = t(locale, f"approvals.delegation.{what}_{role}", principal=names(d.delegator_id),
-                 delegate=names(d.delegate_id), starts=local_time(services, d.starts_at),
-                 ends=local_time(services, d.ends_at))
+                 delegate=names(d.delegate_id), starts=local_time(services, d.starts_at, locale),
+                 ends=local_time(services, d.ends_at, locale))
         outbox.post(session, user, text, dedupe_key=f"delegation:{d.id}:{what}:{user}")
         outbox.refresh_home(session, user)
 
@@ -176,14 +177,15 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
     if decided and step.decided_by:
         decided_by = _decider(services, step, locale)
     return StepCard(
-        ticket_number=ticket.number, type_name=type_name(services, ticket, locale), title=ticket.title,
+        ticket_number=ticket.number, type_name=type_name(services, ticket, locale),
+        title=ticket_title(services, ticket, locale),
         requester=services.locales.display_name(ticket.requester_id), rows=rows,
         step_id=step.id, version=step.version, position=step.position, total=len(in_round),
         why=why_step(services, ticket, step, locale), round=step.round, principal=principal,
         changes=[Change(labels.get(k, k), shown(services, ticket, k, v.get("before"), locale),
                         shown(services, ticket, k, v.get("after"), locale)) for k, v in (changes or {}).items()],
         outcome=outcome if decided else None, decided_by=decided_by,
-        decided_at=local_time(services, step.decided_at) if step.decided_at else None,
+        decided_at=local_time(services, step.decided_at, locale) if step.decided_at else None,
         reason=step.comment if step.status in (SENT_BACK, "rejected") else None,
         fixes=[labels.get(f, f) for f in step.fields_to_fix] if step.status == SENT_BACK else [],
         routed=segregation.note(session, services, ticket, step, locale),
@@ -203,7 +205,7 @@ def history(session: Session, services: Services, ticket: Ticket, locale: str) -
         status = t(locale, f"approvals.step_status.{step.status}")
         line = f"{step.round}-{step.position}. {escape(approvers)} — {status}"
         if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
-            line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at)})"
+            line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at, locale)})"
         if step.comment and step.status == "skipped":
             line += f"\n      {skip_reason(step.comment, locale, services.locales.display_name)}"
         elif step.comment:
@@ -253,9 +255,9 @@ def display(value: Any, kind: str | None = None) -> str:
     return str(value)
 
 
-def local_time(services: Services, at: Any) -> str:
-    """A moment as the requester's receipt writes it (one format everywhere)."""
-    return receipt_time(services, at) or ""
+def local_time(services: Services, at: Any, locale: str) -> str:
+    """A moment as the requester's receipt writes it (one format per language, bot/i18n/dates.py)."""
+    return receipt_time(services, at, locale) or ""
 
 
 def pending_steps_for(session: Session, services: Services, user: str) -> list[tuple[ApprovalStep, str | None]]:

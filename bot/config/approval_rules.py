@@ -25,18 +25,18 @@ requester's manager (else the department's approvers), and the routing is record
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from bot.config.text import LocalizedText
+from bot.i18n.numbers import parse_amount
 
 Operator = Literal[">=", ">", "<=", "<", "==", "!=", "in"]
 _ALIASES = {"≥": ">=", "≤": "<=", "=": "==", "≠": "!="}
 _CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|≥|≤|≠|>|<|=|\bin\b)\s*(.+?)\s*$")
-_NUMERIC_NOISE = re.compile(r"[¥￥,，円\s]")
 
 
 class Condition(BaseModel):
@@ -93,17 +93,9 @@ class Condition(BaseModel):
 
 
 def as_number(value: Any) -> Decimal | None:
-    """Amounts arrive as ints from the form, or as text such as "¥300,000" from older records."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    if isinstance(value, str):
-        try:
-            return Decimal(_NUMERIC_NOISE.sub("", value))
-        except InvalidOperation:
-            return None
-    return None
+    """Amounts arrive as ints from the form, or as text such as "¥300,000" from older records; read by the
+    one amount parser (bot/i18n/numbers.py)."""
+    return parse_amount(value)
 
 
 def _same(left: Any, right: Any) -> bool:

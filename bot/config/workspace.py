@@ -32,11 +32,22 @@ class DigestConfig(BaseModel):
         default=3, ge=2, description="an unanswered question appears in the digest only when this many different "
         "people asked it (questions asked in a DM are private: never one person's words in a channel)")
 
+    help_url: str | None = Field(
+        default=None, description="https URL of a page (e.g. your wiki) explaining the digest's numbers; the "
+        "digest links to it. Without it the digest explains them briefly in the message itself")
+
     @field_validator("channel")
     @classmethod
     def _channel_shape(cls, value: str | None) -> str | None:
         if value is not None and not CHANNEL_ID.match(value):
             raise ValueError("must be a Slack channel id such as C01ABCDEF")
+        return value
+
+    @field_validator("help_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https://[^\s<>|]+", value):
+            raise ValueError("must be an https:// URL, e.g. https://wiki.example.com/madoguchi-digest")
         return value
 
 

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.digest.numbers import WeekPoint
 from bot.i18n import t
+from bot.i18n.dates import format_month_day
 
 FONT_PACKAGE, FONT_FILE = "japanize_matplotlib", "fonts/ipaexg.ttf"
 
@@ -46,10 +47,19 @@ def render_chart(locale: str, weeks: list[WeekPoint]) -> bytes:
 
 
 def chart_figure(locale: str, weeks: list[WeekPoint]) -> Figure:
+    """The chart; with no ticket in any of its weeks, a titled empty frame saying there is no data yet
+    (not an axis from -0.045 to 0.045 around nothing)."""
     family = japanese_font()
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_subplot()
-    labels = [f"{w.start:%m/%d}" for w in weeks]
+    if not any(w.new or w.resolved or w.backlog for w in weeks):
+        ax.set_axis_off()
+        ax.set_title(t(locale, "digest.chart.title")).set_fontfamily(family)
+        ax.text(0.5, 0.5, t(locale, "digest.chart.empty"), ha="center", va="center", transform=ax.transAxes,
+                fontsize=14, color="#555555").set_fontfamily(family)
+        fig.tight_layout()
+        return fig
+    labels = [format_month_day(w.start, locale) for w in weeks]
     x = list(range(len(weeks)))
     width = 0.38
     ax.bar([i - width / 2 for i in x], [w.new for w in weeks], width, label=t(locale, "digest.chart.new"),
@@ -60,6 +70,7 @@ def chart_figure(locale: str, weeks: list[WeekPoint]) -> Figure:
     ax.set_xticks(x, labels)
     # Counts of tickets: a quiet department's 0–2 must not read "0.2, 0.4, …".
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)  # counts: the axis starts at zero
     for text in (ax.set_title(t(locale, "digest.chart.title")), ax.set_xlabel(t(locale, "digest.chart.week")),
                  ax.set_ylabel(t(locale, "digest.chart.count"))):
         text.set_fontfamily(family)

@@ -15,6 +15,7 @@ from bot.digest.numbers import Digest, compute
 from bot.digest.view import hours, pct
 from bot.home import add_section
 from bot.i18n import t
+from bot.i18n.dates import format_date_range
 from bot.views.blocks import Block, header, section
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ def admin_section(session: Session, services: Services, user: str, locale: str) 
     if not services.config.is_admin(user):
         return []
     d = this_week(session, services, services.clock.now())
-    body = t(locale, "digest.home.body", period=f"{d.week_start:%m/%d}〜", new=d.total.this.new,
+    period = format_date_range(d.week_start, d.week_end, locale)
+    body = t(locale, "digest.home.body", period=period, new=d.total.this.new,
              resolved=d.total.this.resolved, backlog=d.total.this.backlog,
              first_response=hours(d.total.this.first_response.median), lead=hours(d.approvals.lead_time.median),
              send_back=pct(d.approvals.send_back_rate), self_resolution=pct(d.faq.self_resolution_rate),

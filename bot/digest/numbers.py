@@ -133,6 +133,18 @@ class Digest:
     weeks: list[WeekPoint] = field(default_factory=list)
     unanswered_withheld: int = 0  # unanswered questions not listed (too few askers, or confidential)
 
+    @property
+    def has_tickets(self) -> bool:
+        """Anything for the chart: a ticket new, resolved or open in one of its weeks."""
+        return any(w.new or w.resolved or w.backlog for w in self.weeks)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to report yet (a fresh install): no tickets in the charted weeks, no approval decided or
+        stalled, no FAQ question in the two weeks compared."""
+        return not (self.has_tickets or self.approvals.decided or self.approvals_last.decided or self.stalled
+                    or self.faq.asked or self.faq_last.asked)
+
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 

@@ -22,6 +22,7 @@ from bot.digest.chart import render_chart
 from bot.digest.numbers import Digest, compute
 from bot.digest.view import digest_message
 from bot.i18n import t
+from bot.i18n.dates import format_date_range
 from bot.scheduler import Weekly, replica_id
 from bot.views.blocks import Block
 from models import JobRun
@@ -58,7 +59,7 @@ def render(session: Session, services: Services, now: datetime) -> Rendered:
     text, blocks = digest_message(
         locale, digest, department_names={d.key: d.name.get(locale) for d in config.departments},
         type_names={rt.key: rt.name.get(locale) for rt in config.request_types},
-        names=services.locales.display_name)
+        names=services.locales.display_name, help_url=config.digest.help_url)
     return Rendered(digest, text, blocks, render_chart(locale, digest.weeks), locale)
 
 
@@ -66,7 +67,7 @@ def enqueue_digest(session: Session, services: Services, rendered: Rendered, cha
     d = rendered.digest
     outbox.post(session, channel, rendered.text, rendered.blocks, ref=f"digest:{week}",
                 dedupe_key=f"digest:{week}:message")
-    period = f"{d.week_start:%Y/%m/%d}〜{d.week_end:%m/%d}"
+    period = format_date_range(d.week_start, d.week_end, rendered.locale)
     outbox.enqueue(session, FILES_UPLOAD, {
         "channel": channel, "filename": f"digest-{week}.png", "title": t(rendered.locale, "digest.chart.title"),
         "initial_comment": t(rendered.locale, "digest.chart.comment", period=period),

@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.digest.numbers import ApprovalNumbers, DeskWeek, Digest, Spread
 from bot.i18n import t
+from bot.i18n.dates import format_date_range
+from bot.i18n.mrkdwn import link
 from bot.views.blocks import Block, context, divider, header, section
 
 MAX_BLOCKS = 50
@@ -47,13 +49,29 @@ def _approval_lines(locale: str, a: ApprovalNumbers, b: ApprovalNumbers) -> str:
              rejection_last=pct(b.rejection_rate), breaches=_delta(a.sla_breaches, b.sla_breaches))
 
 
+def footer(locale: str, *, chart: bool, help_url: str | None) -> str:
+    """What the numbers mean, in the message (the people reading it have no repository to look in), and
+    the operator's page about them when `digest.help_url` names one."""
+    lines = [t(locale, "digest.footer")] if chart else []
+    if help_url:
+        lines.append(t(locale, "digest.more", link=link(help_url, t(locale, "digest.more_label"))))
+    return "\n".join(lines)
+
+
 def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], type_names: dict[str, str],
-                   names: Any) -> tuple[str, list[Block]]:
-    """`names(user_id) -> display name` for approvers."""
-    period = f"{d.week_start:%Y/%m/%d}〜{d.week_end:%m/%d}"
+                   names: Any, help_url: str | None = None) -> tuple[str, list[Block]]:
+    """`names(user_id) -> display name` for approvers. A week with nothing to report yet (a fresh install)
+    says so in a few words instead of a page of zeros and dashes."""
+    period = format_date_range(d.week_start, d.week_end, locale)
+    if d.is_empty:
+        text = t(locale, "digest.empty_text", period=period)
+        blocks: list[Block] = [header(t(locale, "digest.header", period=period)), section(t(locale, "digest.empty"))]
+        if help_url:
+            blocks.append(context(footer(locale, chart=False, help_url=help_url)))
+        return text, blocks
     text = t(locale, "digest.text", period=period, new=d.total.this.new, resolved=d.total.this.resolved,
              backlog=d.total.this.backlog)
-    blocks: list[Block] = [
+    blocks = [
         header(t(locale, "digest.header", period=period)),
         context(t(locale, "digest.legend")),
         section(f"*{t(locale, 'digest.total')}*\n" + desk_lines(locale, d.total.this, d.total.last)),
@@ -85,7 +103,7 @@ def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], 
     blocks.append(section(t(locale, "digest.quality", evidence=pct(d.evidence.rate), missing=d.evidence.missing,
                             required=d.evidence.required, evidence_last=pct(d.evidence_last.rate),
                             satisfaction=sat, ratings=d.satisfaction.n, satisfaction_last=sat_last)))
-    blocks.append(context(t(locale, "digest.footer")))
+    blocks.append(context(footer(locale, chart=d.has_tickets, help_url=help_url)))
     return text, blocks[:MAX_BLOCKS]
 
 

@@ -4,14 +4,12 @@ Everything a user typed is escaped for mrkdwn, so `<!channel>` in a request cann
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from bot.config.catalog import RequestType
 from bot.config.workspace import WorkspaceConfig
+from bot.i18n.dates import format_date
 from bot.i18n.mrkdwn import Mrkdwn, escape, link, mention
-
-WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
 def yen(amount: Any) -> str:
@@ -19,14 +17,6 @@ def yen(amount: Any) -> str:
         return f"¥{int(amount):,}"
     except (TypeError, ValueError):
         return str(amount)
-
-
-def _date(value: Any, locale: str) -> str:
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{day:%Y/%m/%d} ({WEEKDAYS.get(locale, WEEKDAYS['en'])[day.weekday()]})"
 
 
 def display_value(rt: RequestType, key: str, value: Any, locale: str, config: WorkspaceConfig) -> str:
@@ -41,7 +31,7 @@ def display_value(rt: RequestType, key: str, value: Any, locale: str, config: Wo
     if f.type == "number":
         return f"{value:,}" if isinstance(value, int | float) else str(value)
     if f.type == "date":
-        return _date(value, locale)
+        return format_date(value, locale)
     if f.type in ("select", "multiselect", "checkboxes"):
         labels = [f.option_label(str(v), locale) for v in (value if isinstance(value, list) else [value])]
         return ("、" if locale == "ja" else ", ").join(labels)

@@ -5,9 +5,7 @@ with BaseModel's own attributes."""
 
 from __future__ import annotations
 
-import re
 import threading
-import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,17 +14,17 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.catalog import MAX_TEXT_INPUT, FormField, RequestType
 from bot.forms.clean import MAX_AMOUNT
+from bot.i18n.numbers import amount_digits
 
 URL = r"^https?://[^\s<>|]+$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USER = r"^[UW][A-Z0-9]{2,}$"
-_YEN_NOISE = re.compile(r"[¥￥,，円\s]")
 
 
 def _digits_only(value: Any) -> Any:
-    # Amounts typed elsewhere ("¥30,000", "３００００円") reach the same integer as the number input's.
+    # Amounts as people type them ("¥30,000", "３００００円") reach the same integer (bot/i18n/numbers.py).
     if isinstance(value, str):
-        value = _YEN_NOISE.sub("", unicodedata.normalize("NFKC", value))
+        value = amount_digits(value)
         if len(value.lstrip("+-0").split(".")[0]) > len(str(MAX_AMOUNT)):
             # Thousands of digits: refused before anything parses them, as "too large" (a field error).
             raise PydanticCustomError("less_than_equal", "too large", {"le": MAX_AMOUNT})

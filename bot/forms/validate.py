@@ -16,6 +16,7 @@ from bot.forms.display import yen
 from bot.forms.schema import attribute, form_model
 from bot.forms.state import block_id
 from bot.i18n import t
+from bot.i18n.dates import format_date
 
 
 def validate_form(rt: RequestType, raw: dict[str, Any], *, locale: str, today: date,
@@ -64,7 +65,9 @@ def message(f: FormField, err: dict[str, Any], locale: str) -> str:
     if kind in ("less_than_equal", "less_than"):
         return t(locale, "form.errors.too_large", max=_number(f, ctx.get("le", ctx.get("lt"))))
     if kind.startswith(("int_", "float_", "decimal_")):
-        return t(locale, "form.errors.whole_number" if f.type == "amount" or f.integer else "form.errors.number")
+        if f.type == "amount":
+            return t(locale, "form.errors.amount")
+        return t(locale, "form.errors.whole_number" if f.integer else "form.errors.number")
     if kind.startswith("date"):
         return t(locale, "form.errors.invalid_date")
     if kind == "too_short":
@@ -91,10 +94,12 @@ def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str
         day = _as_date(values[f.key])
         if day is None:
             continue
-        if f.min is not None and day < today + timedelta(days=int(f.min)):
-            problems[f.key] = t(locale, "form.errors.date_too_early", date=_day(today + timedelta(days=int(f.min))))
-        elif f.max is not None and day > today + timedelta(days=int(f.max)):
-            problems[f.key] = t(locale, "form.errors.date_too_late", date=_day(today + timedelta(days=int(f.max))))
+        earliest = today + timedelta(days=int(f.min)) if f.min is not None else None
+        latest = today + timedelta(days=int(f.max)) if f.max is not None else None
+        if earliest is not None and day < earliest:
+            problems[f.key] = t(locale, "form.errors.date_too_early", date=format_date(earliest, locale))
+        elif latest is not None and day > latest:
+            problems[f.key] = t(locale, "form.errors.date_too_late", date=format_date(latest, locale))
         elif f.not_before and (other := _as_date(values.get(f.not_before))) is not None and day < other:
             label = rt.field(f.not_before).label.get(locale)  # type: ignore[union-attr]
             problems[f.key] = t(locale, "form.errors.date_order", other=label)
@@ -111,11 +116,6 @@ def _as_date(value: Any) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         return None
-
-
-def _day(day: date) -> str:
-    return day.strftime("%Y/%m/%d")
-
 
 
 def validate_fields(rt: RequestType, raw: dict[str, Any], *, locale: str,

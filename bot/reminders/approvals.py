@@ -36,6 +36,7 @@ from bot.i18n import t
 from bot.reminders import log
 from bot.reminders.policy import Rules, approval_due, next_reminder, rules_for
 from bot.tickets import notify as receipts
+from bot.tickets.summary import ticket_title
 from bot.views.reminders import EscalatedStep, StalledStep, approver_bundle, escalation_notice
 from models import ApprovalStep, Ticket
 
@@ -179,7 +180,8 @@ class _Run:
             locale = self.services.locales.locale(user)
             self.bundles[user].append(StalledStep(
                 step_id=step.id, version=step.version, ticket_number=ticket.number,
-                type_name=notify.type_name(self.services, ticket, locale), title=ticket.title,
+                type_name=notify.type_name(self.services, ticket, locale),
+                title=ticket_title(self.services, ticket, locale),
                 requester=names(ticket.requester_id), overdue_hours=overdue, reminder_no=number,
                 principal=names(principal) if principal else None))
 
@@ -210,7 +212,7 @@ class _Run:
             locale = self.services.locales.locale(user)
             self.escalations[user].append(EscalatedStep(
                 ticket_number=ticket.number, type_name=notify.type_name(self.services, ticket, locale),
-                title=None if confidential else ticket.title,
+                title=None if confidential else ticket_title(self.services, ticket, locale),
                 requester="" if confidential else names(ticket.requester_id),
                 approvers=" / ".join(names(a) for a in step.approvers), overdue_hours=overdue,
                 reminders=step.reminder_count,
@@ -271,13 +273,15 @@ class _Run:
         for ticket in self.touched.values():
             receipts.update_receipt(self.session, self.services, ticket)
         for user, items in self.bundles.items():
-            text, blocks = approver_bundle(self.services.locales.locale(user), items)
+            text, blocks = approver_bundle(self.services.locales.locale(user), items,
+                                           day_hours=self.services.calendar.working_day_hours)
             outbox.post(self.session, user, text, blocks)
             outbox.refresh_home(self.session, user)
             self.result.messages += 1
             self.result.recipients.append(user)
         for user, escalated in self.escalations.items():
-            text, blocks = escalation_notice(self.services.locales.locale(user), escalated)
+            text, blocks = escalation_notice(self.services.locales.locale(user), escalated,
+                                             day_hours=self.services.calendar.working_day_hours)
             outbox.post(self.session, user, text, blocks)
             self.result.messages += 1
             self.result.recipients.append(user)

@@ -20,6 +20,7 @@ from bot.approvals import notify
 from bot.reminders import log
 from bot.reminders.policy import rules_for
 from bot.ticket_states import ON_HOLD, UNCLAIMED
+from bot.tickets.summary import ticket_title
 from bot.views.reminders import OverdueTicket, hold_reminder, triage_ping
 from models import ReminderLog, Ticket
 
@@ -85,11 +86,12 @@ def _ping_triage(session: Session, services: Services, now: datetime, result: De
         overdue = calendar.business_hours_between(ticket.first_response_due, now) if ticket.first_response_due else 0
         by_channel[department.triage_channel].append(OverdueTicket(
             number=ticket.number, type_name=notify.type_name(services, ticket, locale),
-            title=None if confidential else ticket.title, overdue_hours=overdue, ping_no=done + 1))
+            title=None if confidential else ticket_title(services, ticket, locale), overdue_hours=overdue,
+            ping_no=done + 1))
         names[department.triage_channel] = department.name.get(locale)
         result.pings += 1
     for channel, items in by_channel.items():
-        text, blocks = triage_ping(config.default_locale, names[channel], items)
+        text, blocks = triage_ping(config.default_locale, names[channel], items, day_hours=calendar.working_day_hours)
         outbox.post(session, channel, text, blocks)
         result.channel_messages += 1
 
@@ -114,6 +116,7 @@ def _remind_on_hold(session: Session, services: Services, now: datetime, result:
         locale = services.locales.locale(ticket.requester_id)
         text, blocks = hold_reminder(locale, ticket_id=ticket.id, number=ticket.number,
                                      type_name=notify.type_name(services, ticket, locale),
-                                     title=ticket.title, held_hours=held)
+                                     title=ticket_title(services, ticket, locale), held_hours=held,
+                                     day_hours=services.calendar.working_day_hours)
         outbox.post(session, ticket.requester_id, text, blocks)
         result.hold_reminders += 1

@@ -15,6 +15,7 @@ from bot.approvals import notify
 from bot.approvals.steps import PENDING, SKIPPED, latest_round, steps_of
 from bot.home import add_section
 from bot.i18n import t
+from bot.i18n.dates import format_datetime
 from bot.views.blocks import Block, header, section
 from bot.views.reminders import status_line
 from models import ApprovalStep, Ticket
@@ -48,7 +49,8 @@ def progress(session: Session, services: Services, ticket: Ticket, locale: str) 
     if own:
         parts.append(own)
     return Progress(approvers=" / ".join(names(a) for a in pending.approvers),
-                    since=notify.local_time(services, pending.requested_at), reminders=pending.reminder_count,
+                    since=format_datetime(pending.requested_at, locale, services.calendar.tz),
+                    reminders=pending.reminder_count,
                     status=t(locale, "reminders.status.separator").join(parts))
 
 

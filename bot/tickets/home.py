@@ -77,13 +77,13 @@ def _department_queue(session: Session, services: Services, department: str, nam
 
     def held(ticket: Ticket) -> QueueRow:
         return QueueRow(facts(session, services, ticket, locale),
-                        held_since=local_time(services, ticket.sla_paused_at))
+                        held_since=local_time(services, ticket.sla_paused_at, locale))
 
     def near(ticket: Ticket) -> QueueRow:
         kind, due = _nearest_due(ticket, horizon)
         left = calendar.business_hours_between(now, due) if due > now else -calendar.business_hours_between(due, now)
-        return QueueRow(facts(session, services, ticket, locale), due_kind=kind, due_at=local_time(services, due),
-                        due_in_hours=left)
+        return QueueRow(facts(session, services, ticket, locale), due_kind=kind,
+                        due_at=local_time(services, due, locale), due_in_hours=left)
 
     first_pending = Ticket.first_responded_at.is_(None) & (Ticket.first_response_due <= horizon)
     nearest = case((first_pending, Ticket.first_response_due), else_=Ticket.resolution_due)
@@ -94,6 +94,7 @@ def _department_queue(session: Session, services: Services, department: str, nam
         near_breach=group(Ticket.status.in_(RUNNING) & (first_pending | (Ticket.resolution_due <= horizon)),
                           [nearest, Ticket.id], near),
         horizon_hours=horizon_hours,
+        day_hours=calendar.working_day_hours,
     )
 
 

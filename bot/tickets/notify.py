@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.i18n.mrkdwn import mention
 from bot.ticket_states import WITHDRAWABLE
 from bot.tickets import store
-from bot.tickets.summary import department_name, facts
+from bot.tickets.summary import department_name, facts, local_time
 from bot.views import ticket_card, ticket_dm
 from models import Ticket
 
@@ -65,11 +65,8 @@ def next_step(services: Services, ticket: Ticket, locale: str) -> str:
     key = f"tickets.next.{ticket.status}"
     return t(locale, key, department=department_name(services, ticket.department, locale),
              assignee=mention(ticket.assignee_id) if ticket.assignee_id else "",
-             due=_local(services, ticket.resolution_due), first_due=_local(services, ticket.first_response_due))
-
-
-def _local(services: Services, when) -> str:  # type: ignore[no-untyped-def]
-    return when.astimezone(services.calendar.tz).strftime("%m/%d %H:%M") if when else "—"
+             due=local_time(services, ticket.resolution_due, locale) or "—",
+             first_due=local_time(services, ticket.first_response_due, locale) or "—")
 
 
 def _receipt(session: Session, services: Services, ticket: Ticket) -> tuple[str, list]:

@@ -87,7 +87,7 @@ def rate(session: Session, services: Services, ticket_id: int, actor: str, score
         raise NotFound(f"rating {score}")
     if ticket.status == CLOSED and ticket.satisfaction:
         raise AlreadyDecided(who=services.locales.display_name(actor),
-                             when=local_time(services, ticket.closed_at) or "")
+                             when=local_time(services, ticket.closed_at, services.locales.locale(actor)) or "")
     now = services.clock.now()
     before = ticket.status
     if ticket.status != CLOSED:

@@ -46,7 +46,8 @@ def claim(session: Session, services: Services, ticket_id: int, actor: str) -> T
     access.require_agent(services.config, ticket, actor)
     if ticket.status in (IN_PROGRESS, ON_HOLD) and ticket.assignee_id:
         raise AlreadyDecided(who=services.locales.display_name(ticket.assignee_id),
-                             when=local_time(services, ticket.first_responded_at or ticket.updated_at) or "")
+                             when=local_time(services, ticket.first_responded_at or ticket.updated_at,
+                                             services.locales.locale(actor)) or "")
     now = services.clock.now()
     before = ticket.status
     transition(ticket, IN_PROGRESS, "claim")

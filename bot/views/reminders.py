@@ -52,22 +52,37 @@ class OverdueTicket:
     ping_no: int
 
 
-def hours(locale: str, value: float) -> str:
-    """Business time, worded: under a day in hours, beyond in business days of 8 hours."""
-    if value < 8:
-        return t(locale, "reminders.hours", n=max(1, round(value)))
-    return t(locale, "reminders.days", n=round(value / 8, 1) if value < 80 else round(value / 8))
+def hours(locale: str, value: float, *, day_hours: float) -> str:
+    """Business time, worded honestly: under an hour as such, under a working day in whole hours, beyond
+    in working days of the calendar's own length (`day_hours`, e.g. 9 for 09:00-18:00 without a break)."""
+    day_hours = day_hours if day_hours > 0 else 8.0
+    if value < 1:
+        return t(locale, "reminders.under_hour")
+    if value < day_hours:
+        n = round(value)
+        return t(locale, "reminders.hour_one" if n == 1 else "reminders.hours", n=n)
+    days = value / day_hours
+    n = round(days, 1) if days < 10 else round(days)
+    n = int(n) if float(n).is_integer() else n
+    return t(locale, "reminders.day_one" if n == 1 else "reminders.days", n=n)
 
 
-def approver_bundle(locale: str, items: list[StalledStep]) -> tuple[str, list[Block]]:
+def overdue(locale: str, value: float, *, day_hours: float) -> str:
+    """How far past a deadline: "just overdue" under an hour (a step seconds late is not "1 hour" late)."""
+    if value < 1:
+        return t(locale, "reminders.overdue_just")
+    return t(locale, "reminders.overdue_by", span=hours(locale, value, day_hours=day_hours))
+
+
+def approver_bundle(locale: str, items: list[StalledStep], *, day_hours: float) -> tuple[str, list[Block]]:
     """The approver's reminder: every stalled request, each with its buttons."""
     text = t(locale, "reminders.approver.text", count=len(items))
     blocks: list[Block] = [header(t(locale, "reminders.approver.header", count=len(items))),
                            section(t(locale, "reminders.approver.intro"))]
     for item in items[:MAX_ITEMS]:
         line = t(locale, "reminders.approver.item", number=item.ticket_number, type=item.type_name,
-                 requester=item.requester, title=item.title, overdue=hours(locale, item.overdue_hours),
-                 nth=item.reminder_no)
+                 requester=item.requester, title=item.title,
+                 overdue=overdue(locale, item.overdue_hours, day_hours=day_hours), nth=item.reminder_no)
         if item.principal:
             line += "\n" + t(locale, "reminders.approver.as_delegate", principal=item.principal)
         blocks.append(section(line))
@@ -78,22 +93,23 @@ def approver_bundle(locale: str, items: list[StalledStep]) -> tuple[str, list[Bl
     return text, blocks
 
 
-def escalation_notice(locale: str, items: list[EscalatedStep]) -> tuple[str, list[Block]]:
+def escalation_notice(locale: str, items: list[EscalatedStep], *, day_hours: float) -> tuple[str, list[Block]]:
     """To the manager or department admin: requests stuck with someone despite reminders."""
     text = t(locale, "reminders.escalation.text", count=len(items))
     blocks: list[Block] = [header(t(locale, "reminders.escalation.header", count=len(items))),
                            section(t(locale, "reminders.escalation.intro"))]
     lines = []
     for item in items[:MAX_ITEMS * 2]:
+        late = overdue(locale, item.overdue_hours, day_hours=day_hours)
         key = "reminders.escalation.item_skipped" if item.skipped_to else "reminders.escalation.item"
         if item.title is None:
             lines.append(t(locale, f"{key}_confidential", number=item.ticket_number,
                            confidential=t(locale, "reminders.confidential_request"), approvers=item.approvers,
-                           overdue=hours(locale, item.overdue_hours), reminders=item.reminders,
+                           overdue=late, reminders=item.reminders,
                            next=item.skipped_to or ""))
             continue
         lines.append(t(locale, key, number=item.ticket_number, type=item.type_name, title=item.title,
-                       requester=item.requester, approvers=item.approvers, overdue=hours(locale, item.overdue_hours),
+                       requester=item.requester, approvers=item.approvers, overdue=late,
                        reminders=item.reminders, next=item.skipped_to or ""))
     blocks.extend(_sections(lines))
     if len(items) > MAX_ITEMS * 2:
@@ -101,12 +117,14 @@ def escalation_notice(locale: str, items: list[EscalatedStep]) -> tuple[str, lis
     return text, blocks
 
 
-def triage_ping(locale: str, department: str, items: list[OverdueTicket]) -> tuple[str, list[Block]]:
+def triage_ping(locale: str, department: str, items: list[OverdueTicket], *, day_hours: float,
+                ) -> tuple[str, list[Block]]:
     """One message in the triage channel listing its unclaimed tickets past first-response due."""
     text = t(locale, "reminders.triage.text", count=len(items), department=department)
     lines = [t(locale, "reminders.triage.item", number=i.number, type=i.type_name,
                title=i.title if i.title is not None else t(locale, "reminders.confidential"),
-               overdue=hours(locale, i.overdue_hours), nth=i.ping_no) for i in items[:MAX_ITEMS * 2]]
+               overdue=overdue(locale, i.overdue_hours, day_hours=day_hours), nth=i.ping_no)
+             for i in items[:MAX_ITEMS * 2]]
     blocks: list[Block] = [section(t(locale, "reminders.triage.intro", count=len(items), department=department))]
     blocks.extend(_sections(lines))
     if len(items) > MAX_ITEMS * 2:
@@ -115,10 +133,11 @@ def triage_ping(locale: str, department: str, items: list[OverdueTicket]) -> tup
 
 
 def hold_reminder(locale: str, *, ticket_id: int, number: str, type_name: str, title: str,
-                  held_hours: float) -> tuple[str, list[Block]]:
+                  held_hours: float, day_hours: float) -> tuple[str, list[Block]]:
     """The requester's one reminder of an unanswered hold question, with the same 回答する button as the
     question itself (a reply typed in the DM thread is not read as the answer)."""
-    text = t(locale, "reminders.hold.text", number=number, type=type_name, title=title, held=hours(locale, held_hours))
+    held = hours(locale, held_hours, day_hours=day_hours)
+    text = t(locale, "reminders.hold.text", number=number, type=type_name, title=title, held=held)
     answer = t(locale, "tickets.buttons.answer")
     return text, [section(text),
                   actions(button(answer, TicketAction.ANSWER, str(ticket_id), style="primary"),

@@ -107,8 +107,14 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
             el["min_length"] = int(f.min)
         if not empty:
             el["initial_value"] = clip(str(initial), int(f.max or 3000))
-    elif f.type in ("number", "amount"):
-        el.update(type="number_input", is_decimal_allowed=f.type == "number" and not f.integer)
+    elif f.type == "amount":
+        # A text input, not number_input: Slack's number input refuses 「５０，０００」, 「¥50,000」 and 50,000円
+        # before we see them; the server reads all of those (bot/i18n/numbers.py) and checks the range.
+        el.update(type="plain_text_input", max_length=40, placeholder=plain(t(locale, "form.amount_placeholder"), 150))
+        if not empty:
+            el["initial_value"] = str(initial)
+    elif f.type == "number":
+        el.update(type="number_input", is_decimal_allowed=not f.integer)
         if f.min is not None:
             el["min_value"] = _number_text(f.min)
         if f.max is not None:

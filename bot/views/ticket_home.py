@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot.i18n import t
 from bot.views.blocks import Block, button, context, divider, header, section
@@ -66,6 +67,7 @@ class DepartmentQueue:
     on_hold: Group
     near_breach: Group
     horizon_hours: float  # "near" means due within this many business hours
+    day_hours: float = 8.0  # the calendar's working day, for wording hours as days (Calendar.working_day_hours)
 
 
 def _title(f: TicketFacts, locale: str) -> str:
@@ -75,8 +77,8 @@ def _title(f: TicketFacts, locale: str) -> str:
     return f"*{f.number}* {f.emoji} {f.type_name} — {f.title} · <@{f.requester_id}>"
 
 
-def _unclaimed_detail(row: QueueRow, locale: str) -> str:
-    parts = [t(locale, "tickets.home.age", age=hours(locale, row.age_hours or 0))]
+def _unclaimed_detail(row: QueueRow, locale: str, *, day_hours: float) -> str:
+    parts = [t(locale, "tickets.home.age", age=hours(locale, row.age_hours or 0, day_hours=day_hours))]
     if row.facts.first_response_due:
         parts.append(t(locale, "tickets.home.first_due", due=row.facts.first_response_due))
     return " · ".join(parts)
@@ -86,11 +88,11 @@ def _hold_detail(row: QueueRow, locale: str) -> str:
     return t(locale, "tickets.home.held", who=who(row.facts.assignee_id, locale), since=row.held_since or "—")
 
 
-def _breach_detail(row: QueueRow, locale: str) -> str:
+def _breach_detail(row: QueueRow, locale: str, *, day_hours: float) -> str:
     left = row.due_in_hours or 0.0
     state = "over" if left <= 0 else "in"
     line = t(locale, f"tickets.home.breach_{row.due_kind}_{state}", due=row.due_at or "—",
-             left=hours(locale, abs(left)))
+             left=hours(locale, abs(left), day_hours=day_hours))
     return f"{line} · {who(row.facts.assignee_id, locale)}"
 
 
@@ -121,10 +123,11 @@ def queue(mine: list[TicketFacts], departments: list[DepartmentQueue], locale: s
         blocks.append(section(f"*{dept.name}*"))
         groups = [
             _group(t(locale, "tickets.home.unclaimed", count=dept.unclaimed.total), dept.unclaimed,
-                   _unclaimed_detail, locale),
+                   partial(_unclaimed_detail, day_hours=dept.day_hours), locale),
             _group(t(locale, "tickets.home.on_hold", count=dept.on_hold.total), dept.on_hold, _hold_detail, locale),
             _group(t(locale, "tickets.home.near_breach", count=dept.near_breach.total,
-                     hours=hours(locale, dept.horizon_hours)), dept.near_breach, _breach_detail, locale),
+                     hours=hours(locale, dept.horizon_hours, day_hours=dept.day_hours)), dept.near_breach,
+                   partial(_breach_detail, day_hours=dept.day_hours), locale),
         ]
         if not any(groups):
             blocks.append(context(t(locale, "tickets.home.nothing_waiting")))

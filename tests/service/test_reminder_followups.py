@@ -84,7 +84,7 @@ def test_the_escalation_notice_words_a_confidential_item_in_both_languages(local
                           approvers="佐藤 健", overdue_hours=9, reminders=2)
     secret = EscalatedStep(ticket_number="HR-0002", type_name="ハラスメント相談", title=None, requester="",
                            approvers="佐藤 健", overdue_hours=9, reminders=2, skipped_to="高橋 誠")
-    _, blocks = escalation_notice(locale, [plain, secret])
+    _, blocks = escalation_notice(locale, [plain, secret], day_hours=9)
     shown = str(blocks)
     assert "出張旅費" in shown and "HR-0002" in shown and label in shown and "高橋 誠" in shown
     assert "ハラスメント" not in shown
@@ -94,7 +94,7 @@ def test_the_escalation_notice_words_a_confidential_item_in_both_languages(local
                                                         ("en", "Answer", "“Answer” button")])
 def test_the_hold_reminder_carries_the_answer_button_and_says_to_use_it(locale, button_label, hint):
     _, blocks = hold_reminder(locale, ticket_id=42, number="FIN-0042", type_name="経費精算", title="領収書",
-                              held_hours=16)
+                              held_hours=16, day_hours=9)
     (button,) = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert (button["action_id"], button["value"], button["text"]["text"]) == (TicketAction.ANSWER, "42", button_label)
     shown = str(blocks)

@@ -53,10 +53,15 @@ def test_valid_values_come_back_typed_and_json_ready():
     ("type_key", "raw", "field", "ja", "en"),
     [
         ("equipment", {"quantity": "0"}, "quantity", "1以上で入力してください。", "Please enter 1 or more."),
-        ("equipment", {"quantity": "1.5"}, "quantity", "整数で入力してください。", "Please enter a whole number."),
-        ("payment", {"amount": "abc"}, "amount", "整数で入力してください。", "Please enter a whole number."),
-        ("contract_review", {"due_on": "2026-12-06"}, "due_on", "2026/12/07以降の日付を選んでください。",
-         "Please pick 2026/12/07 or later."),
+        ("equipment", {"quantity": "1.5"}, "quantity", "整数で入力してください（例: 12）。",
+         "Please enter a whole number (e.g. 12)."),
+        ("payment", {"amount": "abc"}, "amount",
+         "金額は円単位の数字で入力してください（例: 50000、50,000、¥50,000、５０，０００円）。"
+         "小数点や「万」は使えません。",
+         "Please enter the amount in yen as a number: 50000, 50,000, ¥50,000 or 50,000円 all work "
+         "(no decimals or words)."),
+        ("contract_review", {"due_on": "2026-12-06"}, "due_on", "2026/12/07(月)以降の日付を選んでください。",
+         "Please pick Mon, Dec 7, 2026 or later."),
         ("contract_review", {"document_url": "ftp://x"}, "document_url", "https:// から始まるURLを入力してください。",
          "Please enter a URL starting with https://."),
         ("account", {"systems": ["google", "mainframe"]}, "systems", "選択肢から選んでください。",
@@ -85,8 +90,8 @@ def test_values_read_back_for_people():
     values = {"category": "travel", "amount": 125000, "spent_on": "2026-12-04", "purpose": "大阪出張 <!channel>",
               "receipt_url": "https://drive.example.com/r/1"}
 
-    assert display_value(rt, "spent_on", values["spent_on"], "ja", CONFIG) == "2026/12/04 (金)"
-    assert display_value(rt, "spent_on", values["spent_on"], "en", CONFIG) == "2026/12/04 (Fri)"
+    assert display_value(rt, "spent_on", values["spent_on"], "ja", CONFIG) == "2026/12/04(金)"
+    assert display_value(rt, "spent_on", values["spent_on"], "en", CONFIG) == "Fri, Dec 4, 2026"
     assert display_value(rt, "category", "travel", "en", CONFIG) == "Business trip"
     assert title_for(rt, values, "ja", CONFIG) == "出張旅費 / ¥125,000 / 大阪出張 <!channel>"
     rows = dict(field_rows(rt, values, "ja", CONFIG))
@@ -97,7 +102,7 @@ def test_values_read_back_for_people():
 
 @pytest.mark.parametrize(
     ("field", "element"),
-    [("category", "static_select"), ("amount", "number_input"), ("spent_on", "datepicker"),
+    [("category", "static_select"), ("amount", "plain_text_input"), ("spent_on", "datepicker"),
      ("purpose", "plain_text_input"), ("receipt_url", "url_text_input")],
 )
 def test_the_form_uses_the_native_input_for_each_field_type(field, element):

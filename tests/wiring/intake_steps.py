@@ -29,7 +29,7 @@ TRIAGE = {"finance": "CFINANCE", "hr": "CHR", "general_affairs": "CGENERAL", "le
 HELP_CHANNEL = "CHELPDESK"
 
 ELEMENT = {
-    "text": "plain_text_input", "textarea": "plain_text_input", "number": "number_input", "amount": "number_input",
+    "text": "plain_text_input", "textarea": "plain_text_input", "number": "number_input", "amount": "plain_text_input",
     "date": "datepicker", "user": "users_select", "select": "static_select", "department": "static_select",
     "multiselect": "multi_static_select", "checkboxes": "checkboxes", "url": "url_text_input",
     "email": "email_text_input",

@@ -103,15 +103,15 @@ def test_the_finance_agent_sees_unclaimed_on_hold_and_near_breach_in_their_group
     assert "担当部署の受付" in shown and "*経理・財務*" in shown
     assert list(groups["unclaimed"]) == ["FIN-0005", "FIN-0001"]  # oldest first
     assert "受付から 4営業時間" in groups["unclaimed"]["FIN-0001"]
-    assert "初回対応期限 2026/12/08 10:00" in groups["unclaimed"]["FIN-0001"]
+    assert "初回対応期限 2026/12/08(火) 10:00" in groups["unclaimed"]["FIN-0001"]
 
     assert list(groups["on_hold"]) == ["FIN-0002"]  # held by a colleague, still on this desk's Home
-    assert f"<@{FIN_LEAD}> が保留中（2026/12/04 15:00 から）" in groups["on_hold"]["FIN-0002"]
+    assert f"<@{FIN_LEAD}> が保留中（2026/12/04(金) 15:00 から）" in groups["on_hold"]["FIN-0002"]
 
     assert list(groups["near_breach"]) == ["FIN-0004", "FIN-0003", "FIN-0005"]  # most urgent first
-    assert "解決期限 2026/12/07 11:00（3営業時間 超過）" in groups["near_breach"]["FIN-0004"]
-    assert "解決期限 2026/12/07 16:00（あと 2営業時間）" in groups["near_breach"]["FIN-0003"]
-    assert "初回対応期限 2026/12/07 17:30（あと 4営業時間）" in groups["near_breach"]["FIN-0005"]
+    assert "解決期限 2026/12/07(月) 11:00（3営業時間 超過）" in groups["near_breach"]["FIN-0004"]
+    assert "解決期限 2026/12/07(月) 16:00（あと 2営業時間）" in groups["near_breach"]["FIN-0003"]
+    assert "初回対応期限 2026/12/07(月) 17:30（あと 4営業時間）" in groups["near_breach"]["FIN-0005"]
     assert "SLA 期限間近・超過: 3件（4営業時間以内）" in shown
 
     assert "FIN-0006" not in str(groups) and "FIN-0007" not in shown and "HR-0008" not in shown

@@ -62,6 +62,6 @@ def test_each_role_sees_its_own_sections(office):
     # The admin: this week so far, the digest's numbers (worked out by hand in test_digest.py), plus the
     # ticket on hold still open at the end of the week.
     assert "今週の数字（管理者向け）" in admin
-    assert "11/23〜: 新規 5 · 解決 2 · 未処理 4" in admin
+    assert "2026/11/23(月)〜11/29(日): 新規 5 · 解決 2 · 未処理 4" in admin
     assert "初回応答 2.0h · 承認リードタイム 4.0h · 差戻し率 33%" in admin
     assert "自己解決率 50% · 滞留承認 1 件" in admin

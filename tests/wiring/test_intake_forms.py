@@ -71,7 +71,7 @@ def test_an_expense_goes_from_picker_to_errors_next_to_each_field_to_a_ticket(de
 
     assert wrong.body["response_action"] == "errors"
     assert wrong.body["errors"] == {
-        block_id("spent_on"): f"{today():%Y/%m/%d}までの日付を選んでください。",
+        block_id("spent_on"): f"{today():%Y/%m/%d}({'月火水木金土日'[today().weekday()]})までの日付を選んでください。",
         block_id("purpose"): "入力してください。",
         block_id("receipt_url"): "交通費以外は金額にかかわらず領収書のリンクが必要です。",
     }
@@ -101,7 +101,7 @@ def test_field_errors_speak_the_users_language(desk):
     reply = submit_form(desk, EMPLOYEE_EN, "leave", {"kind": "clock_fix", "start_on": days(0), "end_on": days(-1)})
 
     assert reply.body["errors"] == {
-        block_id("end_on"): "Please pick a date after “First day (or the day to fix)”.",
+        block_id("end_on"): "Please pick a date on or after “First day (or the day to fix)”.",
         block_id("times"): "Clock corrections and overtime need the times.",
         block_id("reason"): "Special leave, clock corrections and overtime need a reason.",
     }

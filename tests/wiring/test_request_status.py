@@ -90,7 +90,7 @@ def test_each_step_of_the_desk_stamps_its_time_and_the_hold_moves_the_due_times(
     assert answered.sla_paused_at is None
     assert local(answered.resolution_due) == "Thu 10 16:00"  # Wed 16:00 + the 9 business hours waited
     assert local(answered.first_response_due) == "Mon 07 18:00"  # already met: it stays as it was
-    assert "12/10 16:00" in everything(receipt(desk, t.number))  # the receipt shows the new due time
+    assert "2026/12/10(木) 16:00" in everything(receipt(desk, t.number))  # the receipt shows the new due time
 
     clock.set(at(9, 15))
     click(desk, GA_AGENT, card(desk, "general_affairs", t.number), TicketAction.RESOLVE, GA)
@@ -122,7 +122,7 @@ def test_the_receipt_and_home_say_whose_approval_a_request_waits_for_and_the_rem
     assert t.status == "pending_approval"
 
     waiting = everything(receipt(office, t.number))
-    assert "承認待ち" in waiting and "佐藤 健 さんの承認待ち（2026/12/07 10:00 から）" in waiting
+    assert "承認待ち" in waiting and "佐藤 健 さんの承認待ち（2026/12/07(月) 10:00 から）" in waiting
     assert "佐藤 健 さんの承認待ち" in open_home(office, EMPLOYEE)
 
     # A working day later the approver is reminded; the requester can see that it was chased.
