@@ -110,10 +110,11 @@ def test_a_second_click_is_told_who_decided_and_when_and_a_repeat_of_ones_own_de
 
     with services.session_factory() as session:
         number = session.get(Ticket, ticket_id).number
-    when = notify.local_time(services, START)  # as the receipt writes it: 2026/11/24 10:00
+    when = notify.local_time(services, START, "ja")  # as the receipt writes it: 2026/11/24(火) 10:00
     assert repeat.value.silent and not other.value.silent
     assert other.value.message("ja") == f"{number} 経費精算は 佐藤 健 が {when} に承認済みです。"
-    assert other.value.message("en") == f"{number} Expense claim was already approved by 佐藤 健 ({when})."
+    when_en = notify.local_time(services, START, "en")  # Tue, Nov 24, 2026, 10:00
+    assert other.value.message("en") == f"{number} Expense claim was already approved by 佐藤 健 ({when_en})."
 
 
 def test_send_back_and_reject_need_a_reason(services):

@@ -54,8 +54,8 @@ def test_both_people_hear_when_it_starts_and_ends_and_the_delegate_gets_pending_
     scheduler.tick()
 
     assert [t for t in texts_to(services, MANAGER) if "代理" in t] == [
-        "代理承認者を設定しました: 鈴木 一郎 さん（2026/11/25 10:00 〜 2026/11/27 10:00）",
-        "代理承認が始まりました。2026/11/27 10:00 まで、あなたの承認依頼は 鈴木 一郎 さんも承認できます。",
+        "代理承認者を設定しました: 鈴木 一郎 さん（2026/11/25(水) 10:00 〜 2026/11/27(金) 10:00）",
+        "代理承認が始まりました。2026/11/27(金) 10:00 まで、あなたの承認依頼は 鈴木 一郎 さんも承認できます。",
         "鈴木 一郎 さんによる代理承認は終了しました。",
     ]
     delegate_texts = texts_to(services, FIN_LEAD)

@@ -136,7 +136,7 @@ def test_ten_concurrent_clicks_make_one_decision_and_no_new_dm(bots):
     assert len(answers) == 5  # one answer per click of theirs
     assert {a["channel"] for a in answers} == {bot.slack.dm_channel(loser)}
     winner_name = "佐藤 健" if winner == MANAGER else "鈴木 一郎（佐藤 健 の代理）"
-    when = local_time(bot.services, START)  # the receipt's date and time format
+    when = local_time(bot.services, START, "ja")  # the receipt's date and time format
     assert {a["text"] for a in answers} == {
         f"{ticket_number(bot, ticket)} 経費精算は {winner_name} が {when} に承認済みです。"}
     assert [m for m in bot.outbox() if m.status != "sent"] == []
@@ -173,7 +173,7 @@ def test_the_delegate_clicking_after_the_manager_learns_who_decided_where_they_c
 
     [answer] = bot.slack.ephemerals(FIN_LEAD)
     number = ticket_number(bot, ticket)
-    when = local_time(bot.services, START)
+    when = local_time(bot.services, START, "en")  # in the reader's language: Tue, Nov 24, 2026, 10:00
     assert answer["text"] == f"{number} Expense claim was already approved by 佐藤 健 ({when})."
     assert answer["channel"] == bot.slack.dm_channel(FIN_LEAD)
     assert len(bot.slack.messages(bot.slack.dm_channel(FIN_LEAD))) == dm_before
