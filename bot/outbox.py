@@ -209,6 +209,7 @@ class Dispatcher:
         client: WebClient,
         *,
         clock: Clock | None = None,
+        wall_clock: Clock | None = None,
         policy: RetryPolicy | None = None,
         alert_recipients: Callable[[], Iterable[str]] = lambda: (),
         renderers: dict[str, Renderer] | None = None,
@@ -222,6 +223,10 @@ class Dispatcher:
         # We retry through the outbox; slack_sdk's own retry handlers would sleep inside a send.
         self._client.retry_handlers = []
         self._clock = clock or SystemClock()
+        # Leases are measured on the real clock: a simulated services clock moved ahead (playground,
+        # bench) must not end the lease of a post still in Slack's hands, or a second dispatcher posts
+        # it again. Everything Slack sees (retry times, lookup bounds) stays on the services clock.
+        self._wall = wall_clock or SystemClock()
         self._policy = policy or RetryPolicy()
         self._alert_recipients = alert_recipients
         self._renderers = renderers or {}
@@ -324,6 +329,7 @@ class Dispatcher:
 
     def _claim(self) -> list[int]:
         now = self._clock.now()
+        wall = self._wall.now()
         with self._db(self._factory) as session:
             heads = (
                 select(func.min(OutboxMessage.id))
@@ -345,7 +351,7 @@ class Dispatcher:
                 # simulated clock (playground, tests) may be behind.
                 if message.status == PENDING and message.attempts > 0 and message.next_attempt_at > now:
                     continue
-                if message.status == SENDING and message.lease_until and message.lease_until > now:
+                if message.status == SENDING and message.lease_until and message.lease_until > wall:
                     continue
                 if message.method in (CHAT_POST, HOME_REFRESH) and message.lane in throttled:
                     continue
@@ -353,12 +359,13 @@ class Dispatcher:
                     continue
                 if message.status == SENDING and message.method in VERIFIABLE:
                     # Its worker died (or stalled) mid-delivery: the post may have gone out.
-                    began = (message.lease_until or now) - timedelta(seconds=self._policy.lease)
+                    began = message.attempt_started_at or now - timedelta(seconds=self._policy.lease)
                     message.unsure_since = min(filter(None, (message.unsure_since, began)))
                     log.warning("outbox %s lease expired while sending; will look in Slack first", message.id)
                 message.status = SENDING
                 message.attempts += 1
-                message.lease_until = now + timedelta(seconds=self._policy.lease)
+                message.lease_until = wall + timedelta(seconds=self._policy.lease)
+                message.attempt_started_at = now
                 claimed.append(message.id)
                 self._claims[message.id] = message.attempts
                 if len(claimed) >= self._batch_size:
@@ -381,7 +388,7 @@ class Dispatcher:
             if message is None or message.status != SENDING:
                 return
             if attempt is not None and (message.attempts != attempt or (
-                    message.lease_until is not None and message.lease_until <= self._clock.now())):
+                    message.lease_until is not None and message.lease_until <= self._wall.now())):
                 # Our lease ran out before its turn in the batch and another dispatcher may hold it
                 # now: sending too could post twice. Its next claim looks in Slack first.
                 log.info("outbox %s lease lost before sending; left to its next claim", message_id)
@@ -499,6 +506,7 @@ class Dispatcher:
             message.status = SENT
             message.sent_at = now
             message.lease_until = None
+            message.attempt_started_at = None
             message.unsure_since = None
             message.result = result
             message.last_error = None
@@ -517,6 +525,7 @@ class Dispatcher:
                 return
             message.last_error = failure.error[:2000]
             message.lease_until = None
+            message.attempt_started_at = None
             message.unsure_since = doubt
             if failure.retryable and message.attempts < message.max_attempts:
                 delay = self._policy.backoff(message.attempts, failure.retry_after)

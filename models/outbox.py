@@ -30,7 +30,10 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=8)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None] = mapped_column(
+        doc="wall time: a lease is measured on the real clock, whatever clock the services run on")
+    attempt_started_at: Mapped[datetime | None] = mapped_column(
+        doc="when the attempt in flight was claimed, on the services clock (a lookup's lower bound)")
     unsure_since: Mapped[datetime | None] = mapped_column(
         doc="an attempt since this time may have been posted (answer lost): look in Slack before posting")
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -61,6 +61,7 @@ def make_dispatcher(engine: Engine, slack: FakeSlackServer, clock: ManualClock) 
         make_session_factory(engine),
         WebClient(token=BOT_TOKEN, base_url=slack.url, timeout=2),
         clock=clock,
+        wall_clock=clock,  # these tests run the real world's clock by hand: leases end when it says
         policy=RetryPolicy(base_delay=2.0, max_delay=60.0, lane_interval=1.0),
         alert_recipients=lambda: [ADMIN],
     )
