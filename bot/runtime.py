@@ -199,11 +199,15 @@ def _connect_socket_mode(handler: object) -> None:
 
 
 def scheduler_only(settings: Settings) -> int:
+    from bot.clock_control import follow_clock
     from bot.scheduler import run_scheduler
 
     services = build_services(settings)
+    following = threading.Event()
     try:
         identify_bot(services)
+        follow_clock(services, following)  # only under a bench's shared simulated clock
         return run_scheduler(services)
     finally:
+        following.set()
         services.close()

@@ -1,0 +1,812 @@
+"""A month of a company on madoguchi, end to end, with Slack misbehaving (issue #15).
+
+    .venv/bin/python bench/month.py                          # 1,000 people, 20 business days, PostgreSQL
+    .venv/bin/python bench/month.py --people 100 --days 5 --db sqlite
+
+Deployment as in production (Procfile): `madoguchi serve --no-scheduler` replicas and one
+`madoguchi scheduler`, against a fake Slack in this process that injects 429 / 5xx / dropped connections /
+applied-but-unanswered posts / slow answers at random (seeded). Time runs on the playground's simulated
+clock shared through MADOGUCHI_CLOCK_FILE (bot/clock_control.py: only against a local fake Slack). The
+driver sends signed requests over real HTTP as Slack would (with double clicks and X-Slack-Retry-Num
+retries), keeps its own ground truth, kills one replica with SIGKILL mid-run and restarts it, and checks
+at the end (see CHECKS). Only loopback traffic; every process it starts is stopped, also on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.month_company import Company, generate  # noqa: E402
+from bot.clock_control import CLOCK_FILE_ENV, SharedClock  # noqa: E402
+from bot.fakeslack import BOT_TOKEN, FakeChannel, FakeSlackServer, FakeUser, SlackRequester  # noqa: E402
+from bot.fakeslack.requests import PreparedRequest, Reply  # noqa: E402
+from bot.fakeslack.state_values import state_value  # noqa: E402
+
+SECRET = "month-soak-secret"
+TZ = ZoneInfo("Asia/Tokyo")
+# Mon 2026-12-14 … : 20 business days run over 年末年始 (12/29-1/3, the bundled calendar) and 成人の日.
+START_DAY = date(2026, 12, 14)
+OUTBOX_METHODS = ("chat.postMessage", "chat.update", "views.publish", "chat.postEphemeral")
+DEFAULT_RATES = {"rate_limited": 0.02, "server_error": 0.02, "drop": 0.01, "drop_after": 0.01, "slow": 0.01}
+ELEMENT = {"text": "plain_text_input", "textarea": "plain_text_input", "number": "number_input",
+           "amount": "number_input", "date": "datepicker", "user": "users_select", "select": "static_select",
+           "department": "static_select", "multiselect": "multi_static_select", "checkboxes": "checkboxes",
+           "url": "url_text_input", "email": "email_text_input"}
+FAQ_JA = ("有給は何日ありますか", "経費精算の締め日はいつですか", "VPNにつながりません", "給与明細はどこで見られますか",
+          "名刺を作りたい", "パスワードを忘れました", "社内の卓球大会の申し込み方法")
+FAQ_EN = ("How many days of paid leave do I have?", "When is the expense closing day?", "VPN is not connecting",
+          "Where can I see my payslip?", "I forgot my password", "How do I book a meeting room?")
+
+
+# -- ground truth ----------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """What the driver means to happen to one request, and what it expects at the end."""
+
+    requester: str  # slack id
+    type_key: str
+    amount: int | None
+    chain: list[str]  # expected approver per step of a round (slack ids)
+    fate: str  # approve | send_back | reject
+    at_step: int = 0  # the step that sends back / rejects
+    ticket_id: int | None = None
+    round: int = 1
+    decided: list[tuple[int, int, str]] = field(default_factory=list)  # (round, position, outcome)
+
+    @property
+    def expected_status(self) -> str:
+        if self.fate == "reject":
+            return "rejected"
+        if not self.chain:
+            return "submitted"
+        return "approved"
+
+
+@dataclass
+class Stats:
+    acks: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    unexplained: list[str] = field(default_factory=list)
+    refused_while_down: int = 0
+    retries_sent: int = 0
+    double_clicks: int = 0
+    faq_questions: int = 0
+    healthz: list[tuple[str, bool]] = field(default_factory=list)
+
+
+# -- processes -------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proc:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.argv, self.env, self.log = name, argv, env, log
+        self.popen: subprocess.Popen[bytes] | None = None
+        self.peak_rss_kb = 0
+
+    def start(self) -> Proc:
+        out = self.log.open("ab")
+        self.popen = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+        out.close()
+        return self
+
+    def sample_rss(self) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.peak_rss_kb = max(self.peak_rss_kb, _tree_rss_kb(self.popen.pid))
+
+    def kill9(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """VmRSS of a process and its children (granian's workers), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+    return total
+
+
+def wait_healthy(url: str, proc: Proc, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.popen is not None and proc.popen.poll() is not None:
+            raise RuntimeError(f"{proc.name} exited early; see {proc.log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+# -- the run ---------------------------------------------------------------------------------------
+@dataclass
+class Options:
+    people: int = 1000
+    days: int = 20
+    requests: int | None = None  # default 5 per 1,000 people per business day × days
+    faq: int | None = None
+    db: str = "postgres"  # postgres | sqlite
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    replicas: int = 2
+    seed: int = 7
+    fault_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    kill_replica: bool = True
+    workdir: Path | None = None
+    max_wall_s: float = 3600.0
+
+
+class Soak:
+    def __init__(self, options: Options) -> None:
+        self.o = options
+        self.rng = random.Random(options.seed)
+        self.stats = Stats()
+        self.plans: list[Plan] = []
+        self.procs: list[Proc] = []
+        self.started = time.monotonic()
+        self.figures: dict[str, Any] = {}
+        self.checks: dict[str, tuple[bool, str]] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._next = 0
+        self._db_name: str | None = None
+        self.post_times: dict[int, float] = {}
+
+    # -- set-up --------------------------------------------------------------------------------
+    def setup(self) -> None:
+        o = self.o
+        if o.workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="madoguchi-month-")
+            self.dir = Path(self._tmp.name)
+        else:
+            self.dir = o.workdir
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self.company: Company = generate(o.people, seed=o.seed)
+        self.config_path = self.company.write(self.dir / "company.yaml")
+        from bot.config import load_workspace
+
+        self.config = load_workspace(self.config_path)
+        first = datetime.combine(START_DAY, datetime.min.time(), TZ).replace(hour=8)
+        self.clock = SharedClock.create(self.dir / "clock", first.astimezone(UTC))
+        users = [FakeUser(id=p["slack_id"], name=p["key"], real_name=p["name"], email=p["email"],
+                          locale="en-US" if p.get("locale") == "en" else "ja-JP") for p in self.company.people]
+        channels = [FakeChannel(id=d.triage_channel, name=d.key) for d in self.config.departments
+                    if d.triage_channel]
+        channels += [FakeChannel(id="CDIGEST01", name="digest"), FakeChannel(id="CHELPDESK", name="helpdesk")]
+        self.slack = FakeSlackServer(users=users, channels=channels, clock=self.clock.timestamp).start()
+        self.database_url = self._database()
+        self.env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                    "SLACK_API_URL": self.slack.url, "DATABASE_URL": self.database_url,
+                    "MADOGUCHI_CONFIG": str(self.config_path), CLOCK_FILE_ENV: str(self.dir / "clock"),
+                    "LOG_LEVEL": "WARNING"}
+        self.env.pop("SLACK_APP_TOKEN", None)
+        subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=self.env, check=True,
+                       capture_output=True, timeout=300)
+        from models.db import make_engine, make_session_factory
+
+        self.engine = make_engine(self.database_url)
+        self.session = make_session_factory(self.engine)
+        self.ports = [free_port() for _ in range(o.replicas)]
+        for i, port in enumerate(self.ports):
+            self.procs.append(self._serve(i, port).start())
+        self.procs.append(Proc("scheduler", [sys.executable, "-m", "bot", "scheduler"], self.env,
+                               self.dir / "scheduler.log").start())
+        for i, port in enumerate(self.ports):
+            if not wait_healthy(f"http://127.0.0.1:{port}/healthz", self.procs[i]):
+                raise RuntimeError(f"replica {i} did not become healthy; see {self.procs[i].log}")
+        self.requesters = [SlackRequester(f"http://127.0.0.1:{p}", SECRET, timeout=30) for p in self.ports]
+        self.slack.on_call(self._on_call)
+        self.slack.fail_at_rates(o.fault_rates, OUTBOX_METHODS, seed=o.seed, retry_after=1, slow_seconds=2.0)
+
+    def _on_call(self, call: Any) -> None:
+        if call.method != "chat.postMessage" or call.status != 200 or not (call.response or {}).get("ok"):
+            return
+        payload = ((call.params.get("metadata") or {}).get("event_payload") or {})
+        if isinstance(payload, dict) and "outbox_id" in payload:
+            self.post_times.setdefault(int(payload["outbox_id"]), time.time())
+
+    def _serve(self, i: int, port: int) -> Proc:
+        env = {**self.env, "PORT": str(port)}
+        argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"]
+        return Proc(f"serve-{i}", argv, env, self.dir / f"serve-{i}.log")
+
+    def _database(self) -> str:
+        if self.o.db == "sqlite":
+            return f"sqlite:///{self.dir / 'month.db'}"
+        from sqlalchemy import create_engine, text
+
+        name = f"madoguchi_month_{os.getpid()}_{int(time.time())}"
+        admin = create_engine(self.o.postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self._db_name = name
+        return self.o.postgres_url.rsplit("/", 1)[0] + "/" + name
+
+    def teardown(self) -> None:
+        for proc in self.procs:
+            with contextlib.suppress(Exception):
+                proc.stop()
+        with contextlib.suppress(Exception):
+            self.slack.stop()
+        if getattr(self, "engine", None) is not None:
+            self.engine.dispose()
+        if self._db_name:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(self.o.postgres_url, isolation_level="AUTOCOMMIT")
+            with contextlib.suppress(Exception), admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self._db_name}" WITH (FORCE)'))
+            admin.dispose()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    # -- sending as Slack ------------------------------------------------------------------------
+    def _requester(self) -> SlackRequester:
+        """Round-robin over the live replicas, like the load balancer in front of them."""
+        live = [i for i, proc in enumerate(self.procs[:len(self.ports)])
+                if proc.popen is not None and proc.popen.poll() is None]
+        self._next += 1
+        return self.requesters[live[self._next % len(live)]]
+
+    def send(self, build: str, *, retry: bool = False, **kwargs: Any) -> Reply:
+        """One request as Slack sends it; a connection refused by a replica just killed goes to another
+        (what a load balancer does); `retry` also sends it again with X-Slack-Retry-Num (Slack's retry)."""
+        from bot.fakeslack import payloads
+
+        if "user_id" in kwargs and build in ("command", "block_action", "global_shortcut") \
+                and "trigger_id" not in kwargs:
+            kwargs["trigger_id"] = self.slack.issue_trigger(str(kwargs["user_id"]))
+        request = getattr(payloads, build)(**kwargs)
+        for _ in range(3):
+            requester = self._requester()
+            prepared = requester.prepare(request)
+            t0 = time.perf_counter()
+            try:
+                reply = requester.post(prepared)
+            except OSError:
+                self.stats.refused_while_down += 1
+                time.sleep(0.2)
+                continue
+            self.stats.acks.append(time.perf_counter() - t0)
+            self.stats.statuses[reply.status] += 1
+            if reply.status >= 300:
+                self.stats.unexplained.append(f"{build} → {reply.status} {str(reply.body)[:120]}")
+            if retry:
+                self._retry(prepared, requester)
+            return reply
+        raise RuntimeError(f"no replica answered {build}")
+
+    def _retry(self, prepared: PreparedRequest, requester: SlackRequester) -> None:
+        again = PreparedRequest(prepared.path, prepared.body,
+                                {**prepared.headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        self.stats.retries_sent += 1
+        with contextlib.suppress(OSError):
+            reply = requester.post(again)
+            self.stats.statuses[reply.status] += 1
+            if reply.status >= 300:
+                self.stats.unexplained.append(f"retry → {reply.status}")
+
+    # -- time ------------------------------------------------------------------------------------
+    def local_now(self) -> datetime:
+        return self.clock.now().astimezone(TZ)
+
+    def advance_to(self, when: datetime, step: timedelta = timedelta(minutes=30)) -> None:
+        """Move the shared clock forward in steps the scheduler sees one by one (it checks every 0.25 s)."""
+        while self.clock.now() < when:
+            self.clock.advance(min(step, when - self.clock.now()))
+            time.sleep(0.3)
+            self.sample()
+
+    def settle(self, timeout: float = 60.0) -> bool:
+        """Wait until the outbox has nothing due (the replicas' and the scheduler's dispatchers)."""
+        from sqlalchemy import func, select
+
+        from models import OutboxMessage
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.clock.now()
+            with self.session() as s:
+                due = s.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now))
+            if not due:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def sample(self) -> None:
+        for proc in self.procs:
+            proc.sample_rss()
+
+    # -- what people do -----------------------------------------------------------------------------
+    def plan_request(self) -> Plan:
+        members = [k for k in self.company.requesters() if k.startswith("m_") and k not in self.company.leavers]
+        key = self.rng.choice(members)
+        person = self.company.person(key)
+        rt = self.rng.choice(self.config.request_types)
+        amount = None
+        if any(f.type == "amount" for f in rt.fields):
+            amount = self.rng.choice((3_000, 45_000, 150_000, 1_200_000, 12_000_000))
+        chain = self._expected_chain(rt, person, amount)
+        roll = self.rng.random()
+        fate = "approve" if not chain or roll < 0.8 else ("send_back" if roll < 0.92 else "reject")
+        return Plan(requester=person["slack_id"], type_key=rt.key, amount=amount, chain=chain, fate=fate,
+                    at_step=self.rng.randrange(len(chain)) if chain else 0)
+
+    def _expected_chain(self, rt: Any, person: dict[str, Any], amount: int | None) -> list[str]:
+        """The approval chain as the company's 職務権限 says (written here independently of the product)."""
+        chain: list[str] = []
+        for rule in rt.approval:
+            conditions = list(getattr(rule, "when", None) or [])
+            for cond in conditions:
+                assert cond.field == "amount" and cond.op == ">=", cond  # the bundled catalog's only kind
+            if any(amount is None or amount < cond.value for cond in conditions):
+                continue
+            if getattr(rule, "manager", False):
+                approver = self.company.slack_id(person["manager"])
+            else:
+                approver = next(p["slack_id"] for p in self.company.people if rule.role in p.get("roles", []))
+            if approver != person["slack_id"] and approver not in chain:
+                chain.append(approver)
+        return chain
+
+    def form_values(self, type_key: str, amount: int | None) -> dict[str, dict[str, Any]]:
+        from bot.forms import block_id
+        from handlers.ids import IntakeAction
+
+        rt = self.config.request_type(type_key)
+        today = self.local_now().date()
+        values: dict[str, dict[str, Any]] = {}
+        for f in rt.fields:
+            value: Any
+            if f.type == "amount":
+                value = str(amount)
+            elif f.type == "number":
+                value = str(int(f.min or 1))
+            elif f.type == "date":
+                offset = 0
+                if f.min is not None:
+                    offset = max(offset, int(f.min))
+                if f.max is not None:
+                    offset = min(offset, int(f.max))
+                value = (today + timedelta(days=offset)).isoformat()
+            elif f.type in ("select", "multiselect", "checkboxes"):
+                first = f.options[0].value if f.options else None
+                value = first if f.type == "select" else ([first] if first else [])
+            elif f.type == "department":
+                value = "finance"
+            elif f.type == "user":
+                value = self.company.slack_id(self.company.agents["it"][1])
+            elif f.type == "url":
+                value = "https://files.example.invalid/receipt.pdf"
+            elif f.type == "email":
+                value = "someone@example.co.jp"
+            elif getattr(f, "pattern", None):
+                value = "T1234567890123"
+            else:
+                value = "月次の申請です / monthly request"
+                if f.max is not None:
+                    value = value[: int(f.max)]
+            values[block_id(f.key)] = {IntakeAction.FIELD: state_value(ELEMENT[f.type], value)}
+        return values
+
+    def submit(self, plan: Plan) -> None:
+        from sqlalchemy import select
+
+        from handlers.ids import IntakeAction
+        from models import Ticket
+
+        user = plan.requester
+        reply = self.send("command", user_id=user, text="", channel_id=self.slack.dm_channel(user))
+        stack = self.slack.modal_stack(user)
+        if reply.status != 200 or not stack:
+            self.stats.unexplained.append(f"no picker for {user}")
+            return
+        picker = stack[-1]
+        self.send("block_action", user_id=user, action_id=IntakeAction.PICK_TYPE, value=plan.type_key,
+                  block_id=f"pick:{plan.type_key}", view=picker)
+        form = self.slack.view(picker["id"])
+        reply = self.send("view_submission", retry=self.rng.random() < 0.05, user_id=user, view=form,
+                          values=self.form_values(plan.type_key, plan.amount))
+        body = reply.body if isinstance(reply.body, dict) else {}
+        if body.get("response_action") != "update":
+            self.stats.unexplained.append(f"submit {plan.type_key} → {str(body)[:200]}")
+            self.slack.close_modals(user)
+            return
+        self.slack.close_modals(user)
+        with self.session() as s:
+            plan.ticket_id = s.scalar(select(Ticket.id).where(Ticket.requester_id == user)
+                                      .order_by(Ticket.id.desc()).limit(1))
+        self.plans.append(plan)
+
+    def pending_cards(self, approver: str) -> list[dict[str, Any]]:
+        from handlers.ids import ApprovalAction
+
+        found = []
+        for message in self.slack.messages(self.slack.dm_channel(approver)):
+            for block in message.get("blocks") or []:
+                if block.get("type") == "actions" and any(
+                        e.get("action_id") == ApprovalAction.APPROVE for e in block.get("elements", [])):
+                    found.append(message)
+                    break
+        return found
+
+    def decide_all(self) -> int:
+        """Every approver works through the cards in their DM, as planned for each ticket."""
+        from handlers.ids import ApprovalAction
+
+        by_step = {}
+        for plan in self.plans:
+            if plan.ticket_id is not None:
+                by_step[plan.ticket_id] = plan
+        decided = 0
+        approvers = sorted({a for p in self.plans for a in p.chain})
+        for approver in approvers:
+            for card in self.pending_cards(approver):
+                value = next(e["value"] for b in card["blocks"] if b.get("type") == "actions"
+                             for e in b["elements"] if e.get("action_id") == ApprovalAction.APPROVE)
+                step_id = int(value.split(":")[0])
+                plan, position, rnd = self._plan_for_step(step_id, by_step)
+                if plan is None:
+                    continue
+                outcome = "approved"
+                if plan.fate in ("send_back", "reject") and position == plan.at_step + 1 and not any(
+                        d[2] != "approved" for d in plan.decided):
+                    outcome = "sent_back" if plan.fate == "send_back" else "rejected"
+                channel = self.slack.dm_channel(approver)
+                if outcome == "approved":
+                    double = self.rng.random() < 0.05
+                    self.send("block_action", retry=self.rng.random() < 0.03, user_id=approver,
+                              action_id=ApprovalAction.APPROVE, value=value, channel_id=channel, message=card)
+                    if double:
+                        self.stats.double_clicks += 1
+                        self.send("block_action", user_id=approver, action_id=ApprovalAction.APPROVE,
+                                  value=value, channel_id=channel, message=card)
+                else:
+                    self._give_reason(approver, card, value, outcome)
+                plan.decided.append((rnd, position, outcome))
+                decided += 1
+        return decided
+
+    def _plan_for_step(self, step_id: int, by_ticket: dict[int, Plan]) -> tuple[Plan | None, int, int]:
+        from models import ApprovalStep
+
+        with self.session() as s:
+            step = s.get(ApprovalStep, step_id)
+            if step is None or step.status != "pending":
+                return None, 0, 0
+            return by_ticket.get(step.ticket_id), step.position, step.round
+
+    def _give_reason(self, approver: str, card: dict[str, Any], value: str, outcome: str) -> None:
+        from bot.views.approvals import REASON_BLOCK, REASON_INPUT
+        from handlers.ids import ApprovalAction
+
+        action = ApprovalAction.SEND_BACK if outcome == "sent_back" else ApprovalAction.REJECT
+        self.send("block_action", user_id=approver, action_id=action, value=value,
+                  channel_id=self.slack.dm_channel(approver), message=card)
+        stack = self.slack.modal_stack(approver)
+        if not stack:
+            self.stats.unexplained.append(f"no reason modal for {approver}")
+            return
+        reason = "金額の根拠を追記してください / please add the basis" if outcome == "sent_back" else "予算外です"
+        self.send("view_submission", user_id=approver, view=stack[-1],
+                  values={REASON_BLOCK: {REASON_INPUT: state_value("plain_text_input", reason)}})
+        self.slack.close_modals(approver)
+
+    def resubmit_all(self) -> int:
+        """Requesters whose request came back fix it and send it again (the 再申請 button in their DM)."""
+        from handlers.ids import ApprovalAction
+        from models import Ticket
+
+        done = 0
+        for plan in self.plans:
+            if plan.fate != "send_back" or plan.round != 1 or not any(d[2] == "sent_back" for d in plan.decided):
+                continue
+            with self.session() as s:
+                ticket = s.get(Ticket, plan.ticket_id)
+                if ticket is None or ticket.status != "sent_back":
+                    continue
+            channel = self.slack.dm_channel(plan.requester)
+            notice = next((m for m in reversed(self.slack.messages(channel)) for b in m.get("blocks") or []
+                           if b.get("type") == "actions" and any(e.get("action_id") == ApprovalAction.RESUBMIT
+                                                                 and e.get("value") == str(plan.ticket_id)
+                                                                 for e in b["elements"])), None)
+            if notice is None:
+                continue
+            self.send("block_action", user_id=plan.requester, action_id=ApprovalAction.RESUBMIT,
+                      value=str(plan.ticket_id), channel_id=channel, message=notice)
+            stack = self.slack.modal_stack(plan.requester)
+            if not stack:
+                self.stats.unexplained.append(f"no resubmit form for {plan.ticket_id}")
+                continue
+            reply = self.send("view_submission", user_id=plan.requester, view=stack[-1],
+                              values=self.form_values(plan.type_key, plan.amount))
+            self.slack.close_modals(plan.requester)
+            if reply.status == 200:
+                plan.round = 2
+                plan.fate = "approve"  # the second round goes through
+                done += 1
+        return done
+
+    def ask_faq(self, n: int) -> None:
+        for _ in range(n):
+            person = self.rng.choice(self.company.people)
+            english = person.get("locale") == "en"
+            text = self.rng.choice(FAQ_EN if english else FAQ_JA)
+            user = person["slack_id"]
+            event = self.slack.user_says(self.slack.dm_channel(user), user, text)
+            self.send("event", retry=self.rng.random() < 0.05, event=event)
+            self.stats.faq_questions += 1
+
+    def healthz(self, label: str) -> None:
+        ok = True
+        for port in self.ports:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    ok = ok and response.status == 200
+            except OSError:
+                ok = False
+        self.stats.healthz.append((label, ok))
+
+    # -- the month ---------------------------------------------------------------------------------
+    def business_days(self) -> list[date]:
+        from bot.calendar import BusinessCalendar
+
+        calendar = BusinessCalendar(self.config.calendar)
+        days, day = [], START_DAY
+        while len(days) < self.o.days:
+            if calendar.is_business_day(day):
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+    def run(self) -> None:
+        o = self.o
+        days = self.business_days()
+        self.figures["days"] = f"{days[0]} → {days[-1]}"
+        total = o.requests if o.requests is not None else max(10, o.people * 5 * o.days // 1000)
+        faq_total = o.faq if o.faq is not None else total * 4
+        kill_day = len(days) // 2 if o.kill_replica and o.replicas > 1 else -1
+        t0 = time.monotonic()
+        for n, day in enumerate(days):
+            if time.monotonic() - self.started > o.max_wall_s:
+                raise RuntimeError(f"over the wall-time budget of {o.max_wall_s:.0f} s on day {n + 1}")
+            self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=9, minute=30))
+            share = total // len(days) + (1 if n < total % len(days) else 0)
+            for _ in range(share):
+                self.submit(self.plan_request())
+            self.ask_faq(faq_total // len(days))
+            if n == kill_day:
+                self.kill_and_restart()
+            self.settle()
+            self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=13))
+            self.settle()
+            for _ in range(4):  # chains up to three steps, plus a resubmitted round
+                if not self.decide_all():
+                    break
+                self.settle()
+                self.resubmit_all()
+                self.settle()
+            self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=18, minute=30))
+            self.settle()
+        # The rest of the chains, the next morning.
+        for _ in range(4):
+            self.settle()
+            if not self.decide_all() and not self.resubmit_all():
+                break
+        self.settle(timeout=120)
+        self.figures["driving_s"] = time.monotonic() - t0
+
+    def kill_and_restart(self) -> None:
+        victim = self.procs[0]
+        victim.kill9()
+        self.procs[0] = self._serve(0, self.ports[0]).start()
+        if not wait_healthy(f"http://127.0.0.1:{self.ports[0]}/healthz", self.procs[0]):
+            raise RuntimeError("the killed replica did not come back")
+        self.healthz("replica killed -9 and restarted")
+
+    # -- the end checks -------------------------------------------------------------------------------
+    def check(self) -> dict[str, tuple[bool, str]]:
+        from sqlalchemy import func, select
+
+        from models import ApprovalStep, AuditEvent, OutboxMessage, Ticket
+
+        checks = self.checks
+        bad = self.stats.unexplained
+        checks["no unexplained non-2xx"] = (not bad and all(c < 300 for c in self.stats.statuses),
+                                           f"{dict(self.stats.statuses)}; {bad[:3]}")
+        wrong = []
+        with self.session() as s:
+            for plan in self.plans:
+                ticket = s.get(Ticket, plan.ticket_id)
+                if ticket is None or ticket.status != plan.expected_status:
+                    wrong.append(f"{plan.ticket_id}:{ticket.status if ticket else None}≠{plan.expected_status}")
+        checks["every ticket in its expected state"] = (not wrong, f"{len(self.plans)} tickets; {wrong[:5]}")
+        with self.session() as s:
+            steps = list(s.scalars(select(ApprovalStep)))
+            decided = [st for st in steps if st.status in ("approved", "sent_back", "rejected")]
+            events = Counter(s.execute(select(AuditEvent.ticket_id, AuditEvent.action)
+                                       .where(AuditEvent.action.in_(("approval.approved", "approval.sent_back",
+                                                                     "approval.rejected")))).all())
+        expected_decisions = sum(len(p.decided) for p in self.plans)
+        two = [k for k, v in events.items() if v > sum(1 for st in decided if st.ticket_id == k[0]
+                                                        and "approval." + st.status == k[1])]
+        checks["exactly one decision per step"] = (
+            len(decided) == expected_decisions and not two,
+            f"{len(decided)} decided steps, driver made {expected_decisions}; audit events over steps: {two[:3]}")
+        posted: Counter[int] = Counter()
+        for channel in list(self.slack.workspace.messages):
+            for message in self.slack.messages(channel):
+                payload = ((message.get("metadata") or {}).get("event_payload") or {})
+                if "outbox_id" in payload:
+                    posted[int(payload["outbox_id"])] += 1
+        twice = [k for k, v in posted.items() if v > 1]
+        with self.session() as s:
+            not_sent = Counter(s.scalars(select(OutboxMessage.status).where(OutboxMessage.status != "sent")))
+            sent_posts = set(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent",
+                                                                     OutboxMessage.method == "chat.postMessage")))
+            created = dict(s.execute(select(OutboxMessage.id, OutboxMessage.created_at)).all())
+        # Real seconds from enqueue to the post Slack accepted (created_at is wall time; the post's time
+        # is taken by the fake Slack's listener, also wall time).
+        lags = [at - created[i].timestamp() for i, at in self.post_times.items() if i in created]
+        lost = sorted(sent_posts - set(posted))
+        checks["no message delivered twice"] = (not twice,
+                                                f"{len(posted)} posts carry an outbox id; twice: {twice[:5]}")
+        checks["no message lost"] = (not not_sent and not lost,
+                                     f"outbox not sent: {dict(not_sent)}; sent posts missing in Slack: {lost[:5]}")
+        checks["reminders within budget and working hours"] = self._reminder_check()
+        verify = subprocess.run([sys.executable, "-m", "bot", "audit", "verify"], env=self.env,
+                                capture_output=True, text=True, timeout=600)
+        checks["audit verify clean"] = (verify.returncode == 0, (verify.stdout + verify.stderr).strip()[-200:])
+        self.healthz("end")
+        healthy = all(ok for _, ok in self.stats.healthz)
+        checks["/healthz green after each fault"] = (healthy, str(self.stats.healthz))
+        checks["weekly digest numbers = ground truth"] = (False, "not built yet")
+        checks["database connections cut once"] = (False, "not built yet")
+        with self.session() as s:
+            self.figures["tickets"] = s.scalar(select(func.count()).select_from(Ticket))
+        self.figures["outbox lag p99 s"] = _pct(lags, 99)
+        return checks
+
+    def _reminder_check(self) -> tuple[bool, str]:
+        from sqlalchemy import select
+
+        from bot.calendar import BusinessCalendar
+        from models import ApprovalStep
+
+        rules = self.config.reminders
+        budget = rules.escalate_after + 1
+        calendar = BusinessCalendar(self.config.calendar)
+        over, outside = [], []
+        with self.session() as s:
+            for step in s.scalars(select(ApprovalStep).where(ApprovalStep.reminder_count > 0)):
+                if step.reminder_count > budget:
+                    over.append(step.id)
+                if step.last_reminded_at is not None:
+                    when = step.last_reminded_at.replace(tzinfo=UTC)
+                    if not calendar.is_working_time(when):
+                        outside.append(step.id)
+        return (not over and not outside, f"over budget {budget}: {over[:5]}; outside hours: {outside[:5]}")
+
+    def report(self) -> str:
+        acks = sorted(self.stats.acks)
+        wall = time.monotonic() - self.started
+        self.figures.update({
+            "people": self.o.people, "business days": self.o.days, "db": self.o.db,
+            "requests sent": len(acks), "requests/s": len(acks) / max(self.figures.get("driving_s", wall), 1e-9),
+            "ack p50 ms": _pct(acks, 50) * 1000, "ack p99 ms": _pct(acks, 99) * 1000,
+            "double clicks": self.stats.double_clicks, "Slack retries": self.stats.retries_sent,
+            "faq questions": self.stats.faq_questions, "faults drawn": self.slack.faults_drawn(),
+            "connections refused (killed replica)": self.stats.refused_while_down,
+            "peak RSS MB": {p.name: round(p.peak_rss_kb / 1024) for p in self.procs},
+            "db size MB": round(self._db_size() / 1e6, 1), "wall s": wall,
+        })
+        lines = ["| figure | value |", "| --- | --- |"]
+        for key, value in self.figures.items():
+            lines.append(f"| {key} | {round(value, 2) if isinstance(value, float) else value} |")
+        lines += ["", "| check | ok | detail |", "| --- | --- | --- |"]
+        for name, (ok, detail) in self.checks.items():
+            lines.append(f"| {name} | {'PASS' if ok else 'FAIL'} | {detail[:160]} |")
+        return "\n".join(lines)
+
+    def _db_size(self) -> int:
+        if self.o.db == "sqlite":
+            return sum(p.stat().st_size for p in self.dir.glob("month.db*"))
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+@contextlib.contextmanager
+def soak(options: Options) -> Iterator[Soak]:
+    run = Soak(options)
+    try:
+        run.setup()
+        yield run
+    finally:
+        run.teardown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=None)
+    parser.add_argument("--faq", type=int, default=None)
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--postgres-url", default=os.environ.get("MADOGUCHI_BENCH_POSTGRES_URL",
+                                                                 "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fault-rates", type=json.loads, default=dict(DEFAULT_RATES),
+                        help='JSON, e.g. {"rate_limited": 0.02, "drop_after": 0.01}')
+    parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep logs and the SQLite file in this folder")
+    parser.add_argument("--max-wall-s", type=float, default=3600)
+    args = parser.parse_args(argv)
+    options = Options(people=args.people, days=args.days, requests=args.requests, faq=args.faq, db=args.db,
+                      postgres_url=args.postgres_url, seed=args.seed, fault_rates=args.fault_rates,
+                      kill_replica=not args.no_kill, workdir=args.keep, max_wall_s=args.max_wall_s)
+    with soak(options) as run:
+        run.run()
+        checks = run.check()
+        print(run.report())
+    return 0 if all(ok for ok, _ in checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
