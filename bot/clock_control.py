@@ -87,7 +87,7 @@ def clock_from_environment(settings: Settings) -> SharedClock | None:
     return SharedClock(Path(path))
 
 
-FOLLOW_EVERY_S = 0.25
+FOLLOW_EVERY_S = 0.1
 
 
 def follow_clock(services: object, stop: threading.Event) -> threading.Thread | None:

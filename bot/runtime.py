@@ -130,6 +130,9 @@ def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool, wor
 
     HTTP mode runs Granian with `workers` processes, each a whole replica (bot/granian_server.py);
     Socket Mode is one process, its /healthz on waitress."""
+    from bot.clock_control import clock_from_environment
+
+    clock_from_environment(settings)  # a bench's movable clock next to a real Slack stops here, before any call
     if settings.socket_mode:
         if workers > 1:
             log.debug("Socket Mode: one process (--workers applies to HTTP mode)")
