@@ -22,8 +22,9 @@ from bot.fakeslack import BOT_TOKEN, FakeSlackServer
 from tests.dbs import postgres_url
 
 BUILT = ("no unexplained non-2xx", "every ticket in its expected state", "exactly one decision per step",
-         "no message delivered twice", "no message lost", "reminders within budget and working hours",
-         "audit verify clean", "/healthz green after each fault")
+         "each step decided by its approver or their delegate", "no message delivered twice", "no message lost",
+         "reminders within budget and working hours", "audit verify clean", "/healthz green after each fault",
+         "weekly digest numbers = ground truth", "database connections cut once")
 
 
 def test_the_company_has_five_levels_five_desks_and_english_speakers_and_checks_clean(tmp_path: Path) -> None:
@@ -58,8 +59,8 @@ def test_five_days_of_a_hundred_people_with_slack_misbehaving(db: str, tmp_path:
     url = postgres_url() if db == "postgres" else None
     if db == "postgres" and url is None:
         pytest.skip("PostgreSQL not configured (MADOGUCHI_TEST_POSTGRES_URL)")
-    options = Options(people=100, days=5, requests=25, faq=15, db=db, postgres_url=url or "", seed=11,
-                      workdir=tmp_path / "soak", max_wall_s=150)
+    options = Options(people=100, days=5, requests=12, faq=6, db=db, postgres_url=url or "", seed=11,
+                      workdir=tmp_path / "soak", max_wall_s=240)
     with soak(options) as run:
         run.run()
         checks = run.check()
@@ -67,8 +68,8 @@ def test_five_days_of_a_hundred_people_with_slack_misbehaving(db: str, tmp_path:
     failed = {name: detail for name, (ok, detail) in checks.items() if name in BUILT and not ok}
     assert not failed, report
     assert run.slack.faults_drawn(), "the fake Slack injected no fault: the soak proved nothing"
-    assert sum(len(p.decided) for p in run.plans) >= 20
-    assert any(p.round == 2 for p in run.plans) or not any(p.fate == "send_back" for p in run.plans)
+    assert all(name in checks for name in BUILT)
+    assert sum(len(p.decided) for p in run.plans) >= 10 and any(p.worked for p in run.plans)
 
 
 @pytest.mark.xfail(strict=True, reason="defect found by the month soak, left to the playground/clock owner: the "
