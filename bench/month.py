@@ -761,14 +761,23 @@ class Soak:
                 continue
             dm = self.slack.dm_channel(plan.requester)
             rate = f"{TicketAction.RATE}_{plan.rating}"
-            notice = self._with_button(dm, rate, str(plan.ticket_id))
+            value = f"{plan.ticket_id}:{plan.rating}"
+            notice = self._with_button(dm, rate, value)
             if notice is None:
                 if last_chance:
-                    self.stats.unexplained.append(f"no rating buttons for {plan.number}")
+                    if self._status(plan) != "closed":  # closed unrated past its wait: the buttons went, rightly
+                        self.stats.unexplained.append(f"no rating buttons for {plan.number}")
                     plan.rating = None
                 continue
-            self._click(plan.requester, dm, notice, rate, str(plan.ticket_id), retry=self.rng.random() < 0.05)
+            self._click(plan.requester, dm, notice, rate, value, retry=self.rng.random() < 0.05)
             plan.rated = True
+
+    def _status(self, plan: Plan) -> str | None:
+        from models import Ticket
+
+        with self.session() as s:
+            ticket = s.get(Ticket, plan.ticket_id)
+            return ticket.status if ticket is not None else None
 
     def _card(self, channel: str, number: str) -> dict[str, Any] | None:
         found = [m for m in self.slack.messages(channel)
@@ -1095,9 +1104,12 @@ class Soak:
 
     def _department(self, plan: Plan) -> str:
         """The desk a request lands on: its type's, or for an inquiry (department "auto") the one picked in
-        its form (form_values picks finance)."""
-        department = self.config.request_type(plan.type_key).department
-        return "finance" if department == "auto" else department
+        its form (form_values picks finance); a type routed by one of its fields, as that field's value says."""
+        rt = self.config.request_type(plan.type_key)
+        if rt.department_by is not None:  # e.g. equipment: a PC goes to IT (form_values picks the first option)
+            field = next(f for f in rt.fields if f.key == rt.department_by.field)
+            return rt.department_by.values.get(field.options[0].value, rt.department)
+        return "finance" if rt.department == "auto" else rt.department
 
     def _reminder_check(self) -> tuple[bool, str]:
         from sqlalchemy import select
@@ -1156,6 +1168,22 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
+DOCS = ROOT / "docs" / "BENCHMARKS.md"
+
+
+def write_docs(table: str, label: str) -> None:
+    """Replace (or add) this size's block in docs/BENCHMARKS.md's Month soak section."""
+    begin, end = f"<!-- month-soak: {label} -->", f"<!-- /month-soak: {label} -->"
+    text = DOCS.read_text(encoding="utf-8")
+    block = f"{begin}\n### {label} (`bench/month.py`, {datetime.now(UTC):%Y-%m-%d})\n\n{table}\n{end}"
+    if begin in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        marker = "<!-- month-soak: runs -->"
+        text = text.replace(marker, marker + "\n\n" + block) if marker in text else text + "\n" + block + "\n"
+    DOCS.write_text(text, encoding="utf-8")
+
+
 @contextlib.contextmanager
 def soak(options: Options) -> Iterator[Soak]:
     run = Soak(options)
@@ -1181,6 +1209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-kill", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep logs and the SQLite file in this folder")
     parser.add_argument("--max-wall-s", type=float, default=3600)
+    parser.add_argument("--docs", action="store_true",
+                        help="write the table into docs/BENCHMARKS.md (the Month soak section, one block per size)")
     args = parser.parse_args(argv)
     options = Options(people=args.people, days=args.days, requests=args.requests, faq=args.faq, db=args.db,
                       postgres_url=args.postgres_url, seed=args.seed, fault_rates=args.fault_rates,
@@ -1189,7 +1219,10 @@ def main(argv: list[str] | None = None) -> int:
         run.run()
         checks = run.check()
         run.measure_baseline()
-        print(run.report())
+        table = run.report()
+        print(table)
+        if args.docs:
+            write_docs(table, f"{options.people} people, {options.days} business days, {options.db}")
     return 0 if all(ok for ok, _ in checks.values()) else 1
 
 
