@@ -402,7 +402,7 @@ class Soak:
             working = calendar.is_working_time(self.clock.now())
             step = timedelta(minutes=30) if working else timedelta(hours=3)
             self.clock.advance(min(step, when - self.clock.now()))
-            time.sleep(0.15)
+            time.sleep(0.25)  # the scheduler (every 0.1 s) claims the new slots before the next quiet check
             self.sample()
 
     def _no_send_in_flight(self, timeout: float = 15.0) -> None:
@@ -414,7 +414,7 @@ class Soak:
         the jump."""
         from sqlalchemy import func, select
 
-        from models import OutboxMessage
+        from models import JobRun, OutboxMessage
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -423,12 +423,15 @@ class Soak:
                 busy = s.scalar(select(func.count()).select_from(OutboxMessage).where(
                     (OutboxMessage.status == "sending")
                     | ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))))
+                busy += s.scalar(select(func.count()).select_from(JobRun).where(  # a job still writing
+                    JobRun.finished_at.is_(None), JobRun.claimed_at > now - timedelta(minutes=5))) or 0
             if not busy:
                 return
             time.sleep(0.05)
 
-    def settle(self, timeout: float = 60.0) -> bool:
-        """Wait until the outbox has nothing due (the replicas' and the scheduler's dispatchers)."""
+    def settle(self, timeout: float = 60.0, *, everything: bool = False) -> bool:
+        """Wait until the outbox has nothing due (the replicas' and the scheduler's dispatchers); with
+        `everything`, until nothing is pending at all (retries waiting out their backoff included)."""
         from sqlalchemy import func, select
 
         from models import OutboxMessage
@@ -437,8 +440,9 @@ class Soak:
         while time.monotonic() < deadline:
             now = self.clock.now()
             with self.session() as s:
+                waiting = OutboxMessage.status.in_(("pending", "sending"))
                 due = s.scalar(select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now))
+                    waiting if everything else waiting & (OutboxMessage.next_attempt_at <= now)))
             if not due:
                 return True
             time.sleep(0.2)
@@ -738,6 +742,9 @@ class Soak:
         for plan, _, _ in held:
             dm = self.slack.dm_channel(plan.requester)
             question = self._with_button(dm, TicketAction.ANSWER, str(plan.ticket_id))
+            if question is None:  # still in the outbox's retries: settle for all of it, then look again
+                self.settle(timeout=90, everything=True)
+                question = self._with_button(dm, TicketAction.ANSWER, str(plan.ticket_id))
             self._click(plan.requester, dm, question, TicketAction.ANSWER, str(plan.ticket_id))
             if question is not None:
                 self._fill(plan.requester, {TicketBlock.ANSWER: "12月14日です / 14 December"})
@@ -894,7 +901,7 @@ class Soak:
         self.work_desks()
         self.settle(timeout=120)
         self.rate_all(last_chance=True)
-        self.settle(timeout=120)
+        self.settle(timeout=180, everything=True)
         # On to the next Monday's digest, so the last week has its numbers too.
         monday = days[-1] + timedelta(days=7 - days[-1].weekday())
         self.advance_to(datetime.combine(monday, datetime.min.time(), TZ).replace(hour=9, minute=30))
