@@ -159,6 +159,9 @@ def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool, wor
 
     HTTP mode runs Granian with `workers` processes, each a whole replica (bot/granian_server.py);
     Socket Mode is one process, its /healthz on waitress."""
+    from bot.clock_control import clock_from_environment
+
+    clock_from_environment(settings)  # a bench's movable clock next to a real Slack stops here, before any call
     check_port(host, port)
     if settings.socket_mode:
         if workers > 1:
@@ -229,11 +232,15 @@ def _connect_socket_mode(handler: object) -> None:
 
 
 def scheduler_only(settings: Settings) -> int:
+    from bot.clock_control import follow_clock
     from bot.scheduler import run_scheduler
 
     services = build_services(settings)
+    following = threading.Event()
     try:
         identify_bot(services)
+        follow_clock(services, following)  # only under a bench's shared simulated clock
         return run_scheduler(services)
     finally:
+        following.set()
         services.close()

@@ -69,7 +69,10 @@ def build_services(
     retry_policy: RetryPolicy | None = None,
 ) -> Services:
     config = config or load_workspace(settings.madoguchi_config)
-    clock = clock or SystemClock()
+    if clock is None:
+        from bot.clock_control import clock_from_environment
+
+        clock = clock_from_environment(settings) or SystemClock()
     engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
     client = web_client(settings, timeout=IN_REQUEST_TIMEOUT_S)

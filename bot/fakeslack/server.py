@@ -216,6 +216,15 @@ class FakeSlackServer:
             )
         )
 
+    def fail_at_rates(self, rates: dict[str, float], methods: Iterable[str], *, seed: int = 0,
+                      retry_after: int = 1, slow_seconds: float = 1.0) -> None:
+        """Inject faults at random (seeded) into calls of `methods` no queued fault matched (faults.FaultRates)."""
+        self._faults.set_rates(rates, methods, seed=seed, retry_after=retry_after, slow_seconds=slow_seconds)
+
+    def faults_drawn(self) -> dict[str, int]:
+        """How many calls the rates gave each fault kind so far."""
+        return dict(self._faults.drawn)
+
     def clear_faults(self) -> None:
         self._faults.clear()
 
