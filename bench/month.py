@@ -357,6 +357,13 @@ class Soak:
         if "user_id" in kwargs and build in ("command", "block_action", "global_shortcut") \
                 and "trigger_id" not in kwargs:
             kwargs["trigger_id"] = self.slack.issue_trigger(str(kwargs["user_id"]))
+        if build == "block_action" and kwargs.get("channel_id") and not kwargs.get("response_url"):
+            # As Slack's point at Slack, a click's response_url points at the (fake) Slack: a losing click
+            # is answered there with an ephemeral; one naming real Slack would be refused by the outbox.
+            message = kwargs.get("message")
+            ts = message.get("ts") if isinstance(message, dict) else kwargs.get("message_ts")
+            kwargs["response_url"] = self.slack.response_url(str(kwargs["channel_id"]), str(kwargs["user_id"]),
+                                                             str(ts) if ts else None)
         request = getattr(payloads, build)(**kwargs)
         for _ in range(3):
             requester = self._requester()
