@@ -16,7 +16,7 @@ from bot.forms.display import yen
 from bot.forms.schema import attribute, form_model
 from bot.forms.state import block_id
 from bot.i18n import t
-from bot.i18n.dates import format_date
+from bot.i18n.dates import as_date, format_date
 
 
 def validate_form(rt: RequestType, raw: dict[str, Any], *, locale: str, today: date,
@@ -91,7 +91,7 @@ def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str
     for f in rt.fields:
         if f.type != "date" or f.key not in values:
             continue
-        day = _as_date(values[f.key])
+        day = as_date(values[f.key])
         if day is None:
             continue
         earliest = today + timedelta(days=int(f.min)) if f.min is not None else None
@@ -100,22 +100,13 @@ def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str
             problems[f.key] = t(locale, "form.errors.date_too_early", date=format_date(earliest, locale))
         elif latest is not None and day > latest:
             problems[f.key] = t(locale, "form.errors.date_too_late", date=format_date(latest, locale))
-        elif f.not_before and (other := _as_date(values.get(f.not_before))) is not None and day < other:
+        elif f.not_before and (other := as_date(values.get(f.not_before))) is not None and day < other:
             label = rt.field(f.not_before).label.get(locale)  # type: ignore[union-attr]
             problems[f.key] = t(locale, "form.errors.date_order", other=label)
     for rule in rt.evidence:
         if rule.field not in problems and _empty(values.get(rule.field)) and rule.applies(values):
             problems[rule.field] = rule.message.get(locale)
     return problems
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def validate_fields(rt: RequestType, raw: dict[str, Any], *, locale: str,

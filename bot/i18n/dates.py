@@ -13,13 +13,15 @@ The functions: `format_date` (a day), `format_datetime` (an instant, in a time z
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _day(value: date | datetime | str) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A day from a form value, a stored ISO string, a date or a datetime; None when it is not one."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -33,7 +35,7 @@ def _day(value: date | datetime | str) -> date | None:
 def format_date(value: date | datetime | str, locale: str) -> str:
     """A day: 2026/12/03(木) or Thu, Dec 3, 2026. An ISO string is read first; anything that is not a
     date comes back as it was (a stored value from an older form is still shown, not dropped)."""
-    day = _day(value)
+    day = as_date(value)
     if day is None:
         return str(value)
     if locale == "ja":
@@ -52,13 +54,13 @@ def format_datetime(when: datetime, locale: str, tz: tzinfo | None = None) -> st
 
 def format_month_day(value: date | datetime, locale: str) -> str:
     """Short, for chart axes: 12/03 or Dec 3."""
-    day = _day(value) or date.min
+    day = as_date(value) or date.min
     return f"{day:%m/%d}" if locale == "ja" else f"{MONTHS_EN[day.month - 1]} {day.day}"
 
 
 def format_date_range(start: date | datetime, end: date | datetime, locale: str) -> str:
     """A span of days: 2026/11/30(月)〜12/06(日) or Mon, Nov 30 – Sun, Dec 6, 2026 (the year once when shared)."""
-    first, last = _day(start) or date.min, _day(end) or date.min
+    first, last = as_date(start) or date.min, as_date(end) or date.min
     if locale == "ja":
         tail = format_date(last, locale)
         if first.year == last.year:
