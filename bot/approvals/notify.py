@@ -16,7 +16,6 @@ from bot.approvals import segregation
 from bot.approvals.rules import rule_of_step
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
 from bot.approvals.wording import skip_reason, step_reason
-from bot.config.approval_rules import as_number
 from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
@@ -243,11 +242,10 @@ def shown(services: Services, ticket: Ticket, key: str, value: Any, locale: str)
     return display_value(rt, key, value, locale, services.config)
 
 
-def display(value: Any, kind: str | None = None) -> str:
+def display(value: Any) -> str:
+    """A stored value whose form field is gone from the config (the form's own formatting is in shown())."""
     if value is None or value == "":
         return ""
-    if kind == "amount" and (number := as_number(value)) is not None:
-        return f"¥{int(number):,}"
     if isinstance(value, list):
         return ", ".join(display(v) for v in value)
     if isinstance(value, dict):
