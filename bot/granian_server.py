@@ -41,6 +41,10 @@ DEFAULT_THREADS = 2
 # and the scheduler child its running check; whatever is still busy after this is killed (the outbox's
 # leases redeliver a message in hand; an interrupted job run keeps finished_at NULL, see bot/scheduler.py).
 WORKER_STOP_S = 4
+# A worker's outbox at a stop: a message in hand is delivered in milliseconds; the thread may instead be
+# waiting on the database (SQLite's busy timeout is 5 s), which loses nothing when abandoned. Waiting for
+# it past this would run into WORKER_STOP_S once a slow request has used most of the budget.
+WORKER_OUTBOX_STOP_S = 1.0
 SCHEDULER_STOP_S = 4
 
 
@@ -74,7 +78,7 @@ def load_worker_app(_target: str) -> Any:
     services.dispatcher.start()
     # Granian ends a worker through multiprocessing, which runs these finalizers (not atexit): the
     # outbox finishes the message in hand and the pools close.
-    Finalize(services, services.close, exitpriority=10)
+    Finalize(services, services.close, kwargs={"outbox_timeout": WORKER_OUTBOX_STOP_S}, exitpriority=10)
     freeze_startup_heap()
     log.info("HTTP worker ready (pid %s): POST /slack/events and GET /healthz", os.getpid())
     return WsgiApp(app, services.engine, signing_secret=settings.signing_secret())

@@ -279,6 +279,8 @@ class Dispatcher:
             try:
                 delivered = self.run_once()
             except Exception as exc:
+                if self._stop.is_set():  # a round cut short by the stop (a poll behind a lock): no outage
+                    break
                 delivered = 0
                 failed_rounds += 1
                 if down_since is None:  # once per outage, not once per poll

@@ -50,8 +50,10 @@ class Services:
         self.read_sessions = make_read_session_factory(self.engine)
         self.recent_home_opens = RecentOpens(OPEN_REFRESH_WINDOW_S)
 
-    def close(self) -> None:
-        self.dispatcher.stop()
+    def close(self, *, outbox_timeout: float = 5.0) -> None:
+        """`outbox_timeout`: how long the message in hand may take to finish; past it the delivery
+        thread is abandoned (it is a daemon) and the message's lease redelivers it."""
+        self.dispatcher.stop(outbox_timeout)
         self.engine.dispose()
 
 

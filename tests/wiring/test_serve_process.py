@@ -227,6 +227,33 @@ def test_ctrl_c_on_serve_finishes_the_request_in_flight_and_stops_every_process_
                 os.kill(int(pid), 0)
 
 
+def test_a_stop_while_another_process_holds_the_database_still_ends_every_worker_in_time(tmp_path: Path):
+    """Each worker's outbox polls the database every second; a poll can wait up to SQLite's busy timeout
+    (5 s) behind another process's write. Stopping then must not wait for that poll past the supervisor's
+    kill timeout: nothing is in hand, and an abandoned poll loses nothing."""
+    import sqlite3
+
+    with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
+          serve_process(tmp_path, slack, WEB_CONCURRENCY="2", start_new_session="1")
+          as (_requester, process, _port)):
+        assert slack.wait_for("auth.test", count=2, timeout=30), "both workers are up"
+        holder = sqlite3.connect(f"{tmp_path}/serve.db", isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            time.sleep(1.5)  # both workers' next poll is waiting on the lock
+            started = time.monotonic()
+            os.killpg(process.pid, signal.SIGINT)
+            assert process.wait(timeout=15) == 0
+            stopped_in = time.monotonic() - started
+        finally:
+            holder.close()
+        output = process.stdout.read() if process.stdout else ""
+
+        assert "Killing" not in output, output
+        assert stopped_in < 4, f"serve took {stopped_in:.1f} s to stop:\n{output}"
+        assert "database unavailable" not in output, output  # a poll abandoned at a stop is no outage
+
+
 def test_serve_starts_when_slack_is_unreachable_and_says_so_once(tmp_path: Path):
     """Slack down (or the network to it) at start: the bot acks what reaches it, the outbox waits, and the
     operator reads one warning — not one per worker."""
