@@ -11,26 +11,33 @@ import importlib.util
 import io
 from functools import cache
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display on servers
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.digest.numbers import WeekPoint
 from bot.i18n import t
 from bot.i18n.dates import format_month_day
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 FONT_PACKAGE, FONT_FILE = "japanize_matplotlib", "fonts/ipaexg.ttf"
+
+
+def _use_agg() -> None:
+    """matplotlib is imported when a chart is drawn, not with this module: it costs about a second, and
+    every `madoguchi` command imports the digest (most of them never draw)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers
 
 
 @cache
 def japanese_font() -> str:
     """Register the shipped Japanese font once; returns its family name."""
     # find_spec locates the package without running its __init__ (which imports distutils).
+    _use_agg()
+    from matplotlib import font_manager
+
     spec = importlib.util.find_spec(FONT_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(f"the {FONT_PACKAGE} package (Japanese font for the digest chart) is not installed")
@@ -50,6 +57,10 @@ def chart_figure(locale: str, weeks: list[WeekPoint]) -> Figure:
     """The chart; with no ticket in any of its weeks, a titled empty frame saying there is no data yet
     (not an axis from -0.045 to 0.045 around nothing)."""
     family = japanese_font()
+    _use_agg()
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_subplot()
     if not any(w.new or w.resolved or w.backlog for w in weeks):
