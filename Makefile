@@ -43,8 +43,12 @@ run: install
 	fi
 
 # The whole suite. PostgreSQL runs too when MADOGUCHI_TEST_POSTGRES_URL is set (CI sets it).
+# Two processes (pytest-xdist): most of the suite's time is spent waiting on the processes it starts
+# (serve, scheduler replicas, the month soak), so two workers halve it even on 2 cores. Each worker has
+# its own throwaway PostgreSQL database and SQLite files. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .

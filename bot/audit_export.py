@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli import command
 from models import AuditEvent, Ticket
 
 COLUMNS = ("id", "at", "at_local", "ticket", "ticket_id", "subject", "action", "actor_id", "actor",
@@ -98,9 +97,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-@command
-def add(sub: Any) -> None:
-    p = sub.audit_parsers.add_parser("export", help="the audit trail between two dates, as CSV or JSON")
+def add(audit: Any) -> None:
+    """`audit export`, added to the `audit` command's subparsers (bot/cli.py)."""
+    p = audit.add_parser("export", help="the audit trail between two dates, as CSV or JSON")
     p.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day, YYYY-MM-DD")
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")

@@ -1,5 +1,10 @@
 """The `madoguchi` command (also `python -m bot`). Each subcommand has --help; --json where a
-machine reads the output."""
+machine reads the output.
+
+Wiring: the core commands are built here; the features' commands are one explicit list below
+(FEATURE_COMMANDS, FEATURE_SUBCOMMANDS). A feature's CLI module is imported only when its command is the
+one being run, so `madoguchi --help` and every other command start without loading the FAQ engine,
+matplotlib or the job list; `build_parser()` with no argument builds everything (tests, docs)."""
 
 from __future__ import annotations
 
@@ -8,38 +13,86 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.settings import MissingSetting, Settings, StartupFailed, load_settings
+from bot.cli_args import positive_int
+
+if TYPE_CHECKING:
+    pass
 
 Handler = Callable[[argparse.Namespace], int]
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+Extender = Callable[[Any], None]
 
 
-def command(parser_builder: Callable[[argparse._SubParsersAction], None]) -> Callable[..., None]:  # type: ignore[type-arg]
-    """Features add their subcommands (faq, route, audit, digest…) without editing this file's core."""
-    EXTENSIONS.append(parser_builder)
-    return parser_builder
+# -- the features' commands: one list ------------------------------------------------------------
+def _faq() -> Extender:
+    from bot.faqdesk.cli import add
+
+    return add
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
+def _route() -> Extender:
+    from bot.routing.cli import add
+
+    return add
 
 
-def instant(text: str, tz: tzinfo) -> datetime:
-    """An instant an operator typed (--at): ISO 8601, with an offset or read in `tz`; ValueError saying what
-    is accepted otherwise."""
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError("not an ISO 8601 date and time; write e.g. 2026-11-25T09:05+09:00 "
-                         "(without an offset, the company's time zone)") from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=tz)
+def _digest() -> Extender:
+    from bot.digest.cli import add
+
+    return add
+
+
+def _jobs() -> Extender:
+    from bot.jobs.cli import add
+
+    return add
+
+
+def _playground() -> Extender:
+    from bot.playground.cli import add
+
+    return add
+
+
+def _audit_export() -> Extender:
+    from bot.audit_export import add
+
+    return add
+
+
+def _config_simulate() -> Extender:
+    from bot.approvals.cli import add
+
+    return add
+
+
+@dataclass(frozen=True)
+class FeatureCommand:
+    """A top-level command a feature owns: `load()` imports its module and returns the function that adds
+    its arguments and subcommands to the parser made here (with `help`, listed by `madoguchi --help`)."""
+
+    name: str
+    help: str
+    load: Callable[[], Extender]
+
+
+FEATURE_COMMANDS: tuple[FeatureCommand, ...] = (
+    FeatureCommand("faq", "the FAQ knowledge base", _faq),
+    FeatureCommand("route", "which department gets this text? (keywords, FAQ neighbours, fallback)", _route),
+    FeatureCommand("digest", "the weekly digest: print it (--dry-run) or post it once", _digest),
+    FeatureCommand("jobs", "the periodic jobs: run one once now, or list them with their last run", _jobs),
+    FeatureCommand("playground", "try madoguchi without Slack: the bot, a local Slack stand-in and a web UI on "
+                                 "127.0.0.1", _playground),
+)
+# Subcommands features add under a core command: `audit export`, `config simulate`. `load()` returns the
+# function that adds them to that command's subparsers.
+FEATURE_SUBCOMMANDS: tuple[tuple[str, Callable[[], Extender]], ...] = (
+    ("audit", _audit_export),
+    ("config", _config_simulate),
+)
 
 
 def _print_json(data: Any) -> None:
@@ -49,6 +102,7 @@ def _print_json(data: Any) -> None:
 # -- serve / scheduler ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.runtime import serve
+    from bot.settings import MissingSetting, load_settings
 
     settings = load_settings()
     if settings.slack_bot_token is None:
@@ -67,6 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.runtime import scheduler_only
+    from bot.settings import load_settings
 
     return scheduler_only(load_settings())
 
@@ -74,6 +129,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 # -- db ------------------------------------------------------------------------------------------
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.migrate import current, upgrade
+    from bot.settings import load_settings
     from models.db import make_engine
 
     settings = load_settings()
@@ -87,6 +143,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 # -- config --------------------------------------------------------------------------------------
 def cmd_config_check(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_workspace
+    from bot.settings import load_settings
 
     path = Path(args.file) if args.file else load_settings().madoguchi_config
     try:
@@ -190,6 +247,7 @@ def install_warnings() -> list[dict[str, Any]]:
 def cmd_manifest(args: argparse.Namespace) -> int:
     from bot.config import load_workspace
     from bot.manifest import PLACEHOLDER_URL, manifest, manifest_yaml, request_url_warnings
+    from bot.settings import load_settings
 
     settings = load_settings()
     socket_mode = args.socket_mode if args.socket_mode is not None else settings.socket_mode
@@ -218,6 +276,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 # -- audit ---------------------------------------------------------------------------------------
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from bot import audit
+    from bot.settings import load_settings
     from models.db import make_engine, make_session_factory
 
     engine = make_engine(load_settings().database_url)
@@ -243,7 +302,9 @@ def _cores() -> int:
     return max(1, min(usable, MAX_DEFAULT_WORKERS))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `command`, the features' parts only for that command (the others are listed
+    by name and help, their modules not imported)."""
     from bot.setup_help import APP_STEPS
 
     parser = argparse.ArgumentParser(
@@ -256,10 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     p.add_argument("--no-scheduler", action="store_true",
                    help="do not run the periodic jobs (otherwise a `madoguchi scheduler` child process runs them)")
-    p.add_argument("--workers", type=_positive_int, default=os.environ.get("WEB_CONCURRENCY") or str(_cores()),
+    p.add_argument("--workers", type=positive_int, default=os.environ.get("WEB_CONCURRENCY") or str(_cores()),
                    help="HTTP worker processes sharing the port (default: $WEB_CONCURRENCY, else one per core, "
                         f"at most {MAX_DEFAULT_WORKERS})")
-    p.add_argument("--threads", type=_positive_int, default=os.environ.get("WEB_THREADS") or "2",
+    p.add_argument("--threads", type=positive_int, default=os.environ.get("WEB_THREADS") or "2",
                    help="listener threads per worker; more only where Slack answers slowly, see "
                         "bot/granian_server.py (default: $WEB_THREADS or 2)")
     p.set_defaults(func=cmd_serve)
@@ -302,12 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit.add_parser("verify", help="recompute the hash chain; non-zero naming the first broken event")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_audit_verify)
-    sub.audit_parsers = audit  # type: ignore[attr-defined]
 
-    import bot.cli_features  # noqa: F401 - registers feature subcommands
+    def wanted(name: str) -> bool:
+        return command is None or command == name
 
-    for extend in EXTENSIONS:
-        extend(sub)
+    for name, load in FEATURE_SUBCOMMANDS:
+        if wanted(name):
+            load()({"audit": audit, "config": config}[name])
+    for feature in FEATURE_COMMANDS:
+        p = sub.add_parser(feature.name, help=feature.help)
+        if wanted(feature.name):
+            feature.load()(p)
     return parser
 
 
@@ -320,6 +386,8 @@ def database_problem(exc: BaseException) -> str | None:
 
     if not isinstance(exc, (OperationalError, InterfaceError, ProgrammingError)) or not isinstance(exc, DBAPIError):
         return None
+    from bot.settings import Settings
+
     try:
         url = make_url(Settings().database_url).render_as_string(hide_password=True)
     except Exception:
@@ -334,11 +402,18 @@ def database_problem(exc: BaseException) -> str | None:
     return f"the database at {url} is not reachable: {reason[:300]}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from bot.logs import configure
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command being run: the first word that is not an option (the top level has only --help)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_of(argv) or "").parse_args(argv)
+
+    from bot.logs import configure
+    from bot.settings import MissingSetting, Settings, StartupFailed
+
     try:
         configure(Settings().log_level)
     except Exception:  # a bad LOG_LEVEL must not hide the real error below

@@ -10,20 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.cli import command
-
 if TYPE_CHECKING:
     from bot.config import WorkspaceConfig
     from bot.config.catalog import RequestType
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> Any:
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-@command
-def add(sub: Any) -> None:
-    config = _subparsers(sub.choices["config"])
+def add(config: Any) -> None:
+    """`config simulate`, added to the `config` command's subparsers (bot/cli.py)."""
     p = config.add_parser("simulate", help="print the approval chain a request would get, and each step's rule")
     p.add_argument("--type", required=True, dest="type_key", help="request type key, e.g. expense")
     p.add_argument("--requester", required=True, help="Slack user id, email or person key")

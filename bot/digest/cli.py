@@ -7,14 +7,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
-from bot.cli import command, instant
+from bot.cli_args import instant
 
 
-@command
-def add(sub: Any) -> None:
-    p = sub.add_parser("digest", help="the weekly digest: print it (--dry-run) or post it once")
+def add(p: argparse.ArgumentParser) -> None:
+    """`digest`'s options, on the parser bot/cli.py made for it."""
     p.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
     p.add_argument("--json", action="store_true", help="with --dry-run: the numbers as JSON")
     p.add_argument("--at", help="pretend it is this instant (ISO 8601 with offset); default now")

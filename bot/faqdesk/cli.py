@@ -7,8 +7,6 @@ import json
 import sys
 from typing import Any
 
-from bot.cli import command
-
 
 def _services() -> Any:
     from sqlalchemy import inspect
@@ -145,9 +143,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-@command
-def add_faq_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    faq = sub.add_parser("faq", help="the FAQ knowledge base").add_subparsers(dest="faq_command", required=True)
+def add(parser: argparse.ArgumentParser) -> None:
+    """`faq`'s subcommands, on the parser bot/cli.py made for it."""
+    faq = parser.add_subparsers(dest="faq_command", required=True)
 
     p = faq.add_parser("ask", help="ask the FAQ a question (the database KB, or --kb FILE)")
     p.add_argument("text", help="the question, as an employee would type it")

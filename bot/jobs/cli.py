@@ -9,9 +9,9 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.cli import command, instant
+from bot.cli_args import instant
 
 if TYPE_CHECKING:
     from bot.scheduler import Job, RunResult, Schedule
@@ -24,12 +24,11 @@ FUTURE_TOLERANCE = timedelta(minutes=1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-@command
-def add(sub: Any) -> None:
+def add(jobs: argparse.ArgumentParser) -> None:
+    """`jobs run` and `jobs list`, on the parser bot/cli.py made for `jobs`."""
     from bot.jobs import JOBS
 
     names = ", ".join(job.name for job in JOBS)
-    jobs = sub.add_parser("jobs", help="the periodic jobs: run one once now, or list them with their last run")
     sub_jobs = jobs.add_subparsers(dest="jobs_command", required=True, metavar="COMMAND")
     p = sub_jobs.add_parser("run", help="run one job's current slot now, unless the scheduler (or an earlier "
                                         "run) already did")

@@ -12,8 +12,6 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from bot.cli import command
-
 log = logging.getLogger(__name__)
 
 CONNECT_HINT = ("To connect a real Slack workspace instead, set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET or "
@@ -60,10 +58,8 @@ def cmd_playground(args: argparse.Namespace) -> int:
     return 0
 
 
-@command
-def add_playground(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("playground", help="try madoguchi without Slack: the bot, a local Slack stand-in and a "
-                                          "web UI on 127.0.0.1")
+def add(p: argparse.ArgumentParser) -> None:
+    """`playground`'s options, on the parser bot/cli.py made for it."""
     p.add_argument("--port", type=int, default=None, help="port of the web UI (default: $PORT, or PORT in .env, "
                                                           "or 3000)")
     p.add_argument("--db", help="SQLite file to keep between runs (default: a temporary database)")

@@ -16,12 +16,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.cli import command
 
-
-@command
-def add(sub: Any) -> None:
-    p = sub.add_parser("route", help="which department gets this text? (keywords, FAQ neighbours, fallback)")
+def add(p: argparse.ArgumentParser) -> None:
+    """`route`'s options, on the parser bot/cli.py made for it."""
     p.add_argument("text", nargs="?", help="the inquiry text")
     p.add_argument("--eval", dest="eval_file", metavar="FILE",
                    help='JSONL of {"text", "department"} (e.g. tests/data/routing/inquiries.jsonl): print accuracy')

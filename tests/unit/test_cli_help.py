@@ -51,3 +51,38 @@ def test_manifest_help_says_how_to_create_the_app(capsys):
     for step in ("api.slack.com/apps", "From an app manifest", "Install to Workspace", "SLACK_BOT_TOKEN",
                  "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "connections:write"):
         assert step in shown
+
+
+def _modules_loaded_by(*argv: str) -> set[str]:
+    """The product modules a fresh `python -m bot <argv>` process has imported when it exits."""
+    import subprocess
+    import sys
+
+    probe = ("import runpy, sys\n"
+             f"sys.argv = ['madoguchi', *{list(argv)!r}]\n"
+             "try:\n    runpy.run_module('bot', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('--- loaded ---')\n"
+             "print('\\n'.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('bot', 'faq', 'models', 'handlers', 'matplotlib', 'numpy', 'sqlalchemy', 'pydantic'))))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split("--- loaded ---")[-1].split())
+
+
+def test_the_top_level_help_lists_every_command_without_loading_any_feature():
+    """`madoguchi --help` is what an operator types first: it must answer at once (issue 16: ≤ 0.3 s), so it
+    reads each command's one-line help from the CLI's own list and imports no feature, model or library."""
+    loaded = _modules_loaded_by("--help")
+
+    heavy = {m for m in loaded if m.split(".")[0] in ("faq", "models", "handlers", "matplotlib", "numpy",
+                                                       "sqlalchemy", "pydantic")}
+    features = {m for m in loaded if m.startswith("bot.") and m not in ("bot.cli", "bot.__main__", "bot.cli_args", "bot.setup_help")}
+    assert heavy == set() and features == set(), sorted(heavy | features)
+
+
+def test_a_feature_command_loads_its_own_feature_only():
+    loaded = _modules_loaded_by("route", "--help")
+
+    assert "bot.routing.cli" in loaded
+    assert not {"bot.faqdesk.cli", "bot.jobs", "bot.digest.cli", "bot.playground.cli", "bot.audit_export"} & loaded

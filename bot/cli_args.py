@@ -1,0 +1,24 @@
+"""Argument types shared by `madoguchi`'s commands (bot/cli.py and the features' CLI modules)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, tzinfo
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def instant(text: str, tz: tzinfo) -> datetime:
+    """An instant an operator typed (--at): ISO 8601, with an offset or read in `tz`; ValueError saying what
+    is accepted otherwise."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("not an ISO 8601 date and time; write e.g. 2026-11-25T09:05+09:00 "
+                         "(without an offset, the company's time zone)") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=tz)
