@@ -123,8 +123,7 @@ class ReadingLexicon:
 
         def one(m: re.Match[str]) -> str:
             run = m.group()
-            after_kanji = m.start() > 0 and not _is_kana(text[m.start() - 1]) and not text[m.start() - 1].isascii() \
-                and text[m.start() - 1].isalnum()
+            after_kanji = m.start() > 0 and _is_kanji(text[m.start() - 1])
             starts = ([] if after_kanji else [0]) + ([1] if run[0] in _PARTICLES and len(run) > 1 else [])
             for s in starts:
                 hit = self._kanji_prefix(run[s:])
@@ -183,11 +182,6 @@ class ReadingLexicon:
         return out
 
 
-def _is_kana(text: str) -> bool:
-    """Hiragana, katakana (either width) and the prolonged sound mark only."""
-    return all("\u3041" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f" for ch in text)
-
-
 def _is_kanji(text: str) -> bool:
-    """CJK ideographs (and 々) only."""
-    return bool(text) and all("\u4e00" <= ch <= "\u9fff" or ch == "々" for ch in text)
+    """CJK ideographs (and 々, 〆) only."""
+    return bool(text) and all("\u4e00" <= ch <= "\u9fff" or ch in "々〆" for ch in text)
