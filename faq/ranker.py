@@ -375,7 +375,9 @@ class Ranker:
             self.entry_all_bigrams = build_tfidf(per_entry @ all_counts[row_text], all_vocab)
     def _analyse(self, text: str, rewrite: bool = False) -> tuple[list[str], np.ndarray, str, str]:
         wtext, ctext = self.normalizer.both(text)
-        words, readings = split_reading(_cached_words(self.tokenizer, wtext))
+        # Hiragana terms (おういん申請) are re-spelt before Sudachi cuts them into other words (faq.readings).
+        rtext = self.lexicon.rewrite_hiragana(wtext) if rewrite and self.lexicon is not None else wtext
+        words, readings = split_reading(_cached_words(self.tokenizer, rtext))
         if rewrite and self.lexicon is not None:
             words = self.lexicon.rewrite(words, readings, self.phrase_words.vocab)
         return list(words), char_ngram_ids([ctext])[0], wtext, _joined(readings)

@@ -8,10 +8,17 @@ adjacent unknown words is segmented into KB readings (fewest pieces).  Failing t
 KB reading nearest to it (a typo: きゅよめいさい), and for Latin words the KB word nearest in spelling
 (pasword → password), above a cut-off.  Words the KB has are never touched, so kanji queries that
 already match are ranked as before.
+
+A term left unconverted in hiragana (おういん申請, いくきゅうの申請, たいしょくとどけの出し方) is cut by Sudachi
+into real words before any of that can happen (お + ういん, 行く + 急, 移植 + 退く): the reading of the run
+is lost.  ``rewrite_hiragana`` therefore works on the text, before Sudachi: where a hiragana run begins
+with the readings of KB words written in kanji (押印 おういん, 育休 いくきゅう, 退職 + 届), those words replace
+that beginning.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Sequence
 
@@ -26,6 +33,16 @@ MIN_FUZZY = 4
 READING_CUTOFF = 85.0
 LATIN_CUTOFF = 85.0
 MAX_RUN = 24  # kana: longer unknown runs are left alone (cost is quadratic in the run)
+# A hiragana run is rewritten only when at least this many of its kana spell KB words, in at most
+# MAX_HIRAGANA_PIECES words: short matches (あり, いる) are everyday hiragana, not unconverted terms.
+MIN_HIRAGANA_SPAN = 4
+MAX_HIRAGANA_PIECES = 3
+# Pieces are KB words written in kanji only, of at least this many kana: with shorter readings or with
+# okurigana, everyday hiragana turns into words (どのように → 殿 + 用, もうすぐ, いただける → 頂く; LocalgovFAQ).
+MIN_HIRAGANA_PIECE = 3
+# One particle may come before the unconverted term inside the run (有給のしんせい: のしんせい).
+_PARTICLES = frozenset("のをがはにでともへや")
+_HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
 
 
 class ReadingLexicon:
@@ -45,6 +62,15 @@ class ReadingLexicon:
                 latin[word] += n
         # The KB's most frequent word for a reading (homophones: 精算 over 清算 in a finance KB).
         self.word_of = {r: c.most_common(1)[0][0] for r, c in by_reading.items()}
+        # The same among words written with kanji, for hiragana runs (a kana KB word is already spelt so).
+        # First piece: kanji only (退職, 押印); later pieces may end in okurigana (退職 + 届け).
+        firsts = {r: [(n, w) for w, n in c.items() if _is_kanji(w)]
+                  for r, c in by_reading.items() if len(r) >= MIN_HIRAGANA_PIECE}
+        laters = {r: [(n, w) for w, n in c.items() if _is_kanji(w[0])]
+                  for r, c in by_reading.items() if len(r) >= MIN_HIRAGANA_PIECE}
+        self.kanji_word_of = {r: max(ws)[1] for r, ws in firsts.items() if ws}
+        self.kanji_later_of = {r: max(ws)[1] for r, ws in laters.items() if ws}
+        self.kanji_max_len = max(map(len, self.kanji_later_of), default=0)
         self.max_len = max(map(len, self.word_of), default=0)
         self._readings = [r for r in self.word_of if len(r) >= MIN_FUZZY]
         self._latin = [w for w in latin if len(w) >= MIN_FUZZY]
@@ -69,6 +95,44 @@ class ReadingLexicon:
                     if prev is None or len(cur) + 1 < len(prev):
                         best[j] = [*cur, w]
         return best[n]
+
+    def _kanji_prefix(self, run: str) -> tuple[int, list[str]] | None:
+        """The longest beginning of ``run`` (>= MIN_HIRAGANA_SPAN kana) spelt by kanji KB words, fewest pieces."""
+        n = min(len(run), MAX_RUN)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(n):
+            cur = best[i]
+            if cur is None or len(cur) >= MAX_HIRAGANA_PIECES:
+                continue
+            for j in range(i + MIN_HIRAGANA_PIECE, min(n, i + self.kanji_max_len) + 1):
+                w = (self.kanji_later_of if cur else self.kanji_word_of).get(run[i:j])
+                if w is not None and (best[j] is None or len(cur) + 1 < len(best[j])):
+                    best[j] = [*cur, w]
+        for end in range(n, MIN_HIRAGANA_SPAN - 1, -1):
+            if best[end]:
+                return end, best[end]
+        return None
+
+    def rewrite_hiragana(self, text: str) -> str:
+        """``text`` with each hiragana run that begins with KB words' readings (after at most one particle)
+        beginning with those words instead.  A run right after a kanji is left alone at its start (okurigana:
+        申し込み), but may still hold a particle and a term (有給のしんせい)."""
+        if not self.kanji_word_of:
+            return text
+
+        def one(m: re.Match[str]) -> str:
+            run = m.group()
+            after_kanji = m.start() > 0 and _is_kanji(text[m.start() - 1])
+            starts = ([] if after_kanji else [0]) + ([1] if run[0] in _PARTICLES and len(run) > 1 else [])
+            for s in starts:
+                hit = self._kanji_prefix(run[s:])
+                if hit is not None:
+                    end, words = hit
+                    return run[:s] + "".join(words) + run[s + end:]
+            return run
+
+        return _HIRAGANA_RUN.sub(one, text)
 
     def nearest_reading(self, reading: str) -> str | None:
         if len(reading) < MIN_FUZZY or not self._readings or self.reading_cutoff > 100:
@@ -116,3 +180,8 @@ class ReadingLexicon:
                     out.extend(got)
             i = j
         return out
+
+
+def _is_kanji(text: str) -> bool:
+    """CJK ideographs (and 々, 〆) only."""
+    return bool(text) and all("\u4e00" <= ch <= "\u9fff" or ch in "々〆" for ch in text)

@@ -79,3 +79,29 @@ def test_a_variant_inside_its_canonical_word_is_left_alone() -> None:
     assert n.for_words("ソフトウェアを入れたい") == "ソフトウェアを入れたい"
     assert n.for_words("フリーソフト") == "フリーソフトウェア"
     assert n.synonym_count == 3  # ソフト, そふと, そふとうぇあ; the identity entry is not counted
+
+
+HIRA = ReadingLexicon([("押印", "おういん"), ("申請", "しんせい"), ("退職", "たいしょく"), ("届け", "とどけ"),
+                       ("年末", "ねんまつ"), ("調整", "ちょうせい"), ("殿", "どの"), ("用", "よう"),
+                       ("頂く", "いただく")])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("おういん申請のやり方", "押印申請のやり方"),            # a hiragana run at the start of the text
+    ("たいしょくとどけの出し方", "退職届けの出し方"),        # later pieces may carry okurigana
+    ("有給のねんまつちょうせい", "有給の年末調整"),          # after a kanji, only behind one particle
+    ("申しおういん", "申しおういん"),                        # right after a kanji: okurigana, left alone
+    ("はどのようにすればいいですか", "はどのようにすればいいですか"),  # short readings never make words
+    ("いただけますか", "いただけますか"),                    # a first piece is kanji only (頂く is not)
+])
+def test_hiragana_runs_are_respelt_in_kb_words_before_sudachi(text: str, expected: str) -> None:
+    assert HIRA.rewrite_hiragana(text) == expected
+
+
+@pytest.mark.parametrize(("query", "entry"), [
+    ("ねんまつちょうせいの書類はいつまで", "hr-year-end-adjustment"),
+    ("たいしょくとどけはいつ出せばいい", "hr-resignation"),
+    ("いくきゅうを取りたい", "hr-childcare-leave"),
+])
+def test_unconverted_hiragana_terms_meet_kanji_phrasings(kb_engine: FaqEngine, query: str, entry: str) -> None:
+    assert kb_engine.ask(query).matches[0].id == entry
