@@ -74,7 +74,7 @@ TICKET_COLS = ("id", "number", "department", "seq", "request_type", "title", "fi
 STEP_COLS = ("id", "ticket_id", "round", "position", "rule", "approvers", "status", "version", "requested_at",
              "due_at", "decided_at", "fields_to_fix", "reminder_count", "next_reminder_at", "created_at")
 # Columns with defaults that COPY / executemany must fill explicitly.
-TICKET_FIXED = {"priority": "normal", "confidential": False, "locale": "ja", "version": 1}
+TICKET_FIXED = {"confidential": False, "locale": "ja", "version": 1}
 
 
 def load(engine, n: int) -> float:

@@ -10,7 +10,7 @@ import gc
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from faq.data import default_other_party
@@ -184,9 +184,6 @@ class FaqEngine:
         if other_party == "default":
             other_party = default_other_party()
         return cls(docs_t, ranker, thresholds or DEFAULT_THRESHOLDS, time.perf_counter() - t0, other_party)
-
-    def with_thresholds(self, thresholds: Thresholds) -> FaqEngine:
-        return replace(self, thresholds=thresholds)
 
     def answerable(self, text: str) -> bool:
         """False when the question may not get a direct answer whatever its score (faq.scope)."""

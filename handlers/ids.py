@@ -13,10 +13,6 @@ class Action(StrEnum):
     HOME_NEW_REQUEST = "home_new_request"
 
 
-class Callback(StrEnum):
-    ERROR_VIEW = "error_view"
-
-
 class FaqAction(StrEnum):
     HELPED = "faq_helped"
     NOT_HELPED = "faq_not_helped"

@@ -39,7 +39,6 @@ class Ticket(Base):
     requester_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), default="submitted")
     assignee_id: Mapped[str | None] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(16), default="normal")
     confidential: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(8), default="ja")
     # Idempotency: Slack retries and double submits carry the same key, so one submission is one ticket.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -61,19 +60,9 @@ def first_waiting(session: Session, ticket_id: int, round_no: int) -> ApprovalSt
     )
 
 
-def open_steps(session: Session, ticket_id: int) -> list[ApprovalStep]:
-    return list(session.scalars(
-        select(ApprovalStep).where(ApprovalStep.ticket_id == ticket_id, ApprovalStep.status.in_(OPEN))
-        .order_by(ApprovalStep.round, ApprovalStep.position)
-    ))
-
-
 def pending_for(session: Session, approvers: Sequence[str]) -> list[ApprovalStep]:
     """Pending steps any of these people may decide (JSON lists are filtered in Python: both backends)."""
     wanted = set(approvers)
     rows = session.scalars(select(ApprovalStep).where(ApprovalStep.status == PENDING).order_by(ApprovalStep.id))
     return [s for s in rows if wanted & set(s.approvers)]
 
-
-def stamp(step: ApprovalStep, now: datetime) -> None:
-    step.requested_at = now

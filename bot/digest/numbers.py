@@ -285,6 +285,3 @@ def _satisfaction(finished: list[tuple[str, float, float, int | None]], start: f
     ratings = [rating for _, at, _, rating in finished if rating is not None and start <= at < end]
     return Satisfaction(len(ratings), statistics.fmean(ratings) if ratings else None)
 
-
-def department_rows(digest: Digest) -> dict[str, DepartmentNumbers]:
-    return {d.key: d for d in digest.departments}
