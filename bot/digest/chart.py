@@ -1,8 +1,9 @@
 """The digest's chart: new and resolved per week (bars) and the open backlog (line), last 8 weeks.
 
-Japanese labels need a font with CJK glyphs; we ship IPAexGothic through the `japanize-matplotlib`
-package (a PyPI wheel, so `make test` works on any machine) and register only its font file — we do
-not import the package's module, which still uses distutils. Rendering warns on a missing glyph; the
+Japanese labels need a font with CJK glyphs; we ship IPAexGothic through the `matplotlib-fontja`
+package (a PyPI wheel, so `make test` works on any machine; the maintained successor of the abandoned
+japanize-matplotlib) and register only its font file — we do not import the package's module, which
+changes matplotlib's global font settings as it is imported. Rendering warns on a missing glyph; the
 chart test turns that warning into a failure."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.i18n.dates import format_month_day
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FONT_PACKAGE, FONT_FILE = "japanize_matplotlib", "fonts/ipaexg.ttf"
+FONT_PACKAGE, FONT_FILE = "matplotlib_fontja", "fonts/ipaexg.ttf"
 
 
 def _use_agg() -> None:
@@ -34,7 +35,7 @@ def _use_agg() -> None:
 @cache
 def japanese_font() -> str:
     """Register the shipped Japanese font once; returns its family name."""
-    # find_spec locates the package without running its __init__ (which imports distutils).
+    # find_spec locates the package without running its __init__ (which would restyle every figure).
     _use_agg()
     from matplotlib import font_manager
 
