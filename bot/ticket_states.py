@@ -8,6 +8,7 @@ illegal one with InvalidTransition; each domain function adds its own guard (who
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from bot.errors import InvalidTransition
@@ -50,18 +51,24 @@ MOVES: dict[str, frozenset[str]] = {
 class HasStatus(Protocol):
     status: str
     version: int
+    updated_at: datetime
+    closed_at: datetime | None
 
 
 def can_move(status: str, to_status: str) -> bool:
     return to_status in MOVES.get(status, frozenset())
 
 
-def transition(ticket: HasStatus, to_status: str, action: str) -> None:
-    """Move `ticket` to `to_status` or raise InvalidTransition; bumps its version."""
+def transition(ticket: HasStatus, to_status: str, action: str, at: datetime) -> None:
+    """Move `ticket` to `to_status` at `at` or raise InvalidTransition: bumps its version, stamps
+    updated_at, and closed_at when the move ends the ticket (FINAL) — the one place either is set."""
     if not can_move(ticket.status, to_status):
         raise InvalidTransition(ticket.status, action)
     ticket.status = to_status
     ticket.version = (ticket.version or 0) + 1
+    ticket.updated_at = at
+    if to_status in FINAL:
+        ticket.closed_at = at
 
 
 def require(ticket: HasStatus, allowed: frozenset[str] | set[str], action: str) -> None:

@@ -52,8 +52,7 @@ def close_unrated(session: Session, services: Services, ticket_id: int, now: dat
     ticket = store.lock(session, ticket_id)
     if ticket.status != RESOLVED:
         return False
-    transition(ticket, CLOSED, "auto_close")
-    ticket.closed_at = now
+    transition(ticket, CLOSED, "auto_close", now)
     ticket.updated_at = now
     record(session, services, ticket, SYSTEM, "closed", before={"status": RESOLVED},
            after={"status": CLOSED, "satisfaction": None},

@@ -46,7 +46,7 @@ def answer(session: Session, services: Services, ticket_id: int, actor: str, tex
     text = free_text(text, TicketBlock.ANSWER, locale)
     now = services.clock.now()
     question, asker = last_question(session, ticket)
-    transition(ticket, IN_PROGRESS, "answer")
+    transition(ticket, IN_PROGRESS, "answer", now)
     waited = sla.resume(ticket, services.calendar, now)
     ticket.updated_at = now
     record(session, services, ticket, actor, "answered", before={"status": ON_HOLD},
@@ -67,8 +67,7 @@ def withdraw(session: Session, services: Services, ticket_id: int, actor: str) -
         raise InvalidTransition(ticket.status, "withdraw")
     now = services.clock.now()
     before = ticket.status
-    transition(ticket, WITHDRAWN, "withdraw")
-    ticket.closed_at = now
+    transition(ticket, WITHDRAWN, "withdraw", now)
     ticket.sla_paused_at = None
     ticket.updated_at = now
     record(session, services, ticket, actor, "withdrawn", before={"status": before}, after={"status": WITHDRAWN})
@@ -91,8 +90,7 @@ def rate(session: Session, services: Services, ticket_id: int, actor: str, score
     now = services.clock.now()
     before = ticket.status
     if ticket.status != CLOSED:
-        transition(ticket, CLOSED, "rate")
-        ticket.closed_at = now
+        transition(ticket, CLOSED, "rate", now)
     # else: closed by itself while nobody rated (bot/tickets/closing.py) — a late rating still counts.
     ticket.satisfaction = score
     ticket.updated_at = now

@@ -50,7 +50,7 @@ def claim(session: Session, services: Services, ticket_id: int, actor: str) -> T
                                              services.locales.locale(actor)) or "")
     now = services.clock.now()
     before = ticket.status
-    transition(ticket, IN_PROGRESS, "claim")
+    transition(ticket, IN_PROGRESS, "claim", now)
     ticket.assignee_id = actor
     ticket.updated_at = now
     sla.responded(ticket, now)
@@ -72,7 +72,7 @@ def assign(session: Session, services: Services, ticket_id: int, actor: str, ass
     before = {"status": ticket.status, "assignee": ticket.assignee_id}
     previous = ticket.assignee_id
     if ticket.status in UNCLAIMED:
-        transition(ticket, IN_PROGRESS, "assign")
+        transition(ticket, IN_PROGRESS, "assign", now)
     else:
         ticket.version += 1
     ticket.assignee_id = assignee
@@ -95,7 +95,7 @@ def hold(session: Session, services: Services, ticket_id: int, actor: str, quest
     question = _required(question, TicketBlock.QUESTION, locale)
     now = services.clock.now()
     before = {"status": ticket.status, "assignee": ticket.assignee_id}
-    transition(ticket, ON_HOLD, "hold")
+    transition(ticket, ON_HOLD, "hold", now)
     ticket.assignee_id = ticket.assignee_id or actor
     ticket.updated_at = now
     sla.responded(ticket, now)
@@ -129,7 +129,7 @@ def resolve(session: Session, services: Services, ticket_id: int, actor: str, no
     note = _required(note, TicketBlock.NOTE, locale)
     now = services.clock.now()
     before = {"status": ticket.status, "assignee": ticket.assignee_id}
-    transition(ticket, RESOLVED, "resolve")
+    transition(ticket, RESOLVED, "resolve", now)
     sla.resume(ticket, services.calendar, now)
     ticket.assignee_id = ticket.assignee_id or actor
     ticket.resolution_note = note
@@ -158,7 +158,7 @@ def reroute(session: Session, services: Services, ticket_id: int, actor: str, de
     previous_assignee = ticket.assignee_id
     if ticket.status not in UNCLAIMED:
         sla.resume(ticket, services.calendar, now)
-        transition(ticket, _unclaimed_status(session, ticket), "reroute")
+        transition(ticket, _unclaimed_status(session, ticket), "reroute", now)
     else:
         ticket.version += 1
     ticket.department = target.key

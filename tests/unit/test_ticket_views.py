@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.errors import InvalidTransition
-from bot.ticket_states import MOVES, STATUSES, transition
+from bot.ticket_states import FINAL, MOVES, STATUSES, transition
 from bot.views.ticket_card import card
 from bot.views.ticket_dm import receipt, resolution
 from bot.views.ticket_facts import TicketFacts
@@ -74,6 +75,10 @@ def test_the_resolution_asks_for_a_one_click_rating_until_rated():
 class T:
     def __init__(self, status: str):
         self.status, self.version = status, 1
+        self.updated_at = self.closed_at = None
+
+
+MOVED_AT = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("status", STATUSES)
@@ -81,12 +86,13 @@ def test_every_status_allows_exactly_its_moves(status):
     for target in STATUSES:
         ticket = T(status)
         if target in MOVES[status]:
-            transition(ticket, target, "move")
-            assert (ticket.status, ticket.version) == (target, 2)
+            transition(ticket, target, "move", MOVED_AT)
+            assert (ticket.status, ticket.version, ticket.updated_at) == (target, 2, MOVED_AT)
+            assert ticket.closed_at == (MOVED_AT if target in FINAL else None)  # closed_at: only here, only at the end
         else:
             with pytest.raises(InvalidTransition):
-                transition(ticket, target, "move")
-            assert ticket.status == status
+                transition(ticket, target, "move", MOVED_AT)
+            assert (ticket.status, ticket.updated_at) == (status, None)
 
 
 def test_final_statuses_are_final():
