@@ -2,7 +2,7 @@
 
 APScheduler (3.x, in-memory job store, one per process) only *triggers*: it wakes each job often
 enough to notice a new slot. The guarantee comes from the database: before running, a replica
-claims the row `(job, slot)` in `job_runs` with INSERT … ON CONFLICT DO NOTHING RETURNING in its own
+claims the row `(job, slot)` in `job_runs` (models.db.insert_ignore: INSERT … ON CONFLICT DO NOTHING) in its own
 committed transaction; exactly one replica's insert succeeds, and only that replica runs the slot. A shared
 APScheduler job store would not give this (it ran most slots twice in our trial), so there is none.
 
@@ -51,12 +51,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import JobRun
-from models.db import transaction, within
+from models.db import insert_ignore, transaction, within
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -262,19 +260,8 @@ def claim(factory: sessionmaker[Session], job: str, slot: str, claimed_by: str, 
     Committing before the job starts is the point: the row is visible to every other replica
     while the job runs, and stays as evidence if the process dies."""
     with transaction(factory) as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # The winner is told by RETURNING, not by rowcount: through SQLAlchemy + psycopg 3 an
-        # INSERT … ON CONFLICT DO NOTHING reports rowcount -1 whether or not it inserted, so
-        # models.db.insert_ignore (rowcount-based) answers True to every replica on PostgreSQL.
-        stmt = (
-            insert(JobRun)
-            .values(job=job, slot=slot, claimed_by=claimed_by, claimed_at=now)
-            .on_conflict_do_nothing(index_elements=["job", "slot"])
-            .returning(JobRun.id)
-        )
-        # Core, not the ORM's bulk-insert path: this runs for every slot of every job (a clock jump walks
-        # thousands), and the ORM layer tripled its cost.
-        return session.connection().execute(stmt).first() is not None
+        return insert_ignore(session, JobRun, {"job": job, "slot": slot, "claimed_by": claimed_by,
+                                               "claimed_at": now})
 
 
 def _finish(factory: sessionmaker[Session], job: str, slot: str, claimed_by: str, now: datetime, outcome: str) -> None:

@@ -330,18 +330,20 @@ class Prober:
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row.
-
-    Only one of many concurrent callers (threads, replicas) can win, which is what event
-    de-duplication and job-slot claims rely on."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, in the caller's transaction; True when this call
+    inserted the row. The one exactly-once claim: of many concurrent callers (threads, replicas) one
+    wins — event de-duplication, job-slot and digest-week claims, reminder claims. On PostgreSQL a
+    concurrent insert of the same key waits for the other transaction, then loses."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    # rowcount is -1 for this statement through psycopg 3, so ask for the inserted key instead.
+    # The winner is told by RETURNING: psycopg 3 reports rowcount -1 for this statement either way.
     key = sa_inspect(model).primary_key
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(*key)
-    return session.execute(statement).first() is not None
+    # Core, not the ORM's bulk-insert path: the scheduler claims every slot of every job (a clock jump
+    # walks thousands), and the ORM layer tripled its cost.
+    return session.connection().execute(statement).first() is not None
 
 
 def upsert(session: Session, model: type, values: dict[str, Any]) -> None:

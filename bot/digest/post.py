@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -26,7 +24,7 @@ from bot.i18n.dates import format_date_range
 from bot.scheduler import Weekly, replica_id
 from bot.views.blocks import Block
 from models import JobRun
-from models.db import transaction
+from models.db import insert_ignore, transaction
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -101,7 +99,5 @@ def post_if_due(services: Services, now: datetime | None = None, *, identity: st
 
 
 def _claim_week(session: Session, week: str, identity: str, now: datetime) -> bool:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(JobRun).values(job=DIGEST_JOB, slot=week, claimed_by=identity[:128], claimed_at=now)
-            .on_conflict_do_nothing(index_elements=["job", "slot"]).returning(JobRun.id))
-    return session.execute(stmt).first() is not None
+    return insert_ignore(session, JobRun, {"job": DIGEST_JOB, "slot": week, "claimed_by": identity[:128],
+                                           "claimed_at": now})
