@@ -71,7 +71,10 @@ def parse_workspace(text: str, source: str = "<config>") -> WorkspaceConfig:
     try:
         return WorkspaceConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, problems_from(exc) + reference_problems_despite(data, exc)) from exc
+        problems = problems_from(exc)
+        if not all(_is_reference(e) for e in exc.errors()):  # else problems_from has them all already
+            problems += reference_problems_despite(data, exc)
+        raise ConfigError(source, problems) from exc
 
 
 MAX_SALVAGE_ROUNDS = 20

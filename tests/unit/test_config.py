@@ -66,6 +66,15 @@ def test_each_problem_is_reported_with_its_key_path(broken, expected):
     assert any(p.startswith(expected) for p in problems(broken)), problems(broken)
 
 
+@pytest.mark.parametrize("broken", [
+    MINIMAL.replace("manager: boss", "manager: nobody"),  # only a reference problem
+    MINIMAL.replace("manager: boss", "manager: nobody").replace("ticket_prefix: FIN", "ticket_prefix: fin"),
+], ids=["reference-only", "with-a-shape-problem"])
+def test_each_problem_is_reported_once(broken):
+    found = problems(broken)
+    assert found.count("org.people[1].manager: unknown person 'nobody'") == 1, found
+
+
 def test_every_shape_problem_is_reported_at_once():
     broken = MINIMAL.replace(", triage_channel: CGA", "").replace("ticket_prefix: FIN", "ticket_prefix: x")
     assert len(problems(broken)) == 2
