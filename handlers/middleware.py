@@ -1,4 +1,4 @@
-"""Global Bolt middleware: runs after Bolt has verified the request signature, puts the user's
+"""Global Bolt middleware: runs on requests bot/gate.py has verified (signature on the raw bytes), puts the user's
 locale in the context and hands listeners the shared keep-alive Web API client. The database
 session is opened and committed around the whole dispatch, where Events API retries are also
 de-duplicated (bot/app.py)."""

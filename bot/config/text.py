@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-LOCALES = ("ja", "en")
-
 
 class LocalizedText(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
