@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ack_latency.py [--postgres postgresql://postgres@127.0.0.1:5432/test]
 
-Budget (DESIGN.md §7, 2 cores): at 8 concurrent p99 ≤ 25 ms; at 32 concurrent p99 ≤ 75 ms; no non-2xx.
+Budget (2 cores): at 8 concurrent p99 ≤ 25 ms; at 32 concurrent p99 ≤ 75 ms; no non-2xx.
 
 What it does, all on 127.0.0.1:
 - starts a FakeSlackServer (the Web API: auth.test, users.info, views.publish …) in a process of its own
@@ -65,7 +65,7 @@ BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
 BEGIN, END = "<!-- bench:ack:begin -->", "<!-- bench:ack:end -->"
 INTRO = """# Benchmarks
 
-Budgets are in DESIGN.md §7 (2 cores). Each section is written by the benchmark named in it; re-run the
+Budgets are for 2 cores. Each section is written by the benchmark named in it; re-run the
 benchmark to refresh its section. Timings are never asserted in tests.
 """
 BUDGET_P99_MS = {8: 25.0, 32: 75.0}
@@ -536,7 +536,7 @@ def render(results: list[Result], opts: Options, command: str) -> str:
         f"users.info locale cache and the connection pools; at each level the baseline runs first, then "
         f"madoguchi, then the bench waits for madoguchi's outbox (views.publish to the fake) to go quiet. "
         f"Latency includes the load generator's own scheduling, which the baseline pays too. "
-        f"Budget (DESIGN.md §7): p99 ≤ 25 ms at 8, ≤ 75 ms at 32, no non-2xx.",
+        f"Budget: p99 ≤ 25 ms at 8, ≤ 75 ms at 32, no non-2xx.",
         "",
     ]
     lines += render_wrk(results, opts) if opts.generator == "wrk" else render_python(results)

@@ -235,7 +235,7 @@ def write_doc(results: list[dict[str, object]]) -> None:
              "Synthetic year: tickets spread over 52 weeks, one approval step each, ~1 % still pending (80 % of "
              "those already reminded once). Sweep = the two index range scans picking ≤ 100 due steps "
              "(`bot.reminders.approvals.due_batch`, 200 runs); digest = `bot.digest.numbers.compute` for the last "
-             "week (3 runs). Budgets: sweep ≤ 5 ms per 100 due rows, digest ≤ 2 s (DESIGN.md §7).", "",
+             "week (3 runs). Budgets: sweep ≤ 5 ms per 100 due rows, digest ≤ 2 s (2 cores).", "",
              "| backend | tickets + steps | bulk load | sweep batch median / p95 | due rows per batch "
              "| digest median / max |",
              "|---|---|---|---|---|---|"]

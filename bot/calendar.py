@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 __all__ = ["BusinessCalendar", "CalendarConfig", "CompanyDayOff", "NoBusinessDayError"]
 
-# Japanese weekday names for day_off_reason(); the product speaks Japanese first (DESIGN.md).
+# Japanese weekday names for day_off_reason(); the product speaks Japanese first.
 _WEEKDAY_JA = ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日")
 _WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Accepted spellings in the config, all mapped to a weekday number (Monday == 0).

@@ -1,4 +1,4 @@
-"""The request gate: the one home of Slack's request-signing rule (DESIGN.md §5).
+"""The request gate: the one home of Slack's request-signing rule (docs/SECURITY.md).
 
 Every HTTP request for Bolt passes here first. At most MAX_BODY_BYTES are read (a larger announced
 Content-Length is refused before a byte of the body is read: 413); the `v0` signature is checked on

@@ -89,7 +89,7 @@ MIDDLEWARE_SKIPPED = "A global middleware ("
 
 # Libraries that put content (SQL parameters, request and response bodies, views with what people typed)
 # into their records below these levels. They are held at that level or above whatever LOG_LEVEL says:
-# logs carry ids and outcomes, never content (DESIGN.md §5).
+# logs carry ids and outcomes, never content (docs/SECURITY.md).
 CONTENT_FLOORS: dict[str, int] = {
     # INFO: every statement with its parameters (a confidential title, a DM's text); DEBUG: result rows.
     "sqlalchemy.engine": logging.WARNING,

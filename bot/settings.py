@@ -1,4 +1,4 @@
-"""The environment contract (DESIGN.md §3) and loading of the workspace config file.
+"""The environment contract (README, "Environment") and loading of the workspace config file.
 
 Secrets are `SecretStr` so that a settings object printed in a log never shows a token.
 """

@@ -1,4 +1,4 @@
-"""The ticket's status machine (DESIGN.md §4). Every move goes through `transition`, which refuses an
+"""The ticket's status machine (docs/ARCHITECTURE.md). Every move goes through `transition`, which refuses an
 illegal one with InvalidTransition; each domain function adds its own guard (who may, from where).
 
     submitted → pending_approval → approved → in_progress → resolved → closed

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
-# PostgreSQL: every wait on the network is bounded (DESIGN.md §5).
+# PostgreSQL: every wait on the network is bounded (docs/SECURITY.md).
 CONNECT_TIMEOUT_S = 2  # libpq's and psycopg's minimum
 STATEMENT_TIMEOUT_MS = 5000  # server side: lock waits, runaway queries
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000  # a client that vanished mid-transaction frees its locks

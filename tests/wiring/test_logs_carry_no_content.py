@@ -1,4 +1,4 @@
-"""Logs carry ids and outcomes, never content (DESIGN.md §5), at every level: what people typed — a
+"""Logs carry ids and outcomes, never content (docs/SECURITY.md), at every level: what people typed — a
 confidential consultation, a question asked in a DM, an approver's reason — appears in no log record,
 with logging configured as the `madoguchi` command configures it, at DEBUG as at INFO.
 
