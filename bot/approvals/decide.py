@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 OUTCOMES = (APPROVED, SENT_BACK, REJECTED)
 # Block ids of the reason and re-assign modals (here because the service names the field an error belongs to).
-REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
-REASSIGN_TO_BLOCK, REASSIGN_REASON_BLOCK = views.REASSIGN_TO_BLOCK, views.REASSIGN_REASON_BLOCK
+# The modal's block ids (bot/views/approvals.py defines them): errors are keyed by the block they belong to.
+REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_REASON_BLOCK = (views.REASON_BLOCK, views.REASSIGN_TO_BLOCK,
+                                                          views.REASSIGN_REASON_BLOCK)
 
 
 class StepNotOpen(DomainError):
