@@ -338,9 +338,13 @@ class Dispatcher:
                 .where(OutboxMessage.status.in_((PENDING, SENDING)))
                 .group_by(OutboxMessage.lane)
             )
+            # The status condition again on the outer rows: on PostgreSQL the `heads` subquery is read
+            # in the statement's snapshot, but FOR UPDATE re-checks only the outer WHERE against the
+            # row's newest version. Without it, a message another dispatcher claimed, posted and
+            # marked sent after this statement began came back as claimable and was posted twice.
             query = (
                 select(OutboxMessage)
-                .where(OutboxMessage.id.in_(heads))
+                .where(OutboxMessage.id.in_(heads), OutboxMessage.status.in_((PENDING, SENDING)))
                 .order_by(OutboxMessage.id)
                 .limit(self._batch_size * 4)
             )
