@@ -24,7 +24,8 @@ from tests.dbs import postgres_url
 BUILT = ("no unexplained non-2xx", "every ticket in its expected state", "exactly one decision per step",
          "each step decided by its approver or their delegate", "no message delivered twice", "no message lost",
          "reminders within budget and working hours", "audit verify clean", "/healthz green after each fault",
-         "weekly digest numbers = ground truth", "database connections cut once")
+         "weekly digest numbers = ground truth", "database connections cut once",
+         "each FAQ question answered once, as its kind says")
 
 
 def test_the_company_has_five_levels_five_desks_and_english_speakers_and_checks_clean(tmp_path: Path) -> None:
