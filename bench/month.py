@@ -265,6 +265,7 @@ class Soak:
         self.stats = Stats()
         self.plans: list[Plan] = []
         self.questions: list[Question] = []
+        self.down: set[int] = set()  # replicas out of the load balancer (killed, not yet answering again)
         self.spent: Counter[str] = Counter()  # real seconds by what the driver was doing (main thread only)
         self.pool = ThreadPoolExecutor(options.threads, thread_name_prefix="person")
         self.procs: list[Proc] = []
@@ -275,6 +276,8 @@ class Soak:
         self._next = itertools.count()  # thread-safe under the GIL, unlike `+= 1`
         self._db_name: str | None = None
         self.post_times: dict[int, float] = {}
+        self.post_walls: defaultdict[int, list[float]] = defaultdict(list)  # outbox id → wall s of its posts
+        self.events: list[tuple[float, str]] = []  # wall s of the faults the driver made (kill, cut)
         self.db_cuts = 0
         self.delegations: list[tuple[str, str, date, date]] = []  # delegator, delegate, first, last day
 
@@ -342,6 +345,7 @@ class Soak:
         payload = ((call.params.get("metadata") or {}).get("event_payload") or {})
         if isinstance(payload, dict) and "outbox_id" in payload:
             self.post_times.setdefault(int(payload["outbox_id"]), time.time())
+            self.post_walls[int(payload["outbox_id"])].append(round(time.monotonic() - self.started, 2))
 
     def _serve(self, i: int, port: int) -> Proc:
         env = {**self.env, "PORT": str(port)}
@@ -406,7 +410,7 @@ class Soak:
     def _requester(self) -> SlackRequester:
         """Round-robin over the live replicas, like the load balancer in front of them."""
         live = [i for i, proc in enumerate(self.procs[:len(self.ports)])
-                if proc.popen is not None and proc.popen.poll() is None]
+                if proc.popen is not None and proc.popen.poll() is None and i not in self.down]
         return self.requesters[live[next(self._next) % len(live)]]
 
     def send(self, build: str, *, retry: bool = False, **kwargs: Any) -> Reply:
@@ -476,56 +480,60 @@ class Soak:
         self.spent["clock steps"] += time.monotonic() - began
 
     def _no_send_in_flight(self, timeout: float = 15.0) -> None:
-        """Time never jumps while a delivery is in hand or due: a jump longer than the outbox lease (60 s)
-        expires every lease at once and lets a second dispatcher post what the first is still sending (seen:
-        one message posted twice 88 ms apart after a 3-hour jump). Real time cannot do that (the Slack
-        client's timeout is shorter than the lease); the playground's skip-ahead can (reported, not fixed
-        here). What stays open: a backoff retry falling due in the milliseconds between this check and
-        the jump."""
+        """Time never jumps while a delivery is in hand or due, nor while a job is writing. (Once needed: a
+        jump longer than the outbox lease expired every lease at once and let a second dispatcher post what
+        the first was still sending. Leases are wall time since; kept as the conservative order of things.)
+        Messages queued behind a lane's first one that waits out a backoff cannot move before the jump
+        anyway: the jump is what makes them due."""
         from sqlalchemy import func, select
 
-        from models import JobRun, OutboxMessage
+        from models import JobRun
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             now = self.clock.now()
             with self.session() as s:
-                busy = s.scalar(select(func.count()).select_from(OutboxMessage).where(
-                    _in_hand() | ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))))
+                busy = s.scalar(self._movable(now)) or 0
                 busy += s.scalar(select(func.count()).select_from(JobRun).where(  # a job still writing
                     JobRun.finished_at.is_(None), JobRun.claimed_at > now - timedelta(minutes=5))) or 0
             if not busy:
                 return
             time.sleep(0.05)
 
-    def settle(self, timeout: float = 60.0, *, everything: bool = False) -> bool:
-        """Wait until the outbox can move nothing more now (the replicas' and the scheduler's dispatchers):
-        no lane (a channel, a person's Home) whose first message is being sent or is due. A lane whose first
-        message waits out a retry's backoff (30 s after an applied-but-unanswered post) holds the rest of
-        that lane back on purpose (order within a channel); waiting here for it would only burn real time,
-        as the next clock step makes it due and the step waits for it. With `everything`, until nothing is
-        pending at all (backoffs included)."""
+    @staticmethod
+    def _movable(now: datetime) -> Any:
+        """How many outbox lanes (a channel, a person's Home) have a first message being sent or due now.
+        A lane whose first message waits out a retry's backoff (30 s after an applied-but-unanswered
+        post) holds the rest of the lane back on purpose (order within a channel); an update of a post not
+        yet made waits for that post's lane."""
         from sqlalchemy import func, or_, select
 
         from models import OutboxMessage, SlackMessageRef
 
+        heads = select(func.min(OutboxMessage.id)).where(
+            OutboxMessage.status.in_(("pending", "sending"))).group_by(OutboxMessage.lane)
+        return select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.id.in_(heads),
+            or_(_in_hand(), (OutboxMessage.status == "pending") & (
+                (OutboxMessage.attempts == 0) | (OutboxMessage.next_attempt_at <= now))),
+            or_(OutboxMessage.target_ref.is_(None), OutboxMessage.target_ref.in_(select(SlackMessageRef.ref))))
+
+    def settle(self, timeout: float = 60.0, *, everything: bool = False) -> bool:
+        """Wait until the outbox can move nothing more now (the replicas' and the scheduler's dispatchers):
+        no lane whose first message is being sent or is due (`_movable`). A lane held back by a backoff
+        moves at the next clock step, which waits for it: waiting here would only burn real time. With
+        `everything`, until nothing is pending at all (backoffs included)."""
+        from sqlalchemy import func, select
+
+        from models import OutboxMessage
+
         began = time.monotonic()
         deadline = began + timeout
-        waiting = OutboxMessage.status.in_(("pending", "sending"))
-        heads = select(func.min(OutboxMessage.id)).where(waiting).group_by(OutboxMessage.lane)
         try:
             while time.monotonic() < deadline:
                 now = self.clock.now()
-                if everything:
-                    query = select(func.count()).select_from(OutboxMessage).where(waiting)
-                else:
-                    query = select(func.count()).select_from(OutboxMessage).where(
-                        OutboxMessage.id.in_(heads),
-                        or_(_in_hand(), OutboxMessage.attempts == 0,
-                            OutboxMessage.next_attempt_at <= now),
-                        # an update of a post not yet made waits for that post's lane
-                        or_(OutboxMessage.target_ref.is_(None),
-                            OutboxMessage.target_ref.in_(select(SlackMessageRef.ref))))
+                query = (select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status.in_(("pending", "sending"))) if everything else self._movable(now))
                 with self.session() as s:
                     due = s.scalar(query)
                 if not due:
@@ -534,6 +542,22 @@ class Soak:
             return False
         finally:
             self.spent["waiting for the outbox"] += time.monotonic() - began
+            if time.monotonic() - began > 10:  # where the real time goes (see "wall s by activity")
+                mode = "everything" if everything else "due"
+                print(f"  waited {time.monotonic() - began:.0f} s for the outbox ({mode}, "
+                      f"{sys._getframe(1).f_code.co_name}); left: {self._outbox_heads()}", file=sys.stderr, flush=True)
+
+    def _outbox_heads(self) -> list[tuple[Any, ...]]:
+        from sqlalchemy import func, select
+
+        from models import OutboxMessage
+
+        with self.session() as s:
+            heads = select(func.min(OutboxMessage.id)).where(
+                OutboxMessage.status.in_(("pending", "sending"))).group_by(OutboxMessage.lane)
+            return [tuple(r) for r in s.execute(select(
+                OutboxMessage.lane, OutboxMessage.method, OutboxMessage.status, OutboxMessage.attempts,
+                OutboxMessage.target_ref).where(OutboxMessage.id.in_(heads)).limit(5)).all()]
 
     def sample(self) -> None:
         for proc in self.procs:
@@ -1032,6 +1056,7 @@ class Soak:
                 self.settle()
                 self.resubmit_all()
                 self.settle()
+            self.restarted()  # the replica killed this morning is back by the afternoon
             self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=16))
             self.work_desks()
             self.settle()
@@ -1092,6 +1117,7 @@ class Soak:
         assert self.proxy is not None
         self.settle()
         self.proxy.refuse()
+        self.events.append((round(time.monotonic() - self.started, 2), "database cut"))
         time.sleep(seconds)
         self.proxy.heal()
         self.db_cuts += 1
@@ -1103,11 +1129,21 @@ class Soak:
         self.stats.healthz.append(("database connections cut and healed", ok))
 
     def kill_and_restart(self) -> None:
+        """Replica 0 killed with SIGKILL and started again; traffic goes to the other replica until the
+        new one answers /healthz (as a load balancer's health check does), and the day goes on meanwhile
+        (`restarted` waits for it later: start-up takes ~20 s on this machine)."""
         victim = self.procs[0]
+        self.down.add(0)
+        self.events.append((round(time.monotonic() - self.started, 2), "kill -9 replica 0"))
         victim.kill9()
         self.procs[0] = self._serve(0, self.ports[0]).start()
-        if not wait_healthy(f"http://127.0.0.1:{self.ports[0]}/healthz", self.procs[0]):
+
+    def restarted(self) -> None:
+        if 0 not in self.down:
+            return
+        if not wait_healthy(f"http://127.0.0.1:{self.ports[0]}/healthz", self.procs[0], timeout=120):
             raise RuntimeError("the killed replica did not come back")
+        self.down.discard(0)
         self.healthz("replica killed -9 and restarted")
 
     # -- the end checks -------------------------------------------------------------------------------
@@ -1186,7 +1222,8 @@ class Soak:
         for k in twice[:3]:
             trail = [(c.method, c.fault, c.status, (c.response or {}).get("ts")) for c in self.slack.calls()
                      if ((c.params.get("metadata") or {}).get("event_payload") or {}).get("outbox_id") == k]
-            self.stats.unexplained_twice.append(f"outbox {k}: {trail}")
+            self.stats.unexplained_twice.append(f"outbox {k}: {trail}; posted at wall s {self.post_walls.get(k)}, "
+                                                f"faults made at {self.events}")
         with self.session() as s:
             not_sent = Counter(s.scalars(select(OutboxMessage.status).where(OutboxMessage.status != "sent")))
             sent_posts = set(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent",
