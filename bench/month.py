@@ -1072,7 +1072,9 @@ class Soak:
                 break
         self.settle(timeout=120)
         self.work_desks()
-        self.settle(timeout=120)
+        # Every resolution notice (its rating buttons) in its DM before the requesters' last look, backoffs
+        # included: a lane behind a retry moves only at the next clock step otherwise.
+        self.settle(timeout=180, everything=True)
         self.rate_all(last_chance=True)
         self.settle(timeout=180, everything=True)
         # On to the next Monday's digest, so the last week has its numbers too.
