@@ -1366,11 +1366,13 @@ class Soak:
         from models import FaqQuery
 
         tier_of = {FaqAction.SUGGESTION: "suggested", FaqAction.HELPED: "answered"}
+        reply_buttons = {FaqAction.HELPED, FaqAction.NOT_HELPED, FaqAction.SUGGESTION, FaqAction.ESCALATE}
         replies: dict[int, list[str]] = defaultdict(list)  # query id → the tiers of its replies
         for user in {q.user for q in self.questions}:
             for message in self.slack.messages(self.slack.dm_channel(user)):
+                # The reply's own buttons (an agent's DM also holds "add to FAQ" buttons, valued by ticket id).
                 buttons = [e for b in message.get("blocks") or [] if b.get("type") == "actions"
-                           for e in b.get("elements", []) if str(e.get("action_id", "")).startswith("faq_")]
+                           for e in b.get("elements", []) if e.get("action_id") in reply_buttons]
                 if not buttons:
                     continue
                 ids = {e["action_id"] for e in buttons}
