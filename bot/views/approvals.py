@@ -10,7 +10,22 @@ from typing import Any
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
-from bot.views.blocks import Block, actions, button, clip, context, divider, fields, header, plain, section
+from bot.views.blocks import (
+    BLOCKS_MAX,
+    BUTTON_TEXT_MAX,
+    FIELD_MAX,
+    FIELDS_PER_SECTION,
+    MODAL_TITLE_MAX,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    fields,
+    header,
+    plain,
+    section,
+)
 from handlers.ids import ApprovalAction, ApprovalCallback
 
 REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
@@ -140,15 +155,15 @@ def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[
         section(t(locale, "approvals.modal.about", number=card.ticket_number, type=card.type_name,
                   requester=card.requester)),
         {"type": "input", "block_id": REASON_BLOCK,
-         "label": plain(t(locale, f"approvals.modal.reason_{outcome}"), 2000),
+         "label": plain(t(locale, f"approvals.modal.reason_{outcome}"), FIELD_MAX),
          "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True, "max_length": 2000}},
     ]
     if outcome == "sent_back" and field_options:
         blocks.append({
             "type": "input", "block_id": FIELDS_BLOCK, "optional": True,
-            "label": plain(t(locale, "approvals.modal.fields_to_fix"), 2000),
+            "label": plain(t(locale, "approvals.modal.fields_to_fix"), FIELD_MAX),
             "element": {"type": "checkboxes", "action_id": FIELDS_INPUT, "options": [
-                {"text": plain(clip(f.label, 75), 75), "value": f.key} for f in field_options[:10]]},
+                {"text": plain(f.label, BUTTON_TEXT_MAX), "value": f.key} for f in field_options[:FIELDS_PER_SECTION]]},
         })
     return {
         "type": "modal",
@@ -177,7 +192,7 @@ def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassi
                                      pointer(card.step_id, card.version)), block_id=f"reassign:{card.step_id}"))
     return {"type": "modal", "callback_id": ApprovalCallback.DETAILS,
             "title": plain(t(locale, "approvals.details.title"), 24),
-            "close": plain(t(locale, "approvals.modal.close"), 24), "blocks": blocks[:100]}
+            "close": plain(t(locale, "approvals.modal.close"), MODAL_TITLE_MAX), "blocks": blocks[:BLOCKS_MAX]}
 
 
 def requester_notice(locale: str, key: str, *, number: str, type_name: str, resubmit_ticket: int | None = None,
@@ -206,10 +221,11 @@ def reassign_modal(locale: str, card: StepCard, current: str) -> dict[str, Any]:
                       requester=card.requester)),
             context(t(locale, "approvals.reassign.current", approvers=current, position=card.position,
                       total=card.total)),
-            {"type": "input", "block_id": REASSIGN_TO_BLOCK, "label": plain(t(locale, "approvals.reassign.to"), 2000),
+            {"type": "input", "block_id": REASSIGN_TO_BLOCK,
+             "label": plain(t(locale, "approvals.reassign.to"), FIELD_MAX),
              "element": {"type": "users_select", "action_id": REASSIGN_TO_INPUT}},
             {"type": "input", "block_id": REASSIGN_REASON_BLOCK,
-             "label": plain(t(locale, "approvals.reassign.reason"), 2000),
+             "label": plain(t(locale, "approvals.reassign.reason"), FIELD_MAX),
              "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
                          "max_length": 2000}},
         ],

@@ -8,22 +8,36 @@ from bot.i18n.mrkdwn import literal
 
 Block = dict[str, Any]
 
+# Slack's Block Kit limits (https://api.slack.com/reference/block-kit), the one home of each number.
+TEXT_MAX = 3000  # a section's or an input's text
+FIELD_MAX = 2000  # a section field, a context element, a button's value, an input label
+HEADER_MAX = 150
+PLACEHOLDER_MAX = 150
+BUTTON_TEXT_MAX = 75  # also an option's text
+MODAL_TITLE_MAX = 24  # a modal's title, submit and close
+CONFIRM_TITLE_MAX = 100
+CONFIRM_BUTTON_MAX = 30  # a confirm dialog's confirm and deny
+OPTIONS_MAX = 100  # options in a select
+BLOCKS_MAX = 100  # blocks in a modal or a Home tab
+FIELDS_PER_SECTION = 10
+ELEMENTS_PER_ACTIONS = 25
+
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def plain(text: str, limit: int = 3000) -> dict[str, Any]:
+def plain(text: str, limit: int = TEXT_MAX) -> dict[str, Any]:
     """Slack shows plain_text as typed: mrkdwn from `t()` is turned back into its literal characters."""
     return {"type": "plain_text", "text": clip(literal(text), limit), "emoji": True}
 
 
-def mrkdwn(text: str, limit: int = 3000) -> dict[str, Any]:
+def mrkdwn(text: str, limit: int = TEXT_MAX) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, limit)}
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": plain(text, 150)}
+    return {"type": "header", "text": plain(text, HEADER_MAX)}
 
 
 def section(text: str, **extra: Any) -> Block:
@@ -31,11 +45,11 @@ def section(text: str, **extra: Any) -> Block:
 
 
 def fields(*pairs: tuple[str, str]) -> Block:
-    return {"type": "section", "fields": [mrkdwn(f"*{k}*\n{v}", 2000) for k, v in pairs[:10]]}
+    return {"type": "section", "fields": [mrkdwn(f"*{k}*\n{v}", FIELD_MAX) for k, v in pairs[:FIELDS_PER_SECTION]]}
 
 
 def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(t_, 2000) for t_ in texts[:10]]}
+    return {"type": "context", "elements": [mrkdwn(t_, FIELD_MAX) for t_ in texts[:FIELDS_PER_SECTION]]}
 
 
 def divider() -> Block:
@@ -43,9 +57,9 @@ def divider() -> Block:
 
 
 def button(text: str, action_id: str, value: str = "", style: str | None = None, **extra: Any) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "button", "text": plain(text, 75), "action_id": action_id}
+    element: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT_MAX), "action_id": action_id}
     if value:
-        element["value"] = clip(value, 2000)
+        element["value"] = clip(value, FIELD_MAX)
     if style:
         element["style"] = style
     element.update(extra)
@@ -53,7 +67,7 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None,
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements[:25])}
+    block: Block = {"type": "actions", "elements": list(elements[:ELEMENTS_PER_ACTIONS])}
     if block_id:
         block["block_id"] = block_id
     return block

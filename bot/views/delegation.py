@@ -8,7 +8,18 @@ from datetime import date
 from typing import Any
 
 from bot.i18n import t
-from bot.views.blocks import Block, actions, button, context, header, plain, section
+from bot.views.blocks import (
+    FIELD_MAX,
+    MODAL_TITLE_MAX,
+    PLACEHOLDER_MAX,
+    Block,
+    actions,
+    button,
+    context,
+    header,
+    plain,
+    section,
+)
 from handlers.ids import ApprovalAction, ApprovalCallback
 
 # Block ids double as the keys of the service's field errors (bot.approvals.delegation).
@@ -36,23 +47,24 @@ def delegation_modal(locale: str, *, today: date) -> dict[str, Any]:
         section(t(locale, "approvals.delegation.modal.intro")),
         {"type": "input", "block_id": DELEGATE_BLOCK, "label": plain(t(locale, "approvals.delegation.modal.delegate")),
          "element": {"type": "users_select", "action_id": DELEGATE_INPUT,
-                     "placeholder": plain(t(locale, "approvals.delegation.modal.delegate_placeholder"), 150)}},
+                     "placeholder": plain(t(locale, "approvals.delegation.modal.delegate_placeholder"),
+                                          PLACEHOLDER_MAX)}},
         {"type": "input", "block_id": STARTS_BLOCK, "label": plain(t(locale, "approvals.delegation.modal.starts")),
          "element": {"type": "datepicker", "action_id": DATE_INPUT, "initial_date": today.isoformat()}},
         {"type": "input", "block_id": ENDS_BLOCK, "label": plain(t(locale, "approvals.delegation.modal.ends")),
-         "hint": plain(t(locale, "approvals.delegation.modal.ends_hint"), 2000),
+         "hint": plain(t(locale, "approvals.delegation.modal.ends_hint"), FIELD_MAX),
          "element": {"type": "datepicker", "action_id": DATE_INPUT}},
         {"type": "input", "block_id": NOTE_BLOCK, "optional": True,
          "label": plain(t(locale, "approvals.delegation.modal.note")),
          "element": {"type": "plain_text_input", "action_id": NOTE_INPUT, "max_length": 500,
-                     "placeholder": plain(t(locale, "approvals.delegation.modal.note_placeholder"), 150)}},
+                     "placeholder": plain(t(locale, "approvals.delegation.modal.note_placeholder"), PLACEHOLDER_MAX)}},
     ]
     return {
         "type": "modal",
         "callback_id": ApprovalCallback.DELEGATE,
-        "title": plain(t(locale, "approvals.delegation.modal.title"), 24),
-        "submit": plain(t(locale, "approvals.delegation.modal.submit"), 24),
-        "close": plain(t(locale, "approvals.modal.cancel"), 24),
+        "title": plain(t(locale, "approvals.delegation.modal.title"), MODAL_TITLE_MAX),
+        "submit": plain(t(locale, "approvals.delegation.modal.submit"), MODAL_TITLE_MAX),
+        "close": plain(t(locale, "approvals.modal.cancel"), MODAL_TITLE_MAX),
         "blocks": blocks,
     }
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import t
+from bot.views.blocks import MODAL_TITLE_MAX, plain, section
 
 
 def error_modal(locale: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": "error_view",
-        "title": {"type": "plain_text", "text": t(locale, "modal.error_title")[:24]},
-        "close": {"type": "plain_text", "text": t(locale, "modal.back")[:24]},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+        "title": plain(t(locale, "modal.error_title"), MODAL_TITLE_MAX),
+        "close": plain(t(locale, "modal.back"), MODAL_TITLE_MAX),
+        "blocks": [section(text)],
     }

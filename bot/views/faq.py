@@ -7,7 +7,19 @@ from typing import Any
 from bot.faqdesk.values import CompanyValues
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
-from bot.views.blocks import Block, actions, button, context, plain, section
+from bot.views.blocks import (
+    BUTTON_TEXT_MAX,
+    FIELD_MAX,
+    OPTIONS_MAX,
+    TEXT_MAX,
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    plain,
+    section,
+)
 from faq.engine import FaqDoc
 from handlers.ids import FaqAction, FaqBlock, FaqCallback
 
@@ -90,17 +102,17 @@ def capture_modal(locale: str, *, question: str, answer: str, department: str,
 
     def text_input(block_id: str, label: str, value: str, multiline: bool, optional: bool = False) -> Block:
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
-                                   "max_length": 3000}
+                                   "max_length": TEXT_MAX}
         if value:
-            element["initial_value"] = value[:3000]
-        return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
+            element["initial_value"] = clip(value, TEXT_MAX)
+        return {"type": "input", "block_id": block_id, "label": plain(label, FIELD_MAX), "element": element,
                 "optional": optional}
 
     def option(key: str, name: str) -> dict[str, Any]:
-        return {"text": plain(name, 75), "value": key}
+        return {"text": plain(name, BUTTON_TEXT_MAX), "value": key}
 
     select: dict[str, Any] = {"type": "static_select", "action_id": "value",
-                              "options": [option(k, n) for k, n in departments][:100]}
+                              "options": [option(k, n) for k, n in departments][:OPTIONS_MAX]}
     chosen = next(((k, n) for k, n in departments if k == department), None)
     if chosen is not None:
         select["initial_option"] = option(*chosen)
@@ -116,6 +128,6 @@ def capture_modal(locale: str, *, question: str, answer: str, department: str,
             text_input(FaqBlock.VARIANTS, t(locale, "faq.capture_variants"), "", True, optional=True),
             text_input(FaqBlock.ANSWER, t(locale, "faq.capture_answer"), answer, True),
             {"type": "input", "block_id": FaqBlock.DEPARTMENT,
-             "label": plain(t(locale, "faq.capture_department"), 2000), "element": select},
+             "label": plain(t(locale, "faq.capture_department"), FIELD_MAX), "element": select},
         ],
     }

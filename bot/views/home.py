@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import t
-from bot.views.blocks import Block, actions, button, context, header, section
+from bot.views.blocks import BLOCKS_MAX, Block, actions, button, context, header, section
 from handlers.ids import Action
 
 
@@ -17,4 +17,4 @@ def home_view(locale: str, name: str, sections: list[Block] | None = None) -> di
         actions(button(t(locale, "home.new_request"), Action.HOME_NEW_REQUEST, style="primary")),
     ]
     blocks.extend(sections or [])
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": blocks[:BLOCKS_MAX]}

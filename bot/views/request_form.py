@@ -12,7 +12,19 @@ from bot.config import WorkspaceConfig
 from bot.config.catalog import FormField, RequestType
 from bot.forms import block_id
 from bot.i18n import t
-from bot.views.blocks import Block, button, clip, context, plain, section
+from bot.views.blocks import (
+    BLOCKS_MAX,
+    BUTTON_TEXT_MAX,
+    FIELD_MAX,
+    PLACEHOLDER_MAX,
+    TEXT_MAX,
+    Block,
+    button,
+    clip,
+    context,
+    plain,
+    section,
+)
 from handlers.ids import IntakeAction, IntakeCallback
 
 MAX_MODAL_TITLE = 24
@@ -24,7 +36,7 @@ def _modal(title: str, blocks: list[Block], *, callback_id: str, metadata: str =
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(title, MAX_MODAL_TITLE),
-        "blocks": blocks[:100],
+        "blocks": blocks[:BLOCKS_MAX],
         "private_metadata": metadata,
     }
     if submit:
@@ -82,7 +94,7 @@ def input_block(f: FormField, locale: str, config: WorkspaceConfig, initial: Any
     block: Block = {
         "type": "input",
         "block_id": block_id(f.key),
-        "label": plain(("⚠️ " if flagged else "") + label, 2000),
+        "label": plain(("⚠️ " if flagged else "") + label, FIELD_MAX),
         "element": element(f, locale, config, initial),
         "optional": not f.required,
     }
@@ -90,27 +102,28 @@ def input_block(f: FormField, locale: str, config: WorkspaceConfig, initial: Any
     if flagged:
         hint = t(locale, "form.flagged") + (f" — {hint}" if hint else "")
     if hint:
-        block["hint"] = plain(hint, 2000)
+        block["hint"] = plain(hint, FIELD_MAX)
     return block
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain(label, 75), "value": value}
+    return {"text": plain(label, BUTTON_TEXT_MAX), "value": value}
 
 
 def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) -> dict[str, Any]:
     el: dict[str, Any] = {"action_id": IntakeAction.FIELD}
     empty = initial is None or initial == "" or initial == []
     if f.type in ("text", "textarea"):
-        el.update(type="plain_text_input", multiline=f.type == "textarea", max_length=int(f.max or 3000))
+        el.update(type="plain_text_input", multiline=f.type == "textarea", max_length=int(f.max or TEXT_MAX))
         if f.min:
             el["min_length"] = int(f.min)
         if not empty:
-            el["initial_value"] = clip(str(initial), int(f.max or 3000))
+            el["initial_value"] = clip(str(initial), int(f.max or TEXT_MAX))
     elif f.type == "amount":
         # A text input, not number_input: Slack's number input refuses 「５０，０００」, 「¥50,000」 and 50,000円
         # before we see them; the server reads all of those (bot/i18n/numbers.py) and checks the range.
-        el.update(type="plain_text_input", max_length=40, placeholder=plain(t(locale, "form.amount_placeholder"), 150))
+        el.update(type="plain_text_input", max_length=40,
+                  placeholder=plain(t(locale, "form.amount_placeholder"), PLACEHOLDER_MAX))
         if not empty:
             el["initial_value"] = str(initial)
     elif f.type == "number":
@@ -147,7 +160,7 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
         if kind == "multi_static_select" and f.max:
             el["max_selected_items"] = int(f.max)
     if f.placeholder and el["type"] not in ("checkboxes",):
-        el["placeholder"] = plain(f.placeholder.get(locale), 150)
+        el["placeholder"] = plain(f.placeholder.get(locale), PLACEHOLDER_MAX)
     return el
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
-from bot.views.blocks import Block, actions, button, context, fields, header, section
+from bot.views.blocks import (
+    CONFIRM_BUTTON_MAX,
+    CONFIRM_TITLE_MAX,
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    fields,
+    header,
+    section,
+)
 from bot.views.ticket_card import stars, status_text, who
 from bot.views.ticket_facts import TicketFacts
 from handlers.ids import TicketAction
@@ -31,10 +42,12 @@ def receipt(f: TicketFacts, locale: str, *, next_step: str, withdrawable: bool) 
         blocks.append(context(t(locale, "tickets.card.children", numbers=", ".join(f.children))))
     if withdrawable:
         confirm = {
-            "title": {"type": "plain_text", "text": t(locale, "tickets.withdraw.confirm_title")[:100]},
+            "title": {"type": "plain_text", "text": clip(t(locale, "tickets.withdraw.confirm_title"),
+                                                          CONFIRM_TITLE_MAX)},
             "text": {"type": "mrkdwn", "text": t(locale, "tickets.withdraw.confirm_text", number=f.number)},
-            "confirm": {"type": "plain_text", "text": t(locale, "tickets.withdraw.confirm_yes")[:30]},
-            "deny": {"type": "plain_text", "text": t(locale, "tickets.withdraw.confirm_no")[:30]},
+            "confirm": {"type": "plain_text", "text": clip(t(locale, "tickets.withdraw.confirm_yes"),
+                                                           CONFIRM_BUTTON_MAX)},
+            "deny": {"type": "plain_text", "text": clip(t(locale, "tickets.withdraw.confirm_no"), CONFIRM_BUTTON_MAX)},
             "style": "danger",
         }
         blocks.append(actions(button(t(locale, "tickets.buttons.withdraw"), TicketAction.WITHDRAW, str(f.id),

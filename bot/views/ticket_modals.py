@@ -8,7 +8,18 @@ from typing import Any
 from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
-from bot.views.blocks import Block, context, fields, header, plain, section
+from bot.views.blocks import (
+    BUTTON_TEXT_MAX,
+    FIELD_MAX,
+    OPTIONS_MAX,
+    PLACEHOLDER_MAX,
+    Block,
+    context,
+    fields,
+    header,
+    plain,
+    section,
+)
 from bot.views.ticket_card import status_text, who
 from bot.views.ticket_facts import TicketFacts
 from handlers.ids import IntakeAction, TicketBlock, TicketCallback
@@ -34,14 +45,15 @@ def _text_input(block: str, label: str, *, multiline: bool = True, max_length: i
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": IntakeAction.FIELD, "multiline": multiline,
                                "max_length": max_length}
     if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
-    return {"type": "input", "block_id": block, "label": plain(label, 2000), "element": element}
+        element["placeholder"] = plain(placeholder, PLACEHOLDER_MAX)
+    return {"type": "input", "block_id": block, "label": plain(label, FIELD_MAX), "element": element}
 
 
 def _select(block: str, label: str, options: list[tuple[str, str]]) -> Block:
-    return {"type": "input", "block_id": block, "label": plain(label, 2000),
+    return {"type": "input", "block_id": block, "label": plain(label, FIELD_MAX),
             "element": {"type": "static_select", "action_id": IntakeAction.FIELD,
-                        "options": [{"text": plain(name, 75), "value": value} for value, name in options[:100]]}}
+                        "options": [{"text": plain(name, BUTTON_TEXT_MAX), "value": value}
+                                    for value, name in options[:OPTIONS_MAX]]}}
 
 
 def _about(f: TicketFacts, locale: str) -> Block:
