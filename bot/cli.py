@@ -9,6 +9,7 @@ matplotlib or the job list; `build_parser()` with no argument builds everything 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -27,71 +28,33 @@ Extender = Callable[[Any], None]
 
 
 # -- the features' commands: one list ------------------------------------------------------------
-def _faq() -> Extender:
-    from bot.faqdesk.cli import add
-
-    return add
-
-
-def _route() -> Extender:
-    from bot.routing.cli import add
-
-    return add
-
-
-def _digest() -> Extender:
-    from bot.digest.cli import add
-
-    return add
-
-
-def _jobs() -> Extender:
-    from bot.jobs.cli import add
-
-    return add
-
-
-def _playground() -> Extender:
-    from bot.playground.cli import add
-
-    return add
-
-
-def _audit_export() -> Extender:
-    from bot.audit_export import add
-
-    return add
-
-
-def _config_simulate() -> Extender:
-    from bot.approvals.cli import add
-
-    return add
-
-
 @dataclass(frozen=True)
 class FeatureCommand:
-    """A top-level command a feature owns: `load()` imports its module and returns the function that adds
-    its arguments and subcommands to the parser made here (with `help`, listed by `madoguchi --help`)."""
+    """A command a feature owns. `module` is imported only when the command is run; its `add` receives
+    the parser made here (a top-level command, listed by `madoguchi --help` with `help`) or, under a core
+    command (`audit export`, `config simulate`), that command's subparsers."""
 
     name: str
     help: str
-    load: Callable[[], Extender]
+    module: str
+
+    def load(self) -> Extender:
+        return importlib.import_module(self.module).add  # type: ignore[no-any-return]
 
 
 FEATURE_COMMANDS: tuple[FeatureCommand, ...] = (
-    FeatureCommand("faq", "the FAQ knowledge base", _faq),
-    FeatureCommand("route", "which department gets this text? (keywords, FAQ neighbours, fallback)", _route),
-    FeatureCommand("digest", "the weekly digest: print it (--dry-run) or post it once", _digest),
-    FeatureCommand("jobs", "the periodic jobs: run one once now, or list them with their last run", _jobs),
+    FeatureCommand("faq", "the FAQ knowledge base", "bot.faqdesk.cli"),
+    FeatureCommand("route", "which department gets this text? (keywords, FAQ neighbours, fallback)",
+                   "bot.routing.cli"),
+    FeatureCommand("digest", "the weekly digest: print it (--dry-run) or post it once", "bot.digest.cli"),
+    FeatureCommand("jobs", "the periodic jobs: run one once now, or list them with their last run", "bot.jobs.cli"),
     FeatureCommand("playground", "try madoguchi without Slack: the bot, a local Slack stand-in and a web UI on "
-                                 "127.0.0.1", _playground),
+                                 "127.0.0.1", "bot.playground.cli"),
 )
-# Subcommands features add under a core command: `audit export`, `config simulate`. `load()` returns the
-# function that adds them to that command's subparsers.
-FEATURE_SUBCOMMANDS: tuple[tuple[str, Callable[[], Extender]], ...] = (
-    ("audit", _audit_export),
-    ("config", _config_simulate),
+# Subcommands features add under a core command (its help is the core command's own).
+FEATURE_SUBCOMMANDS: tuple[FeatureCommand, ...] = (
+    FeatureCommand("audit", "", "bot.audit_export"),
+    FeatureCommand("config", "", "bot.approvals.cli"),
 )
 
 
@@ -367,9 +330,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     def wanted(name: str) -> bool:
         return command is None or command == name
 
-    for name, load in FEATURE_SUBCOMMANDS:
-        if wanted(name):
-            load()({"audit": audit, "config": config}[name])
+    for extension in FEATURE_SUBCOMMANDS:
+        if wanted(extension.name):
+            extension.load()({"audit": audit, "config": config}[extension.name])
     for feature in FEATURE_COMMANDS:
         p = sub.add_parser(feature.name, help=feature.help)
         if wanted(feature.name):
