@@ -258,24 +258,33 @@ def test_a_crashed_sender_is_taken_over_after_its_lease(desk):
     assert desk.texts() == ["orphan"]
 
 
+def post_in_turn(factory, lanes: list[str], *, per_lane: int) -> None:
+    """`per_lane` posts to each lane, "<lane>-<n>", enqueued round-robin over the lanes."""
+    with factory() as session, session.begin():
+        for n in range(per_lane):
+            for lane in lanes:
+                outbox.post(session, lane, f"{lane}-{n}")
+
+
+def drain_together(replicas: list[Dispatcher], clock: ManualClock, *, rounds: int, max_rounds: int = 50) -> None:
+    """Replicas draining at the same moment, `rounds` times, the clock a second on after each."""
+    for _ in range(rounds):
+        threads = [threading.Thread(target=r.drain, kwargs={"max_rounds": max_rounds}) for r in replicas]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        clock.advance(timedelta(seconds=1))
+
+
 def test_two_dispatchers_deliver_each_message_exactly_once_in_lane_order(clean_engine):
     lanes = ["CFINANCE", "CHR", "CGENERAL", "CLEGAL", "CIT"]
     with FakeSlackServer() as slack:
         clock = ManualClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
-        factory = make_session_factory(clean_engine)
-        with factory() as session, session.begin():
-            for n in range(8):
-                for lane in lanes:
-                    outbox.post(session, lane, f"{lane}-{n}")
+        post_in_turn(make_session_factory(clean_engine), lanes, per_lane=8)
         replicas = [make_dispatcher(clean_engine, slack, clock) for _ in range(2)]
 
-        for _ in range(12):
-            threads = [threading.Thread(target=r.drain) for r in replicas]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=30)
-            clock.advance(timedelta(seconds=1))
+        drain_together(replicas, clock, rounds=12)
 
         for lane in lanes:
             assert [m["text"] for m in slack.messages(lane)] == [f"{lane}-{n}" for n in range(8)]
@@ -291,21 +300,12 @@ def test_six_dispatchers_racing_over_many_lanes_never_post_a_message_twice(clean
     with FakeSlackServer() as slack:
         clock = ManualClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
         factory = make_session_factory(clean_engine)
-        with factory() as session, session.begin():
-            for n in range(4):
-                for lane in lanes:
-                    outbox.post(session, lane, f"{lane}-{n}")
+        post_in_turn(factory, lanes, per_lane=4)
         replicas = [Dispatcher(factory, WebClient(token=BOT_TOKEN, base_url=slack.url, timeout=5), clock=clock,
                                wall_clock=clock, policy=RetryPolicy(base_delay=2.0, max_delay=60.0, lane_interval=0.0),
                                alert_recipients=lambda: [], batch_size=1) for _ in range(6)]
 
-        for _ in range(8):
-            threads = [threading.Thread(target=r.drain, kwargs={"max_rounds": 500}) for r in replicas]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-            clock.advance(timedelta(seconds=1))
+        drain_together(replicas, clock, rounds=8, max_rounds=500)
 
         posted = Counter(m["text"] for lane in lanes for m in slack.messages(lane))
         assert [text for text, times in posted.items() if times > 1] == []
