@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections import deque
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +165,7 @@ def shortest_cycle(graph: dict[str, dict[str, int]], members: list[str]) -> list
 def describe(graph: dict[str, dict[str, int]], cycle: list[str]) -> str:
     closed = [*cycle, cycle[0]]
     return "\n".join(f"    {a} → {b}  ({MODULES[a].relative_to(ROOT)}:{graph[a][b]})"
-                     for a, b in zip(closed, closed[1:], strict=False))
+                     for a, b in pairwise(closed))
 
 
 def test_the_reader_sees_every_kind_of_import():
@@ -194,7 +195,8 @@ def test_a_cycle_is_found_and_printed():
 
 def test_no_import_cycles_between_product_modules():
     components = strongly_connected(GRAPH)
-    report = [f"cycle among {len(c)} modules ({', '.join(c)}); one of its loops:\n{describe(GRAPH, shortest_cycle(GRAPH, c))}"
+    report = [f"cycle among {len(c)} modules ({', '.join(c)}); one of its loops:\n"
+              + describe(GRAPH, shortest_cycle(GRAPH, c))
               for c in components]
     assert not report, "import cycles:\n" + "\n".join(report)
 
