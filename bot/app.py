@@ -14,7 +14,8 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot import events, gate, outbox
 from bot.bolt_matchers import fast_builtin_matchers
-from bot.services import Services, build_services
+from bot.composition import build_services
+from bot.services import Services
 from bot.settings import Settings
 from handlers import approvals, commands, desk, errors, faq, home, intake, middleware
 from handlers import events as event_handlers

@@ -51,10 +51,10 @@ SCHEDULER_STOP_S = 4
 def load_worker_app(_target: str) -> Any:
     """Runs in each worker process: the whole app, built there (see the module's docstring)."""
     from bot.app import build_app
+    from bot.composition import build_services
     from bot.logs import configure
     from bot.runtime import freeze_startup_heap, identify_bot
     from bot.server import WsgiApp
-    from bot.services import build_services
     from bot.settings import load_settings
 
     # A terminal's Ctrl-C signals the whole foreground process group at once. A Granian worker that

@@ -1,6 +1,7 @@
 """Where other features plug into a ticket's life without intake knowing them.
 
-The approvals package sets these at import (bot/approvals/__init__.py):
+`Services.lifecycle` holds one `Hooks`; the composition root fills it with the approval flow
+(bot/composition.py APPROVAL_HOOKS), and the defaults below mean "no approvals":
 
 - `start_approval(session, services, ticket, actor) -> bool` — called right after a submission;
   True when the ticket now waits for approval (it moved to pending_approval), False to hand it
@@ -22,20 +23,22 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
-    from bot.services import Services
     from models import Ticket
 
+# The defaults ignore `services` (the container that holds them, typed `object` here so this module
+# does not depend on it).
 
-def _no_approval(session: Session, services: Services, ticket: Ticket, actor: str) -> bool:
+
+def _no_approval(session: Session, services: object, ticket: Ticket, actor: str) -> bool:
     return False
 
 
-def _nothing_to_resume(session: Session, services: Services, ticket: Ticket, actor: str,
+def _nothing_to_resume(session: Session, services: object, ticket: Ticket, actor: str,
                        changes: dict[str, Any]) -> None:
     return None
 
 
-def _nothing_to_cancel(session: Session, services: Services, ticket: Ticket, actor: str) -> None:
+def _nothing_to_cancel(session: Session, services: object, ticket: Ticket, actor: str) -> None:
     return None
 
 
@@ -45,5 +48,3 @@ class Hooks:
     resume_approval: Callable[..., None] = _nothing_to_resume
     cancel_approval: Callable[..., None] = _nothing_to_cancel
 
-
-hooks = Hooks()

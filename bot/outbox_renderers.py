@@ -4,34 +4,38 @@
 either may be the one that delivers a message the other enqueued: a reminder sweep in the worker
 refreshes the approver's App Home, a click in the web process does too. A renderer registered only
 by a Slack handler would leave a scheduler-only process dead-lettering those refreshes, and a Home
-rendered without every feature's section module imported would be missing sections. So
-`build_services` — the composition root both processes share — calls `install` once.
+rendered by a process that never imported some feature would be missing sections. So
+`build_services` — the composition root both processes share — calls `install` once, and every
+section is named in HOME_SECTIONS below, not found by importing modules.
 
-Adding a Home section: decorate its builder with `bot.home.add_section` and list its module in
-HOME_SECTIONS (tests/service/test_outbox_renderers.py fails while a module with sections is unlisted).
+Adding a Home section: write `build(session, services, user, locale) -> list[Block]` in the feature's
+home module and put it in HOME_SECTIONS where it should stand.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from bot import home, outbox
+from bot.approvals import home as approvals_home
+from bot.digest import home as digest_home
+from bot.reminders import status as reminder_status
+from bot.tickets import home as tickets_home
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-# Every module whose import registers App Home sections (`@add_section`); order on the Home comes
-# from each section's `order`, not from this list.
-HOME_SECTIONS = (
-    "bot.approvals.home",  # awaiting my decision, my delegations, approvals in flight for admins
-    "bot.tickets.home",  # my requests; the department queue for agents
-    "bot.reminders.status",  # reminded ×2, escalated to …
-    "bot.digest.home",  # this week's numbers for admins
+# App Home, top to bottom: what the person must act on first, numbers and settings last.
+HOME_SECTIONS: tuple[home.SectionBuilder, ...] = (
+    approvals_home.awaiting_me,  # steps awaiting my decision
+    tickets_home.my_requests,
+    tickets_home.agent_queue,  # the department queue, for agents
+    reminder_status.home_section,  # my requests reminders touched: reminded ×2, escalated to …
+    digest_home.admin_section,  # this week's numbers, for admins
+    approvals_home.my_delegation,
+    approvals_home.approvals_in_flight,  # for admins
 )
 
 
 def install(services: Services) -> None:
-    for module in HOME_SECTIONS:
-        importlib.import_module(module)
-    services.dispatcher.register_renderer(outbox.HOME_REFRESH, home.renderer(services))
+    services.dispatcher.register_renderer(outbox.HOME_REFRESH, home.renderer(services, HOME_SECTIONS))

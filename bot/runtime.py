@@ -15,7 +15,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.services import Services, build_services
+from bot.composition import build_services
+from bot.services import Services
 from bot.settings import Settings, StartupFailed
 
 log = logging.getLogger(__name__)

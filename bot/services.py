@@ -1,7 +1,8 @@
-"""The composition root's product: every long-lived object the handlers and jobs need, built once.
+"""The composition root's product: every long-lived object the handlers and jobs need, built once
+by `bot.composition.build_services`.
 
-Tests and the playground build the same object with a fake Slack URL, a different database or a
-manual clock — no patching needed."""
+Features receive it as an argument; this module imports only the shared kernel, so any module may
+name the type without depending on the features that the composition root wires together."""
 
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.calendar import BusinessCalendar
-from bot.clock import Clock, SystemClock
-from bot.config import WorkspaceConfig, load_workspace
+from bot.clock import Clock
+from bot.config import WorkspaceConfig
 from bot.faqdesk.index import FaqIndex
-from bot.home import OPEN_REFRESH_WINDOW_S, RecentOpens
+from bot.home_opens import OPEN_REFRESH_WINDOW_S, RecentOpens
+from bot.lifecycle import Hooks
 from bot.locale import LocaleResolver
-from bot.outbox import Dispatcher, RetryPolicy
+from bot.outbox import Dispatcher
 from bot.settings import Settings
 from bot.web_client import KeepAliveWebClient
-from models.db import make_engine, make_read_session_factory, make_session_factory
+from models.db import make_read_session_factory
 
 # A Web API call made while Slack waits for our ack (views.open) must fail fast, not hang.
 IN_REQUEST_TIMEOUT_S = 2
@@ -40,6 +42,8 @@ class Services:
     clock: Clock
     calendar: BusinessCalendar
     faq: FaqIndex
+    # What approvals do when a ticket is submitted, resubmitted or withdrawn (bot/lifecycle.py).
+    lifecycle: Hooks = field(default_factory=Hooks)
     extras: dict[str, Any] = field(default_factory=dict)
 
     read_sessions: sessionmaker[Session] = field(init=False, repr=False)
@@ -60,48 +64,3 @@ class Services:
 def web_client(settings: Settings, *, timeout: int) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
-
-
-def build_services(
-    settings: Settings,
-    *,
-    config: WorkspaceConfig | None = None,
-    clock: Clock | None = None,
-    engine: Engine | None = None,
-    retry_policy: RetryPolicy | None = None,
-) -> Services:
-    config = config or load_workspace(settings.madoguchi_config)
-    if clock is None:
-        from bot.clock_control import clock_from_environment
-
-        clock = clock_from_environment(settings) or SystemClock()
-    engine = engine or make_engine(settings.database_url)
-    factory = make_session_factory(engine)
-    client = web_client(settings, timeout=IN_REQUEST_TIMEOUT_S)
-    dispatcher = Dispatcher(
-        factory,
-        web_client(settings, timeout=OUTBOX_TIMEOUT_S),
-        clock=clock,
-        policy=retry_policy,
-        alert_recipients=config.admin_slack_ids,
-    )
-    faq = FaqIndex(factory, config, clock_now=clock.now)
-    services = Services(
-        settings=settings,
-        config=config,
-        engine=engine,
-        session_factory=factory,
-        client=client,
-        dispatcher=dispatcher,
-        locales=LocaleResolver(config, factory, client, clock=clock),
-        clock=clock,
-        calendar=BusinessCalendar(config.calendar),
-        faq=faq,
-    )
-    # Routing of free text asks the FAQ for the departments of the nearest entries.
-    services.extras["faq"] = faq
-    # Here, not in a Slack handler: a scheduler-only process delivers App Home refreshes too.
-    from bot import outbox_renderers
-
-    outbox_renderers.install(services)
-    return services

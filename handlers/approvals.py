@@ -14,7 +14,6 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, screens
-from bot.approvals import home as approvals_home
 from bot.errors import BadValue
 from bot.forms.clean import clean_text
 from bot.services import Services
@@ -36,11 +35,9 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
-from handlers import commands
 from handlers.ids import ApprovalAction, ApprovalCallback
 from handlers.values import clicked_id, clicked_pointer, metadata
 
-HOME_SECTIONS = approvals_home  # importing it adds 承認待ち, 代理設定 and the admins' list to App Home
 DELEGATE_WORDS = ("delegate", "代理", "代理承認")
 
 
@@ -67,11 +64,9 @@ def _open_or_push(client: Any, body: dict[str, Any], view: dict[str, Any]) -> No
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-@commands.verb(*DELEGATE_WORDS)
 def delegate_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: Any, services: Services,
                      **_: Any) -> None:
-    """`/helpdesk delegate`: the same modal as App Home's 設定する (services come with the call: the
-    verb table is shared by every app in the process)."""
+    """`/helpdesk delegate` (handlers/commands.py VERBS): the same modal as App Home's 設定する."""
     client.views_open(trigger_id=command["trigger_id"], view=screens.delegation_form(services, context["locale"]))
     ack()
 

@@ -9,33 +9,18 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.services import Services
 from bot.views.help import help_blocks, help_text
+from handlers import approvals, faq, intake
 from handlers.ids import Command
 
 HELP_WORDS = {"help", "ヘルプ", "使い方", "?", "？"}
 
-# verb → listener(ack, command, context, client, services); features register theirs here.
+# A listener for a verb is called as listener(ack=, command=, context=, client=, services=, text=).
 Verb = Callable[..., Any]
-VERBS: dict[str, Verb] = {}
-FALLBACK: dict[str, Verb] = {}
 
-
-def verb(*names: str) -> Callable[[Verb], Verb]:
-    def register(func: Verb) -> Verb:
-        for name in names:
-            VERBS[name] = func
-        return func
-
-    return register
-
-
-def on_empty(func: Verb) -> Verb:
-    FALLBACK["empty"] = func
-    return func
-
-
-def on_question(func: Verb) -> Verb:
-    FALLBACK["question"] = func
-    return func
+# Every verb of /helpdesk, and who answers a command without one: the only place they are wired.
+VERBS: dict[str, Verb] = {word: approvals.delegate_command for word in approvals.DELEGATE_WORDS}
+ON_EMPTY: Verb = intake.helpdesk_without_text  # `/helpdesk` alone: the request type picker
+ON_QUESTION: Verb = faq.answer_command  # `/helpdesk <anything else>`: a question for the FAQ
 
 
 def register(app: App, services: Services) -> None:
@@ -47,8 +32,5 @@ def register(app: App, services: Services) -> None:
         if word in HELP_WORDS:
             ack(response_type="ephemeral", text=help_text(locale), blocks=help_blocks(locale, services.config))
             return
-        handler = VERBS.get(word) or FALLBACK.get("empty" if not text else "question")
-        if handler is None:
-            ack(response_type="ephemeral", text=help_text(locale), blocks=help_blocks(locale, services.config))
-            return
+        handler = VERBS.get(word) or (ON_QUESTION if text else ON_EMPTY)
         handler(ack=ack, command=command, context=context, client=client, services=services, text=text)

@@ -1,5 +1,5 @@
-"""Messages to the bot (DMs) and mentions. The FAQ answers them (handlers/faq.py registers the
-answering function); bot messages and edits are ignored so the bot never talks to itself."""
+"""Messages to the bot (DMs) and mentions. Each of ANSWERERS answers them (today only the FAQ);
+bot messages and edits are ignored so the bot never talks to itself."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.services import Services
+from handlers import faq
 
-ANSWERERS: list[Callable[..., None]] = []
-
-
-def answerer(func: Callable[..., None]) -> Callable[..., None]:
-    ANSWERERS.append(func)
-    return func
+# Called in turn as answer(event=, context=, services=, mention=) for every DM and @mention.
+ANSWERERS: list[Callable[..., None]] = [faq.answer_message]
 
 
 def is_from_a_person(event: dict[str, Any]) -> bool:

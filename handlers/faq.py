@@ -15,8 +15,6 @@ from bot.faqdesk.conversation import Where
 from bot.i18n import t
 from bot.services import Services
 from bot.views import faq as views
-from handlers.commands import on_question
-from handlers.events import answerer
 from handlers.ids import FaqAction, FaqBlock, FaqCallback
 from handlers.values import clicked, clicked_id, metadata
 
@@ -27,7 +25,6 @@ def question_text(raw: str) -> str:
     return MENTION.sub("", raw or "").strip()
 
 
-@answerer
 def answer_message(event: dict[str, Any], context: BoltContext, services: Services, mention: bool) -> None:
     text = question_text(event.get("text", ""))
     if not text:
@@ -38,7 +35,6 @@ def answer_message(event: dict[str, Any], context: BoltContext, services: Servic
                         channel=event.get("channel"), thread_ts=thread_ts, post=True)
 
 
-@on_question
 def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, services: Services, text: str,
                    **_: Any) -> None:
     fallback, blocks = conversation.answer(context["db"], services, user=command["user_id"], text=text,

@@ -25,7 +25,6 @@ from bot.tickets.summary import archive_link, department_name
 from bot.tickets.workspace import request_type
 from bot.views.metadata import FormContext, load
 from bot.views.request_form import received, request_form, type_picker
-from handlers.commands import on_empty
 from handlers.ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
 
 log = logging.getLogger(__name__)
@@ -68,7 +67,6 @@ def open_inquiry_form(client: Any, trigger_id: str, services: Services, locale: 
         log.info("routing suggestion not shown: %s", exc.response.get("error"))
 
 
-@on_empty
 def helpdesk_without_text(ack: Ack, command: dict[str, Any], context: BoltContext, client: Any, services: Services,
                           **_: Any) -> None:
     open_picker(client, command["trigger_id"], services, context["locale"])

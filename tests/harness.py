@@ -13,13 +13,14 @@ from sqlalchemy import Engine, select
 
 from bot.app import MadoguchiApp, build_app
 from bot.clock import Clock
+from bot.composition import build_services
 from bot.config import WorkspaceConfig, load_workspace
 from bot.fakeslack import BOT_ID, BOT_TOKEN, BOT_USER_ID, FakeSlackServer, FakeUser, SlackRequester
 from bot.fakeslack.requests import Reply
-from bot.home import RecentOpens
+from bot.home_opens import RecentOpens
 from bot.outbox import RetryPolicy
 from bot.server import HttpServer, WsgiApp
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import BUNDLED_CONFIG, Settings
 from models import OutboxMessage
 

@@ -1,6 +1,6 @@
 """What approvals put on a person's App Home: steps awaiting their decision (their own and, while a
 delegation is active, those of the person they stand in for), their delegations, and for admins the
-approvals in flight. Registered with bot.home at import; rendered by the outbox's home refresh."""
+approvals in flight. Listed in bot/outbox_renderers.py HOME_SECTIONS; rendered by the outbox's home refresh."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from bot.approvals import delegation as delegations
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
 from bot.approvals.steps import PENDING, steps_of
-from bot.home import add_section
 from bot.tickets.summary import ticket_title
 from bot.views.approvals_home import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.views.blocks import Block
@@ -26,7 +25,6 @@ AWAITING_LIMIT = 8  # 3 blocks each: the Home tab's 100 blocks are shared with o
 IN_FLIGHT_LIMIT = 8
 
 
-@add_section(order=10)
 def awaiting_me(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     pending = pending_steps_for(session, services, user)
     if not pending:
@@ -52,7 +50,6 @@ def awaiting_me(session: Session, services: Services, user: str, locale: str) ->
     return awaiting_section(locale, items, more=max(0, len(pending) - AWAITING_LIMIT))
 
 
-@add_section(order=70)
 def my_delegation(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     now = services.clock.now()
     found = delegations.current_and_upcoming(session, user, now)
@@ -63,7 +60,6 @@ def my_delegation(session: Session, services: Services, user: str, locale: str) 
     return delegation_section(locale, rows)
 
 
-@add_section(order=75)
 def approvals_in_flight(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     if not services.config.is_admin(user):
         return []

@@ -21,9 +21,9 @@ def add(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.composition import build_services
     from bot.digest.post import post_if_due, render
     from bot.digest.view import digest_plain
-    from bot.services import build_services
     from bot.settings import load_settings
 
     services = build_services(load_settings())

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from bot.digest.numbers import Digest, compute
 from bot.digest.view import hours, pct
-from bot.home import add_section
 from bot.i18n import t
 from bot.i18n.dates import format_date_range
 from bot.views.blocks import Block, header, section
@@ -50,8 +49,3 @@ def admin_section(session: Session, services: Services, user: str, locale: str) 
              send_back=pct(d.approvals.send_back_rate), self_resolution=pct(d.faq.self_resolution_rate),
              stalled=len(d.stalled))
     return [header(t(locale, "digest.home.header")), section(body)]
-
-
-@add_section
-def _home(session: Session, services: Services, user: str, locale: str) -> list[Block]:
-    return admin_section(session, services, user, locale)

@@ -11,7 +11,7 @@ from typing import Any
 def _services() -> Any:
     from sqlalchemy import inspect
 
-    from bot.services import build_services
+    from bot.composition import build_services
     from bot.settings import load_settings
 
     services = build_services(load_settings())

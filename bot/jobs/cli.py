@@ -48,10 +48,10 @@ def _fail(message: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.clock import ManualClock
+    from bot.composition import build_services
     from bot.config import load_workspace
     from bot.jobs import JOBS, job_named, run_job
     from bot.runtime import identify_bot
-    from bot.services import build_services
     from bot.settings import load_settings
 
     job = job_named(args.name)

@@ -91,12 +91,12 @@ class Playground:
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> Playground:
         from bot.app import build_app
+        from bot.composition import build_services
         from bot.migrate import upgrade
         from bot.playground.web import PlaygroundWeb
         from bot.runtime import identify_bot
         from bot.scheduler import Scheduler
         from bot.server import HttpServer, WsgiApp
-        from bot.services import build_services
         from models.db import make_engine
 
         config_path = self.options.config or Settings().madoguchi_config

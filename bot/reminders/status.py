@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from bot.approvals import notify
 from bot.approvals.steps import PENDING, SKIPPED, latest_round, steps_of
-from bot.home import add_section
 from bot.i18n import t
 from bot.i18n.dates import format_datetime
 from bot.views.blocks import Block, header, section
@@ -72,8 +71,3 @@ def home_section(session: Session, services: Services, user: str, locale: str) -
     if not lines:
         return []
     return [header(t(locale, "reminders.home.header")), section("\n".join(lines))]
-
-
-@add_section
-def _home(session: Session, services: Services, user: str, locale: str) -> list[Block]:
-    return home_section(session, services, user, locale)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.home import add_section
 from bot.ticket_states import APPROVED, FINAL, IN_PROGRESS, ON_HOLD, SUBMITTED, UNCLAIMED
 from bot.tickets import access
 from bot.tickets.summary import facts, local_time
@@ -29,7 +28,6 @@ GROUP_LIMIT = 5  # rows per queue group with one department; fewer with several 
 RUNNING = (SUBMITTED, APPROVED, IN_PROGRESS)
 
 
-@add_section
 def my_requests(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     mine = (Ticket.requester_id == user) & Ticket.status.not_in(FINAL)
     total = session.scalar(select(func.count()).select_from(Ticket).where(mine)) or 0
@@ -38,7 +36,6 @@ def my_requests(session: Session, services: Services, user: str, locale: str) ->
                                    more=max(0, total - LIMIT))
 
 
-@add_section
 def agent_queue(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     config = services.config
     departments = [d for d in config.departments if user in access.agents(config, d.key)]

@@ -14,7 +14,6 @@ from bot.forms import title_for, validate_form
 from bot.forms.clean import free_text
 from bot.i18n import t
 from bot.i18n.mrkdwn import mention
-from bot.lifecycle import hooks
 from bot.ticket_states import CLOSED, IN_PROGRESS, ON_HOLD, SENT_BACK, WITHDRAWABLE, WITHDRAWN, transition
 from bot.tickets import access, conversation, notify, sla, store
 from bot.tickets.audit_trail import record
@@ -71,7 +70,7 @@ def withdraw(session: Session, services: Services, ticket_id: int, actor: str) -
     ticket.sla_paused_at = None
     ticket.updated_at = now
     record(session, services, ticket, actor, "withdrawn", before={"status": before}, after={"status": WITHDRAWN})
-    hooks.cancel_approval(session, services, ticket, actor)
+    services.lifecycle.cancel_approval(session, services, ticket, actor)
     notify.changed(session, services, ticket)
     if ticket.assignee_id and ticket.assignee_id != actor:
         notify.tell_agent(session, services, ticket, ticket.assignee_id, "withdrawn")
@@ -117,6 +116,6 @@ def resubmit(session: Session, services: Services, ticket_id: int, actor: str, r
     ticket.title = title_for(rt, values, services.config.default_locale, services.config)
     ticket.updated_at = services.clock.now()
     # The approvals flow records the resubmission (with these changes) and moves the status.
-    hooks.resume_approval(session, services, ticket, actor, changes)
+    services.lifecycle.resume_approval(session, services, ticket, actor, changes)
     notify.changed(session, services, ticket)
     return ticket

@@ -14,7 +14,6 @@ from bot import outbox
 from bot.config.catalog import RequestType
 from bot.faqdesk.asking import link_escalated_question
 from bot.forms import title_for, validate_form
-from bot.lifecycle import hooks
 from bot.routing import RouteDecision
 from bot.routing.router import router_for
 from bot.ticket_states import SUBMITTED
@@ -113,7 +112,7 @@ def open_ticket(session: Session, services: Services, *, rt: RequestType, reques
         "fields": values, "via": origin.via, **({"route": route.as_dict()} if route else {}),
         **({"parent": parent.number} if parent else {}),
     })
-    waits = parent is None and hooks.start_approval(session, services, ticket, actor)
+    waits = parent is None and services.lifecycle.start_approval(session, services, ticket, actor)
     if not waits:
         route_to_triage(session, services, ticket, actor)
     if parent is None:  # a linked ticket is announced on its parent's receipt instead

@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"[{args.name}] %(levelname)s %(name)s: %(message)s")
 
+    from bot.composition import build_services
     from bot.scheduler import run_scheduler
-    from bot.services import build_services
     from bot.settings import Settings
 
     settings = Settings(

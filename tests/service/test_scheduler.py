@@ -20,11 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from bot.clock import ManualClock, SystemClock
+from bot.composition import build_services
 from bot.jobs import JOBS
 from bot.logs import CONTENT_FLOORS, configure
 from bot.migrate import upgrade
 from bot.scheduler import Daily, Every, Idle, Job, Scheduler, Weekly, claim, run_scheduler, slots_between
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
 from models import JobRun, ProcessedEvent
 from models.db import make_engine, normalise_url, transaction

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.fakeslack import payloads
-from bot.home import RecentOpens
+from bot.home_opens import RecentOpens
 from models import ProcessedEvent
 
 EMPLOYEE_JA = "UEMPLOYEE1"  # 山田 花子, Slack locale ja-JP

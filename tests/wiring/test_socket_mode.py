@@ -9,10 +9,10 @@ import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app
+from bot.composition import build_services
 from bot.config import load_workspace
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer, payloads
 from bot.fakeslack.socket_mode import FakeSocketMode
-from bot.services import build_services
 from bot.settings import BUNDLED_CONFIG, Settings
 from tests.harness import people_as_fake_users
 

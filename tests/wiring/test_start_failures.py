@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.composition import build_services
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer
 from bot.runtime import identify_bot
-from bot.services import build_services
 from bot.settings import Settings, StartupFailed
 
 DB_PASSWORD = "s3cret-db-password"
