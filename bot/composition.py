@@ -20,6 +20,7 @@ from bot.faqdesk.index import FaqIndex
 from bot.lifecycle import Hooks
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher, RetryPolicy
+from bot.reminders import status as reminder_status
 from bot.services import IN_REQUEST_TIMEOUT_S, OUTBOX_TIMEOUT_S, Services, web_client
 from bot.settings import Settings
 from models.db import make_engine, make_session_factory
@@ -29,6 +30,7 @@ APPROVAL_HOOKS = Hooks(
     start_approval=flow.start_approval,
     resume_approval=flow.resume_approval,
     cancel_approval=flow.cancel_approval,
+    waiting_on=reminder_status.waiting_line,
 )
 
 

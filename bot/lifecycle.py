@@ -9,8 +9,10 @@
 - `resume_approval(session, services, ticket, actor, changes)` — after the requester resubmits a
   sent-back ticket; `changes` is {field: {"before": …, "after": …}}.
 - `cancel_approval(session, services, ticket, actor)` — the requester withdrew; open steps end.
+- `waiting_on(session, services, ticket, locale) -> str | None` — for a ticket pending approval, who
+  has it since when and what reminders did, as one line of its summary (None: nothing to say).
 
-After the final approval the approvals side calls `bot.tickets.route_to_triage(...)`. Every hook runs
+After the final approval the approvals side calls `bot.tickets.submit.route_to_triage(...)`. Every hook runs
 inside the caller's transaction and must only write through the session and the outbox.
 """
 
@@ -42,9 +44,14 @@ def _nothing_to_cancel(session: Session, services: object, ticket: Ticket, actor
     return None
 
 
+def _waits_on_nobody(session: Session, services: object, ticket: Ticket, locale: str) -> str | None:
+    return None
+
+
 @dataclass
 class Hooks:
     start_approval: Callable[..., bool] = _no_approval
     resume_approval: Callable[..., None] = _nothing_to_resume
     cancel_approval: Callable[..., None] = _nothing_to_cancel
+    waiting_on: Callable[..., str | None] = _waits_on_nobody
 

@@ -11,20 +11,21 @@ row, the other is told who decided and when (AlreadyDecided).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import segregation
+from bot.approvals import flow, notify, segregation
+from bot.approvals.delegation import delegate_problem
 from bot.approvals.segregation import NotInDirectory, OwnRequest
-from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK
+from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK, Decision
+from bot.approvals.ticket_moves import update_receipt
 from bot.errors import AlreadyDecided, DomainError, NotAuthorized, NotFound, ValidationFailed
 from bot.forms.clean import FREE_TEXT_MAX, clean_text, free_text
 
-__all__ = ["NotInDirectory", "OwnRequest", "authorize", "decide", "reassign"]
+__all__ = ["Decision", "NotInDirectory", "OwnRequest", "authorize", "decide", "reassign", "refuse_if_settled"]
 from bot.i18n import LOCALES, t
 from bot.views import approvals as views
 from models import ApprovalStep, Ticket
@@ -86,15 +87,6 @@ def _type_name(services: Services, ticket: Ticket, locale: str) -> str:
     return rt.name.get(locale) if rt is not None else ticket.request_type
 
 
-@dataclass(frozen=True)
-class Decision:
-    step: ApprovalStep
-    ticket: Ticket
-    outcome: str
-    actor: str
-    on_behalf_of: str | None
-
-
 def authorize(session: Session, services: Services, step: ApprovalStep, ticket: Ticket, actor: str) -> str | None:
     """None when `actor` is an approver of the step; the approver they stand in for when a delegate.
     The requester never; someone no longer in the org directory never (segregation.check)."""
@@ -111,7 +103,7 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     ticket = session.get(Ticket, step.ticket_id)
     assert ticket is not None
     on_behalf_of = authorize(session, services, step, ticket, actor)
-    _refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
+    refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
     if outcome in (SENT_BACK, REJECTED) and not clean_text(reason or "").strip():
         raise ValidationFailed({REASON_BLOCK: t(locale, "approvals.errors.reason_required")})
     # Cleaned and bounded here, whatever door it came through: the reason is posted to the requester.
@@ -129,7 +121,7 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     if changed != 1:
         # Lost the race: another decision (maybe the same person's other click) committed between
         # our read and our write.
-        _refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
+        refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
         raise StepAlreadyDecided(step, ticket, services, actor=actor, outcome=outcome)
     audit.record(session, actor=actor, on_behalf_of=on_behalf_of, action=f"step.{outcome}", subject=f"step:{step.id}",
                  ticket_id=ticket.id, before={"status": PENDING, "version": version},
@@ -137,8 +129,6 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
                         **({"fields_to_fix": fix} if outcome == SENT_BACK else {})},
                  reason=reason, at=now)
     decision = Decision(step=step, ticket=ticket, outcome=outcome, actor=actor, on_behalf_of=on_behalf_of)
-    from bot.approvals import flow
-
     flow.after_decision(session, services, decision)
     return decision
 
@@ -155,7 +145,7 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     ticket = session.get(Ticket, step.ticket_id)
     assert ticket is not None
     segregation.refuse_own(ticket, actor)
-    _refuse_if_settled(session, services, step, ticket, version)
+    refuse_if_settled(session, services, step, ticket, version)
     reason = clean_text(reason or "").strip() or None
     errors: dict[str, str] = {}
     if not to:
@@ -164,11 +154,8 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
         errors[REASSIGN_TO_BLOCK] = t(locale, "approvals.reassign.errors.same")
     elif to == ticket.requester_id:
         errors[REASSIGN_TO_BLOCK] = t(locale, "approvals.reassign.errors.requester")
-    else:
-        from bot.approvals.delegation import delegate_problem
-
-        if (problem := delegate_problem(services, to)) is not None:
-            errors[REASSIGN_TO_BLOCK] = t(locale, f"approvals.delegation.errors.{problem}")
+    elif (problem := delegate_problem(services, to)) is not None:
+        errors[REASSIGN_TO_BLOCK] = t(locale, f"approvals.delegation.errors.{problem}")
     if not reason:
         errors[REASSIGN_REASON_BLOCK] = t(locale, "approvals.errors.reason_required")
     elif len(reason) > FREE_TEXT_MAX:
@@ -186,14 +173,11 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     ).rowcount
     session.refresh(step)
     if changed != 1:
-        _refuse_if_settled(session, services, step, ticket, version)
+        refuse_if_settled(session, services, step, ticket, version)
         raise StepAlreadyDecided(step, ticket, services)
     audit.record(session, actor=actor, action="step.reassigned", subject=f"step:{step.id}", ticket_id=ticket.id,
                  before={"approvers": before, "version": version}, after={"approvers": [to], "version": version + 1},
                  reason=reason, at=now)
-    from bot.approvals import notify
-    from bot.approvals.ticket_moves import update_receipt
-
     notify.step_reassigned(session, services, ticket, step, actor, previous=before, reason=reason)
     segregation.route_around_delegates(session, services, ticket, step)
     notify.request_decision(session, services, ticket, step)
@@ -201,9 +185,11 @@ def reassign(session: Session, services: Services, *, step_id: int, version: int
     return step
 
 
-def _refuse_if_settled(session: Session, services: Services, step: ApprovalStep, ticket: Ticket,
+def refuse_if_settled(session: Session, services: Services, step: ApprovalStep, ticket: Ticket,
                        version: int, *, actor: str | None = None, outcome: str | None = None) -> None:
-    """`actor` and `outcome` (who clicks what) make a repeat of their own decision a silent refusal."""
+    """Raise when the step can no longer be decided at `version`: decided (StepAlreadyDecided), or withdrawn,
+    skipped, not reached yet or re-assigned (StepNotOpen). `actor` and `outcome` (who clicks what) make a
+    repeat of their own decision a silent refusal. Also used by the screens before opening a modal."""
     if step.status in OUTCOMES or (step.status == PENDING and step.version != version and step.decided_by):
         raise StepAlreadyDecided(step, ticket, services, actor=actor, outcome=outcome)
     if step.status != PENDING:

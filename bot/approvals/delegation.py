@@ -10,7 +10,6 @@ are field errors, never an overflow."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox
+from bot.approvals import notify
 from bot.errors import NotAuthorized, NotFound, ValidationFailed
 from bot.forms.clean import FREE_TEXT_MAX, clean_text
 from bot.i18n import t
@@ -32,38 +32,6 @@ __all__ = ["DELEGATE_BLOCK", "ENDS_BLOCK", "STARTS_BLOCK"]  # the modal's block 
 MAX_DAYS = 366  # the longest delegation, and how far ahead one may start (a year, a leap year included)
 # Slack for the hour a daylight-saving change may add to MAX_DAYS days counted in a time zone.
 _MAX_SPAN = timedelta(days=MAX_DAYS, hours=1)
-
-
-def active_at(session: Session, now: datetime, *, delegators: Sequence[str] | None = None,
-              delegate: str | None = None) -> list[Delegation]:
-    query = select(Delegation).where(Delegation.cancelled_at.is_(None), Delegation.starts_at <= now,
-                                     Delegation.ends_at > now)
-    if delegators is not None:
-        query = query.where(Delegation.delegator_id.in_(list(delegators)))
-    if delegate is not None:
-        query = query.where(Delegation.delegate_id == delegate)
-    return list(session.scalars(query.order_by(Delegation.id)))
-
-
-def acting_for(session: Session, actor: str, approvers: Sequence[str], now: datetime) -> str | None:
-    """The approver `actor` may stand in for right now, if any."""
-    found = active_at(session, now, delegators=approvers, delegate=actor)
-    return found[0].delegator_id if found else None
-
-
-def delegates_of(session: Session, approvers: Sequence[str], now: datetime) -> dict[str, str]:
-    """delegate → delegator, for the approvers who are away now."""
-    return {d.delegate_id: d.delegator_id for d in active_at(session, now, delegators=approvers)}
-
-
-def current_and_upcoming(session: Session, user: str, now: datetime) -> list[Delegation]:
-    """Delegations that involve `user` (either side) and have not ended."""
-    return list(session.scalars(
-        select(Delegation)
-        .where(Delegation.cancelled_at.is_(None), Delegation.ends_at > now,
-               or_(Delegation.delegator_id == user, Delegation.delegate_id == user))
-        .order_by(Delegation.starts_at)
-    ))
 
 
 def create_for_days(session: Session, services: Services, *, delegator: str, delegate: str | None,
@@ -135,8 +103,6 @@ def create(session: Session, services: Services, *, delegator: str, delegate: st
     session.flush()
     audit.record(session, actor=actor, action="delegation.created", subject=f"delegation:{delegation.id}",
                  after=_snapshot(delegation), reason=reason, at=now)
-    from bot.approvals import notify
-
     notify.delegation_created(session, services, delegation)
     if starts_at <= now:
         notify_delegation_changes(session, services, now)
@@ -177,8 +143,6 @@ def cancel(session: Session, services: Services, delegation_id: int, actor: str)
 
 def notify_delegation_changes(session: Session, services: Services, now: datetime) -> int:
     """Tell both people about delegations that started or ended since the last sweep; idempotent."""
-    from bot.approvals import notify
-
     told = 0
     starting = session.scalars(select(Delegation).where(
         Delegation.start_notified_at.is_(None), Delegation.cancelled_at.is_(None), Delegation.starts_at <= now,

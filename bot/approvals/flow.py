@@ -25,6 +25,7 @@ from bot.approvals.steps import (
     SENT_BACK,
     SKIPPED,
     WAITING,
+    Decision,
     add_round,
     first_waiting,
     latest_round,
@@ -36,7 +37,6 @@ from bot.reminders.policy import approval_due
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
-    from bot.approvals.decide import Decision
     from bot.services import Services
 
 

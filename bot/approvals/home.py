@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.approvals import delegation as delegations
+from bot.approvals import delegates
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
 from bot.approvals.steps import PENDING, steps_of
 from bot.tickets.summary import ticket_title
@@ -52,7 +52,7 @@ def awaiting_me(session: Session, services: Services, user: str, locale: str) ->
 
 def my_delegation(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     now = services.clock.now()
-    found = delegations.current_and_upcoming(session, user, now)
+    found = delegates.current_and_upcoming(session, user, now)
     if not found and not _decides_approvals(session, services, user):
         return []
     names = services.locales.display_name

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.approvals import delegation as delegations
-from bot.approvals import segregation
+from bot.approvals import delegates, segregation
 from bot.approvals.rules import rule_of_step
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
 from bot.approvals.wording import skip_reason, step_reason
@@ -263,7 +262,7 @@ def pending_steps_for(session: Session, services: Services, user: str) -> list[t
     of a request `user` made (職務分掌)."""
     own = [(s, None) for s in pending_for(session, [user])]
     now = services.clock.now()
-    for d in delegations.active_at(session, now, delegate=user):
+    for d in delegates.active_at(session, now, delegate=user):
         own.extend((s, d.delegator_id) for s in pending_for(session, [d.delegator_id])
                    if user not in s.approvers)
     if not own:

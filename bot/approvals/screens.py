@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.approvals import notify, segregation
-from bot.approvals.decide import _refuse_if_settled, authorize
+from bot.approvals.decide import authorize, refuse_if_settled
 from bot.errors import NotAuthorized, NotFound
 from bot.views.approvals import details_modal, reason_modal, reassign_modal
 from models import ApprovalStep, Ticket
@@ -29,7 +29,7 @@ def reason_form(session: Session, services: Services, *, step_id: int, version: 
     """The 差戻し / 却下 modal, only for someone who may decide this still-open step."""
     step, ticket = _load(session, step_id)
     authorize(session, services, step, ticket, actor)
-    _refuse_if_settled(session, services, step, ticket, version)
+    refuse_if_settled(session, services, step, ticket, version)
     card = notify.step_card(session, services, ticket, step, locale)
     return reason_modal(locale, card, outcome, [r for r in card.rows])
 
@@ -51,7 +51,7 @@ def reassign_form(session: Session, services: Services, *, step_id: int, version
         raise NotAuthorized(f"{actor} is not an admin")
     step, ticket = _load(session, step_id)
     segregation.refuse_own(ticket, actor)
-    _refuse_if_settled(session, services, step, ticket, version)
+    refuse_if_settled(session, services, step, ticket, version)
     card = notify.step_card(session, services, ticket, step, locale)
     current = " / ".join(services.locales.display_name(a) for a in step.approvers)
     return reassign_modal(locale, card, current)

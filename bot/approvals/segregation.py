@@ -28,11 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox
-from bot.approvals import delegation
+from bot.approvals import delegates
 from bot.config.workspace import WorkspaceConfig
 from bot.errors import NotAuthorized
 from bot.i18n import LOCALES, t
 from bot.i18n.mrkdwn import trusted
+from bot.tickets.summary import type_name
 from models import ApprovalStep, AuditEvent, Ticket
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def check(session: Session, services: Services, step: ApprovalStep, ticket: Tick
     principal = None
     if actor not in step.approvers:
         others = [a for a in step.approvers if a != ticket.requester_id]  # nobody stands in for the requester
-        principal = delegation.acting_for(session, actor, others, services.clock.now())
+        principal = delegates.acting_for(session, actor, others, services.clock.now())
         if principal is None:
             raise not_an_approver(session, services, step, ticket)
     for person in (actor, principal):
@@ -105,8 +106,6 @@ def check(session: Session, services: Services, step: ApprovalStep, ticket: Tick
 
 
 def not_an_approver(session: Session, services: Services, step: ApprovalStep, ticket: Ticket) -> NotAnApprover:
-    from bot.approvals.notify import type_name
-
     names = services.locales.display_name
     deciders = [names(u) for u in recipients(session, step, ticket, services.clock.now())]
     return NotAnApprover(ticket.number, {loc: type_name(services, ticket, loc) for loc in LOCALES},
@@ -116,7 +115,7 @@ def not_an_approver(session: Session, services: Services, step: ApprovalStep, ti
 def recipients(session: Session, step: ApprovalStep, ticket: Ticket, now: datetime) -> dict[str, str | None]:
     """user → the approver they stand in for (None for the approvers themselves); never the requester."""
     found: dict[str, str | None] = {a: None for a in step.approvers if a != ticket.requester_id}
-    for deputy, principal in delegation.delegates_of(session, list(found), now).items():
+    for deputy, principal in delegates.delegates_of(session, list(found), now).items():
         if deputy != ticket.requester_id:
             found.setdefault(deputy, principal)
     return found
@@ -154,7 +153,7 @@ def route_around_delegates(session: Session, services: Services, ticket: Ticket,
     """A pending step whose approver is away with the requester as delegate is also given to that
     approver's next-up (the approver can still decide). Returns the people added (to be asked)."""
     now = services.clock.now()
-    away = {d.delegator_id for d in delegation.active_at(session, now, delegators=step.approvers,
+    away = {d.delegator_id for d in delegates.active_at(session, now, delegators=step.approvers,
                                                          delegate=ticket.requester_id)}
     added: list[str] = []
     for approver in [a for a in step.approvers if a in away and a != ticket.requester_id]:
@@ -183,8 +182,6 @@ def record_routing(session: Session, services: Services, ticket: Ticket, step: A
                         "round": step.round, "position": step.position},
                  reason=f"{why} (via {via})", at=services.clock.now())
     locale = services.locales.locale(ticket.requester_id)
-    from bot.approvals.notify import type_name
-
     text = t(locale, "approvals.routed.to_requester", number=ticket.number, type=type_name(services, ticket, locale),
              note=_words(services, ticket, locale, why=why, via=via, to=to, instead_of=instead_of))
     outbox.post(session, ticket.requester_id, text,

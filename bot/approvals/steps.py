@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.approvals.chain import PlannedStep
-from models import ApprovalStep
+from models import ApprovalStep, Ticket
 
 PENDING, WAITING, APPROVED, SENT_BACK, REJECTED, SKIPPED, CANCELLED = (
     "pending", "waiting", "approved", "sent_back", "rejected", "skipped", "cancelled")
 OPEN = (PENDING, WAITING)
 DECIDED = (APPROVED, SENT_BACK, REJECTED)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision that changed a step (bot/approvals/decide.py), handed to the flow (flow.after_decision)."""
+
+    step: ApprovalStep
+    ticket: Ticket
+    outcome: str
+    actor: str
+    on_behalf_of: str | None
 
 
 def add_round(session: Session, ticket_id: int, round_no: int, plan: Sequence[PlannedStep],

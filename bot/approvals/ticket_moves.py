@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.ticket_states import transition
+from bot.tickets import notify as receipts
+from bot.tickets.submit import route_to_triage
 from models import Ticket
 
 if TYPE_CHECKING:
@@ -27,13 +29,9 @@ def move(session: Session, services: Services, ticket: Ticket, to_status: str, a
 
 
 def hand_to_triage(session: Session, services: Services, ticket: Ticket, actor: str) -> None:
-    from bot.tickets import route_to_triage  # here: bot.tickets imports this feature's hooks
-
     route_to_triage(session, services, ticket, actor)
 
 
 def update_receipt(session: Session, services: Services, ticket: Ticket) -> None:
     """The requester's receipt DM (owned by bot/tickets) shows the ticket's new status."""
-    from bot.tickets.notify import update_receipt as update  # here: bot.tickets imports this feature's hooks
-
-    update(session, services, ticket)
+    receipts.update_receipt(session, services, ticket)

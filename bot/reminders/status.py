@@ -53,6 +53,15 @@ def progress(session: Session, services: Services, ticket: Ticket, locale: str) 
                     status=t(locale, "reminders.status.separator").join(parts))
 
 
+def waiting_line(session: Session, services: Services, ticket: Ticket, locale: str) -> str | None:
+    """What a ticket pending approval waits on, for its summary: "佐藤 健 since 10:00 · reminded ×2"."""
+    now = progress(session, services, ticket, locale)
+    if now is None:
+        return None
+    line = t(locale, "tickets.waiting.approval", approvers=now.approvers, since=now.since)
+    return f"{line} · {now.status}" if now.status else line
+
+
 def home_section(session: Session, services: Services, user: str, locale: str) -> list[Block]:
     """My requests that are waiting on someone who has been reminded (the rest: intake's "my requests")."""
     touched = session.scalars(

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.forms import field_rows, title_for
-from bot.i18n import t
 from bot.i18n.dates import format_datetime
 from bot.i18n.mrkdwn import escape
 from bot.ticket_states import PENDING_APPROVAL
@@ -89,15 +88,8 @@ def waiting_on(session: Session, services: Services, ticket: Ticket, locale: str
     question requesters otherwise ask the back office ("where is my request?")."""
     if ticket.status != PENDING_APPROVAL:
         return None
-    try:  # the approvals feature owns the steps; without it nothing waits for approval
-        from bot.reminders.status import progress
-    except ImportError:
-        return None
-    now = progress(session, services, ticket, locale)
-    if now is None:
-        return None
-    line = t(locale, "tickets.waiting.approval", approvers=now.approvers, since=now.since)
-    return f"{line} · {now.status}" if now.status else line
+    # The approvals feature owns the steps (bot/reminders/status.py waiting_line, wired by the composition root).
+    return services.lifecycle.waiting_on(session, services, ticket, locale)
 
 
 def archive_link(channel: str, ts: str) -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.approvals import delegation, flow
+from bot.approvals import delegates, delegation, flow
 from bot.errors import NotAuthorized, ValidationFailed
 from bot.jobs.delegations import delegation_notices
 from bot.scheduler import Scheduler
@@ -82,7 +82,7 @@ def test_cancelling_ends_it_at_once_and_is_audited(services):
         delegation.cancel(session, services, delegation_id, MANAGER)
 
     with services.session_factory() as session:
-        assert delegation.active_at(session, START + timedelta(minutes=1)) == []
+        assert delegates.active_at(session, START + timedelta(minutes=1)) == []
         assert session.get(Delegation, delegation_id).end_notified_at is not None
         actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["delegation.created", "delegation.cancelled"]
