@@ -93,11 +93,12 @@ FOLLOW_EVERY_S = 0.1
 def follow_clock(services: object, stop: threading.Event) -> threading.Thread | None:
     """In a `scheduler` process under a shared clock: check the jobs' slots every FOLLOW_EVERY_S of real
     time, so a jump of the simulated clock is seen at once (the APScheduler triggers fire on real time)."""
+    from bot.jobs import JOBS
     from bot.scheduler import Scheduler
 
     if not isinstance(getattr(services, "clock", None), SharedClock):
         return None
-    scheduler = Scheduler(services)  # type: ignore[arg-type]
+    scheduler = Scheduler(services, JOBS)  # type: ignore[arg-type]
 
     def run() -> None:
         while not stop.wait(FOLLOW_EVERY_S):

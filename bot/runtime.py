@@ -121,9 +121,10 @@ def _reason(exc: BaseException) -> str:
 
 
 def _start_scheduler(services: Services) -> object:
+    from bot.jobs import JOBS
     from bot.scheduler import Scheduler
 
-    scheduler = Scheduler(services)
+    scheduler = Scheduler(services, JOBS)
     scheduler.start()
     return scheduler
 
@@ -234,6 +235,7 @@ def _connect_socket_mode(handler: object) -> None:
 
 def scheduler_only(settings: Settings) -> int:
     from bot.clock_control import follow_clock
+    from bot.jobs import JOBS
     from bot.scheduler import run_scheduler
 
     services = build_services(settings)
@@ -241,7 +243,7 @@ def scheduler_only(settings: Settings) -> int:
     try:
         identify_bot(services)
         follow_clock(services, following)  # only under a bench's shared simulated clock
-        return run_scheduler(services)
+        return run_scheduler(services, jobs=JOBS)
     finally:
         following.set()
         services.close()

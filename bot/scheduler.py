@@ -234,12 +234,6 @@ def periodic(name: str, schedule: Schedule, *, grace: timedelta | None = None) -
     return wrap
 
 
-def default_jobs() -> tuple[Job, ...]:
-    from bot.jobs import JOBS  # late: job modules import this module
-
-    return JOBS
-
-
 @dataclass(frozen=True)
 class RunResult:
     job: str
@@ -305,9 +299,10 @@ class Scheduler:
     stuck_after_s: float = STUCK_AFTER_S
     db_deadline_s: float = JOB_DB_DEADLINE_S
 
-    def __init__(self, services: Services, jobs: Sequence[Job] | None = None):
+    def __init__(self, services: Services, jobs: Sequence[Job]):
+        """`jobs`: usually bot.jobs.JOBS, the list of every periodic job."""
         self.services = services
-        self.jobs: tuple[Job, ...] = tuple(default_jobs() if jobs is None else jobs)
+        self.jobs: tuple[Job, ...] = tuple(jobs)
         names = [job.name for job in self.jobs]
         if len(names) != len(set(names)):
             raise ValueError(f"duplicate job names: {sorted(n for n in set(names) if names.count(n) > 1)}")
@@ -488,7 +483,7 @@ def _error_text(exc: BaseException) -> str:
 def run_scheduler(
     services: Services,
     *,
-    jobs: Sequence[Job] | None = None,
+    jobs: Sequence[Job],
     stop_event: threading.Event | None = None,
 ) -> int:
     """Body of `madoguchi scheduler`: the outbox dispatcher thread plus the periodic jobs, until

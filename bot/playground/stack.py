@@ -92,6 +92,7 @@ class Playground:
     def start(self) -> Playground:
         from bot.app import build_app
         from bot.composition import build_services
+        from bot.jobs import JOBS
         from bot.migrate import upgrade
         from bot.playground.web import PlaygroundWeb
         from bot.runtime import identify_bot
@@ -116,7 +117,7 @@ class Playground:
         wsgi = WsgiApp(app, engine, signing_secret=self.signing_secret)
         self._bot_http = HttpServer(wsgi, host="127.0.0.1", port=0, threads=8).start()
         self.requester = SlackRequester(self._bot_http.url, self.signing_secret, triggers=self.slack.issue_trigger)
-        self._scheduler = Scheduler(self.services)
+        self._scheduler = Scheduler(self.services, JOBS)
         self._ticker = threading.Thread(target=self._tick_forever, name="playground-ticker", daemon=True)
         self._ticker.start()
         self._web_http = HttpServer(PlaygroundWeb(self), host="127.0.0.1", port=self.options.port,  # type: ignore[arg-type]

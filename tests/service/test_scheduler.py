@@ -323,7 +323,7 @@ def test_housekeeping_jobs_prune_old_rows(services: Services, clock: ManualClock
             ]
         )
 
-    results = {r.job: r for r in Scheduler(services).tick()}  # the default registry
+    results = {r.job: r for r in Scheduler(services, JOBS).tick()}  # the registry
 
     assert set(results) == {job.name for job in JOBS}
     assert {"forget-processed-events", "prune-job-runs"} <= set(results)
@@ -473,7 +473,7 @@ def logged() -> Iterator[Lines]:
 def test_an_idle_scheduler_writes_no_info_line_over_a_working_day(services, clock, logged):
     """The real jobs, checked once a minute through a Tuesday's working hours with nothing to do."""
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=JST))  # Monday's digest is not this day's business
-    scheduler = Scheduler(services)
+    scheduler = Scheduler(services, JOBS)
     for _ in range(9 * 60):
         clock.advance(timedelta(minutes=1))
         scheduler.tick()

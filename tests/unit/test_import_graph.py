@@ -64,13 +64,17 @@ def imports_in(source: str, module: str, package: bool) -> Iterator[tuple[str, i
             else:
                 base = node.module or ""
             named = product_module(base)
-            if named:
-                # `from pkg import sub` runs pkg/__init__ before it imports sub: an edge to each.
-                yield named, node.lineno
+            inside = named is not None and (module == named or module.startswith(f"{named}."))
             for alias in node.names:
                 submodule = f"{base}.{alias.name}"
                 if submodule in MODULES:
                     yield submodule, node.lineno
+                    # From outside, `from pkg import sub` runs pkg/__init__ first. From inside pkg it has
+                    # already started (a submodule loads after its package), so only `sub` is imported.
+                    if not inside:
+                        yield named, node.lineno  # type: ignore[misc]
+                elif named:
+                    yield named, node.lineno  # a name defined in the module (or the package's __init__)
 
 
 def imports_of(module: str) -> Iterator[tuple[str, int]]:
@@ -82,7 +86,7 @@ def build_graph() -> dict[str, dict[str, int]]:
 
     `import a.b.c` and `from a.b.c import x` are edges to a.b.c only, not to the packages above it, which
     Python also initialises: a package may re-export its submodules without every one of them being in a
-    cycle. Naming the package itself (`from a.b import c`) is an edge to a.b as well."""
+    cycle. Naming the package from outside it (`from a.b import c` in x.y) is an edge to a.b as well."""
     graph: dict[str, dict[str, int]] = {}
     for module in MODULES:
         edges: dict[str, int] = {}
@@ -180,20 +184,28 @@ def test_the_reader_sees_every_kind_of_import():
         "import models.db\n"
         "from bot.approvals import flow\n"              # a submodule named in a from-import
         "from bot.ticket_states import transition\n"     # a name inside a module
-        "from . import notify\n"                         # relative, resolved against the package
+        "from . import policy\n"                         # relative, resolved against the package (a sibling)
         "from ..tickets.sla import due\n"
         "import slack_bolt\n"                            # not a product module
         "def later():\n"
         "    from bot import outbox\n"                   # inside a function
         "    import bot.reminders.status as status\n"
     )
-    found = [target for target, _ in imports_in(source, "bot.approvals.decide", package=False)]
-    assert found == ["models.db", "bot.approvals", "bot.approvals.flow", "bot.ticket_states",
-                     "bot.approvals", "bot.approvals.notify", "bot.tickets.sla", "bot", "bot.outbox",
-                     "bot.reminders.status"]
-    # In a package's __init__, `from . import x` is the package's own submodule: an edge like any other.
-    assert [t for t, _ in imports_in("from . import flow\n", "bot.approvals", package=True)] == [
-        "bot.approvals", "bot.approvals.flow"]
+    found = [target for target, _ in imports_in(source, "bot.reminders.approvals", package=False)]
+    assert found == ["models.db", "bot.approvals.flow", "bot.approvals", "bot.ticket_states",
+                     "bot.reminders.policy", "bot.tickets.sla", "bot.outbox", "bot.reminders.status"]
+
+
+def test_a_package_counts_where_python_runs_its_init():
+    # A package's __init__ importing its own submodules: an edge to each.
+    assert [t for t, _ in imports_in("from . import flow\n", "bot.approvals", package=True)] == ["bot.approvals.flow"]
+    # A submodule naming a sibling through its package: the package is already initialising, no edge to it.
+    sibling = "from bot.approvals import notify\nfrom . import steps\n"
+    assert [t for t, _ in imports_in(sibling, "bot.approvals.flow", package=False)] == [
+        "bot.approvals.notify", "bot.approvals.steps"]
+    # A submodule taking a name defined in its package's __init__ does depend on that __init__.
+    assert [t for t, _ in imports_in("from bot.fakeslack import BOT_TOKEN\n", "bot.fakeslack.server",
+                                     package=False)] == ["bot.fakeslack"]
 
 
 def test_a_cycle_is_found_and_printed():
