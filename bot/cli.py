@@ -186,7 +186,7 @@ def install_warnings() -> list[dict[str, Any]]:
     FAQ's English sentence model files, and onnxruntime for its fast path."""
     import importlib.util
 
-    from faq.embed import INSTALL_HINT, model_problem
+    from faq.minilm import INSTALL_HINT, model_problem
 
     problem = model_problem()
     if problem is not None:

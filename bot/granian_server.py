@@ -53,9 +53,9 @@ def load_worker_app(_target: str) -> Any:
     from bot.app import build_app
     from bot.composition import build_services
     from bot.logs import configure
-    from bot.runtime import freeze_startup_heap, identify_bot
     from bot.server import WsgiApp
     from bot.settings import load_settings
+    from bot.startup import freeze_startup_heap, identify_bot
 
     # A terminal's Ctrl-C signals the whole foreground process group at once. A Granian worker that
     # gets its own SIGINT and then the supervisor's stop sometimes never leaves its serve loop and is
@@ -90,7 +90,7 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
     from granian.log import LogLevels
     from granian.server import Server
 
-    from bot.runtime import check_slack_token
+    from bot.startup import check_slack_token
 
     check_slack_token(settings)
     scheduler: subprocess.Popen[bytes] | None = None
@@ -126,9 +126,9 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
              f"; scheduler pid {scheduler.pid}" if scheduler else "")
     try:
         server.serve(target_loader=load_worker_app)
-    except RuntimeError as exc:  # taken between bot.runtime.check_port and here: Granian's bind, a Rust error
+    except RuntimeError as exc:  # taken between bot.startup.check_port and here: Granian's bind, a Rust error
         if "Address already in use" in str(exc):
-            from bot.runtime import port_in_use
+            from bot.startup import port_in_use
 
             raise port_in_use(port) from None
         raise

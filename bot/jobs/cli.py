@@ -51,8 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.composition import build_services
     from bot.config import load_workspace
     from bot.jobs import JOBS, job_named, run_job
-    from bot.runtime import identify_bot
     from bot.settings import load_settings
+    from bot.startup import identify_bot
 
     job = job_named(args.name)
     if job is None:

@@ -26,8 +26,8 @@ def _can_open_a_browser() -> bool:
 
 def cmd_playground(args: argparse.Namespace) -> int:
     from bot.playground.stack import Options, Playground
-    from bot.runtime import check_port, port_in_use
     from bot.settings import load_settings
+    from bot.startup import check_port, port_in_use
 
     port = args.port if args.port is not None else load_settings().port  # $PORT, or PORT in .env
     check_port("127.0.0.1", port)  # before building the stack: a taken port is said at once

@@ -95,9 +95,9 @@ class Playground:
         from bot.jobs import JOBS
         from bot.migrate import upgrade
         from bot.playground.web import PlaygroundWeb
-        from bot.runtime import identify_bot
         from bot.scheduler import Scheduler
         from bot.server import HttpServer, WsgiApp
+        from bot.startup import identify_bot
         from models.db import make_engine
 
         config_path = self.options.config or Settings().madoguchi_config

@@ -1,5 +1,5 @@
-"""The numpy all-MiniLM-L6-v2 encoder (faq/embed.py) and the embedding signals in the ranker (with the
-numpy encoder and with the process default, int8 onnxruntime).
+"""The numpy all-MiniLM-L6-v2 encoder (faq/minilm.py; faq/embed.py chooses the process's) and the embedding
+signals in the ranker (with the numpy encoder and with the process default, int8 onnxruntime).
 
 The model files are installed by the Makefile (faq/install_model.py); these tests need them (they do not
 skip: a missing model in CI is a broken install)."""
@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 
 import faq.embed as embed
+import faq.minilm as minilm
 from faq import wordvec
-from faq.embed import EmbeddingUnavailable, MiniLMEncoder, TextEmbedder, WordPiece, model_dir
+from faq.embed import TextEmbedder
 from faq.engine import FaqDoc, FaqEngine, embedded_texts
+from faq.minilm import EmbeddingUnavailable, MiniLMEncoder, WordPiece, model_dir
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +78,12 @@ def test_wordpiece_matches_the_models_tokenizer_json() -> None:
         101, 1924, 1773, 21210, 2078, 2064, 1005, 1056, 7532, 1006, 7561, 3770, 2683, 1007, 102]
     assert wp.encode("supercalifragilisticexpialidocious" + "x" * 90) == [101, 100, 102]  # > 100 chars: [UNK]
     assert wp.encode("tab\tand\u200bzero-width") == [101, 21628, 1998, 6290, 2080, 1011, 9381, 102]
-    assert len(wp.encode("word " * 400)) == embed.MAX_TOKENS
+    assert len(wp.encode("word " * 400)) == minilm.MAX_TOKENS
 
 
 def test_gelu_polynomial_matches_erf() -> None:
     x = np.linspace(-10, 10, 100_001).astype(np.float32)
-    assert np.abs(embed._gelu(x.copy()) - embed._gelu_reference(x.astype(np.float64))).max() < 1e-6
+    assert np.abs(minilm._gelu(x.copy()) - minilm._gelu_reference(x.astype(np.float64))).max() < 1e-6
 
 
 def test_a_model_file_that_is_not_the_verified_one_is_refused(tmp_path: Path) -> None:
@@ -193,7 +195,7 @@ def test_loading_logs_one_line_naming_the_encoders(monkeypatch, caplog) -> None:
 
 
 def test_a_missing_model_is_one_warning_saying_how_to_install_it(monkeypatch, tmp_path: Path, caplog) -> None:
-    monkeypatch.setenv(embed.MODEL_DIR_ENV, str(tmp_path / "nowhere"))
+    monkeypatch.setenv(minilm.MODEL_DIR_ENV, str(tmp_path / "nowhere"))
     monkeypatch.setattr(embed, "_DEFAULT", [])
     with caplog.at_level(logging.DEBUG, logger="faq"):
         assert embed.default_encoder() is None
@@ -217,11 +219,11 @@ def test_without_onnxruntime_the_one_line_says_numpy_and_why(encoder: MiniLMEnco
 
 
 def test_model_files_are_found_in_the_venv_or_where_the_environment_says(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(embed.MODEL_DIR_ENV, raising=False)
-    assert embed.model_dir() == embed.installed_model_dir()
-    assert embed.installed_model_dir().is_relative_to(sys.prefix)
-    assert embed.model_problem() is None  # make install put the verified files there
-    monkeypatch.setenv(embed.MODEL_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(minilm.MODEL_DIR_ENV, raising=False)
+    assert minilm.model_dir() == minilm.installed_model_dir()
+    assert minilm.installed_model_dir().is_relative_to(sys.prefix)
+    assert minilm.model_problem() is None  # make install put the verified files there
+    monkeypatch.setenv(minilm.MODEL_DIR_ENV, str(tmp_path))
     with pytest.raises(EmbeddingUnavailable, match="make install"):
-        embed.model_dir()
-    assert "not installed" in (embed.model_problem() or "")
+        minilm.model_dir()
+    assert "not installed" in (minilm.model_problem() or "")

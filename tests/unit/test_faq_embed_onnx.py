@@ -14,8 +14,9 @@ import pytest
 
 import faq.embed as embed
 import faq.embed_onnx as embed_onnx
-from faq.embed import MiniLMEncoder, TextEmbedder, fast_encoder, model_dir
+from faq.embed import TextEmbedder, fast_encoder
 from faq.engine import FaqDoc, FaqEngine
+from faq.minilm import MiniLMEncoder, model_dir
 
 SENTENCES = [
     "How do I reset my password?", "I forgot my password and cannot log in",

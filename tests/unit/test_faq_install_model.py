@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from faq import install_model
-from faq.embed import MODEL_SHA256, MODEL_WHEEL_PREFIX, model_dir
+from faq.minilm import MODEL_SHA256, MODEL_WHEEL_PREFIX, model_dir
 
 
 def _wheel(path: Path, files: dict[str, bytes]) -> Path:

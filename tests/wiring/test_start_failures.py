@@ -14,8 +14,8 @@ import pytest
 
 from bot.composition import build_services
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer
-from bot.runtime import identify_bot
 from bot.settings import Settings, StartupFailed
+from bot.startup import identify_bot
 
 DB_PASSWORD = "s3cret-db-password"
 
