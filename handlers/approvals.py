@@ -17,6 +17,7 @@ from bot.approvals import delegation, screens
 from bot.errors import BadValue
 from bot.forms.clean import clean_text
 from bot.services import Services
+from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.approvals import (
     FIELDS_BLOCK,
     FIELDS_INPUT,
@@ -35,7 +36,6 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
-from handlers.ids import ApprovalAction, ApprovalCallback
 from handlers.values import clicked_id, clicked_pointer, metadata
 
 DELEGATE_WORDS = ("delegate", "代理", "代理承認")

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.services import Services
+from bot.slack_ids import Command
 from bot.views.help import help_blocks, help_text
 from handlers import approvals, faq, intake
-from handlers.ids import Command
 
 HELP_WORDS = {"help", "ヘルプ", "使い方", "?", "？"}
 

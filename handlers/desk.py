@@ -13,9 +13,9 @@ from slack_bolt import Ack, App, BoltContext
 from bot.errors import NotFound
 from bot.forms.state import element_value
 from bot.services import Services
+from bot.slack_ids import IntakeAction, TicketAction, TicketBlock, TicketCallback
 from bot.tickets import requester, screens, triage
 from bot.views.metadata import TicketContext, load
-from handlers.ids import IntakeAction, TicketAction, TicketBlock, TicketCallback
 from handlers.values import clicked_id
 
 RATE = re.compile(rf"^{TicketAction.RATE}_[1-5]$")

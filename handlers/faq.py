@@ -14,8 +14,8 @@ from bot.faqdesk import capture, conversation
 from bot.faqdesk.conversation import Where
 from bot.i18n import t
 from bot.services import Services
+from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
 from bot.views import faq as views
-from handlers.ids import FaqAction, FaqBlock, FaqCallback
 from handlers.values import clicked, clicked_id, metadata
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")

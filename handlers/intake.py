@@ -19,13 +19,13 @@ from bot.forms import read_state
 from bot.i18n import t
 from bot.routing.router import router_for
 from bot.services import Services
+from bot.slack_ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
 from bot.tickets import inbox, requester
 from bot.tickets.submit import Origin, submit
 from bot.tickets.summary import archive_link, department_name
 from bot.tickets.workspace import request_type
 from bot.views.metadata import FormContext, load
 from bot.views.request_form import received, request_form, type_picker
-from handlers.ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
 
 log = logging.getLogger(__name__)
 # Below this the form opens without a suggested department (the requester or the router decides).

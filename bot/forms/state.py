@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config.catalog import RequestType
-from handlers.ids import IntakeAction, IntakeBlock
+from bot.slack_ids import IntakeAction, IntakeBlock
 
 
 def block_id(field_key_: str) -> str:

@@ -14,13 +14,13 @@ from bot.forms import title_for, validate_form
 from bot.forms.clean import free_text
 from bot.i18n import t
 from bot.i18n.mrkdwn import mention
+from bot.slack_ids import TicketBlock
 from bot.ticket_states import CLOSED, IN_PROGRESS, ON_HOLD, SENT_BACK, WITHDRAWABLE, WITHDRAWN, transition
 from bot.tickets import access, conversation, notify, sla, store
 from bot.tickets.audit_trail import record
 from bot.tickets.summary import local_time
 from bot.tickets.triage import holds, last_question
 from bot.tickets.workspace import department_keys, request_type, today
-from handlers.ids import TicketBlock
 from models import Ticket
 
 if TYPE_CHECKING:

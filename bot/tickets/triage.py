@@ -13,6 +13,7 @@ from bot.errors import AlreadyDecided, ValidationFailed
 from bot.forms.clean import free_text
 from bot.i18n import t
 from bot.i18n.mrkdwn import mention
+from bot.slack_ids import TicketBlock
 from bot.ticket_states import (
     APPROVED,
     IN_PROGRESS,
@@ -27,7 +28,6 @@ from bot.ticket_states import (
 from bot.tickets import access, conversation, notify, sla, store
 from bot.tickets.audit_trail import record
 from bot.tickets.summary import department_name, local_time
-from handlers.ids import TicketBlock
 from models import ApprovalStep, AuditEvent, Ticket
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.blocks import (
     BLOCKS_MAX,
     BUTTON_TEXT_MAX,
@@ -26,7 +27,6 @@ from bot.views.blocks import (
     plain,
     section,
 )
-from handlers.ids import ApprovalAction, ApprovalCallback
 
 REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
 REASON_INPUT, FIELDS_INPUT = "reason", "fields"

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.slack_ids import ApprovalAction
 from bot.views.approvals import decision_buttons, pointer
 from bot.views.blocks import Block, button, context, header, section
-from handlers.ids import ApprovalAction
 
 
 @dataclass(frozen=True)

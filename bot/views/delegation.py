@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.i18n import t
+from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.blocks import (
     FIELD_MAX,
     MODAL_TITLE_MAX,
@@ -20,7 +21,6 @@ from bot.views.blocks import (
     plain,
     section,
 )
-from handlers.ids import ApprovalAction, ApprovalCallback
 
 # Block ids double as the keys of the service's field errors (bot.approvals.delegation).
 DELEGATE_BLOCK, STARTS_BLOCK, ENDS_BLOCK, NOTE_BLOCK = (

@@ -7,6 +7,7 @@ from typing import Any
 from bot.faqdesk.values import CompanyValues
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
 from bot.views.blocks import (
     BUTTON_TEXT_MAX,
     FIELD_MAX,
@@ -21,7 +22,6 @@ from bot.views.blocks import (
     section,
 )
 from faq.engine import FaqDoc
-from handlers.ids import FaqAction, FaqBlock, FaqCallback
 
 
 def localized(doc: FaqDoc, locale: str) -> tuple[str, str]:

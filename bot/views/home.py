@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import t
+from bot.slack_ids import Action
 from bot.views.blocks import BLOCKS_MAX, Block, actions, button, context, header, section
-from handlers.ids import Action
 
 
 def home_view(locale: str, name: str, sections: list[Block] | None = None) -> dict[str, Any]:

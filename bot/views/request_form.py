@@ -12,6 +12,7 @@ from bot.config import WorkspaceConfig
 from bot.config.catalog import FormField, RequestType
 from bot.forms import block_id
 from bot.i18n import t
+from bot.slack_ids import IntakeAction, IntakeCallback
 from bot.views.blocks import (
     BLOCKS_MAX,
     BUTTON_TEXT_MAX,
@@ -25,7 +26,6 @@ from bot.views.blocks import (
     plain,
     section,
 )
-from handlers.ids import IntakeAction, IntakeCallback
 
 MAX_MODAL_TITLE = 24
 

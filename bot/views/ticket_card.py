@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import Mrkdwn, mention
+from bot.slack_ids import FaqAction, TicketAction
 from bot.views.blocks import Block, actions, button, context, fields, header, section
 from bot.views.ticket_facts import TicketFacts
-from handlers.ids import FaqAction, TicketAction
 
 UNCLAIMED = ("submitted", "approved")
 ON_DESK = ("submitted", "approved", "in_progress", "on_hold")

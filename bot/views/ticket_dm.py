@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.slack_ids import TicketAction
 from bot.views.blocks import (
     CONFIRM_BUTTON_MAX,
     CONFIRM_TITLE_MAX,
@@ -19,7 +20,6 @@ from bot.views.blocks import (
 )
 from bot.views.ticket_card import stars, status_text, who
 from bot.views.ticket_facts import TicketFacts
-from handlers.ids import TicketAction
 
 RATINGS = (1, 2, 3, 4, 5)
 RATING_FACES = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}

@@ -8,6 +8,7 @@ from typing import Any
 from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.slack_ids import IntakeAction, TicketBlock, TicketCallback
 from bot.views.blocks import (
     BUTTON_TEXT_MAX,
     FIELD_MAX,
@@ -22,7 +23,6 @@ from bot.views.blocks import (
 )
 from bot.views.ticket_card import status_text, who
 from bot.views.ticket_facts import TicketFacts
-from handlers.ids import IntakeAction, TicketBlock, TicketCallback
 
 
 def _modal(locale: str, title_key: str, callback_id: str, blocks: list[Block], metadata: str,

@@ -37,6 +37,7 @@ from bot.forms.validate import validate_fields
 from bot.i18n import t
 from bot.i18n.mrkdwn import link
 from bot.settings import BUNDLED_CONFIG
+from bot.slack_ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
 from bot.views.approvals import (
     FIELDS_BLOCK,
     FIELDS_INPUT,
@@ -55,7 +56,6 @@ from bot.views.ticket_card import card
 from bot.views.ticket_facts import TicketFacts
 from bot.views.ticket_home import my_requests
 from faq.engine import FaqDoc
-from handlers.ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
 from handlers.values import pointer
 from tests.browser.blockkit_page import Screen, page_html
 

@@ -14,7 +14,7 @@ from bot import outbox
 from bot.approvals import decide as decisions
 from bot.config import WorkspaceConfig
 from bot.reminders.status import progress
-from handlers.ids import ApprovalAction
+from bot.slack_ids import ApprovalAction
 from models import Ticket
 from models.db import transaction
 from tests.harness import start_bot

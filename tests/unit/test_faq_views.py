@@ -8,9 +8,9 @@ import json
 from bot.config.text import LocalizedText
 from bot.faqdesk.values import CompanyValues
 from bot.i18n import t
+from bot.slack_ids import FaqAction
 from bot.views.faq import answer_message, chosen_answer
 from faq.engine import FaqDoc
-from handlers.ids import FaqAction
 
 DOC = FaqDoc(id="fin-expense-deadline", question="経費精算の締め日はいつですか？", department="finance",
              answer="経費精算の締め日は毎月{{expense_closing_day}}です。18時までに申請してください。",

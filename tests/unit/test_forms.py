@@ -11,8 +11,8 @@ from bot.errors import ValidationFailed
 from bot.fakeslack.state_values import state_value
 from bot.forms import block_id, display_value, field_rows, read_state, title_for, validate_form
 from bot.settings import BUNDLED_CONFIG
+from bot.slack_ids import IntakeAction
 from bot.views.request_form import request_form
-from handlers.ids import IntakeAction
 
 CONFIG = load_workspace(BUNDLED_CONFIG)
 DEPARTMENTS = tuple(d.key for d in CONFIG.departments)

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import InvalidTransition
+from bot.slack_ids import FaqAction, TicketAction
 from bot.ticket_states import FINAL, MOVES, STATUSES, transition
 from bot.views.ticket_card import card
 from bot.views.ticket_dm import receipt, resolution
 from bot.views.ticket_facts import TicketFacts
-from handlers.ids import FaqAction, TicketAction
 
 FACTS = TicketFacts(
     id=7, number="LEG-0003", type_name="ハラスメント・コンプライアンス相談", emoji=":shield:",

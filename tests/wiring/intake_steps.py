@@ -16,7 +16,7 @@ from bot.config import WorkspaceConfig, load_workspace
 from bot.fakeslack.state_values import state_value
 from bot.forms import block_id
 from bot.settings import BUNDLED_CONFIG
-from handlers.ids import IntakeAction, TicketBlock
+from bot.slack_ids import IntakeAction, TicketBlock
 from models import AuditEvent, Ticket
 
 EMPLOYEE = "UEMPLOYEE1"  # 山田 花子 (ja), manager 佐藤 健

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.fakeslack import FakeUser
 from bot.fakeslack.state_values import state_value
+from bot.slack_ids import ApprovalAction, TicketAction
 from bot.views.approvals import REASON_INPUT, REASSIGN_REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT
 from bot.views.delegation import (
     DATE_INPUT,
@@ -22,7 +23,6 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
-from handlers.ids import ApprovalAction, TicketAction
 from models import AuditEvent, Delegation, Ticket
 from tests.service.approvals_fixtures import (
     ADMIN,

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 
 from bot.config import WorkspaceConfig
 from bot.fakeslack.state_values import state_value
+from bot.slack_ids import ApprovalAction
 from bot.views.approvals import REASON_INPUT, REASSIGN_REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT
-from handlers.ids import ApprovalAction
 from models import ApprovalStep, AuditEvent
 from tests.harness import Bot, start_bot
 from tests.service.approvals_fixtures import (

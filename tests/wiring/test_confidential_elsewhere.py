@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest.post import render
 from bot.jobs.reminders import run_reminders
-from handlers.ids import TicketAction, TicketBlock
+from bot.slack_ids import TicketAction, TicketBlock
 from tests.wiring.intake_steps import (
     EMPLOYEE,
     LEGAL_AGENT,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from bot.config import WorkspaceConfig, load_workspace
 from bot.settings import BUNDLED_CONFIG
-from handlers.ids import FaqAction
+from bot.slack_ids import FaqAction
 from tests.harness import Bot, start_bot
 from tests.wiring.intake_steps import modal
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.fakeslack import events
 from bot.fakeslack.state_values import state_value
-from handlers.ids import FaqAction, FaqBlock, TicketAction, TicketBlock
+from bot.slack_ids import FaqAction, FaqBlock, TicketAction, TicketBlock
 from models import FaqEntry, FaqQuery, Ticket
 from tests.wiring.intake_steps import (
     EMPLOYEE,

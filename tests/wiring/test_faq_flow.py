@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.fakeslack import events
-from handlers.ids import FaqAction
+from bot.slack_ids import FaqAction
 from models import FaqQuery
 
 YAMADA = "UEMPLOYEE1"  # ja

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.ids import FaqAction
+from bot.slack_ids import FaqAction
 from tests.wiring.test_faq_flow import YAMADA, buttons, click, last_message, queries
 
 

@@ -16,7 +16,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import load_workspace
 from bot.settings import BUNDLED_CONFIG
-from handlers.ids import TicketAction
+from bot.slack_ids import TicketAction
 from models import Ticket
 from tests.harness import start_bot
 from tests.service.reminders_fixtures import jst

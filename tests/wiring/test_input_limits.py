@@ -6,7 +6,7 @@ answers have a length the resulting messages can carry."""
 from __future__ import annotations
 
 from bot.forms import block_id
-from handlers.ids import TicketAction, TicketBlock
+from bot.slack_ids import TicketAction, TicketBlock
 from tests.wiring.intake_steps import (
     EMPLOYEE,
     GA_AGENT,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.forms import block_id
-from handlers.ids import Action, IntakeShortcut
+from bot.slack_ids import Action, IntakeShortcut
 from tests.wiring.intake_steps import (
     EMPLOYEE,
     EMPLOYEE_EN,

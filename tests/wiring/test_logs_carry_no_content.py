@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import CONTENT_FLOORS, configure
-from handlers.ids import TicketAction, TicketBlock
+from bot.slack_ids import TicketAction, TicketBlock
 from tests.service.approvals_fixtures import EMPLOYEE as APPROVALS_EMPLOYEE
 from tests.service.approvals_fixtures import MANAGER
 from tests.service.approvals_fixtures import approval_bot_fixture as approval_bot_fixture

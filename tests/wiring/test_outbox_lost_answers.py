@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import select
 
-from handlers.ids import TicketAction
+from bot.slack_ids import TicketAction
 from models import OutboxMessage, SlackMessageRef
 from tests.wiring.intake_steps import (
     EMPLOYEE,

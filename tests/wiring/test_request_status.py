@@ -14,7 +14,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.jobs.reminders import run_reminders
 from bot.jobs.tickets import run_close_unrated
-from handlers.ids import ApprovalAction, TicketAction, TicketBlock
+from bot.slack_ids import ApprovalAction, TicketAction, TicketBlock
 from tests.harness import start_bot
 from tests.wiring.intake_steps import (
     EMPLOYEE,

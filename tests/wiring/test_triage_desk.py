@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.ids import ApprovalAction, TicketAction, TicketBlock
+from bot.slack_ids import ApprovalAction, TicketAction, TicketBlock
 from tests.wiring.intake_steps import (
     ADMIN,
     EMPLOYEE,

@@ -1,4 +1,7 @@
-"""Every identifier Slack echoes back to us (action_id, callback_id, block_id), in one place."""
+"""Every identifier Slack echoes back to us (action_id, callback_id, block_id), in one place.
+
+Here, not in handlers/: the views that put them on buttons and modals, the form reader and the listeners
+that match them all need the same names, and only the listeners are the Slack adapter."""
 
 from __future__ import annotations
 
