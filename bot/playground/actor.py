@@ -19,7 +19,7 @@ from bot.fakeslack.requests import Reply
 from bot.fakeslack.state import ApiError
 
 if TYPE_CHECKING:
-    from bot.playground.stack import Playground
+    from bot.playground.stage import Stage
 
 # "@madoguchi" / "＠窓口" typed in the composer becomes the mention markup Slack would send.
 MENTION = re.compile(r"[@＠](madoguchi|窓口)\b", re.IGNORECASE)
@@ -59,7 +59,7 @@ def _checked(reply: Reply) -> Outcome:
 
 
 class Actor:
-    def __init__(self, playground: Playground) -> None:
+    def __init__(self, playground: Stage) -> None:
         self.pg = playground
 
     @property

@@ -11,7 +11,7 @@ from bot.fakeslack import BOT_USER_ID
 from bot.playground.people import rooms
 
 if TYPE_CHECKING:
-    from bot.playground.stack import Playground
+    from bot.playground.stage import Stage
 
 WEEKDAYS = {"ja": "月火水木金土日", "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
 HOME = "home"
@@ -32,7 +32,7 @@ def _ts_time(ts: str, tz: str) -> str:
 
 
 class Snapshot:
-    def __init__(self, playground: Playground) -> None:
+    def __init__(self, playground: Stage) -> None:
         self.pg = playground
 
     @property

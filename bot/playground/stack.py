@@ -20,6 +20,8 @@ from bot.config import WorkspaceConfig, load_workspace
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer, SlackRequester
 from bot.playground.clock import SimulatedClock, next_weekday_at
 from bot.playground.people import fake_channels, fake_users
+from bot.playground.stage import Changes
+from bot.playground.web import PlaygroundWeb
 from bot.services import Services
 from bot.settings import Settings
 
@@ -38,36 +40,6 @@ class Options:
     db: Path | None = None  # None: a fresh database in a temporary folder, removed at stop
     config: Path | None = None  # None: $MADOGUCHI_CONFIG or the bundled example
     start: datetime | None = None  # the simulated time at start (aware); None: now
-
-
-class Changes:
-    """A counter the UI long-polls: bumped whenever the fake Slack answers a call or time jumps."""
-
-    def __init__(self) -> None:
-        self._version = 0
-        self._closed = False
-        self._cond = threading.Condition()
-
-    @property
-    def version(self) -> int:
-        with self._cond:
-            return self._version
-
-    def bump(self, *_: Any) -> None:
-        with self._cond:
-            self._version += 1
-            self._cond.notify_all()
-
-    def wait_past(self, version: int, timeout: float) -> int:
-        with self._cond:
-            self._cond.wait_for(lambda: self._closed or self._version != version, timeout=timeout)
-            return self._version
-
-    def close(self) -> None:
-        """Release every waiting long poll at once, so stopping never waits for their timeout."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
 
 
 class Playground:
@@ -94,7 +66,6 @@ class Playground:
         from bot.composition import build_services
         from bot.jobs import JOBS
         from bot.migrate import upgrade
-        from bot.playground.web import PlaygroundWeb
         from bot.scheduler import Scheduler
         from bot.server import HttpServer, WsgiApp
         from bot.startup import identify_bot

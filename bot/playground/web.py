@@ -20,7 +20,7 @@ from bot.playground.actor import Actor, Outcome, PlaygroundError
 from bot.playground.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from bot.playground.stack import Playground
+    from bot.playground.stage import Stage
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _problem(status: str, problem: str, detail: str = "") -> Response:
 
 
 class PlaygroundWeb:
-    def __init__(self, playground: Playground) -> None:
+    def __init__(self, playground: Stage) -> None:
         self.pg = playground
         self.actor = Actor(playground)
         self.snapshot = Snapshot(playground)
