@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot import outbox
 from bot.errors import ValidationFailed
 from bot.faqdesk import capture, conversation
 from bot.faqdesk.conversation import Where
@@ -16,6 +17,7 @@ from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
 from bot.views import faq as views
+from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
 from handlers.values import clicked, clicked_id, metadata
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
@@ -77,8 +79,6 @@ def register(app: App, services: Services) -> None:
 
     @app.action(FaqAction.ESCALATE)
     def on_escalate(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
-
         query = conversation.escalated(context["db"], services, query_id=clicked_id(body), user=context.user_id,
                                        locale=context["locale"], where=where_from(body))
         open_inquiry_form(client, body["trigger_id"], services, context["locale"], text=query.text,
@@ -99,8 +99,6 @@ def register(app: App, services: Services) -> None:
 
     @app.view(FaqCallback.CAPTURE)
     def on_capture_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        from bot import outbox
-
         locale = context["locale"]
         values = (view.get("state") or {}).get("values") or {}
 

@@ -66,9 +66,7 @@ class StepAlreadyDecided(AlreadyDecided):
         self.number = ticket.number
         self.type_names = {loc: _type_name(services, ticket, loc) for loc in LOCALES}
         self.silent = actor is not None and actor == step.decided_by and outcome == step.status
-        from bot.approvals.notify import local_time
-
-        self.whens = {loc: local_time(services, step.decided_at, loc) or "?" for loc in LOCALES}
+        self.whens = {loc: notify.local_time(services, step.decided_at, loc) or "?" for loc in LOCALES}
         super().__init__(self.decider, self.whens["ja"])
 
     def message(self, locale: str) -> str:

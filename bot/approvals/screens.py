@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session
 from bot.approvals import notify, segregation
 from bot.approvals.decide import authorize, refuse_if_settled
 from bot.errors import NotAuthorized, NotFound
+from bot.ticket_states import SENT_BACK, require
 from bot.views.approvals import details_modal, reason_modal, reassign_modal
+from bot.views.delegation import delegation_modal
+from bot.views.metadata import FormContext
+from bot.views.request_form import request_form
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -59,16 +63,11 @@ def reassign_form(session: Session, services: Services, *, step_id: int, version
 
 def resubmit_form(session: Session, services: Services, *, ticket_id: int, actor: str, locale: str) -> dict[str, Any]:
     """The request form pre-filled with the ticket's values, the fields to fix flagged."""
-    from bot.views.metadata import FormContext
-    from bot.views.request_form import request_form
-
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(f"ticket {ticket_id}")
     if actor != ticket.requester_id:
         raise NotAuthorized("only the requester resubmits")
-    from bot.ticket_states import SENT_BACK, require
-
     require(ticket, {SENT_BACK}, "resubmit")
     rt = services.config.request_type(ticket.request_type)
     if rt is None:
@@ -83,6 +82,4 @@ def resubmit_form(session: Session, services: Services, *, ticket_id: int, actor
 
 def delegation_form(services: Services, locale: str) -> dict[str, Any]:
     """The /helpdesk delegate modal, starting today (in the workspace's time zone)."""
-    from bot.views.delegation import delegation_modal
-
     return delegation_modal(locale, today=services.clock.now().astimezone(services.calendar.tz).date())

@@ -30,7 +30,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox
-from bot.approvals import notify, segregation
+from bot.approvals import flow, notify, segregation
 from bot.approvals.steps import PENDING, next_waiting
 from bot.i18n import t
 from bot.reminders import log
@@ -222,8 +222,6 @@ class _Run:
     def _skip(self, step: ApprovalStep, ticket: Ticket, following: ApprovalStep) -> bool:
         """Skip the step (compare-and-set, like a decision) and ask the next approver."""
         reason = t("ja", "reminders.audit.skipped_reason", n=step.reminder_count)
-        from bot.approvals import flow
-
         if flow.skip_step(self.session, self.services, step, reason=reason) is None:
             return False  # decided a moment ago: nothing to skip
         self.result.skipped += 1
