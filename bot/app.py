@@ -118,7 +118,7 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     event_handlers.register(app, services)
     home.register(app, services)
     faq.register(app, services)
-    approvals.register(app, services)  # importing it plugs approvals into the ticket lifecycle hooks
+    approvals.register(app, services)
     intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
     desk.register(app, services)  # the triage card's and the requester's buttons
     fast_builtin_matchers(app)  # after every listener is registered
