@@ -1,6 +1,7 @@
 """The approval flow (稟議) around a ticket: start the chain at submission, move along it after each
 decision, re-enter it after a resubmission, cancel it on withdrawal. These functions are the
-lifecycle hooks intake calls (`services.lifecycle`, filled by bot/composition.py); everything happens in the caller's transaction.
+lifecycle hooks intake calls (`services.lifecycle`, filled by bot/composition.py); everything happens
+in the caller's transaction.
 
 `skip_step` is the public way for other features (reminders' escalation in `skip` mode) to pass a
 pending step over and ask the next approver. After every transition the requester's receipt (owned
