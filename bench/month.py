@@ -497,7 +497,7 @@ class Soak:
 
     def form_values(self, type_key: str, amount: int | None) -> dict[str, dict[str, Any]]:
         from bot.forms import block_id
-        from bot.slack_ids import IntakeAction
+        from handlers.ids import IntakeAction
 
         rt = self.config.request_type(type_key)
         today = self.local_now().date()
@@ -538,7 +538,7 @@ class Soak:
     def submit(self, plan: Plan) -> None:
         from sqlalchemy import select
 
-        from bot.slack_ids import IntakeAction
+        from handlers.ids import IntakeAction
         from models import Ticket
 
         user = plan.requester
@@ -570,7 +570,7 @@ class Soak:
         self.plans.append(plan)
 
     def pending_cards(self, approver: str) -> list[dict[str, Any]]:
-        from bot.slack_ids import ApprovalAction
+        from handlers.ids import ApprovalAction
 
         found = []
         for message in self.slack.messages(self.slack.dm_channel(approver)):
@@ -583,7 +583,7 @@ class Soak:
 
     def decide_all(self) -> int:
         """Every approver works through the cards in their DM, as planned for each ticket."""
-        from bot.slack_ids import ApprovalAction
+        from handlers.ids import ApprovalAction
 
         by_step = {}
         for plan in self.plans:
@@ -633,8 +633,8 @@ class Soak:
             return by_ticket.get(step.ticket_id), step.position, step.round
 
     def _give_reason(self, approver: str, card: dict[str, Any], value: str, outcome: str) -> None:
-        from bot.slack_ids import ApprovalAction
         from bot.views.approvals import REASON_BLOCK, REASON_INPUT
+        from handlers.ids import ApprovalAction
 
         action = ApprovalAction.SEND_BACK if outcome == "sent_back" else ApprovalAction.REJECT
         self.send("block_action", user_id=approver, action_id=action, value=value,
@@ -650,7 +650,7 @@ class Soak:
 
     def resubmit_all(self) -> int:
         """Requesters whose request came back fix it and send it again (the 再申請 button in their DM)."""
-        from bot.slack_ids import ApprovalAction
+        from handlers.ids import ApprovalAction
         from models import Ticket
 
         done = 0
@@ -723,7 +723,7 @@ class Soak:
         """Agents take what is on their desk (planned to be worked, approvals done): claim, maybe hold with a
         question the requester answers, resolve with a note; the requester rates it (or not). In phases,
         so the outbox settles a handful of times a day, not after every click."""
-        from bot.slack_ids import TicketAction, TicketBlock
+        from handlers.ids import TicketAction, TicketBlock
         from models import Ticket
 
         todo: list[tuple[Plan, str, str]] = []  # plan, triage channel, agent
@@ -768,7 +768,7 @@ class Soak:
     def rate_all(self, *, last_chance: bool = False) -> None:
         """Requesters rate the resolutions that reached them (one still being retried by the outbox is
         rated on a later pass; at the end, one that never came is a failure)."""
-        from bot.slack_ids import TicketAction
+        from handlers.ids import TicketAction
 
         for plan in self.plans:
             if not plan.worked or not plan.rating or plan.rated:
@@ -816,7 +816,7 @@ class Soak:
                       message=message)
 
     def _fill(self, user: str, texts: dict[str, str]) -> None:
-        from bot.slack_ids import IntakeAction
+        from handlers.ids import IntakeAction
 
         stack = self.slack.modal_stack(user)
         if not stack:
