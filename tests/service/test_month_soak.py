@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,8 @@ from tests.dbs import postgres_url
 BUILT = ("no unexplained non-2xx", "every ticket in its expected state", "exactly one decision per step",
          "each step decided by its approver or their delegate", "no message delivered twice", "no message lost",
          "reminders within budget and working hours", "audit verify clean", "/healthz green after each fault",
-         "weekly digest numbers = ground truth", "database connections cut once")
+         "weekly digest numbers = ground truth", "database connections cut once",
+         "each FAQ question answered once, as its kind says")
 
 
 def test_the_company_has_five_levels_five_desks_and_english_speakers_and_checks_clean(tmp_path: Path) -> None:
@@ -62,8 +64,13 @@ def test_five_days_of_a_hundred_people_with_slack_misbehaving(db: str, tmp_path:
     # A second run only after a failed first, whose report is printed: on a loaded 2-core machine a retry
     # can still be waiting when the end checks look (seen once in about ten runs); a defect fails both.
     for attempt in (1, 2):
-        options = Options(people=100, days=5, requests=12, faq=6, db=db, postgres_url=url or "", seed=11,
-                          workdir=tmp_path / f"soak-{attempt}", max_wall_s=240)
+        # Four clients at once, not the bench's twelve: on a shared 2-core machine twelve push a request's
+        # database work past its 2 s deadline now and then (an error view, counted as unexplained).
+        # Hour-long clock steps in working time (the bench's 30 minutes would double them; the reminder and
+        # digest jobs still see every working hour) and a shorter pause after each: the fixed cost per day.
+        options = Options(people=100, days=5, requests=12, faq=30, db=db, postgres_url=url or "", seed=11,
+                          workdir=tmp_path / f"soak-{attempt}", max_wall_s=240, work_step=timedelta(hours=1),
+                          pause_after_step=0.15, threads=4)
         with soak(options) as run:
             run.run()
             checks = run.check()
@@ -73,6 +80,7 @@ def test_five_days_of_a_hundred_people_with_slack_misbehaving(db: str, tmp_path:
             break
         print(f"month soak, run {attempt} failed:\n{report}")
     assert not failed, report
+    assert "stopped early" not in run.figures, report
     assert run.slack.faults_drawn(), "the fake Slack injected no fault: the soak proved nothing"
     assert all(name in checks for name in BUILT)
     assert sum(len(p.decided) for p in run.plans) >= 10 and any(p.worked for p in run.plans)
@@ -82,7 +90,6 @@ def test_a_clock_jump_while_a_post_is_in_flight_does_not_post_it_twice(clean_eng
     """Found by the month soak: leases were measured on the services clock, so a simulated jump ended the
     lease of a post still in Slack's hands and a second dispatcher posted it again. Leases are wall time."""
     import threading
-    from datetime import timedelta
 
     from slack_sdk import WebClient
 
