@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.month_company import Company, generate  # noqa: E402
-from bot.clock_control import CLOCK_FILE_ENV, SharedClock  # noqa: E402
+from bot.clock_control import CLOCK_FILE_ENV, LANE_INTERVAL_ENV, SharedClock  # noqa: E402
 from bot.fakeslack import BOT_TOKEN, FakeChannel, FakeSlackServer, FakeUser, SlackRequester  # noqa: E402
 from bot.fakeslack.requests import PreparedRequest, Reply  # noqa: E402
 from bot.fakeslack.state_values import state_value  # noqa: E402
@@ -257,6 +257,10 @@ class Options:
     threads: int = 12  # the driver's clients: people act at once within a phase of the day
     work_step: timedelta = timedelta(minutes=30)  # clock steps in working time (outside it: 3 hours)
     pause_after_step: float = 0.25  # real seconds after each clock step (the scheduler checks every 0.1 s)
+    # Seconds between two posts in one channel. Slack allows one a second per channel and the outbox keeps
+    # to it; the fake Slack has no such limit, and at that pace a desk's channel alone needs over an hour of
+    # real time for a 1,000-person month. The pacing (and order within a channel) still runs, faster.
+    lane_interval: float = 0.05
 
 
 class Soak:
@@ -319,14 +323,15 @@ class Soak:
         self.env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                     "SLACK_API_URL": self.slack.url, "DATABASE_URL": served_url,
                     "MADOGUCHI_CONFIG": str(self.config_path), CLOCK_FILE_ENV: str(self.dir / "clock"),
-                    "LOG_LEVEL": "WARNING"}
+                    LANE_INTERVAL_ENV: str(o.lane_interval), "LOG_LEVEL": "WARNING"}
         self.env.pop("SLACK_APP_TOKEN", None)
         subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], env=self.env, check=True,
                        capture_output=True, timeout=300)
-        from models.db import make_engine, make_session_factory
+        from models.db import make_engine, make_read_session_factory
 
         self.engine = make_engine(self.database_url)
-        self.session = make_session_factory(self.engine)
+        # The driver only looks: on SQLite a reader never takes the write lock the replicas queue for.
+        self.session = make_read_session_factory(self.engine)
         self.ports = [free_port() for _ in range(o.replicas)]
         for i, port in enumerate(self.ports):
             self.procs.append(self._serve(i, port).start())
@@ -530,15 +535,29 @@ class Soak:
 
         began = time.monotonic()
         deadline = began + timeout
+        noted = False
         try:
             while time.monotonic() < deadline:
                 now = self.clock.now()
                 query = (select(func.count()).select_from(OutboxMessage).where(
                     OutboxMessage.status.in_(("pending", "sending"))) if everything else self._movable(now))
+                wake = None
                 with self.session() as s:
                     due = s.scalar(query)
+                    if due and everything and not s.scalar(self._movable(now)):
+                        wake = s.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
+                            OutboxMessage.status == "pending", OutboxMessage.attempts > 0))
+                if wake is not None and wake - now < timedelta(minutes=10):
+                    # All that is left waits out a backoff on the simulated clock: let that time pass
+                    # (a few minutes at most) rather than wait for it in real time.
+                    self.advance_to(wake + timedelta(seconds=1))
+                    continue
                 if not due:
                     return True
+                if everything and not noted and time.monotonic() - began > 5:
+                    noted = True
+                    print(f"  still waiting at {self.clock.now():%m-%d %H:%M:%S}: {self._outbox_heads()}",
+                          file=sys.stderr, flush=True)
                 time.sleep(0.1)
             return False
         finally:
@@ -558,7 +577,8 @@ class Soak:
                 OutboxMessage.status.in_(("pending", "sending"))).group_by(OutboxMessage.lane)
             return [tuple(r) for r in s.execute(select(
                 OutboxMessage.lane, OutboxMessage.method, OutboxMessage.status, OutboxMessage.attempts,
-                OutboxMessage.target_ref).where(OutboxMessage.id.in_(heads)).limit(5)).all()]
+                OutboxMessage.target_ref, OutboxMessage.next_attempt_at, OutboxMessage.lease_until,
+                OutboxMessage.last_error).where(OutboxMessage.id.in_(heads)).limit(5)).all()]
 
     def sample(self) -> None:
         for proc in self.procs:
@@ -1577,12 +1597,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-kill", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep logs and the SQLite file in this folder")
     parser.add_argument("--max-wall-s", type=float, default=3600)
+    parser.add_argument("--lane-interval", type=float, default=Options.lane_interval,
+                        help="seconds between two posts in one channel (Slack's limit, and production's: 1.0)")
+    parser.add_argument("--threads", type=int, default=Options.threads, help="clients acting at once")
     parser.add_argument("--docs", action="store_true",
                         help="write the table into docs/BENCHMARKS.md (the Month soak section, one block per size)")
     args = parser.parse_args(argv)
     options = Options(people=args.people, days=args.days, requests=args.requests, faq=args.faq, db=args.db,
                       postgres_url=args.postgres_url, seed=args.seed, fault_rates=args.fault_rates,
-                      kill_replica=not args.no_kill, workdir=args.keep, max_wall_s=args.max_wall_s)
+                      kill_replica=not args.no_kill, workdir=args.keep, max_wall_s=args.max_wall_s,
+                      lane_interval=args.lane_interval, threads=args.threads)
     with soak(options) as run:
         run.run()
         checks = run.check()

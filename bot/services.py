@@ -75,6 +75,11 @@ def build_services(
         from bot.clock_control import clock_from_environment
 
         clock = clock_from_environment(settings) or SystemClock()
+    if retry_policy is None:
+        from bot.clock_control import lane_interval_from_environment
+
+        pace = lane_interval_from_environment(settings)
+        retry_policy = RetryPolicy(lane_interval=pace) if pace is not None else None
     engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
     client = web_client(settings, timeout=IN_REQUEST_TIMEOUT_S)
