@@ -2,8 +2,12 @@
 
 Each event's hash covers its content and the previous event's hash, so editing or deleting any
 row breaks every hash after it; `verify` recomputes the chain and names the first broken event.
-Appends take a row lock on the chain head so concurrent transactions still form one chain. On
-PostgreSQL the table also refuses UPDATE and DELETE (migration 0003).
+On PostgreSQL the table also refuses UPDATE and DELETE (migration 0003).
+
+An event is recorded in the caller's transaction but sealed (given its id, its predecessor's hash and
+its own) as that transaction commits, under a row lock on the chain head: concurrent transactions still
+form one chain, in commit order, and the lock is held for the commit only. Held from the first event to
+the end of the request, it made every audited write in the company wait behind the slowest open one.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from models import AuditEvent, AuditHead
 from models.db import insert_ignore
@@ -58,7 +63,46 @@ def record(
     reason: str | None = None,
     on_behalf_of: str | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
+    """Append one event in the caller's transaction: written, or dropped, with it."""
+    event = AuditEvent(
+        ticket_id=ticket_id,
+        subject=subject,
+        actor_id=actor,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+        # Hashed as stored: UTC, so the value read back during verify hashes the same.
+        at=at.astimezone(UTC),
+    )
+    if session.in_nested_transaction():
+        # A savepoint may roll back alone; sealing now keeps the event inside it (and holds the head
+        # lock to the end, as a rare path may).
+        _seal(session, [event])
+        return event
+    _watch_commits()
+    session.info.setdefault(_PENDING, []).append(event)
+    return event
+
+
+def events(session: Session, *, action: str, ticket_id: int | None = None,
+           subject: str | None = None) -> list[AuditEvent]:
+    """The events of one kind, oldest first: those committed, then this transaction's own not yet sealed."""
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    if ticket_id is not None:
+        query = query.where(AuditEvent.ticket_id == ticket_id)
+    if subject is not None:
+        query = query.where(AuditEvent.subject == subject)
+    own = [e for e in session.info.get(_PENDING, ()) if e.action == action
+           and (ticket_id is None or e.ticket_id == ticket_id) and (subject is None or e.subject == subject)]
+    return [*session.scalars(query), *own]
+
+
+_PENDING = "audit.unsealed"
+
+
+def _seal(session: Session, pending: list[AuditEvent]) -> None:
     head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:
         # The very first event(s) on an empty database: concurrent transactions may all get here. Only
@@ -71,27 +115,35 @@ def record(
     # (audit_events refuses UPDATE on PostgreSQL). Appends are serialised by the head lock above
     # (SQLite: by its single writer), so max(id) + 1 cannot be taken twice.
     last_id = session.scalar(select(func.max(AuditEvent.id))) or 0
-    event = AuditEvent(
-        id=last_id + 1,
-        ticket_id=ticket_id,
-        subject=subject,
-        actor_id=actor,
-        on_behalf_of=on_behalf_of,
-        action=action,
-        before=before,
-        after=after,
-        reason=reason,
-        # Hashed as stored: UTC, so the value read back during verify hashes the same.
-        at=at.astimezone(UTC),
-        prev_hash=head.last_hash,
-    )
-    event.hash = digest(event)
-    session.add(event)
+    previous = head.last_hash
+    for offset, event in enumerate(pending, start=1):
+        event.id = last_id + offset
+        event.prev_hash = previous
+        event.hash = previous = digest(event)
+        session.add(event)
     session.flush()
-    head.last_event_id = event.id
-    head.last_hash = event.hash
+    head.last_event_id = pending[-1].id
+    head.last_hash = previous
     session.flush()
-    return event
+
+
+def _seal_on_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _seal(session, pending)
+
+
+def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (committed, rolled back or closed)
+        session.info.pop(_PENDING, None)
+
+
+def _watch_commits() -> None:
+    """Session-wide hooks, installed by the first event recorded (idempotent): no session can commit, or
+    drop, unsealed events without them, whichever factory made it."""
+    if not orm_event.contains(Session, "before_commit", _seal_on_commit):
+        orm_event.listen(Session, "before_commit", _seal_on_commit)
+        orm_event.listen(Session, "after_transaction_end", _forget_on_end)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,36 @@ def clock_from_environment(settings: Settings) -> SharedClock | None:
     return SharedClock(Path(path))
 
 
+LANE_INTERVAL_ENV = "MADOGUCHI_OUTBOX_LANE_INTERVAL_S"
+
+
+def lane_interval_from_environment(settings: Settings) -> float | None:
+    """The outbox's pace per channel (chat.postMessage: one a second per channel, Slack's own limit) for a
+    bench that compresses a month of posts into an hour against a local fake Slack, which has no such
+    limit; None when unset. Set next to a real Slack, the start fails with one line saying why."""
+    raw = os.environ.get(LANE_INTERVAL_ENV, "").strip()
+    if not raw:
+        return None
+    from bot.outbox import _is_loopback
+
+    if not _is_loopback(settings.slack_api_url):
+        raise StartupFailed(f"{LANE_INTERVAL_ENV} paces posts for benches against a local fake Slack only; "
+                            "unset it (SLACK_API_URL is not on this machine, whose limit is one post a second)")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise StartupFailed(f"{LANE_INTERVAL_ENV}={raw}: seconds between 0 and 60")
+    return seconds
+
+
+def check_bench_controls(settings: Settings) -> None:
+    """A process about to start: a bench control next to a real Slack stops it here, before any call."""
+    clock_from_environment(settings)
+    lane_interval_from_environment(settings)
+
+
 FOLLOW_EVERY_S = 0.1
 
 

@@ -14,7 +14,7 @@ from bot import outbox_renderers
 from bot.approvals import flow
 from bot.calendar import BusinessCalendar
 from bot.clock import Clock, SystemClock
-from bot.clock_control import clock_from_environment
+from bot.clock_control import clock_from_environment, lane_interval_from_environment
 from bot.config import WorkspaceConfig, load_workspace
 from bot.faqdesk.index import FaqIndex
 from bot.lifecycle import Hooks
@@ -45,6 +45,9 @@ def build_services(
     config = config or load_workspace(settings.madoguchi_config)
     if clock is None:
         clock = clock_from_environment(settings) or SystemClock()
+    if retry_policy is None:
+        pace = lane_interval_from_environment(settings)
+        retry_policy = RetryPolicy(lane_interval=pace) if pace is not None else None
     engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
     client = web_client(settings, timeout=IN_REQUEST_TIMEOUT_S)

@@ -51,9 +51,9 @@ def serve(settings: Settings, *, host: str, port: int, with_scheduler: bool, wor
 
     HTTP mode runs Granian with `workers` processes, each a whole replica (bot/granian_server.py);
     Socket Mode is one process, its /healthz on waitress."""
-    from bot.clock_control import clock_from_environment
+    from bot.clock_control import check_bench_controls
 
-    clock_from_environment(settings)  # a bench's movable clock next to a real Slack stops here, before any call
+    check_bench_controls(settings)  # a bench's movable clock or pace next to a real Slack stops here
     check_port(host, port)
     if settings.socket_mode:
         if workers > 1:

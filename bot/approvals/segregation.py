@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox
@@ -34,7 +33,7 @@ from bot.errors import NotAuthorized
 from bot.i18n import LOCALES, t
 from bot.i18n.mrkdwn import trusted
 from bot.tickets.summary import type_name
-from models import ApprovalStep, AuditEvent, Ticket
+from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -190,9 +189,7 @@ def record_routing(session: Session, services: Services, ticket: Ticket, step: A
 
 def note(session: Session, services: Services, ticket: Ticket, step: ApprovalStep, locale: str) -> str | None:
     """Why this step is with whom it is with, when it was routed around the requester; else None."""
-    events = session.scalars(select(AuditEvent).where(
-        AuditEvent.ticket_id == ticket.id, AuditEvent.subject == f"step:{step.id}", AuditEvent.action == ROUTED)
-        .order_by(AuditEvent.id))
+    events = audit.events(session, action=ROUTED, ticket_id=ticket.id, subject=f"step:{step.id}")
     lines = [_words(services, ticket, locale, **_fields(e.after or {})) for e in events]
     return "\n".join(lines) or None
 

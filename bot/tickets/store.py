@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.errors import NotFound
-from models import AuditEvent, OutboxMessage, Ticket
+from models import OutboxMessage, Ticket
 
 REROUTED = "ticket.rerouted"
 
@@ -43,10 +44,7 @@ def receipt_ref(ticket: Ticket) -> str:
 def card_ref(session: Session, ticket: Ticket) -> str:
     """The triage card on the ticket's current desk: a re-route posts a new card under a new name, so
     updates never land on the previous department's card."""
-    moves = session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.ticket_id == ticket.id,
-                                                            AuditEvent.action == REROUTED)
-    )
+    moves = len(audit.events(session, action=REROUTED, ticket_id=ticket.id))
     return f"ticket:{ticket.id}:card" + (f":{moves}" if moves else "")
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.errors import AlreadyDecided, ValidationFailed
 from bot.forms.clean import free_text
 from bot.i18n import t
@@ -28,7 +29,7 @@ from bot.ticket_states import (
 from bot.tickets import access, conversation, notify, sla, store
 from bot.tickets.audit_trail import record
 from bot.tickets.summary import department_name, local_time
-from models import ApprovalStep, AuditEvent, Ticket
+from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -111,15 +112,13 @@ def hold(session: Session, services: Services, ticket_id: int, actor: str, quest
 
 def holds(session: Session, ticket: Ticket) -> int:
     """How many times this ticket was put on hold (numbers each hold's question message)."""
-    return int(session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.ticket_id == ticket.id, AuditEvent.action == HELD)) or 0)
+    return len(audit.events(session, action=HELD, ticket_id=ticket.id))
 
 
 def last_question(session: Session, ticket: Ticket) -> tuple[str, str]:
     """(question, who asked) of the latest hold."""
-    event = session.scalar(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id, AuditEvent.action == HELD)
-                           .order_by(AuditEvent.id.desc()).limit(1))
-    return (event.reason or "", event.actor_id) if event else ("", "")
+    held = audit.events(session, action=HELD, ticket_id=ticket.id)
+    return (held[-1].reason or "", held[-1].actor_id) if held else ("", "")
 
 
 def resolve(session: Session, services: Services, ticket_id: int, actor: str, note: str | None,
