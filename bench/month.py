@@ -1206,7 +1206,8 @@ class Soak:
                     continue
                 ticket = s.get(Ticket, plan.ticket_id)
                 if ticket is None or ticket.status != plan.expected_status:
-                    wrong.append(f"{plan.ticket_id}:{ticket.status if ticket else None}≠{plan.expected_status}")
+                    wrong.append(f"{plan.ticket_id}:{ticket.status if ticket else None}≠{plan.expected_status}"
+                                 + self._why_waiting(s, plan))
                 follow_ups = self.config.request_type(plan.type_key).follow_ups
                 if follow_ups and plan.expected_status != "rejected" and (plan.approved_at or not plan.chain):
                     children = list(s.scalars(select(Ticket).where(Ticket.parent_id == plan.ticket_id)))
@@ -1290,6 +1291,30 @@ class Soak:
         self.figures["scheduler sweep ms p50/p99/max"] = {
             job: f"{_pct(v, 50):.0f}/{_pct(v, 99):.0f}/{max(v):.0f} (n={len(v)})" for job, v in sorted(sweeps.items())}
         return checks
+
+    def _why_waiting(self, s: Any, plan: Plan) -> str:
+        """For a ticket left waiting on an approval: its open steps, whose DMs hold their cards, and what
+        the driver planned and did."""
+        from sqlalchemy import select
+
+        from models import ApprovalStep
+
+        steps = list(s.scalars(select(ApprovalStep).where(ApprovalStep.ticket_id == plan.ticket_id,
+                                                          ApprovalStep.status == "pending")))
+        if not steps:
+            return ""
+        shown = []
+        for step in steps:
+            holders = sorted({m for m in self.company_ids if any(
+                str(e.get("value", "")).startswith(f"{step.id}:") for c in self.pending_cards(m)
+                for b in c.get("blocks") or [] if b.get("type") == "actions" for e in b.get("elements", []))})
+            shown.append(f"step {step.id} r{step.round}p{step.position} approvers {list(step.approvers)} "
+                         f"cards in {holders}")
+        return f" ({'; '.join(shown)}; planned chain {plan.chain}, fate {plan.fate}, decided {plan.decided})"
+
+    @property
+    def company_ids(self) -> list[str]:
+        return [str(p["slack_id"]) for p in self.company.people]
 
     def _digest_check(self) -> tuple[bool, str]:
         """Each week's digest: posted once, and its numbers (new tickets per desk, approval decisions by
