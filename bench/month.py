@@ -622,7 +622,7 @@ class Soak:
 
     def form_values(self, type_key: str, amount: int | None) -> dict[str, dict[str, Any]]:
         from bot.forms import block_id
-        from handlers.ids import IntakeAction
+        from bot.slack_ids import IntakeAction
 
         rt = self.config.request_type(type_key)
         today = self.local_now().date()
@@ -663,7 +663,7 @@ class Soak:
     def submit(self, plan: Plan) -> None:
         from sqlalchemy import select
 
-        from handlers.ids import IntakeAction
+        from bot.slack_ids import IntakeAction
         from models import Ticket
 
         user = plan.requester
@@ -695,7 +695,7 @@ class Soak:
         self.plans.append(plan)
 
     def pending_cards(self, approver: str) -> list[dict[str, Any]]:
-        from handlers.ids import ApprovalAction
+        from bot.slack_ids import ApprovalAction
 
         found = []
         for message in self.slack.messages(self.slack.dm_channel(approver)):
@@ -717,7 +717,7 @@ class Soak:
         return decided + sum(self.each(lambda a: self._decide_cards(a, by_ticket), approvers))
 
     def _decide_cards(self, approver: str, by_ticket: dict[int, Plan]) -> int:
-        from handlers.ids import ApprovalAction
+        from bot.slack_ids import ApprovalAction
 
         decided = 0
         for card in self.pending_cards(approver):
@@ -759,8 +759,8 @@ class Soak:
             return by_ticket.get(step.ticket_id), step.position, step.round
 
     def _give_reason(self, approver: str, card: dict[str, Any], value: str, outcome: str) -> None:
+        from bot.slack_ids import ApprovalAction
         from bot.views.approvals import REASON_BLOCK, REASON_INPUT
-        from handlers.ids import ApprovalAction
 
         action = ApprovalAction.SEND_BACK if outcome == "sent_back" else ApprovalAction.REJECT
         self.send("block_action", user_id=approver, action_id=action, value=value,
@@ -783,7 +783,7 @@ class Soak:
         return sum(self.per_person(self._resubmit, todo, lambda p: p.requester))
 
     def _resubmit(self, plan: Plan) -> int:
-        from handlers.ids import ApprovalAction
+        from bot.slack_ids import ApprovalAction
 
         channel = self.slack.dm_channel(plan.requester)
         notice = self._with_button(channel, ApprovalAction.RESUBMIT, str(plan.ticket_id))
@@ -858,7 +858,7 @@ class Soak:
         question the requester answers, resolve with a note; the requester rates it (or not). In phases,
         so the outbox settles a handful of times a day, not after every click; within a phase every agent
         (and every requester) at once, each one's own clicks one after another."""
-        from handlers.ids import TicketAction, TicketBlock
+        from bot.slack_ids import TicketAction, TicketBlock
 
         candidates = [p for p in self.plans if not p.worked and p.desk != "leave" and p.fate != "reject"
                       and p.ticket_id is not None]
@@ -936,7 +936,7 @@ class Soak:
     def rate_all(self, *, last_chance: bool = False) -> None:
         """Requesters rate the resolutions that reached them (one still being retried by the outbox is
         rated on a later pass; at the end, one that never came is a failure)."""
-        from handlers.ids import TicketAction
+        from bot.slack_ids import TicketAction
 
         def rate(plan: Plan) -> None:
             dm = self.slack.dm_channel(plan.requester)
@@ -985,7 +985,7 @@ class Soak:
                       message=message)
 
     def _fill(self, user: str, texts: dict[str, str]) -> None:
-        from handlers.ids import IntakeAction
+        from bot.slack_ids import IntakeAction
 
         stack = self.slack.modal_stack(user)
         if not stack:
@@ -1408,7 +1408,7 @@ class Soak:
         buttons, or no answer with the button that asks a person."""
         from sqlalchemy import select
 
-        from handlers.ids import FaqAction
+        from bot.slack_ids import FaqAction
         from models import FaqQuery
 
         tier_of = {FaqAction.SUGGESTION: "suggested", FaqAction.HELPED: "answered"}
