@@ -13,7 +13,6 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot import events, gate, outbox
-from bot.bolt_matchers import fast_builtin_matchers
 from bot.composition import build_services
 from bot.services import Services
 from bot.settings import Settings
@@ -121,5 +120,4 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     approvals.register(app, services)
     intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
     desk.register(app, services)  # the triage card's and the requester's buttons
-    fast_builtin_matchers(app)  # after every listener is registered
     return app

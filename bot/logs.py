@@ -99,6 +99,9 @@ CONTENT_FLOORS: dict[str, int] = {
     # response. Its ERROR "Failed to send a request" / "Failed to decode Slack API response: <body>" are
     # raised to the caller too, which decides and logs (the outbox, identify_bot): held above them.
     "slack_sdk.web": logging.CRITICAL,
+    # Its client builds that DEBUG line (every argument repr'd) whenever its own logger's level, not the
+    # effective one, is DEBUG or NOTSET: given a level of its own, the line is not even built.
+    "slack_sdk.web.base_client": logging.CRITICAL,
     "slack_sdk": logging.INFO,
     # DEBUG: "Responding with status: 200 body: …" (modal errors echo what the user typed), payloads.
     "slack_bolt": logging.INFO,

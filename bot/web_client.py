@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import logging
 import select
 import socket
 import ssl
@@ -34,30 +33,6 @@ from slack_sdk import WebClient
 DEFAULT_MAX_IDLE_S = 4.0
 
 
-class _OneWriteMixin:
-    """Request line, headers and body in one send: http.client writes the body separately, which on
-    a kept connection is one more syscall and, without NODELAY on the way, a Nagle stall."""
-
-    _buffer: list[bytes]
-
-    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        if isinstance(message_body, bytes) and not encode_chunked:
-            self._buffer.extend((b"", b""))
-            message = b"\r\n".join(self._buffer) + message_body
-            del self._buffer[:]
-            self.send(message)  # type: ignore[attr-defined]
-            return
-        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
-
-
-class _HTTPConnection(_OneWriteMixin, http.client.HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_OneWriteMixin, http.client.HTTPSConnection):
-    pass
-
-
 class _Pooled:
     __slots__ = ("conn", "last_used")
 
@@ -66,24 +41,11 @@ class _Pooled:
         self.last_used = time.monotonic()
 
 
-class _EffectiveLevelLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """slack_sdk decides whether to build its DEBUG line (every parameter, the whole view, repr'd) by
-    `logger.level <= DEBUG`. A logger's own level is NOTSET (0) unless set, so that test passes and the
-    line is built and then dropped on every call: 0.15 ms of each views.open. This answers the level
-    the logger really logs at."""
-
-    @property
-    def level(self) -> int:
-        return self.logger.getEffectiveLevel()
-
-
 class KeepAliveWebClient(WebClient):
     """WebClient whose HTTP(S) connections are reused per thread (no proxy; with a proxy, urllib as usual)."""
 
     def __init__(self, *args: Any, max_idle: float = DEFAULT_MAX_IDLE_S, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not isinstance(self._logger, _EffectiveLevelLogger):
-            self._logger = _EffectiveLevelLogger(self._logger, {})  # type: ignore[assignment]
         self.max_idle = max_idle
         self._local = threading.local()
 
@@ -144,9 +106,10 @@ class KeepAliveWebClient(WebClient):
         scheme, host, port = key
         if scheme == "https":
             context = self.ssl if isinstance(self.ssl, ssl.SSLContext) else ssl.create_default_context()
-            conn: http.client.HTTPConnection = _HTTPSConnection(host, port, timeout=self.timeout, context=context)
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=self.timeout,
+                                                                             context=context)
         else:
-            conn = _HTTPConnection(host, port, timeout=self.timeout)
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
         conn.connect()
         # Headers and body go out in separate writes for large bodies; without NODELAY, Nagle and the
         # peer's delayed ACK can hold the second one for 40 ms.
