@@ -1086,9 +1086,10 @@ class Soak:
             print(f"day {n + 1}/{len(days)} {day}: {len(self.plans)} requests, {len(self.questions)} questions, "
                   f"{len(self.stats.acks)} sent, {time.monotonic() - t0:.0f} s; "
                   f"{ {k: round(v) for k, v in self.spent.items()} }", file=sys.stderr, flush=True)
-        # The rest of the chains, the next morning.
-        for _ in range(4):
-            self.settle()
+        # The rest of the chains, the next morning: every card in its DM first, one that waited out a
+        # retry's backoff included (a round that finds no card ends the month's deciding).
+        for _ in range(6):
+            self.settle(timeout=180, everything=True)
             if not self.decide_all() and not self.resubmit_all():
                 break
         self.settle(timeout=120)
