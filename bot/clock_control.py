@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.playground.clock import SimulatedClock
-from bot.settings import Settings, StartupFailed
+from bot.settings import Settings, StartupFailed, is_loopback_url
 
 CLOCK_FILE_ENV = "MADOGUCHI_CLOCK_FILE"
 REREAD_S = 0.02  # the offset file is read at most this often (now() is asked many times a request)
@@ -74,14 +74,9 @@ class SharedClock(SimulatedClock):
 def clock_from_environment(settings: Settings) -> SharedClock | None:
     """The shared simulated clock when MADOGUCHI_CLOCK_FILE is set and Slack is a local fake; None when
     the variable is unset. Set next to a real Slack, the start fails with one line saying why."""
-    path = os.environ.get(CLOCK_FILE_ENV, "").strip()
+    path = _bench_only(settings, CLOCK_FILE_ENV, "moves time")
     if not path:
         return None
-    from bot.outbox import _is_loopback
-
-    if not _is_loopback(settings.slack_api_url):
-        raise StartupFailed(f"{CLOCK_FILE_ENV} moves time for benches and tests against a local fake Slack only; "
-                            "unset it (SLACK_API_URL is not on this machine)")
     if not Path(path).is_file():
         raise StartupFailed(f"{CLOCK_FILE_ENV}={path}: no such file")
     return SharedClock(Path(path))
@@ -94,14 +89,9 @@ def lane_interval_from_environment(settings: Settings) -> float | None:
     """The outbox's pace per channel (chat.postMessage: one a second per channel, Slack's own limit) for a
     bench that compresses a month of posts into an hour against a local fake Slack, which has no such
     limit; None when unset. Set next to a real Slack, the start fails with one line saying why."""
-    raw = os.environ.get(LANE_INTERVAL_ENV, "").strip()
+    raw = _bench_only(settings, LANE_INTERVAL_ENV, "paces posts")
     if not raw:
         return None
-    from bot.outbox import _is_loopback
-
-    if not _is_loopback(settings.slack_api_url):
-        raise StartupFailed(f"{LANE_INTERVAL_ENV} paces posts for benches against a local fake Slack only; "
-                            "unset it (SLACK_API_URL is not on this machine, whose limit is one post a second)")
     try:
         seconds = float(raw)
     except ValueError:
@@ -109,6 +99,15 @@ def lane_interval_from_environment(settings: Settings) -> float | None:
     if not 0 <= seconds <= 60:
         raise StartupFailed(f"{LANE_INTERVAL_ENV}={raw}: seconds between 0 and 60")
     return seconds
+
+
+def _bench_only(settings: Settings, name: str, what: str) -> str:
+    """The variable's value ("" when unset); set next to a real Slack, the start stops with one line."""
+    value = os.environ.get(name, "").strip()
+    if value and not is_loopback_url(settings.slack_api_url):
+        raise StartupFailed(f"{name} {what} for benches and tests against a local fake Slack only; "
+                            "unset it (SLACK_API_URL is not on this machine)")
+    return value
 
 
 def check_bench_controls(settings: Settings) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
 import logging
 import random
 import threading
@@ -44,6 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.settings import is_loopback_url
 from models import LaneThrottle, OutboxMessage, SlackMessageRef
 from models.db import is_sqlite, make_read_session_factory, within
 
@@ -476,7 +476,7 @@ class Dispatcher:
         raise _LookupIncomplete(f"more than {LOOKUP_MAX_PAGES * LOOKUP_PAGE_SIZE} messages to search")
 
     def _post_response_url(self, url: str, body: dict[str, Any]) -> None:
-        if _is_loopback(self._client.base_url) and not _is_loopback(url):
+        if is_loopback_url(self._client.base_url) and not is_loopback_url(url):
             # Against a local fake Slack (tests, benchmarks, the playground) nothing may leave this
             # machine: a response_url that names the real Slack is refused, not tried.
             raise _HookFailure(Failure(f"response_url {urlsplit(url).hostname} is not on this machine",
@@ -641,11 +641,3 @@ def _summary(data: Any) -> dict[str, Any]:
     return keep
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
