@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -342,9 +342,19 @@ class Dispatcher:
             # in the statement's snapshot, but FOR UPDATE re-checks only the outer WHERE against the
             # row's newest version. Without it, a message another dispatcher claimed, posted and
             # marked sent after this statement began came back as claimable and was posted twice.
+            # Only heads that can be taken now are locked: a retry still waiting out its backoff, or a
+            # message another dispatcher is sending under a live lease, would otherwise stay locked by
+            # this claim (to its commit) and make that dispatcher's "sent" wait behind it.
+            due = or_(
+                (OutboxMessage.status == PENDING)
+                & or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at.is_(None),
+                      OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == SENDING)
+                & or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= wall),
+            )
             query = (
                 select(OutboxMessage)
-                .where(OutboxMessage.id.in_(heads), OutboxMessage.status.in_((PENDING, SENDING)))
+                .where(OutboxMessage.id.in_(heads), OutboxMessage.status.in_((PENDING, SENDING)), due)
                 .order_by(OutboxMessage.id)
                 .limit(self._batch_size * 4)
             )
