@@ -4,11 +4,13 @@ never a silent drop; the request's transaction is rolled back."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
 import uuid
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk.webhook import WebhookClient
@@ -42,6 +44,12 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
             # apologise for a question we can still answer. The last retry apologises.
             log.warning("event %s failed (%s); Slack will retry", body.get("event_id"), type(error).__name__)
             return BoltResponse(status=500, body="")
+        if isinstance(error, SLACK_UNANSWERED):
+            # Slack slow or unreachable during the request (a views.open it dropped or did not answer in
+            # time): expected, not a bug. The transaction is rolled back and the person is told so.
+            log.warning("Slack did not answer (%s) for %s", type(error).__name__,
+                        body.get("type") or body.get("command"))
+            return respond_with(body, context, services, t(locale, "errors.slack_unanswered"), error)
         if isinstance(error, DomainError) and error.silent:
             log.info("domain error for %s: %s (nothing to say)", context.user_id, type(error).__name__)
             return BoltResponse(status=200, body="")
@@ -56,6 +64,9 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
         return respond_with(body, context, services, text, error)
 
 
+# A Web API call made inside the request that Slack did not answer (slack_sdk raises urllib's and
+# http.client's errors as they are).
+SLACK_UNANSWERED = (TimeoutError, ConnectionError, URLError, http.client.HTTPException)
 # The database refuses, times out or went silent (SQLite: locked). Sent without it.
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 _SENDERS = threading.BoundedSemaphore(4)  # apologies in flight at once; beyond that only logged
