@@ -13,6 +13,7 @@ from bot import outbox
 from bot.errors import ValidationFailed
 from bot.faqdesk import capture, conversation
 from bot.faqdesk.conversation import Where
+from bot.forms.state import element, option_of, text_of, view_values
 from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
@@ -100,12 +101,12 @@ def register(app: App, services: Services) -> None:
     @app.view(FaqCallback.CAPTURE)
     def on_capture_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         locale = context["locale"]
-        values = (view.get("state") or {}).get("values") or {}
+        values = view_values(view)
 
         def read(block: str) -> str:
-            return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
+            return str(text_of(element(values, block, views.CAPTURE_INPUT)) or "").strip()
 
-        chosen = ((values.get(FaqBlock.DEPARTMENT) or {}).get("value") or {}).get("selected_option") or {}
+        department = option_of(element(values, FaqBlock.DEPARTMENT, views.CAPTURE_INPUT))
 
         question, answer, variants = read(FaqBlock.QUESTION), read(FaqBlock.ANSWER), read(FaqBlock.VARIANTS)
         missing = {b: t(locale, "faq.capture_required") for b, v in
@@ -115,7 +116,7 @@ def register(app: App, services: Services) -> None:
         ticket_id = metadata(view, "ticket_id")["ticket_id"]
         doc = capture.capture(context["db"], services.config, ticket_id=ticket_id, user=context.user_id,
                               question=question, variants=variants.splitlines(), answer=answer,
-                              now=services.clock.now(), department=chosen.get("value"))
+                              now=services.clock.now(), department=department)
         # This replica answers with the new entry from the next question on (the others within
         # FaqIndex.check_every, when they see the revision move).
         services.faq.invalidate()

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import NotFound
 from bot.forms import read_state
+from bot.forms.state import view_values
 from bot.i18n import t
 from bot.routing.router import router_for
 from bot.services import Services
@@ -107,7 +108,7 @@ def register(app: App, services: Services) -> None:
         if form is None:
             raise NotFound("request form without its context")
         rt = request_type(services, form.type)
-        raw = read_state(rt, (view.get("state") or {}).get("values") or {})
+        raw = read_state(rt, view_values(view))
         locale = context["locale"]
         if form.ticket is not None:
             ticket = requester.resubmit(context["db"], services, form.ticket, context.user_id, raw, locale)
