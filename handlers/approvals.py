@@ -14,7 +14,6 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, screens
-from bot.errors import BadValue
 from bot.forms.clean import clean_text
 from bot.forms.state import date_of, element, options_of, text_of, user_of, view_values
 from bot.services import Services
@@ -37,7 +36,8 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
-from handlers.values import clicked_id, clicked_pointer, metadata
+from bot.views.metadata import ApprovalReasonContext, ApprovalReassignContext, read
+from handlers.values import clicked_id, clicked_pointer
 
 DELEGATE_WORDS = ("delegate", "代理", "代理承認")
 
@@ -103,14 +103,12 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASON)
     def reason_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        meta = metadata(body["view"], "step", "version")
-        if meta.get("outcome") not in decisions.OUTCOMES:
-            raise BadValue("reason modal without its outcome")
+        meta = read(ApprovalReasonContext, body["view"])
         values = view_values(body["view"])
         reason = clean_text(text_of(element(values, REASON_BLOCK, REASON_INPUT)) or "")  # no NUL, nothing invisible
         ticked = options_of(element(values, FIELDS_BLOCK, FIELDS_INPUT))
-        decisions.decide(context["db"], services, step_id=meta["step"], version=meta["version"],
-                         actor=context.user_id, outcome=meta["outcome"], reason=reason,
+        decisions.decide(context["db"], services, step_id=meta.step, version=meta.version,
+                         actor=context.user_id, outcome=meta.outcome, reason=reason,
                          fields_to_fix=ticked, locale=context["locale"])
         ack()
 
@@ -125,9 +123,9 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASSIGN)
     def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        meta = metadata(body["view"], "step", "version")
+        meta = read(ApprovalReassignContext, body["view"])
         values = view_values(body["view"])
-        decisions.reassign(context["db"], services, step_id=meta["step"], version=meta["version"],
+        decisions.reassign(context["db"], services, step_id=meta.step, version=meta.version,
                            actor=context.user_id, to=user_of(element(values, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT)),
                            reason=clean_text(text_of(element(values, REASSIGN_REASON_BLOCK, REASON_INPUT)) or ""),
                            locale=context["locale"])

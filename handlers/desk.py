@@ -10,12 +10,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.errors import NotFound
 from bot.forms.state import field_value
 from bot.services import Services
 from bot.slack_ids import TicketAction, TicketBlock, TicketCallback
 from bot.tickets import requester, screens, triage
-from bot.views.metadata import TicketContext, load
+from bot.views.metadata import TicketContext, read
 from handlers.values import clicked_id
 
 RATE = re.compile(rf"^{TicketAction.RATE}_[1-5]$")
@@ -26,10 +25,7 @@ def ticket_id(body: dict[str, Any]) -> int:
 
 
 def modal_ticket(view: dict[str, Any]) -> int:
-    context = load(TicketContext, view.get("private_metadata"))
-    if context is None:
-        raise NotFound("modal without its ticket")
-    return context.ticket
+    return read(TicketContext, view).ticket
 
 
 def register(app: App, services: Services) -> None:

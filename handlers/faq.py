@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -18,8 +17,9 @@ from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
 from bot.views import faq as views
+from bot.views.metadata import FaqCaptureContext
 from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
-from handlers.values import clicked, clicked_id, metadata
+from handlers.values import clicked, clicked_id
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
 
@@ -95,7 +95,7 @@ def register(app: App, services: Services) -> None:
         departments = [(d.key, d.name.get(locale)) for d in services.config.departments]
         client.views_open(trigger_id=body["trigger_id"], view=views.capture_modal(
             locale, question=question, answer=answer, department=department, departments=departments,
-            metadata=json.dumps({"ticket_id": ticket_id})))
+            metadata=FaqCaptureContext(ticket_id=ticket_id).dump()))
         ack()
 
     @app.view(FaqCallback.CAPTURE)
@@ -113,7 +113,7 @@ def register(app: App, services: Services) -> None:
                    ((FaqBlock.QUESTION, question), (FaqBlock.ANSWER, answer)) if not v}
         if missing:
             raise ValidationFailed(missing)
-        ticket_id = metadata(view, "ticket_id")["ticket_id"]
+        ticket_id = read(FaqCaptureContext, view).ticket_id
         doc = capture.capture(context["db"], services.config, ticket_id=ticket_id, user=context.user_id,
                               question=question, variants=variants.splitlines(), answer=answer,
                               now=services.clock.now(), department=department)

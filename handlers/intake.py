@@ -14,7 +14,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import NotFound
 from bot.forms import read_state
 from bot.forms.state import view_values
 from bot.i18n import t
@@ -25,7 +24,7 @@ from bot.tickets import inbox, requester
 from bot.tickets.submit import Origin, submit
 from bot.tickets.summary import archive_link, department_name
 from bot.tickets.workspace import request_type
-from bot.views.metadata import FormContext, load
+from bot.views.metadata import FormContext, read
 from bot.views.request_form import received, request_form, type_picker
 
 log = logging.getLogger(__name__)
@@ -104,9 +103,7 @@ def register(app: App, services: Services) -> None:
 
     @app.view(IntakeCallback.REQUEST_FORM)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        form = load(FormContext, view.get("private_metadata"))
-        if form is None:
-            raise NotFound("request form without its context")
+        form = read(FormContext, view)
         rt = request_type(services, form.type)
         raw = read_state(rt, view_values(view))
         locale = context["locale"]

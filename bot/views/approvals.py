@@ -4,7 +4,6 @@ Buttons carry pointers only ("step id:version"); who clicked comes from Slack's 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.metadata import ApprovalReasonContext, ApprovalReassignContext
 
 REASON_BLOCK, FIELDS_BLOCK = "approval_reason", "approval_fields_to_fix"
 REASON_INPUT, FIELDS_INPUT = "reason", "fields"
@@ -168,7 +168,7 @@ def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[
     return {
         "type": "modal",
         "callback_id": ApprovalCallback.REASON,
-        "private_metadata": json.dumps({"step": card.step_id, "version": card.version, "outcome": outcome}),
+        "private_metadata": ApprovalReasonContext(step=card.step_id, version=card.version, outcome=outcome).dump(),
         "title": plain(t(locale, f"approvals.modal.title_{outcome}"), 24),
         "submit": plain(t(locale, f"approvals.modal.submit_{outcome}"), 24),
         "close": plain(t(locale, "approvals.modal.cancel"), 24),
@@ -212,7 +212,7 @@ def reassign_modal(locale: str, card: StepCard, current: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ApprovalCallback.REASSIGN,
-        "private_metadata": json.dumps({"step": card.step_id, "version": card.version}),
+        "private_metadata": ApprovalReassignContext(step=card.step_id, version=card.version).dump(),
         "title": plain(t(locale, "approvals.reassign.title"), 24),
         "submit": plain(t(locale, "approvals.reassign.submit"), 24),
         "close": plain(t(locale, "approvals.modal.cancel"), 24),
