@@ -17,7 +17,6 @@ from slack_sdk.errors import SlackApiError
 from bot.forms import read_state
 from bot.forms.state import view_values
 from bot.i18n import t
-from bot.routing.router import router_for
 from bot.services import Services
 from bot.slack_ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
 from bot.tickets import inbox, requester
@@ -53,7 +52,7 @@ def open_inquiry_form(client: Any, trigger_id: str, services: Services, locale: 
     department_field = next((f.key for f in rt.fields if f.type == "department"), None)
     if department_field is None or not text.strip():
         return
-    decision = router_for(services).route(text)
+    decision = services.router.route(text)
     if decision.confidence < SUGGEST_CONFIDENCE:
         return
     initial[department_field] = decision.department
