@@ -17,7 +17,7 @@ from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
 from bot.views import faq as views
-from bot.views.metadata import FaqCaptureContext
+from bot.views.metadata import FaqCaptureContext, read
 from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
 from handlers.values import clicked, clicked_id
 
@@ -103,12 +103,12 @@ def register(app: App, services: Services) -> None:
         locale = context["locale"]
         values = view_values(view)
 
-        def read(block: str) -> str:
+        def typed(block: str) -> str:
             return str(text_of(element(values, block, views.CAPTURE_INPUT)) or "").strip()
 
         department = option_of(element(values, FaqBlock.DEPARTMENT, views.CAPTURE_INPUT))
 
-        question, answer, variants = read(FaqBlock.QUESTION), read(FaqBlock.ANSWER), read(FaqBlock.VARIANTS)
+        question, answer, variants = typed(FaqBlock.QUESTION), typed(FaqBlock.ANSWER), typed(FaqBlock.VARIANTS)
         missing = {b: t(locale, "faq.capture_required") for b, v in
                    ((FaqBlock.QUESTION, question), (FaqBlock.ANSWER, answer)) if not v}
         if missing:
