@@ -14,20 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, screens
-from bot.forms.clean import clean_text
-from bot.forms.state import date_of, element, options_of, text_of, user_of, view_values
-from bot.services import Services
-from bot.slack_ids import ApprovalAction, ApprovalCallback
-from bot.views.approvals import (
-    FIELDS_BLOCK,
-    FIELDS_INPUT,
-    REASON_BLOCK,
-    REASON_INPUT,
-    REASSIGN_REASON_BLOCK,
-    REASSIGN_TO_BLOCK,
-    REASSIGN_TO_INPUT,
-)
-from bot.views.delegation import (
+from bot.approvals.delegation_view import (
     DATE_INPUT,
     DELEGATE_BLOCK,
     DELEGATE_INPUT,
@@ -36,6 +23,19 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
+from bot.approvals.views import (
+    FIELDS_BLOCK,
+    FIELDS_INPUT,
+    REASON_BLOCK,
+    REASON_INPUT,
+    REASSIGN_REASON_BLOCK,
+    REASSIGN_TO_BLOCK,
+    REASSIGN_TO_INPUT,
+)
+from bot.forms.clean import clean_text
+from bot.forms.state import date_of, element, options_of, text_of, user_of, view_values
+from bot.services import Services
+from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.metadata import ApprovalReasonContext, ApprovalReassignContext, read
 from handlers.values import clicked_id, clicked_pointer
 

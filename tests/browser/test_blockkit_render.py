@@ -14,6 +14,17 @@ from typing import Any
 
 import pytest
 
+from bot.approvals.views import (
+    FIELDS_BLOCK,
+    FIELDS_INPUT,
+    REASON_BLOCK,
+    REASON_INPUT,
+    Change,
+    FieldRow,
+    StepCard,
+    reason_modal,
+    request_message,
+)
 from bot.config import load_workspace
 from bot.config.catalog import FormField
 from bot.config.text import LocalizedText
@@ -38,17 +49,6 @@ from bot.i18n import t
 from bot.i18n.mrkdwn import link
 from bot.settings import BUNDLED_CONFIG
 from bot.slack_ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
-from bot.views.approvals import (
-    FIELDS_BLOCK,
-    FIELDS_INPUT,
-    REASON_BLOCK,
-    REASON_INPUT,
-    Change,
-    FieldRow,
-    StepCard,
-    reason_modal,
-    request_message,
-)
 from bot.views.faq import answer_message
 from bot.views.home import home_view
 from bot.views.request_form import request_form, type_picker
