@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.approvals import reminders as approval_reminders
-from bot.reminders import desk
 from bot.scheduler import Every, Idle, periodic
+from bot.tickets import reminders as desk_reminders
 from models.db import transaction
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def run_reminders(services: Services, slot: str = "") -> str:
         return Idle("outside working hours: nothing sent")
     with transaction(services.session_factory) as session:
         stalled = approval_reminders.sweep(session, services, now)
-        on_desk = desk.sweep(session, services, now)
+        on_desk = desk_reminders.sweep(session, services, now)
     outcome = (f"{stalled.reminders} steps reminded in {stalled.messages} DMs, {stalled.escalated} escalated "
             f"({stalled.skipped} skipped); {on_desk.pings} tickets pinged in {on_desk.channel_messages} channels, "
             f"{on_desk.hold_reminders} hold reminders")

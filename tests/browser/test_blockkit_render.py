@@ -49,12 +49,12 @@ from bot.i18n import t
 from bot.i18n.mrkdwn import link
 from bot.settings import BUNDLED_CONFIG
 from bot.slack_ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
+from bot.tickets.card_view import card
+from bot.tickets.facts_view import TicketFacts
+from bot.tickets.home_view import my_requests
 from bot.views.faq import answer_message
 from bot.views.home import home_view
 from bot.views.request_form import request_form, type_picker
-from bot.views.ticket_card import card
-from bot.views.ticket_facts import TicketFacts
-from bot.views.ticket_home import my_requests
 from faq.engine import FaqDoc
 from handlers.values import pointer
 from tests.browser.blockkit_page import Screen, page_html
