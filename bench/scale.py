@@ -4,7 +4,7 @@
 
 Loads a year of synthetic back-office traffic (tickets spread over 52 weeks, one approval step each;
 ~1 % of steps still pending, most of them past due and already reminded once), then measures
-- the reminder sweep batch: the two index range scans that pick 100 due steps (bot.reminders.approvals
+- the reminder sweep batch: the two index range scans that pick 100 due steps (bot.approvals.reminders
   .due_batch), repeated; budget ≤ 5 ms per 100 due rows;
 - the weekly digest numbers (bot.digest.numbers.compute) for the last week; budget ≤ 2 s.
 Bulk load: COPY on PostgreSQL, executemany in 50,000-row transactions on SQLite. Results go between the
@@ -25,10 +25,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.approvals.reminders import due_batch
 from bot.calendar import BusinessCalendar
 from bot.config import load_workspace
 from bot.migrate import upgrade
-from bot.reminders.approvals import due_batch
 from bot.settings import BUNDLED_CONFIG
 from models.db import make_engine, make_session_factory
 
@@ -234,7 +234,7 @@ def write_doc(results: list[dict[str, object]]) -> None:
     lines = [BEGIN, "## Scale: reminder sweep and weekly digest (`python -m bench.scale`)", "",
              "Synthetic year: tickets spread over 52 weeks, one approval step each, ~1 % still pending (80 % of "
              "those already reminded once). Sweep = the two index range scans picking ≤ 100 due steps "
-             "(`bot.reminders.approvals.due_batch`, 200 runs); digest = `bot.digest.numbers.compute` for the last "
+             "(`bot.approvals.reminders.due_batch`, 200 runs); digest = `bot.digest.numbers.compute` for the last "
              "week (3 runs). Budgets: sweep ≤ 5 ms per 100 due rows, digest ≤ 2 s (2 cores).", "",
              "| backend | tickets + steps | bulk load | sweep batch median / p95 | due rows per batch "
              "| digest median / max |",

@@ -94,8 +94,8 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         return AuthorizeResult(
             enterprise_id=enterprise_id, team_id=team_id, bot_token=token,
-            bot_user_id=services.extras.get("bot_user_id"),
-            bot_id=services.extras.get("bot_id"),
+            bot_user_id=services.slack_identity.bot_user_id,
+            bot_id=services.slack_identity.bot_id,
         )
 
     app = MadoguchiApp(

@@ -21,6 +21,7 @@ from bot.lifecycle import Hooks
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher, RetryPolicy
 from bot.reminders import status as reminder_status
+from bot.routing.router import Router
 from bot.services import IN_REQUEST_TIMEOUT_S, OUTBOX_TIMEOUT_S, Services, web_client
 from bot.settings import Settings
 from models.db import make_engine, make_session_factory
@@ -70,10 +71,9 @@ def build_services(
         clock=clock,
         calendar=BusinessCalendar(config.calendar),
         faq=faq,
+        router=Router(config, faq),  # routing asks the FAQ for the departments of the nearest entries
         lifecycle=APPROVAL_HOOKS,
     )
-    # Routing of free text asks the FAQ for the departments of the nearest entries.
-    services.extras["faq"] = faq
     # Here, not in a Slack handler: a scheduler-only process delivers App Home refreshes too.
     outbox_renderers.install(services)
     return services

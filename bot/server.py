@@ -22,27 +22,28 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.gate import MAX_BODY_BYTES, Answer, Gate
+from bot.services import SlackIdentity
 from faq.embed import encoder_status
 from models.db import Prober
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-# services.extras["slack_problem"] values under which a replica is still healthy (bot/startup.py).
+# SlackIdentity.problem values (or "ok" for None) under which a replica is still healthy (bot/startup.py).
 SLACK_USABLE = frozenset({"ok", "unreachable", "slack_error"})
 
 
 class WsgiApp:
     def __init__(self, app: App, engine: Any, *, signing_secret: str | None = None,
-                 extras: dict[str, Any] | None = None):
-        """`signing_secret`: Slack's; None serves only /healthz (Socket Mode). `extras`: Services.extras,
-        where a Slack auth problem is recorded as "slack_problem" (None when fine)."""
+                 slack_identity: SlackIdentity | None = None):
+        """`signing_secret`: Slack's; None serves only /healthz (Socket Mode). `slack_identity`: where a
+        Slack auth problem is recorded (Services.slack_identity, the app's by default)."""
         self._app = app
         self._gate = Gate(signing_secret) if signing_secret else None
         self._database = Prober(engine)
-        if extras is None:
+        if slack_identity is None:
             services = getattr(app, "services", None)
-            extras = services.extras if services is not None else {}
-        self._extras = extras
+            slack_identity = services.slack_identity if services is not None else SlackIdentity()
+        self._slack_identity = slack_identity
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -66,7 +67,7 @@ class WsgiApp:
         # replica can do nothing useful. Slack merely unreachable is reported but healthy: every replica
         # would be, and taking them all out of the load balancer would lose what they can still ack.
         database = self._database.up()
-        slack = self._extras.get("slack_problem") or "ok"
+        slack = self._slack_identity.problem or "ok"
         healthy = database and slack in SLACK_USABLE
         # What this process loaded at start (a read of faq.embed's state: nothing is loaded here).
         body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack,

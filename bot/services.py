@@ -7,7 +7,6 @@ name the type without depending on the features that the composition root wires 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -21,6 +20,7 @@ from bot.home_opens import OPEN_REFRESH_WINDOW_S, RecentOpens
 from bot.lifecycle import Hooks
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher
+from bot.routing.router import Router
 from bot.settings import Settings
 from bot.web_client import KeepAliveWebClient
 from models.db import make_read_session_factory
@@ -28,6 +28,17 @@ from models.db import make_read_session_factory
 # A Web API call made while Slack waits for our ack (views.open) must fail fast, not hang.
 IN_REQUEST_TIMEOUT_S = 2
 OUTBOX_TIMEOUT_S = 10
+
+
+@dataclass
+class SlackIdentity:
+    """What Slack's auth.test said (bot/startup.py identify_bot), read per request by authorize and by
+    /healthz; filled at start and again in the background once an unreachable Slack answers."""
+
+    bot_user_id: str | None = None
+    bot_id: str | None = None
+    # None when Slack accepted the token; else its error (a rejected token), "unreachable" or "slack_error".
+    problem: str | None = None
 
 
 @dataclass
@@ -42,9 +53,11 @@ class Services:
     clock: Clock
     calendar: BusinessCalendar
     faq: FaqIndex
+    # Free text → department, with the FAQ's nearest entries as a signal; one per process, shared by threads.
+    router: Router
     # What approvals do when a ticket is submitted, resubmitted or withdrawn (bot/lifecycle.py).
     lifecycle: Hooks = field(default_factory=Hooks)
-    extras: dict[str, Any] = field(default_factory=dict)
+    slack_identity: SlackIdentity = field(default_factory=SlackIdentity)
 
     read_sessions: sessionmaker[Session] = field(init=False, repr=False)
     recent_home_opens: RecentOpens = field(init=False, repr=False)

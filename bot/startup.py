@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.services import IN_REQUEST_TIMEOUT_S, Services, web_client
+from bot.services import IN_REQUEST_TIMEOUT_S, Services, SlackIdentity, web_client
 from bot.settings import Settings, StartupFailed
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,14 @@ def token_rejected(which: str, error: str) -> StartupFailed:
 
 
 def identify_bot(services: Services, *, announce: bool = True, retry_every: float | None = SLACK_RETRY_S) -> None:
-    """auth.test at start, for the bot's own user id; the outcome goes to services.extras["slack_problem"]
-    (None when Slack accepted the token; /healthz reports it).
+    """auth.test at start, for the bot's own user id; the outcome goes to services.slack_identity
+    (`problem` None when Slack accepted the token; /healthz reports it).
 
     A token Slack rejects raises StartupFailed: a bot that cannot post must not start and look healthy.
     Slack merely unreachable (network, 5xx) is one warning: the bot starts (the outbox keeps what it has to
     send) and, with `retry_every`, asks again in the background until Slack answers, then clears the problem.
     `announce=False` logs the outcome at DEBUG (HTTP workers: the supervisor has already said it)."""
-    problem = _ask_slack_who_we_are(services.client, services.extras, announce=announce)
+    problem = _ask_slack_who_we_are(services.client, services.slack_identity, announce=announce)
     if problem in TOKEN_REJECTED:
         raise token_rejected("SLACK_BOT_TOKEN", problem)
     if problem is not None and retry_every is not None:
@@ -54,12 +54,12 @@ def identify_bot(services: Services, *, announce: bool = True, retry_every: floa
 def check_slack_token(settings: Settings) -> None:
     """identify_bot before any worker starts (`serve` in HTTP mode): a rejected token stops the start
     once, in the supervisor, instead of failing every worker in a respawn loop."""
-    problem = _ask_slack_who_we_are(web_client(settings, timeout=IN_REQUEST_TIMEOUT_S), {}, announce=True)
+    problem = _ask_slack_who_we_are(web_client(settings, timeout=IN_REQUEST_TIMEOUT_S), SlackIdentity(), announce=True)
     if problem in TOKEN_REJECTED:
         raise token_rejected("SLACK_BOT_TOKEN", problem)
 
 
-def _ask_slack_who_we_are(client: Any, extras: dict[str, Any], *, announce: bool,
+def _ask_slack_who_we_are(client: Any, identity: SlackIdentity, *, announce: bool,
                           quiet_failure: bool = False) -> str | None:
     try:
         me = client.auth_test()
@@ -70,13 +70,13 @@ def _ask_slack_who_we_are(client: Any, extras: dict[str, Any], *, announce: bool
     except (OSError, SlackClientError, HTTPException) as exc:
         problem, detail = "unreachable", network_reason(exc)
     else:
-        extras["bot_user_id"] = me.get("user_id")
-        extras["bot_id"] = me.get("bot_id")
-        extras["slack_problem"] = None
+        identity.bot_user_id = me.get("user_id")
+        identity.bot_id = me.get("bot_id")
+        identity.problem = None
         log.log(logging.INFO if announce else logging.DEBUG, "connected to Slack as %s (team %s)",
                 me.get("user"), me.get("team"))
         return None
-    extras["slack_problem"] = problem
+    identity.problem = problem
     if problem not in TOKEN_REJECTED and not quiet_failure:
         log.log(logging.WARNING if announce else logging.DEBUG,
                 "Slack is not answering auth.test (%s); starting anyway, messages wait in the outbox", detail)
@@ -86,9 +86,9 @@ def _ask_slack_who_we_are(client: Any, extras: dict[str, Any], *, announce: bool
 def _retry_identify(services: Services, every: float) -> None:
     while True:
         time.sleep(every)
-        problem = _ask_slack_who_we_are(services.client, services.extras, announce=False, quiet_failure=True)
+        problem = _ask_slack_who_we_are(services.client, services.slack_identity, announce=False, quiet_failure=True)
         if problem is None:
-            log.info("Slack answers again: connected as bot user %s", services.extras.get("bot_user_id"))
+            log.info("Slack answers again: connected as bot user %s", services.slack_identity.bot_user_id)
             return
         if problem in TOKEN_REJECTED:
             log.error("%s", token_rejected("SLACK_BOT_TOKEN", problem))

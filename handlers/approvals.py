@@ -14,20 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals import decide as decisions
 from bot.approvals import delegation, screens
-from bot.errors import BadValue
-from bot.forms.clean import clean_text
-from bot.services import Services
-from bot.slack_ids import ApprovalAction, ApprovalCallback
-from bot.views.approvals import (
-    FIELDS_BLOCK,
-    FIELDS_INPUT,
-    REASON_BLOCK,
-    REASON_INPUT,
-    REASSIGN_REASON_BLOCK,
-    REASSIGN_TO_BLOCK,
-    REASSIGN_TO_INPUT,
-)
-from bot.views.delegation import (
+from bot.approvals.delegation_view import (
     DATE_INPUT,
     DELEGATE_BLOCK,
     DELEGATE_INPUT,
@@ -36,17 +23,23 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
-from handlers.values import clicked_id, clicked_pointer, metadata
+from bot.approvals.views import (
+    FIELDS_BLOCK,
+    FIELDS_INPUT,
+    REASON_BLOCK,
+    REASON_INPUT,
+    REASSIGN_REASON_BLOCK,
+    REASSIGN_TO_BLOCK,
+    REASSIGN_TO_INPUT,
+)
+from bot.forms.clean import clean_text
+from bot.forms.state import date_of, element, options_of, text_of, user_of, view_values
+from bot.services import Services
+from bot.slack_ids import ApprovalAction, ApprovalCallback
+from bot.views.metadata import ApprovalReasonContext, ApprovalReassignContext, read
+from handlers.values import clicked_id, clicked_pointer
 
 DELEGATE_WORDS = ("delegate", "代理", "代理承認")
-
-
-def _values(body: dict[str, Any]) -> dict[str, Any]:
-    return body["view"].get("state", {}).get("values", {})
-
-
-def _picked(values: dict[str, Any], block: str, action: str, key: str) -> Any:
-    return (values.get(block, {}).get(action) or {}).get(key)
 
 
 def _day(raw: str | None) -> date | None:
@@ -110,15 +103,13 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASON)
     def reason_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        meta = metadata(body["view"], "step", "version")
-        if meta.get("outcome") not in decisions.OUTCOMES:
-            raise BadValue("reason modal without its outcome")
-        values = _values(body)
-        reason = clean_text(_picked(values, REASON_BLOCK, REASON_INPUT, "value") or "")  # no NUL, nothing invisible
-        ticked = _picked(values, FIELDS_BLOCK, FIELDS_INPUT, "selected_options") or []
-        decisions.decide(context["db"], services, step_id=meta["step"], version=meta["version"],
-                         actor=context.user_id, outcome=meta["outcome"], reason=reason,
-                         fields_to_fix=[o["value"] for o in ticked], locale=context["locale"])
+        meta = read(ApprovalReasonContext, body["view"])
+        values = view_values(body["view"])
+        reason = clean_text(text_of(element(values, REASON_BLOCK, REASON_INPUT)) or "")  # no NUL, nothing invisible
+        ticked = options_of(element(values, FIELDS_BLOCK, FIELDS_INPUT))
+        decisions.decide(context["db"], services, step_id=meta.step, version=meta.version,
+                         actor=context.user_id, outcome=meta.outcome, reason=reason,
+                         fields_to_fix=ticked, locale=context["locale"])
         ack()
 
     # -- an admin re-assigns a pending step ------------------------------------------------------
@@ -132,12 +123,11 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.REASSIGN)
     def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        meta = metadata(body["view"], "step", "version")
-        values = _values(body)
-        decisions.reassign(context["db"], services, step_id=meta["step"], version=meta["version"],
-                           actor=context.user_id, to=_picked(values, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT,
-                                                             "selected_user"),
-                           reason=clean_text(_picked(values, REASSIGN_REASON_BLOCK, REASON_INPUT, "value") or ""),
+        meta = read(ApprovalReassignContext, body["view"])
+        values = view_values(body["view"])
+        decisions.reassign(context["db"], services, step_id=meta.step, version=meta.version,
+                           actor=context.user_id, to=user_of(element(values, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT)),
+                           reason=clean_text(text_of(element(values, REASSIGN_REASON_BLOCK, REASON_INPUT)) or ""),
                            locale=context["locale"])
         ack(response_action="clear")  # the 詳細 underneath shows the old approver: close the whole stack
 
@@ -149,13 +139,13 @@ def register(app: App, services: Services) -> None:
 
     @app.view(ApprovalCallback.DELEGATE)
     def delegate_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        values = _values(body)
+        values = view_values(body["view"])
         delegation.create_for_days(
             context["db"], services, delegator=context.user_id, actor=context.user_id,
-            delegate=_picked(values, DELEGATE_BLOCK, DELEGATE_INPUT, "selected_user"),
-            first_day=_day(_picked(values, STARTS_BLOCK, DATE_INPUT, "selected_date")),
-            last_day=_day(_picked(values, ENDS_BLOCK, DATE_INPUT, "selected_date")),
-            reason=clean_text(_picked(values, NOTE_BLOCK, NOTE_INPUT, "value") or "") or None, locale=context["locale"])
+            delegate=user_of(element(values, DELEGATE_BLOCK, DELEGATE_INPUT)),
+            first_day=_day(date_of(element(values, STARTS_BLOCK, DATE_INPUT))),
+            last_day=_day(date_of(element(values, ENDS_BLOCK, DATE_INPUT))),
+            reason=clean_text(text_of(element(values, NOTE_BLOCK, NOTE_INPUT)) or "") or None, locale=context["locale"])
         ack()
 
     @app.action(ApprovalAction.DELEGATE_CANCEL)

@@ -10,12 +10,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.errors import NotFound
-from bot.forms.state import element_value
+from bot.forms.state import field_value
 from bot.services import Services
-from bot.slack_ids import IntakeAction, TicketAction, TicketBlock, TicketCallback
+from bot.slack_ids import TicketAction, TicketBlock, TicketCallback
 from bot.tickets import requester, screens, triage
-from bot.views.metadata import TicketContext, load
+from bot.views.metadata import TicketContext, read
 from handlers.values import clicked_id
 
 RATE = re.compile(rf"^{TicketAction.RATE}_[1-5]$")
@@ -26,15 +25,7 @@ def ticket_id(body: dict[str, Any]) -> int:
 
 
 def modal_ticket(view: dict[str, Any]) -> int:
-    context = load(TicketContext, view.get("private_metadata"))
-    if context is None:
-        raise NotFound("modal without its ticket")
-    return context.ticket
-
-
-def field(view: dict[str, Any], block: str) -> Any:
-    element = (((view.get("state") or {}).get("values") or {}).get(block) or {}).get(IntakeAction.FIELD)
-    return element_value(element) if element else None
+    return read(TicketContext, view).ticket
 
 
 def register(app: App, services: Services) -> None:
@@ -72,29 +63,30 @@ def register(app: App, services: Services) -> None:
     @app.view(TicketCallback.ASSIGN)
     def assigned(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         triage.assign(context["db"], services, modal_ticket(view), context.user_id,
-                      field(view, TicketBlock.ASSIGNEE), context["locale"])
+                      field_value(view, TicketBlock.ASSIGNEE), context["locale"])
         ack()
 
     @app.view(TicketCallback.HOLD)
     def held(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         triage.hold(context["db"], services, modal_ticket(view), context.user_id,
-                    field(view, TicketBlock.QUESTION), context["locale"])
+                    field_value(view, TicketBlock.QUESTION), context["locale"])
         ack()
 
     @app.view(TicketCallback.RESOLVE)
     def resolved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         triage.resolve(context["db"], services, modal_ticket(view), context.user_id,
-                       field(view, TicketBlock.NOTE), context["locale"])
+                       field_value(view, TicketBlock.NOTE), context["locale"])
         ack()
 
     @app.view(TicketCallback.REROUTE)
     def rerouted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         triage.reroute(context["db"], services, modal_ticket(view), context.user_id,
-                       field(view, TicketBlock.DEPARTMENT), field(view, TicketBlock.REASON), context["locale"])
+                       field_value(view, TicketBlock.DEPARTMENT), field_value(view, TicketBlock.REASON),
+                       context["locale"])
         ack()
 
     @app.view(TicketCallback.ANSWER)
     def answered(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         requester.answer(context["db"], services, modal_ticket(view), context.user_id,
-                         field(view, TicketBlock.ANSWER), context["locale"])
+                         field_value(view, TicketBlock.ANSWER), context["locale"])
         ack()

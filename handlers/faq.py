@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -13,12 +12,14 @@ from bot import outbox
 from bot.errors import ValidationFailed
 from bot.faqdesk import capture, conversation
 from bot.faqdesk.conversation import Where
+from bot.forms.state import element, option_of, text_of, view_values
 from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
 from bot.views import faq as views
+from bot.views.metadata import FaqCaptureContext, read
 from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
-from handlers.values import clicked, clicked_id, metadata
+from handlers.values import clicked, clicked_id
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
 
@@ -94,28 +95,28 @@ def register(app: App, services: Services) -> None:
         departments = [(d.key, d.name.get(locale)) for d in services.config.departments]
         client.views_open(trigger_id=body["trigger_id"], view=views.capture_modal(
             locale, question=question, answer=answer, department=department, departments=departments,
-            metadata=json.dumps({"ticket_id": ticket_id})))
+            metadata=FaqCaptureContext(ticket_id=ticket_id).dump()))
         ack()
 
     @app.view(FaqCallback.CAPTURE)
     def on_capture_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         locale = context["locale"]
-        values = (view.get("state") or {}).get("values") or {}
+        values = view_values(view)
 
-        def read(block: str) -> str:
-            return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
+        def typed(block: str) -> str:
+            return str(text_of(element(values, block, views.CAPTURE_INPUT)) or "").strip()
 
-        chosen = ((values.get(FaqBlock.DEPARTMENT) or {}).get("value") or {}).get("selected_option") or {}
+        department = option_of(element(values, FaqBlock.DEPARTMENT, views.CAPTURE_INPUT))
 
-        question, answer, variants = read(FaqBlock.QUESTION), read(FaqBlock.ANSWER), read(FaqBlock.VARIANTS)
+        question, answer, variants = typed(FaqBlock.QUESTION), typed(FaqBlock.ANSWER), typed(FaqBlock.VARIANTS)
         missing = {b: t(locale, "faq.capture_required") for b, v in
                    ((FaqBlock.QUESTION, question), (FaqBlock.ANSWER, answer)) if not v}
         if missing:
             raise ValidationFailed(missing)
-        ticket_id = metadata(view, "ticket_id")["ticket_id"]
+        ticket_id = read(FaqCaptureContext, view).ticket_id
         doc = capture.capture(context["db"], services.config, ticket_id=ticket_id, user=context.user_id,
                               question=question, variants=variants.splitlines(), answer=answer,
-                              now=services.clock.now(), department=chosen.get("value"))
+                              now=services.clock.now(), department=department)
         # This replica answers with the new entry from the next question on (the others within
         # FaqIndex.check_every, when they see the revision move).
         services.faq.invalidate()

@@ -14,17 +14,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import NotFound
 from bot.forms import read_state
+from bot.forms.state import view_values
 from bot.i18n import t
-from bot.routing.router import router_for
 from bot.services import Services
 from bot.slack_ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
 from bot.tickets import inbox, requester
 from bot.tickets.submit import Origin, submit
 from bot.tickets.summary import archive_link, department_name
 from bot.tickets.workspace import request_type
-from bot.views.metadata import FormContext, load
+from bot.views.metadata import FormContext, read
 from bot.views.request_form import received, request_form, type_picker
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ def open_inquiry_form(client: Any, trigger_id: str, services: Services, locale: 
     department_field = next((f.key for f in rt.fields if f.type == "department"), None)
     if department_field is None or not text.strip():
         return
-    decision = router_for(services).route(text)
+    decision = services.router.route(text)
     if decision.confidence < SUGGEST_CONFIDENCE:
         return
     initial[department_field] = decision.department
@@ -103,11 +102,9 @@ def register(app: App, services: Services) -> None:
 
     @app.view(IntakeCallback.REQUEST_FORM)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        form = load(FormContext, view.get("private_metadata"))
-        if form is None:
-            raise NotFound("request form without its context")
+        form = read(FormContext, view)
         rt = request_type(services, form.type)
-        raw = read_state(rt, (view.get("state") or {}).get("values") or {})
+        raw = read_state(rt, view_values(view))
         locale = context["locale"]
         if form.ticket is not None:
             ticket = requester.resubmit(context["db"], services, form.ticket, context.user_id, raw, locale)

@@ -91,7 +91,7 @@ def start_bot(
     services = build_services(settings, config=config, clock=clock, engine=engine,
                               retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0,
                                                        home_interval=0.0, settle=0.05))
-    services.extras.update(bot_user_id=BOT_USER_ID, bot_id=BOT_ID)
+    services.slack_identity.bot_user_id, services.slack_identity.bot_id = BOT_USER_ID, BOT_ID
     services.recent_home_opens = RecentOpens(window=0.0)  # every open refreshes: tests read Home right after
     app = build_app(settings, services=services)
     http = HttpServer(WsgiApp(app, engine, signing_secret=SIGNING_SECRET), host="127.0.0.1", port=0, threads=8).start()

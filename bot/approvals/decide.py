@@ -26,8 +26,8 @@ from bot.errors import AlreadyDecided, DomainError, NotAuthorized, NotFound, Val
 from bot.forms.clean import FREE_TEXT_MAX, clean_text, free_text
 
 __all__ = ["Decision", "NotInDirectory", "OwnRequest", "authorize", "decide", "reassign", "refuse_if_settled"]
+from bot.approvals import views
 from bot.i18n import LOCALES, t
-from bot.views import approvals as views
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 OUTCOMES = (APPROVED, SENT_BACK, REJECTED)
 # Block ids of the reason and re-assign modals (here because the service names the field an error belongs to).
-# The modal's block ids (bot/views/approvals.py defines them): errors are keyed by the block they belong to.
+# The modal's block ids (bot/approvals/views.py defines them): errors are keyed by the block they belong to.
 REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_REASON_BLOCK = (views.REASON_BLOCK, views.REASSIGN_TO_BLOCK,
                                                           views.REASSIGN_REASON_BLOCK)
 

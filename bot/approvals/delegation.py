@@ -1,7 +1,7 @@
 """Delegation (代理承認): approver A names B for a date range; while it is active B may decide A's
 pending and new steps, recorded as "B on behalf of A". Not transitive: B's own delegate cannot
 decide for A. It ends by itself at `ends_at`; both people are told when it starts and ends (the
-`delegation-notices` job, see bot/jobs/delegations.py).
+`delegation-notices` job, see bot/approvals/jobs.py).
 
 A delegation lasts at most MAX_DAYS (a year) and starts within a year: a longer absence is a
 re-assignment of the approver in the org config, not a delegation; and dates such as 9999-12-31
@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from bot import audit, outbox
 from bot.approvals import notify
+from bot.approvals.delegation_view import DELEGATE_BLOCK, ENDS_BLOCK, STARTS_BLOCK
 from bot.errors import NotAuthorized, NotFound, ValidationFailed
 from bot.forms.clean import FREE_TEXT_MAX, clean_text
 from bot.i18n import t
-from bot.views.delegation import DELEGATE_BLOCK, ENDS_BLOCK, STARTS_BLOCK
 from models import Delegation
 
 if TYPE_CHECKING:

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.approvals import delegates
+from bot.approvals.delegation_view import DelegationRow, delegation_section
+from bot.approvals.home_view import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
 from bot.approvals.steps import PENDING, steps_of
 from bot.tickets.summary import ticket_title
-from bot.views.approvals_home import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.views.blocks import Block
-from bot.views.delegation import DelegationRow, delegation_section
 from models import ApprovalStep, Delegation, Ticket
 
 if TYPE_CHECKING:

@@ -14,13 +14,13 @@ from bot import outbox
 from bot.approvals import delegates, segregation
 from bot.approvals.rules import rule_of_step
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
+from bot.approvals.views import Change, FieldRow, StepCard, request_message, requester_notice, who
 from bot.approvals.wording import skip_reason, step_reason
 from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
 from bot.tickets.summary import local_time as receipt_time
 from bot.tickets.summary import ticket_title
-from bot.views.approvals import Change, FieldRow, StepCard, request_message, requester_notice, who
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
 
 if TYPE_CHECKING:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.jobs.delegations import delegation_notices
+from bot.approvals.jobs import delegation_notices
 from bot.jobs.digest import weekly_digest
 from bot.jobs.housekeeping import forget_processed_events, prune_job_runs
 from bot.jobs.reminders import reminders
-from bot.jobs.tickets import close_unrated_tickets
 from bot.scheduler import Job, RunResult, Scheduler
+from bot.tickets.jobs import close_unrated_tickets
 from models import JobRun
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.reminders import approvals, desk
+from bot.approvals import reminders as approval_reminders
 from bot.scheduler import Every, Idle, periodic
+from bot.tickets import reminders as desk_reminders
 from models.db import transaction
 
 if TYPE_CHECKING:
@@ -23,8 +24,8 @@ def run_reminders(services: Services, slot: str = "") -> str:
     if not services.calendar.is_working_time(now):
         return Idle("outside working hours: nothing sent")
     with transaction(services.session_factory) as session:
-        stalled = approvals.sweep(session, services, now)
-        on_desk = desk.sweep(session, services, now)
+        stalled = approval_reminders.sweep(session, services, now)
+        on_desk = desk_reminders.sweep(session, services, now)
     outcome = (f"{stalled.reminders} steps reminded in {stalled.messages} DMs, {stalled.escalated} escalated "
             f"({stalled.skipped} skipped); {on_desk.pings} tickets pinged in {on_desk.channel_messages} channels, "
             f"{on_desk.hold_reminders} hold reminders")

@@ -47,10 +47,3 @@ class Router:
             log.exception("FAQ index unavailable for routing")
             return None
 
-
-def router_for(services: Any) -> Router:
-    """One Router per Services (built on first use, shared by every request thread)."""
-    router = services.extras.get("router")
-    if router is None:
-        router = services.extras.setdefault("router", Router(services.config, services.extras.get("faq")))
-    return router

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.tickets import notify, store
+from bot.tickets import dm_view, notify, store
 from bot.tickets.summary import facts
-from bot.views import ticket_dm
 from models import Ticket
 
 if TYPE_CHECKING:
@@ -24,7 +23,7 @@ def hold_ref(ticket: Ticket, number: int) -> str:
 def ask_requester(session: Session, services: Services, ticket: Ticket, asker: str, question: str,
                   number: int) -> None:
     locale = notify.requester_locale(services, ticket)
-    text, blocks = ticket_dm.hold_question(facts(session, services, ticket, locale), locale, asker=asker,
+    text, blocks = dm_view.hold_question(facts(session, services, ticket, locale), locale, asker=asker,
                                            question=question)
     outbox.post(session, ticket.requester_id, text, blocks, ref=hold_ref(ticket, number))
 
@@ -35,14 +34,14 @@ def question_answered(session: Session, services: Services, ticket: Ticket, aske
     if not store.posted(session, ref):
         return
     locale = notify.requester_locale(services, ticket)
-    text, blocks = ticket_dm.hold_question(facts(session, services, ticket, locale), locale, asker=asker,
+    text, blocks = dm_view.hold_question(facts(session, services, ticket, locale), locale, asker=asker,
                                            question=question, answered=answer)
     outbox.update(session, ref, text, blocks)
 
 
 def ask_rating(session: Session, services: Services, ticket: Ticket, resolver: str, note: str) -> None:
     locale = notify.requester_locale(services, ticket)
-    text, blocks = ticket_dm.resolution(facts(session, services, ticket, locale), locale, resolver=resolver, note=note)
+    text, blocks = dm_view.resolution(facts(session, services, ticket, locale), locale, resolver=resolver, note=note)
     outbox.post(session, ticket.requester_id, text, blocks, ref=store.rating_ref(ticket))
 
 
@@ -51,7 +50,7 @@ def rated(session: Session, services: Services, ticket: Ticket) -> None:
     if not store.posted(session, ref):
         return
     locale = notify.requester_locale(services, ticket)
-    text, blocks = ticket_dm.resolution(facts(session, services, ticket, locale), locale,
+    text, blocks = dm_view.resolution(facts(session, services, ticket, locale), locale,
                                         resolver=ticket.assignee_id or "", note=ticket.resolution_note or "",
                                         rated=ticket.satisfaction)
     outbox.update(session, ref, text, blocks)

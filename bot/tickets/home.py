@@ -12,18 +12,17 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.ticket_states import APPROVED, FINAL, IN_PROGRESS, ON_HOLD, SUBMITTED, UNCLAIMED
-from bot.tickets import access
+from bot.tickets import access, home_view
+from bot.tickets.home_view import DepartmentQueue, Group, QueueRow
 from bot.tickets.summary import facts, local_time
-from bot.views import ticket_home
 from bot.views.blocks import Block
-from bot.views.ticket_home import DepartmentQueue, Group, QueueRow
 from models import Ticket
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 LIMIT = 8  # lines per list: the Home tab holds 100 blocks, shared with other sections
-GROUP_LIMIT = 5  # rows per queue group with one department; fewer with several (ticket_home.QUEUE_BLOCKS)
+GROUP_LIMIT = 5  # rows per queue group with one department; fewer with several (home_view.QUEUE_BLOCKS)
 # Open and on the desk with its SLA clock running (on hold, the clock is paused: not near anything).
 RUNNING = (SUBMITTED, APPROVED, IN_PROGRESS)
 
@@ -32,7 +31,7 @@ def my_requests(session: Session, services: Services, user: str, locale: str) ->
     mine = (Ticket.requester_id == user) & Ticket.status.not_in(FINAL)
     total = session.scalar(select(func.count()).select_from(Ticket).where(mine)) or 0
     rows = session.scalars(select(Ticket).where(mine).order_by(Ticket.id.desc()).limit(LIMIT))
-    return ticket_home.my_requests([facts(session, services, r, locale) for r in rows], locale,
+    return home_view.my_requests([facts(session, services, r, locale) for r in rows], locale,
                                    more=max(0, total - LIMIT))
 
 
@@ -43,16 +42,16 @@ def agent_queue(session: Session, services: Services, user: str, locale: str) ->
         select(Ticket).where(Ticket.assignee_id == user, Ticket.status.in_((IN_PROGRESS, ON_HOLD)))
         .order_by(Ticket.resolution_due).limit(LIMIT))]
     if not departments:
-        return ticket_home.queue(assigned, [], locale)
+        return home_view.queue(assigned, [], locale)
     rows = _rows_per_group(len(departments))
     queues = [_department_queue(session, services, d.key, d.name.get(locale), rows, locale) for d in departments]
-    return ticket_home.queue(assigned, queues, locale)
+    return home_view.queue(assigned, queues, locale)
 
 
 def _rows_per_group(departments: int) -> int:
     """Rows per group so the whole queue fits its share of the Home tab (each department: its name,
     three labels and three "+N more" lines, then rows; what the agent holds takes up to LIMIT + 3)."""
-    spare = ticket_home.QUEUE_BLOCKS - (LIMIT + 3) - departments * 7
+    spare = home_view.QUEUE_BLOCKS - (LIMIT + 3) - departments * 7
     return max(1, min(GROUP_LIMIT, spare // (3 * departments)))
 
 

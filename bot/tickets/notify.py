@@ -14,9 +14,8 @@ from bot import outbox
 from bot.i18n import t
 from bot.i18n.mrkdwn import mention
 from bot.ticket_states import WITHDRAWABLE
-from bot.tickets import store
+from bot.tickets import card_view, dm_view, store
 from bot.tickets.summary import department_name, facts, local_time
-from bot.views import ticket_card, ticket_dm
 from models import Ticket
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ def post_card(session: Session, services: Services, ticket: Ticket) -> None:
     department = services.config.department(ticket.department)
     if department is None:
         return
-    text, blocks = ticket_card.card(facts(session, services, ticket, desk_locale(services)), desk_locale(services))
+    text, blocks = card_view.card(facts(session, services, ticket, desk_locale(services)), desk_locale(services))
     ref = store.card_ref(session, ticket)
     outbox.post(session, department.triage_channel, text, blocks, ref=ref, dedupe_key=f"{ref}:post")
 
@@ -47,7 +46,7 @@ def update_card(session: Session, services: Services, ticket: Ticket, *, moved_t
     if not store.posted(session, ref):
         return  # still waiting for approval: there is no card yet
     locale = desk_locale(services)
-    text, blocks = ticket_card.card(facts(session, services, ticket, locale), locale, moved_to=moved_to,
+    text, blocks = card_view.card(facts(session, services, ticket, locale), locale, moved_to=moved_to,
                                     moved_reason=reason)
     outbox.update(session, ref, text, blocks)
 
@@ -71,7 +70,7 @@ def next_step(services: Services, ticket: Ticket, locale: str) -> str:
 
 def _receipt(session: Session, services: Services, ticket: Ticket) -> tuple[str, list]:
     locale = requester_locale(services, ticket)
-    return ticket_dm.receipt(facts(session, services, ticket, locale), locale,
+    return dm_view.receipt(facts(session, services, ticket, locale), locale,
                              next_step=next_step(services, ticket, locale),
                              withdrawable=ticket.status in WITHDRAWABLE)
 
@@ -98,14 +97,14 @@ def update_receipt(session: Session, services: Services, ticket: Ticket) -> None
 
 def tell_requester(session: Session, services: Services, ticket: Ticket, key: str, **params: str) -> None:
     locale = requester_locale(services, ticket)
-    text, blocks = ticket_dm.notice(facts(session, services, ticket, locale), locale, key, **params)
+    text, blocks = dm_view.notice(facts(session, services, ticket, locale), locale, key, **params)
     outbox.post(session, ticket.requester_id, text, blocks)
 
 
 def tell_agent(session: Session, services: Services, ticket: Ticket, user: str, key: str, *,
                body: str | None = None, **params: str) -> None:
     locale = services.locales.locale(user)
-    text, blocks = ticket_dm.agent_notice(facts(session, services, ticket, locale), locale, key, body=body, **params)
+    text, blocks = dm_view.agent_notice(facts(session, services, ticket, locale), locale, key, body=body, **params)
     outbox.post(session, user, text, blocks)
 
 

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.ticket_states import ON_DESK, require
-from bot.tickets import access, store
+from bot.tickets import access, modals_view, store
 from bot.tickets.requester import question_for
 from bot.tickets.summary import facts
-from bot.views import ticket_modals
 from bot.views.metadata import TicketContext
 
 if TYPE_CHECKING:
@@ -28,31 +27,31 @@ def _agent_ticket(session: Session, services: Services, ticket_id: int, user: st
 def assign_form(session: Session, services: Services, ticket_id: int, user: str, locale: str) -> dict:
     ticket = _agent_ticket(session, services, ticket_id, user, "assign")
     agents = [(a, services.locales.display_name(a)) for a in access.agents(services.config, ticket.department)]
-    return ticket_modals.assign(facts(session, services, ticket, locale), locale, agents,
+    return modals_view.assign(facts(session, services, ticket, locale), locale, agents,
                                 TicketContext(ticket=ticket.id).dump())
 
 
 def hold_form(session: Session, services: Services, ticket_id: int, user: str, locale: str) -> dict:
     ticket = _agent_ticket(session, services, ticket_id, user, "hold")
-    return ticket_modals.hold(facts(session, services, ticket, locale), locale, TicketContext(ticket=ticket.id).dump())
+    return modals_view.hold(facts(session, services, ticket, locale), locale, TicketContext(ticket=ticket.id).dump())
 
 
 def resolve_form(session: Session, services: Services, ticket_id: int, user: str, locale: str) -> dict:
     ticket = _agent_ticket(session, services, ticket_id, user, "resolve")
-    return ticket_modals.resolve(facts(session, services, ticket, locale), locale,
+    return modals_view.resolve(facts(session, services, ticket, locale), locale,
                                  TicketContext(ticket=ticket.id).dump())
 
 
 def reroute_form(session: Session, services: Services, ticket_id: int, user: str, locale: str) -> dict:
     ticket = _agent_ticket(session, services, ticket_id, user, "reroute")
     departments = [(d.key, d.name.get(locale)) for d in services.config.departments if d.key != ticket.department]
-    return ticket_modals.reroute(facts(session, services, ticket, locale), locale, departments,
+    return modals_view.reroute(facts(session, services, ticket, locale), locale, departments,
                                  TicketContext(ticket=ticket.id).dump())
 
 
 def answer_form(session: Session, services: Services, ticket_id: int, user: str, locale: str) -> dict:
     ticket, question = question_for(session, services, ticket_id, user)
-    return ticket_modals.answer(facts(session, services, ticket, locale), locale, question,
+    return modals_view.answer(facts(session, services, ticket, locale), locale, question,
                                 TicketContext(ticket=ticket.id).dump())
 
 
@@ -60,4 +59,4 @@ def details(session: Session, services: Services, ticket_id: int, user: str, loc
     """A ticket's full content — for a confidential one, only to those allowed to read it."""
     ticket = store.get(session, ticket_id)
     access.require_viewer(session, services.config, ticket, user)
-    return ticket_modals.details(facts(session, services, ticket, locale), locale)
+    return modals_view.details(facts(session, services, ticket, locale), locale)

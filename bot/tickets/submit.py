@@ -21,7 +21,6 @@ from bot.errors import ValidationFailed
 from bot.faqdesk.asking import link_escalated_question
 from bot.forms import display_value, title_for, validate_form
 from bot.routing import RouteDecision
-from bot.routing.router import router_for
 from bot.ticket_states import SUBMITTED
 from bot.tickets import notify, store
 from bot.tickets.audit_trail import record
@@ -72,7 +71,7 @@ def choose_department(services: Services, rt: RequestType, values: dict[str, Any
     chosen = next((values[f.key] for f in rt.fields if f.type == "department" and values.get(f.key)), None)
     if chosen:
         return chosen, RouteDecision(chosen, 1.0, ["chosen by the requester"])
-    decision = router_for(services).route(free_text(rt, values))
+    decision = services.router.route(free_text(rt, values))
     return decision.department, decision
 
 

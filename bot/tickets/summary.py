@@ -12,7 +12,7 @@ from bot.i18n.dates import format_datetime
 from bot.i18n.mrkdwn import escape
 from bot.ticket_states import PENDING_APPROVAL
 from bot.tickets import store
-from bot.views.ticket_facts import TicketFacts
+from bot.tickets.facts_view import TicketFacts
 from models import SlackMessageRef, Ticket
 
 if TYPE_CHECKING:

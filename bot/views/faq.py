@@ -95,13 +95,16 @@ def after_escalated(locale: str, answer_blocks: list[Block]) -> tuple[str, list[
     return t(locale, "faq.escalated"), [*kept, context(t(locale, "faq.escalated"))]
 
 
+CAPTURE_INPUT = "value"  # every input of the capture modal: its block id says which
+
+
 def capture_modal(locale: str, *, question: str, answer: str, department: str,
                   departments: list[tuple[str, str]], metadata: str) -> dict[str, Any]:
     """"Add to FAQ" pre-filled from a resolved ticket: its question, the desk's resolution note and its
     department (`departments`: (key, localised name) pairs for the select)."""
 
     def text_input(block_id: str, label: str, value: str, multiline: bool, optional: bool = False) -> Block:
-        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": CAPTURE_INPUT, "multiline": multiline,
                                    "max_length": TEXT_MAX}
         if value:
             element["initial_value"] = clip(value, TEXT_MAX)
@@ -111,7 +114,7 @@ def capture_modal(locale: str, *, question: str, answer: str, department: str,
     def option(key: str, name: str) -> dict[str, Any]:
         return {"text": plain(name, BUTTON_TEXT_MAX), "value": key}
 
-    select: dict[str, Any] = {"type": "static_select", "action_id": "value",
+    select: dict[str, Any] = {"type": "static_select", "action_id": CAPTURE_INPUT,
                               "options": [option(k, n) for k, n in departments][:OPTIONS_MAX]}
     chosen = next(((k, n) for k, n in departments if k == department), None)
     if chosen is not None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.approvals.views import decision_buttons
 from bot.i18n import t
 from bot.slack_ids import TicketAction
-from bot.views.approvals import decision_buttons
 from bot.views.blocks import Block, actions, button, context, header, section
 
 # 2 blocks per approval item + header, intro and footer stay under Slack's 50 blocks per message.

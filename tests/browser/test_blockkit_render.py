@@ -14,6 +14,17 @@ from typing import Any
 
 import pytest
 
+from bot.approvals.views import (
+    FIELDS_BLOCK,
+    FIELDS_INPUT,
+    REASON_BLOCK,
+    REASON_INPUT,
+    Change,
+    FieldRow,
+    StepCard,
+    reason_modal,
+    request_message,
+)
 from bot.config import load_workspace
 from bot.config.catalog import FormField
 from bot.config.text import LocalizedText
@@ -38,23 +49,12 @@ from bot.i18n import t
 from bot.i18n.mrkdwn import link
 from bot.settings import BUNDLED_CONFIG
 from bot.slack_ids import Action, ApprovalAction, FaqAction, IntakeAction, TicketAction
-from bot.views.approvals import (
-    FIELDS_BLOCK,
-    FIELDS_INPUT,
-    REASON_BLOCK,
-    REASON_INPUT,
-    Change,
-    FieldRow,
-    StepCard,
-    reason_modal,
-    request_message,
-)
+from bot.tickets.card_view import card
+from bot.tickets.facts_view import TicketFacts
+from bot.tickets.home_view import my_requests
 from bot.views.faq import answer_message
 from bot.views.home import home_view
 from bot.views.request_form import request_form, type_picker
-from bot.views.ticket_card import card
-from bot.views.ticket_facts import TicketFacts
-from bot.views.ticket_home import my_requests
 from faq.engine import FaqDoc
 from handlers.values import pointer
 from tests.browser.blockkit_page import Screen, page_html

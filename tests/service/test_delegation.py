@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.approvals import delegates, delegation, flow
+from bot.approvals.jobs import delegation_notices
 from bot.errors import NotAuthorized, ValidationFailed
-from bot.jobs.delegations import delegation_notices
 from bot.scheduler import Scheduler
 from models import AuditEvent, Delegation, OutboxMessage
 from tests.harness import start_bot

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
 
-from bot.reminders.approvals import sweep_queries
+from bot.approvals.reminders import sweep_queries
 from models import ApprovalStep, Ticket
 
 INDEX = "ix_approval_steps_reminder_sweep"

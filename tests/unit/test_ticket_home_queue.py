@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.tickets.facts_view import TicketFacts
 from bot.tickets.home import _rows_per_group
-from bot.views.ticket_facts import TicketFacts
-from bot.views.ticket_home import QUEUE_BLOCKS, DepartmentQueue, Group, QueueRow, queue
+from bot.tickets.home_view import QUEUE_BLOCKS, DepartmentQueue, Group, QueueRow, queue
 
 
 def row(n: int) -> QueueRow:

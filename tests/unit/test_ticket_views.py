@@ -10,9 +10,9 @@ import pytest
 from bot.errors import InvalidTransition
 from bot.slack_ids import FaqAction, TicketAction
 from bot.ticket_states import FINAL, MOVES, STATUSES, transition
-from bot.views.ticket_card import card
-from bot.views.ticket_dm import receipt, resolution
-from bot.views.ticket_facts import TicketFacts
+from bot.tickets.card_view import card
+from bot.tickets.dm_view import receipt, resolution
+from bot.tickets.facts_view import TicketFacts
 
 FACTS = TicketFacts(
     id=7, number="LEG-0003", type_name="ハラスメント・コンプライアンス相談", emoji=":shield:",

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.approvals import flow
+from bot.approvals.views import FIELDS_BLOCK, FIELDS_INPUT, REASON_BLOCK, REASON_INPUT
 from bot.fakeslack.state_values import state_value
 from bot.slack_ids import ApprovalAction
-from bot.views.approvals import FIELDS_BLOCK, FIELDS_INPUT, REASON_BLOCK, REASON_INPUT
 from models import ApprovalStep, Ticket
 from tests.service.approvals_fixtures import new_ticket
 

@@ -10,11 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.fakeslack import FakeUser
-from bot.fakeslack.state_values import state_value
-from bot.slack_ids import ApprovalAction, TicketAction
-from bot.views.approvals import REASON_INPUT, REASSIGN_REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT
-from bot.views.delegation import (
+from bot.approvals.delegation_view import (
     DATE_INPUT,
     DELEGATE_BLOCK,
     DELEGATE_INPUT,
@@ -23,6 +19,10 @@ from bot.views.delegation import (
     NOTE_INPUT,
     STARTS_BLOCK,
 )
+from bot.approvals.views import REASON_INPUT, REASSIGN_REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT
+from bot.fakeslack import FakeUser
+from bot.fakeslack.state_values import state_value
+from bot.slack_ids import ApprovalAction, TicketAction
 from models import AuditEvent, Delegation, Ticket
 from tests.service.approvals_fixtures import (
     ADMIN,
@@ -371,7 +371,7 @@ def test_a_reassign_to_the_same_approver_or_the_requester_is_refused_under_the_f
 
 
 def test_a_delegation_ends_by_itself_and_both_are_told(bot):
-    from bot.jobs.delegations import delegation_notices
+    from bot.approvals.jobs import delegation_notices
     from bot.scheduler import Scheduler
 
     bot.command(MANAGER, "delegate")

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.approvals.views import REASON_INPUT, REASSIGN_REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT
 from bot.config import WorkspaceConfig
 from bot.fakeslack.state_values import state_value
 from bot.slack_ids import ApprovalAction
-from bot.views.approvals import REASON_INPUT, REASSIGN_REASON_BLOCK, REASSIGN_TO_BLOCK, REASSIGN_TO_INPUT
 from models import ApprovalStep, AuditEvent
 from tests.harness import Bot, start_bot
 from tests.service.approvals_fixtures import (

@@ -9,8 +9,8 @@ import json
 import pytest
 from sqlalchemy import select
 
+from bot.approvals.delegation_view import ENDS_BLOCK, STARTS_BLOCK
 from bot.slack_ids import ApprovalAction, ApprovalCallback, FaqAction, IntakeAction, TicketAction
-from bot.views.delegation import ENDS_BLOCK, STARTS_BLOCK
 from models import Delegation
 from tests.service.approvals_fixtures import (
     EMPLOYEE,

@@ -75,14 +75,14 @@ def test_healthz_answers_503_within_two_seconds_and_recovers(proxied, fault):
 
 def test_healthz_reports_a_slack_problem(proxied):
     bot, _proxy = proxied
-    bot.services.extras["slack_problem"] = "invalid_auth"
+    bot.services.slack_identity.problem = "invalid_auth"
     status, body, _ = healthz(bot)
     assert status == 503
     assert body["slack"] == "invalid_auth" and body["database"] == "up"
-    bot.services.extras["slack_problem"] = "unreachable"  # Slack's outage, not this replica's fault
+    bot.services.slack_identity.problem = "unreachable"  # Slack's outage, not this replica's fault
     status, body, _ = healthz(bot)
     assert (status, body["slack"]) == (200, "unreachable")
-    bot.services.extras["slack_problem"] = None
+    bot.services.slack_identity.problem = None
     status, body, _ = healthz(bot)
     assert (status, body["slack"]) == (200, "ok")
 

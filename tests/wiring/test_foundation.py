@@ -197,12 +197,14 @@ def test_healthz_reports_a_missing_encoder_and_stays_200(monkeypatch, tmp_path):
     import urllib.request
 
     from bot.server import HttpServer, WsgiApp
+    from bot.services import SlackIdentity
     from faq import embed
     from models.db import make_engine
 
     monkeypatch.setattr(embed, "_DEFAULT", [embed._Loaded(None, "the all-MiniLM-L6-v2 weights are not installed")])
     engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
-    server = HttpServer(WsgiApp(app=_bare_bolt_app(), engine=engine, extras={}), host="127.0.0.1", port=0).start()
+    wsgi = WsgiApp(app=_bare_bolt_app(), engine=engine, slack_identity=SlackIdentity())
+    server = HttpServer(wsgi, host="127.0.0.1", port=0).start()
     try:
         with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
             assert response.status == 200

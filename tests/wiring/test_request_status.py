@@ -13,8 +13,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.jobs.reminders import run_reminders
-from bot.jobs.tickets import run_close_unrated
 from bot.slack_ids import ApprovalAction, TicketAction, TicketBlock
+from bot.tickets.jobs import run_close_unrated
 from tests.harness import start_bot
 from tests.wiring.intake_steps import (
     EMPLOYEE,

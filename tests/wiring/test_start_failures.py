@@ -95,7 +95,7 @@ def test_identify_bot_records_a_rejected_token_and_refuses_to_start(clean_engine
                                   engine=clean_engine)
         with pytest.raises(StartupFailed, match=error):
             identify_bot(services)
-    assert services.extras["slack_problem"] == error
+    assert services.slack_identity.problem == error
 
 
 def test_identify_bot_starts_when_slack_is_only_unreachable_and_records_it(clean_engine, caplog):
@@ -105,7 +105,7 @@ def test_identify_bot_starts_when_slack_is_only_unreachable_and_records_it(clean
     with caplog.at_level("INFO"):
         identify_bot(services, retry_every=None)
 
-    assert services.extras["slack_problem"] == "unreachable"
+    assert services.slack_identity.problem == "unreachable"
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and not warnings[0].exc_info, caplog.text
 
@@ -116,14 +116,14 @@ def test_identify_bot_clears_the_problem_once_slack_answers_again(clean_engine):
         services = build_services(Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url),
                                   engine=clean_engine)
         identify_bot(services, retry_every=0.2)
-        assert services.extras["slack_problem"] in ("unreachable", "slack_error")
+        assert services.slack_identity.problem in ("unreachable", "slack_error")
         slack.wait_for("auth.test", count=2, timeout=10)
         for _ in range(50):
-            if services.extras["slack_problem"] is None:
+            if services.slack_identity.problem is None:
                 break
             slack.wait_for("auth.test", count=2, timeout=0.1)
-    assert services.extras["slack_problem"] is None
-    assert services.extras["bot_user_id"]
+    assert services.slack_identity.problem is None
+    assert services.slack_identity.bot_user_id
 
 
 def test_identify_bot_records_no_problem_when_slack_accepts_the_token(clean_engine):
@@ -131,8 +131,8 @@ def test_identify_bot_records_no_problem_when_slack_accepts_the_token(clean_engi
         services = build_services(Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url),
                                   engine=clean_engine)
         identify_bot(services)
-    assert services.extras["slack_problem"] is None
-    assert services.extras["bot_user_id"]
+    assert services.slack_identity.problem is None
+    assert services.slack_identity.bot_user_id
 
 
 # -- Socket Mode without a network ----------------------------------------------------------------

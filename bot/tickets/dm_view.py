@@ -6,6 +6,8 @@ from __future__ import annotations
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.slack_ids import TicketAction
+from bot.tickets.card_view import stars, status_text, who
+from bot.tickets.facts_view import TicketFacts
 from bot.views.blocks import (
     CONFIRM_BUTTON_MAX,
     CONFIRM_TITLE_MAX,
@@ -18,8 +20,6 @@ from bot.views.blocks import (
     header,
     section,
 )
-from bot.views.ticket_card import stars, status_text, who
-from bot.views.ticket_facts import TicketFacts
 
 RATINGS = (1, 2, 3, 4, 5)
 RATING_FACES = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}

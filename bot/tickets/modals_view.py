@@ -9,6 +9,8 @@ from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.slack_ids import IntakeAction, TicketBlock, TicketCallback
+from bot.tickets.card_view import status_text, who
+from bot.tickets.facts_view import TicketFacts
 from bot.views.blocks import (
     BUTTON_TEXT_MAX,
     FIELD_MAX,
@@ -21,8 +23,6 @@ from bot.views.blocks import (
     plain,
     section,
 )
-from bot.views.ticket_card import status_text, who
-from bot.views.ticket_facts import TicketFacts
 
 
 def _modal(locale: str, title_key: str, callback_id: str, blocks: list[Block], metadata: str,

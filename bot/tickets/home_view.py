@@ -9,10 +9,10 @@ from functools import partial
 
 from bot.i18n import t
 from bot.slack_ids import TicketAction
+from bot.tickets.card_view import status_text, who
+from bot.tickets.facts_view import TicketFacts
 from bot.views.blocks import Block, button, context, divider, header, section
 from bot.views.reminders import hours
-from bot.views.ticket_card import status_text, who
-from bot.views.ticket_facts import TicketFacts
 
 # A Home view holds 100 blocks, shared by every section; the queue never takes more than this many.
 QUEUE_BLOCKS = 40

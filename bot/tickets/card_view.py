@@ -7,8 +7,8 @@ from __future__ import annotations
 from bot.i18n import t
 from bot.i18n.mrkdwn import Mrkdwn, mention
 from bot.slack_ids import FaqAction, TicketAction
+from bot.tickets.facts_view import TicketFacts
 from bot.views.blocks import Block, actions, button, context, fields, header, section
-from bot.views.ticket_facts import TicketFacts
 
 UNCLAIMED = ("submitted", "approved")
 ON_DESK = ("submitted", "approved", "in_progress", "on_hold")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.approvals.views import decision_buttons, pointer
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.slack_ids import ApprovalAction
-from bot.views.approvals import decision_buttons, pointer
 from bot.views.blocks import Block, button, context, header, section
 
 
