@@ -759,8 +759,8 @@ class Soak:
             return by_ticket.get(step.ticket_id), step.position, step.round
 
     def _give_reason(self, approver: str, card: dict[str, Any], value: str, outcome: str) -> None:
+        from bot.approvals.views import REASON_BLOCK, REASON_INPUT
         from bot.slack_ids import ApprovalAction
-        from bot.views.approvals import REASON_BLOCK, REASON_INPUT
 
         action = ApprovalAction.SEND_BACK if outcome == "sent_back" else ApprovalAction.REJECT
         self.send("block_action", user_id=approver, action_id=action, value=value,
@@ -819,7 +819,7 @@ class Soak:
 
     def delegate(self, days: int = 3) -> None:
         """A team leader away for a few days hands approvals to a colleague (/helpdesk delegate)."""
-        from bot.views.delegation import (
+        from bot.approvals.delegation_view import (
             DATE_INPUT,
             DELEGATE_BLOCK,
             DELEGATE_INPUT,
