@@ -51,9 +51,18 @@ def serve_process(tmp_path: Path, slack: FakeSlackServer, *, scheduler: bool = F
         yield SlackRequester(f"http://127.0.0.1:{port}", SECRET), process, port
     finally:
         if process.poll() is None:
+            # A graceful stop first: Granian's workers run in process groups of their own, so killing the
+            # supervisor alone (a start that never became healthy) left them serving after the test.
             if new_session:
-                os.killpg(process.pid, signal.SIGKILL)
-            process.kill()
+                os.killpg(process.pid, signal.SIGTERM)
+            else:
+                process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                if new_session:
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.kill()
         process.wait(timeout=10)
 
 
@@ -64,7 +73,7 @@ def served(tmp_path: Path) -> Iterator[tuple[SlackRequester, subprocess.Popen, F
         yield requester, process, slack
 
 
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
