@@ -13,6 +13,7 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -50,6 +51,10 @@ def register(app: App, services: Services, *, failed_flag: str) -> None:
             log.warning("Slack did not answer (%s) for %s", type(error).__name__,
                         body.get("type") or body.get("command"))
             return respond_with(body, context, services, t(locale, "errors.slack_unanswered"), error)
+        if isinstance(error, SlackApiError) and error.response.get("error") == "expired_trigger_id":
+            # The click's work outlasted the trigger's 3 seconds (a loaded moment): another click opens it.
+            log.warning("a form opened too late (expired_trigger_id) for %s", body.get("type") or body.get("command"))
+            return respond_with(body, context, services, t(locale, "errors.form_too_late"), error)
         if isinstance(error, DomainError) and error.silent:
             log.info("domain error for %s: %s (nothing to say)", context.user_id, type(error).__name__)
             return BoltResponse(status=200, body="")
