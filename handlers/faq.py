@@ -10,13 +10,12 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot import outbox
 from bot.errors import ValidationFailed
-from bot.faqdesk import capture, conversation
+from bot.faqdesk import capture, conversation, views
 from bot.faqdesk.conversation import Where
 from bot.forms.state import element, option_of, text_of, view_values
 from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import FaqAction, FaqBlock, FaqCallback
-from bot.views import faq as views
 from bot.views.metadata import FaqCaptureContext, read
 from handlers.intake import open_inquiry_form  # the intake desk owns the inquiry form
 from handlers.values import clicked, clicked_id

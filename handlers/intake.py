@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.forms import read_state
 from bot.forms.state import view_values
+from bot.forms.views import received, request_form, type_picker
 from bot.i18n import t
 from bot.services import Services
 from bot.slack_ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
@@ -24,7 +25,6 @@ from bot.tickets.submit import Origin, submit
 from bot.tickets.summary import archive_link, department_name
 from bot.tickets.workspace import request_type
 from bot.views.metadata import FormContext, read
-from bot.views.request_form import received, request_form, type_picker
 
 log = logging.getLogger(__name__)
 # Below this the form opens without a suggested department (the requester or the router decides).

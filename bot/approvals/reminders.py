@@ -35,9 +35,9 @@ from bot.approvals.steps import PENDING, next_waiting
 from bot.i18n import t
 from bot.reminders import log
 from bot.reminders.policy import Rules, approval_due, next_reminder, rules_for
+from bot.reminders.views import EscalatedStep, StalledStep, approver_bundle, escalation_notice
 from bot.tickets import notify as receipts
 from bot.tickets.summary import ticket_title
-from bot.views.reminders import EscalatedStep, StalledStep, approver_bundle, escalation_notice
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from bot.approvals.decide import authorize, refuse_if_settled
 from bot.approvals.delegation_view import delegation_modal
 from bot.approvals.views import details_modal, reason_modal, reassign_modal
 from bot.errors import NotAuthorized, NotFound
+from bot.forms.views import request_form
 from bot.ticket_states import SENT_BACK, require
 from bot.views.metadata import FormContext
-from bot.views.request_form import request_form
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.slack_ids import ApprovalAction, ApprovalCallback
@@ -156,7 +157,8 @@ def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[
                   requester=card.requester)),
         {"type": "input", "block_id": REASON_BLOCK,
          "label": plain(t(locale, f"approvals.modal.reason_{outcome}"), FIELD_MAX),
-         "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True, "max_length": 2000}},
+         "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
+                     "max_length": FREE_TEXT_MAX}},
     ]
     if outcome == "sent_back" and field_options:
         blocks.append({
@@ -227,6 +229,6 @@ def reassign_modal(locale: str, card: StepCard, current: str) -> dict[str, Any]:
             {"type": "input", "block_id": REASSIGN_REASON_BLOCK,
              "label": plain(t(locale, "approvals.reassign.reason"), FIELD_MAX),
              "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
-                         "max_length": 2000}},
+                         "max_length": FREE_TEXT_MAX}},
         ],
     }

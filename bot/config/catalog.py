@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.config.approval_rules import ApprovalRule, Condition
 from bot.config.departments import RoutingKeywords
 from bot.config.text import LocalizedText
+from bot.views.blocks import BUTTON_TEXT_MAX, OPTIONS_MAX, TEXT_MAX
 
 KEY = r"^[a-z][a-z0-9_]*$"
 AUTO = "auto"
@@ -34,11 +35,11 @@ FieldType = Literal[
 ]
 CHOICE_TYPES = frozenset({"select", "multiselect", "checkboxes"})
 TEXT_TYPES = frozenset({"text", "textarea"})
-# Slack's limits (SLACK_FACTS.md): option text 75, 100 options per select, 100 blocks per modal.
-MAX_OPTION_TEXT = 75
-MAX_OPTIONS = 100
+# Slack's limits have one home, bot/views/blocks.py; a form's fields stay well under a modal's 100 blocks.
+MAX_OPTION_TEXT = BUTTON_TEXT_MAX
+MAX_OPTIONS = OPTIONS_MAX
 MAX_FIELDS = 40
-MAX_TEXT_INPUT = 3000
+MAX_TEXT_INPUT = TEXT_MAX
 
 
 class Option(BaseModel):

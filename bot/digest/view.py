@@ -9,9 +9,7 @@ from bot.digest.numbers import ApprovalNumbers, DeskWeek, Digest, Spread
 from bot.i18n import t
 from bot.i18n.dates import format_date_range
 from bot.i18n.mrkdwn import link
-from bot.views.blocks import Block, context, divider, header, section
-
-MAX_BLOCKS = 50
+from bot.views.blocks import MESSAGE_BLOCKS_MAX, Block, context, divider, header, section
 
 
 def pct(value: float | None) -> str:
@@ -104,7 +102,7 @@ def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], 
                             required=d.evidence.required, evidence_last=pct(d.evidence_last.rate),
                             satisfaction=sat, ratings=d.satisfaction.n, satisfaction_last=sat_last)))
     blocks.append(context(footer(locale, chart=d.has_tickets, help_url=help_url)))
-    return text, blocks[:MAX_BLOCKS]
+    return text, blocks[:MESSAGE_BLOCKS_MAX]
 
 
 def digest_plain(blocks: list[Block]) -> str:

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.faqdesk import asking
+from bot.faqdesk import asking, views
 from bot.faqdesk.values import CompanyValues
 from bot.services import Services
-from bot.views import faq as views
 from bot.views.blocks import Block
 
 

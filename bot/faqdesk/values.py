@@ -4,7 +4,7 @@ config fills it in (``faq.values``), and the employee sees the value — never t
 - A filled value is escaped like the rest of the answer; a value that is a URL becomes a link.
 - An unfilled value (no key, or an empty one) is left out with what needs it: when it sits in brackets
   — ``（毎月{{payday}}）`` or ``({{payday}})`` — only the brackets go; otherwise its whole sentence goes.
-  `Filled.missing` names what was left out, so the answer can add whom to ask (bot/views/faq.py).
+  `Filled.missing` names what was left out, so the answer can add whom to ask (bot/faqdesk/views.py).
 - `config check` lists the keys the knowledge base uses that the config does not fill (`unfilled`).
 
 The syntax cannot meet ordinary text (Japanese prose and Slack mrkdwn have no ``{{``), and the KB's

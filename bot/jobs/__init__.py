@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot.approvals.jobs import delegation_notices
-from bot.jobs.digest import weekly_digest
+from bot.digest.jobs import weekly_digest
 from bot.jobs.housekeeping import forget_processed_events, prune_job_runs
-from bot.jobs.reminders import reminders
+from bot.reminders.jobs import reminders
 from bot.scheduler import Job, RunResult, Scheduler
 from bot.tickets.jobs import close_unrated_tickets
 from models import JobRun

@@ -15,8 +15,8 @@ from bot.approvals import notify
 from bot.approvals.steps import PENDING, SKIPPED, latest_round, steps_of
 from bot.i18n import t
 from bot.i18n.dates import format_datetime
+from bot.reminders.views import status_line
 from bot.views.blocks import Block, header, section
-from bot.views.reminders import status_line
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from bot.i18n import t
+from bot.reminders.views import hours
 from bot.slack_ids import TicketAction
 from bot.tickets.card_view import status_text, who
 from bot.tickets.facts_view import TicketFacts
 from bot.views.blocks import Block, button, context, divider, header, section
-from bot.views.reminders import hours
 
 # A Home view holds 100 blocks, shared by every section; the queue never takes more than this many.
 QUEUE_BLOCKS = 40

@@ -19,9 +19,9 @@ from bot import outbox
 from bot.approvals import notify
 from bot.reminders import log
 from bot.reminders.policy import rules_for
+from bot.reminders.views import OverdueTicket, hold_reminder, triage_ping
 from bot.ticket_states import ON_HOLD, UNCLAIMED
 from bot.tickets.summary import ticket_title
-from bot.views.reminders import OverdueTicket, hold_reminder, triage_ping
 from models import ReminderLog, Ticket
 
 if TYPE_CHECKING:

@@ -19,6 +19,7 @@ CONFIRM_TITLE_MAX = 100
 CONFIRM_BUTTON_MAX = 30  # a confirm dialog's confirm and deny
 OPTIONS_MAX = 100  # options in a select
 BLOCKS_MAX = 100  # blocks in a modal or a Home tab
+MESSAGE_BLOCKS_MAX = 50  # blocks in a message
 FIELDS_PER_SECTION = 10
 ELEMENTS_PER_ACTIONS = 25
 

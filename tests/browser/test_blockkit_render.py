@@ -43,8 +43,10 @@ from bot.errors import ValidationFailed
 from bot.fakeslack.state_values import state_value
 from bot.faqdesk.stats import FaqNumbers
 from bot.faqdesk.values import CompanyValues
+from bot.faqdesk.views import answer_message
 from bot.forms import block_id, read_state, validate_form
 from bot.forms.validate import validate_fields
+from bot.forms.views import request_form, type_picker
 from bot.i18n import t
 from bot.i18n.mrkdwn import link
 from bot.settings import BUNDLED_CONFIG
@@ -52,9 +54,7 @@ from bot.slack_ids import Action, ApprovalAction, FaqAction, IntakeAction, Ticke
 from bot.tickets.card_view import card
 from bot.tickets.facts_view import TicketFacts
 from bot.tickets.home_view import my_requests
-from bot.views.faq import answer_message
 from bot.views.home import home_view
-from bot.views.request_form import request_form, type_picker
 from faq.engine import FaqDoc
 from handlers.values import pointer
 from tests.browser.blockkit_page import Screen, page_html

@@ -16,7 +16,7 @@ import threading
 
 
 def jobs(name: str):
-    from bot.jobs.reminders import run_reminders
+    from bot.reminders.jobs import run_reminders
     from bot.scheduler import Every, Job
 
     return [Job(name="reminders", schedule=Every(seconds=1), run=run_reminders),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.approvals import flow
-from bot.jobs.reminders import run_reminders
+from bot.reminders.jobs import run_reminders
 from models import ApprovalStep, AuditEvent
 from tests.service.approvals_fixtures import new_ticket
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import ManualClock
+from bot.digest.jobs import weekly_digest
 from bot.digest.numbers import compute
 from bot.digest.post import FILES_UPLOAD, post_if_due
-from bot.jobs.digest import weekly_digest
 from bot.scheduler import Scheduler
 from tests.harness import start_bot
 from tests.service.approvals_fixtures import approval_config

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from bot.approvals import flow
+from bot.reminders.views import EscalatedStep, escalation_notice, hold_reminder
 from bot.slack_ids import TicketAction
 from bot.tickets import notify
-from bot.views.reminders import EscalatedStep, escalation_notice, hold_reminder
 from models import Ticket
 from tests.service.approvals_fixtures import (
     CFO,

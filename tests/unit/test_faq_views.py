@@ -7,9 +7,9 @@ import json
 
 from bot.config.text import LocalizedText
 from bot.faqdesk.values import CompanyValues
+from bot.faqdesk.views import answer_message, chosen_answer
 from bot.i18n import t
 from bot.slack_ids import FaqAction
-from bot.views.faq import answer_message, chosen_answer
 from faq.engine import FaqDoc
 
 DOC = FaqDoc(id="fin-expense-deadline", question="経費精算の締め日はいつですか？", department="finance",

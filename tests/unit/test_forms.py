@@ -10,9 +10,9 @@ from bot.config import load_workspace
 from bot.errors import ValidationFailed
 from bot.fakeslack.state_values import state_value
 from bot.forms import block_id, display_value, field_rows, read_state, title_for, validate_form
+from bot.forms.views import request_form
 from bot.settings import BUNDLED_CONFIG
 from bot.slack_ids import IntakeAction
-from bot.views.request_form import request_form
 
 CONFIG = load_workspace(BUNDLED_CONFIG)
 DEPARTMENTS = tuple(d.key for d in CONFIG.departments)

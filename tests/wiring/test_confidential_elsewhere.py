@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.digest.post import render
-from bot.jobs.reminders import run_reminders
+from bot.reminders.jobs import run_reminders
 from bot.slack_ids import TicketAction, TicketBlock
 from tests.wiring.intake_steps import (
     EMPLOYEE,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest.post import post_if_due
-from bot.jobs.reminders import run_reminders
+from bot.reminders.jobs import run_reminders
 from bot.slack_ids import IntakeShortcut, TicketAction, TicketBlock
 from tests.wiring.approvals_steps import REJECT, SEND_BACK, approval_message, give_reason
 from tests.wiring.approvals_steps import click as click_dm

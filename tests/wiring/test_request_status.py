@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import ManualClock
-from bot.jobs.reminders import run_reminders
+from bot.reminders.jobs import run_reminders
 from bot.slack_ids import ApprovalAction, TicketAction, TicketBlock
 from bot.tickets.jobs import run_close_unrated
 from tests.harness import start_bot
