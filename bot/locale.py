@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -111,8 +112,9 @@ class LocaleResolver:
         try:
             with self._factory() as session, session.begin():
                 upsert(session, UserProfile, values)
-        except Exception:  # a lost cache write only costs one more users.info later
-            log.exception("could not cache the profile of %s", row.slack_id)
+        except SQLAlchemyError as exc:  # a lost cache write only costs one more users.info later
+            # One line, the error's kind only: its text may quote the row (a name, an e-mail address).
+            log.warning("could not cache the profile of %s (%s)", row.slack_id, type(exc).__name__)
 
     def display_name(self, user_id: str) -> str:
         person = self._config.person_for_slack_id(user_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -52,6 +55,45 @@ def test_locale_comes_from_slack_users_info_once(bot):
     assert first.body["text"].startswith("How to use madoguchi")
     assert second.body["text"].startswith("How to use madoguchi")
     assert len(bot.slack.calls("users.info")) == 1
+
+
+REFUSE_PROFILE_WRITES = {
+    "sqlite": ["CREATE TRIGGER refuse_profiles BEFORE INSERT ON user_profiles "
+               "BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+    "postgresql": ["CREATE OR REPLACE FUNCTION refuse_profiles() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+                   "CREATE TRIGGER refuse_profiles BEFORE INSERT ON user_profiles "
+                   "FOR EACH ROW EXECUTE FUNCTION refuse_profiles()"],
+}
+ALLOW_PROFILE_WRITES = {  # PostgreSQL's test database is shared by the session's tests
+    "sqlite": ["DROP TRIGGER refuse_profiles"],
+    "postgresql": ["DROP TRIGGER refuse_profiles ON user_profiles", "DROP FUNCTION refuse_profiles()"],
+}
+
+
+def test_a_profile_the_database_would_not_cache_still_answers_and_logs_one_line(bot, caplog):
+    engine = bot.services.session_factory.kw["bind"]
+    with engine.begin() as connection:
+        for statement in REFUSE_PROFILE_WRITES[engine.dialect.name]:
+            connection.exec_driver_sql(statement)
+    bot.slack.add_user(__import__("bot.fakeslack", fromlist=["FakeUser"]).FakeUser(
+        id="UNEWCOMER", name="newcomer", locale="en-GB"))
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.locale"):
+            reply = bot.command("UNEWCOMER", "help")
+            for writer in [t for t in threading.enumerate() if t.name == "profile-cache"]:
+                writer.join(timeout=10)
+    finally:
+        with engine.begin() as connection:
+            for statement in ALLOW_PROFILE_WRITES[engine.dialect.name]:
+                connection.exec_driver_sql(statement)
+
+    assert reply.body["text"].startswith("How to use madoguchi")
+    lost = [r for r in caplog.records if r.name == "bot.locale"]
+    assert len(lost) == 1 and lost[0].levelno == logging.WARNING
+    assert lost[0].exc_info is None and "\n" not in lost[0].getMessage()
+    assert "UNEWCOMER" in lost[0].getMessage() and "disk full" not in lost[0].getMessage()
 
 
 def test_url_verification_echoes_the_challenge(bot):
