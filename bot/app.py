@@ -113,11 +113,13 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     services.faq.warm()
     middleware.register(app, services)
     errors.register(app, services, failed_flag=FAILED)
+    # Bolt tries listeners in this order, building ~25 arguments for each one it tries: the ways in come
+    # first (a command, a DM or mention, opening Home, 申請する), then the buttons of what they start.
     commands.register(app, services)
     event_handlers.register(app, services)
     home.register(app, services)
+    intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
     faq.register(app, services)
     approvals.register(app, services)
-    intake.register(app, services)  # request forms and their entry points; 🎫 in help channels
     desk.register(app, services)  # the triage card's and the requester's buttons
     return app
