@@ -350,21 +350,6 @@ class BusinessCalendar:
         day = self._as_local_date(day)
         return day not in self._closed_days(day.year)
 
-    def next_business_day(self, day: date) -> date:
-        """The first business day strictly after ``day``."""
-        return self._step_business_day(self._as_local_date(day), +1)
-
-    def previous_business_day(self, day: date) -> date:
-        """The last business day strictly before ``day``."""
-        return self._step_business_day(self._as_local_date(day), -1)
-
-    def _step_business_day(self, day: date, step: int) -> date:
-        for _ in range(_MAX_CLOSED_STREAK_DAYS):
-            day += timedelta(days=step)
-            if day not in self._closed_days(day.year):
-                return day
-        raise NoBusinessDayError(f"no business day within {_MAX_CLOSED_STREAK_DAYS} days of {day}")
-
     # ------------------------------------------------------------- windows
 
     def _at(self, day: date, clock: time) -> datetime:
@@ -444,19 +429,6 @@ class BusinessCalendar:
         next opening."""
         return self._next_working_utc(_require_aware(dt)).astimezone(self.tz)
 
-    def _previous_close_utc(self, instant: datetime) -> datetime:
-        """The latest end of a working window at or before ``instant``."""
-        day = self._local_date(instant)
-        for opens_closes in reversed(self._day_windows(day)):
-            if opens_closes[1] <= instant:
-                return opens_closes[1]
-        for _ in range(_MAX_CLOSED_STREAK_DAYS):
-            day -= timedelta(days=1)
-            windows = self._day_windows(day)
-            if windows:
-                return windows[-1][1]
-        raise NoBusinessDayError(f"no business day within {_MAX_CLOSED_STREAK_DAYS} days before {day}")
-
     # ---------------------------------------------------------- business time
 
     def add_business_time(self, dt: datetime, amount: timedelta) -> datetime:
@@ -513,59 +485,3 @@ class BusinessCalendar:
         Used for SLA pauses and the age of stalled items; negative when ``b`` is before ``a``.
         """
         return self.business_time_between(a, b) / timedelta(hours=1)
-
-    # ---------------------------------------------------------- business days
-
-    def _day_anchor(self, start: datetime) -> datetime:
-        """Where "n business days later" is measured from (UTC).
-
-        Inside working time: ``start`` itself. Outside: the most recent close of business (the end of the
-        last working window at or before it) — a request made on Saturday, or on Monday at 07:00, counts as
-        made at Friday's close; one made during lunch counts as made when the break began.
-        """
-        return start if self.is_working_time(start) else self._previous_close_utc(start)
-
-    def add_business_days(self, dt: datetime, n: int) -> datetime:
-        """The same wall-clock time ``n`` business days later.
-
-        Example: Friday 2026-12-25 17:30 + 1 → Monday 2026-12-28 17:30 (closed days are skipped).
-
-        Outside working hours the start is clamped back to the most recent close of business, so that
-        ``n`` whole business days of working time follow it: Saturday 10:00 + 1 → Monday 18:00;
-        Monday 07:00 + 1 → Monday 18:00; Monday 19:00 + 1 → Tuesday 18:00; 12:30 in a 12:00-13:00 break
-        + 1 → 12:00 the next business day. Clamping forward to the next opening would give Tuesday 09:00
-        for the Saturday case — the same business time, but a later and stranger-looking due time.
-
-        ``n == 0`` returns :meth:`next_working_time` (the clamp-back would land before ``dt``).
-        Negative ``n`` raises ``ValueError``. The result is always later than ``dt`` for ``n >= 1``.
-        """
-        start = _require_aware(dt)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be a non-negative int, got {n!r}")
-        if n == 0:
-            return self._next_working_utc(start).astimezone(self.tz)
-        anchor = self._day_anchor(start).astimezone(self.tz)
-        day = anchor.date()
-        for _ in range(n):
-            day = self._step_business_day(day, +1)
-        return self._at(day, anchor.time()).astimezone(self.tz)
-
-    def business_days_between(self, a: datetime, b: datetime) -> int:
-        """Whole business days elapsed from ``a`` to ``b``: the largest ``n`` with
-        ``add_business_days(a, n) <= b`` (0 when not even one has elapsed).
-
-        Antisymmetric like :meth:`business_time_between`: negative when ``b`` is before ``a``. Example:
-        Friday 17:30 → Monday 17:29 is 0, → Monday 17:30 is 1.
-        """
-        start, end = _require_aware(a, "a"), _require_aware(b, "b")
-        if end < start:
-            return -self.business_days_between(b, a)
-        anchor = self._day_anchor(start).astimezone(self.tz)
-        clock = anchor.time()
-        count = 0
-        day, last = anchor.date() + timedelta(days=1), self._local_date(end)
-        while day <= last:
-            if day not in self._closed_days(day.year) and self._at(day, clock) <= end:
-                count += 1
-            day += timedelta(days=1)
-        return count

@@ -439,10 +439,6 @@ class Scheduler:
             self._aps = None
             log.info("scheduler %s stopped", self.identity)
 
-    @property
-    def running(self) -> bool:
-        return self._aps is not None
-
     def _fire(self, job: Job) -> None:
         with self._seen_lock:
             self._running_since.setdefault(job.name, walltime.monotonic())

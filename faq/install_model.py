@@ -73,10 +73,6 @@ CHIVE = WheelFiles(
 MODELS = {"minilm": MINILM, "chive": CHIVE}
 
 
-def target_dir() -> Path:
-    return MINILM.target()
-
-
 def wanted_files() -> dict[str, str]:
     return MINILM.files()
 

@@ -4,8 +4,9 @@ Two different shapes of the same text are needed downstream:
 
 * ``for_words`` keeps the original kana script, because the Japanese morphological analyser segments
   katakana loanwords and hiragana very differently (folding パスワード to ひらがな first breaks it).
-* ``for_chars`` folds everything that should not make two strings differ (script of the kana, 長音,
-  punctuation, spaces) so that character n-grams and rapidfuzz compare what a reader would call "the same".
+* ``both`` also gives the character shape, which folds everything that should not make two strings differ
+  (script of the kana, 長音, punctuation, spaces) so that character n-grams and rapidfuzz compare what a
+  reader would call "the same".
 
 Both shapes first go through the same base steps: NFKC (full/half width, compatibility characters), case
 folding, 長音 look-alikes, polite stock phrases removed, synonyms mapped to one canonical word.
@@ -129,10 +130,6 @@ class Normalizer:
         self._syn_ascii = _phrase_pattern(ascii_keys, word_bounded=True)
         self._syn_other = _phrase_pattern(other_keys, word_bounded=False)
 
-    @property
-    def synonym_count(self) -> int:
-        return sum(k != v for k, v in self._canon.items())
-
     def strip_stock(self, text: str) -> str:
         """Remove polite stock phrases from a ``base_form`` text; keeps it unchanged if nothing else would be
         left."""
@@ -160,10 +157,6 @@ class Normalizer:
     def for_words(self, text: str) -> str:
         """Shape handed to the word tokenizer (script of the kana kept)."""
         return self.apply_synonyms(self.strip_stock(base_form(text)))
-
-    def for_chars(self, text: str) -> str:
-        """Shape used for character n-grams and rapidfuzz."""
-        return char_form(self.for_words(text))
 
     def both(self, text: str) -> tuple[str, str]:
         w = self.for_words(text)

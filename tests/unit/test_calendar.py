@@ -120,9 +120,12 @@ def test_an_aware_datetime_is_read_as_its_date_in_the_calendar_zone() -> None:
         (date(2027, 3, 19), date(2027, 3, 23), date(2027, 3, 18)),
     ],
 )
-def test_next_and_previous_business_day(day: date, following: date, preceding: date) -> None:
-    assert DEFAULT.next_business_day(day) == following
-    assert DEFAULT.previous_business_day(day) == preceding
+def test_the_business_days_around_a_day(day: date, following: date, preceding: date) -> None:
+    def closed_between(a: date, b: date) -> bool:
+        return all(not DEFAULT.is_business_day(a + timedelta(days=k)) for k in range(1, (b - a).days))
+
+    assert DEFAULT.is_business_day(following) and closed_between(day, following)
+    assert DEFAULT.is_business_day(preceding) and closed_between(preceding, day)
 
 
 # ------------------------------------------------------------------------------ working time and openings
@@ -172,110 +175,6 @@ def test_next_working_time(config: dict[str, Any], dt: datetime, expected: datet
 
 
 # ------------------------------------------------------------------------------------------ business days
-
-
-@pytest.mark.parametrize(
-    ("case", "config", "start", "n", "due"),
-    [
-        (
-            "1-day SLA from Friday evening lands on Monday",
-            {},
-            jst(2026, 12, 25, 17, 30),
-            1,
-            jst(2026, 12, 28, 17, 30),
-        ),
-        (
-            "年末年始 from 12-29 leaves Monday 12-28 open",
-            NENMATSU_FROM_29,
-            jst(2026, 12, 25, 17, 30),
-            1,
-            jst(2026, 12, 28, 17, 30),
-        ),
-        (
-            "年末年始 from 12-28 pushes it to the first open day",
-            NENMATSU_FROM_28,
-            jst(2026, 12, 25, 17, 30),
-            1,
-            jst(2027, 1, 4, 17, 30),
-        ),
-        ("2 days over 年末年始", NENMATSU_FROM_28, jst(2026, 12, 25, 17, 30), 2, jst(2027, 1, 5, 17, 30)),
-        ("weekday holiday 建国記念の日 skipped", {}, jst(2027, 2, 10, 15, 0), 1, jst(2027, 2, 12, 15, 0)),
-        ("昭和の日 skipped", {}, jst(2027, 4, 28, 10, 0), 1, jst(2027, 4, 30, 10, 0)),
-        ("Golden Week skipped", {}, jst(2027, 4, 30, 10, 0), 1, jst(2027, 5, 6, 10, 0)),
-        ("3 days across all of GW 2027", {}, jst(2027, 4, 28, 10, 0), 3, jst(2027, 5, 7, 10, 0)),
-        ("振替休日 2027-03-22 skipped", {}, jst(2027, 3, 19, 11, 0), 1, jst(2027, 3, 23, 11, 0)),
-        ("振替休日 2026-05-06 skipped", {}, jst(2026, 5, 1, 11, 0), 1, jst(2026, 5, 7, 11, 0)),
-        ("国民の休日 2026-09-22 skipped", {}, jst(2026, 9, 18, 16, 0), 1, jst(2026, 9, 24, 16, 0)),
-        (
-            "a Saturday extra working day counts",
-            {"extra_working_days": ["2026-12-26"]},
-            jst(2026, 12, 25, 17, 30),
-            1,
-            jst(2026, 12, 26, 17, 30),
-        ),
-        ("five business days is a calendar week", {}, jst(2026, 12, 7, 9, 0), 5, jst(2026, 12, 14, 9, 0)),
-        # Outside working hours the start counts from the most recent close of business:
-        ("Saturday counts as Friday's close", {}, jst(2026, 12, 26, 10, 0), 1, jst(2026, 12, 28, 18, 0)),
-        (
-            "before opening counts as the previous close",
-            {},
-            jst(2026, 12, 28, 7, 0),
-            1,
-            jst(2026, 12, 28, 18, 0),
-        ),
-        (
-            "after closing counts as that day's close",
-            {},
-            jst(2026, 12, 28, 19, 0),
-            1,
-            jst(2026, 12, 29, 18, 0),
-        ),
-        ("exactly at closing", {}, jst(2026, 12, 28, 18, 0), 1, jst(2026, 12, 29, 18, 0)),
-        (
-            "during lunch counts from the break's start",
-            LUNCH,
-            jst(2026, 12, 25, 12, 30),
-            1,
-            jst(2026, 12, 28, 12, 0),
-        ),
-        ("n=0 inside hours is the start itself", {}, jst(2026, 12, 25, 17, 30), 0, jst(2026, 12, 25, 17, 30)),
-        ("n=0 outside hours is the next opening", {}, jst(2026, 12, 26, 10, 0), 0, jst(2026, 12, 28, 9, 0)),
-        (
-            "an aware UTC start is read in Tokyo time",
-            {},
-            datetime(2026, 12, 25, 8, 30, tzinfo=UTC),
-            1,
-            jst(2026, 12, 28, 17, 30),
-        ),
-    ],
-)
-def test_add_business_days(case: str, config: dict[str, Any], start: datetime, n: int, due: datetime) -> None:
-    calendar = cal(**config)
-    result = calendar.add_business_days(start, n)
-    assert result == due, case
-    assert result.utcoffset() == due.utcoffset()  # in the calendar's zone, not the input's
-    if n:
-        assert calendar.business_days_between(start, result) == n
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "days"),
-    [
-        (jst(2026, 12, 25, 17, 30), jst(2026, 12, 28, 17, 29), 0),
-        (jst(2026, 12, 25, 17, 30), jst(2026, 12, 28, 17, 30), 1),
-        (
-            jst(2026, 12, 25, 17, 30),
-            jst(2027, 1, 8, 9, 0),
-            8,
-        ),  # 12/28-12/31 and 1/4-1/7 (1/1 元日); 1/8 17:30 not yet
-        (jst(2027, 4, 28, 10, 0), jst(2027, 5, 7, 10, 0), 3),
-        (jst(2026, 12, 26, 10, 0), jst(2026, 12, 28, 18, 0), 1),  # Saturday start: Monday's close is 1 day
-        (jst(2026, 12, 26, 10, 0), jst(2026, 12, 27, 10, 0), 0),  # nothing elapsed over a weekend
-        (jst(2026, 12, 28, 17, 30), jst(2026, 12, 25, 17, 30), -1),  # antisymmetric
-    ],
-)
-def test_business_days_between(start: datetime, end: datetime, days: int) -> None:
-    assert DEFAULT.business_days_between(start, end) == days
 
 
 # ----------------------------------------------------------------------------------------- business hours
@@ -401,10 +300,7 @@ def test_working_windows_are_clipped_and_skip_closed_days() -> None:
 @pytest.mark.parametrize(
     ("case", "check"),
     [
-        (
-            "US observed Independence Day skipped",
-            lambda c: c.add_business_days(ny(2026, 7, 2, 17, 0), 1) == ny(2026, 7, 6, 17, 0),
-        ),
+        ("US observed Independence Day is closed", lambda c: not c.is_business_day(ny(2026, 7, 3, 12, 0))),
         (
             "hours over the DST weekend (EST → EDT)",
             lambda c: c.add_business_hours(ny(2026, 3, 6, 17, 0), 2) == ny(2026, 3, 9, 10, 0),
@@ -444,10 +340,8 @@ def test_a_window_spanning_a_dst_jump_counts_real_elapsed_time() -> None:
         lambda c, t: c.is_working_time(t),
         lambda c, t: c.next_working_time(t),
         lambda c, t: c.add_business_hours(t, 1),
-        lambda c, t: c.add_business_days(t, 1),
         lambda c, t: c.business_hours_between(t, jst(2026, 12, 28)),
         lambda c, t: c.business_hours_between(jst(2026, 12, 28), t),
-        lambda c, t: c.business_days_between(t, jst(2026, 12, 28)),
         lambda c, t: list(c.working_windows(t, jst(2026, 12, 28))),
         lambda c, t: c.is_business_day(t),
         lambda c, t: c.day_off_reason(t),
@@ -464,8 +358,6 @@ def test_naive_datetimes_are_rejected(call: Callable[[BusinessCalendar, datetime
         lambda c: c.add_business_hours(jst(2026, 12, 25, 10), -1),
         lambda c: c.add_business_hours(jst(2026, 12, 25, 10), float("nan")),
         lambda c: c.add_business_hours(jst(2026, 12, 25, 10), float("inf")),
-        lambda c: c.add_business_days(jst(2026, 12, 25, 10), -1),
-        lambda c: c.add_business_days(jst(2026, 12, 25, 10), 1.5),
     ],
 )
 def test_negative_or_odd_amounts_are_rejected(call: Callable[[BusinessCalendar], object]) -> None:
@@ -480,8 +372,6 @@ def test_a_calendar_that_never_opens_fails_loudly_instead_of_looping() -> None:
     )
     with pytest.raises(NoBusinessDayError):
         calendar.add_business_hours(jst(2026, 6, 1, 10), 1)
-    with pytest.raises(NoBusinessDayError):
-        calendar.add_business_days(jst(2026, 6, 1, 10), 1)
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -609,13 +499,6 @@ def test_add_then_between_round_trips_for_random_instants(name: str) -> None:
         assert calendar.business_hours_between(start, due) == pytest.approx(hours, abs=1e-6), (start, hours)
         exact = timedelta(minutes=rng.randrange(0, 6000))
         assert calendar.business_time_between(start, calendar.add_business_time(start, exact)) == exact
-
-        n = rng.randrange(1, 15)
-        due_day = calendar.add_business_days(start, n)
-        assert due_day > start
-        assert _in_closed_window(calendar, due_day), (start, n, due_day)
-        assert calendar.business_days_between(start, due_day) == n, (start, n)
-        assert calendar.business_days_between(start, due_day - timedelta(microseconds=1)) == n - 1, (start, n)
 
         assert calendar.is_working_time(calendar.next_working_time(start))
 
