@@ -1,12 +1,14 @@
 """The composition root's product: every long-lived object the handlers and jobs need, built once
 by `bot.composition.build_services`.
 
-Features receive it as an argument; this module imports only the shared kernel, so any module may
-name the type without depending on the features that the composition root wires together."""
+Features receive it as an argument. At run time this module imports only the shared kernel (the two
+feature objects it holds, the FAQ index and the router, are named for the type checker only), so any
+module may name the type without loading the features that the composition root wires together."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -15,15 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.calendar import BusinessCalendar
 from bot.clock import Clock
 from bot.config import WorkspaceConfig
-from bot.faqdesk.index import FaqIndex
 from bot.home_opens import OPEN_REFRESH_WINDOW_S, RecentOpens
 from bot.lifecycle import Hooks
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher
-from bot.routing.router import Router
 from bot.settings import Settings
 from bot.web_client import KeepAliveWebClient
 from models.db import make_read_session_factory
+
+if TYPE_CHECKING:
+    from bot.faqdesk.index import FaqIndex
+    from bot.routing.router import Router
 
 # A Web API call made while Slack waits for our ack (views.open) must fail fast, not hang.
 IN_REQUEST_TIMEOUT_S = 2
