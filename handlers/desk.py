@@ -39,6 +39,15 @@ MODALS: dict[str, Callable[..., dict[str, Any]]] = {
     TicketAction.DETAILS: screens.details,
 }
 OPENS_MODAL = re.compile("^(" + "|".join(re.escape(action) for action in MODALS) + ")$")
+# Their modals' submissions: the service and the blocks whose values it takes, in its argument order.
+SUBMISSIONS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {
+    TicketCallback.ASSIGN: (triage.assign, (TicketBlock.ASSIGNEE,)),
+    TicketCallback.HOLD: (triage.hold, (TicketBlock.QUESTION,)),
+    TicketCallback.RESOLVE: (triage.resolve, (TicketBlock.NOTE,)),
+    TicketCallback.REROUTE: (triage.reroute, (TicketBlock.DEPARTMENT, TicketBlock.REASON)),
+    TicketCallback.ANSWER: (requester.answer, (TicketBlock.ANSWER,)),
+}
+SUBMITS_MODAL = re.compile("^(" + "|".join(re.escape(callback) for callback in SUBMISSIONS) + ")$")
 
 
 def register(app: App, services: Services) -> None:
@@ -65,33 +74,9 @@ def register(app: App, services: Services) -> None:
         requester.rate(context["db"], services, ticket_id(body), context.user_id, score)
         ack()
 
-    @app.view(TicketCallback.ASSIGN)
-    def assigned(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        triage.assign(context["db"], services, modal_ticket(view), context.user_id,
-                      field_value(view, TicketBlock.ASSIGNEE), context["locale"])
-        ack()
-
-    @app.view(TicketCallback.HOLD)
-    def held(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        triage.hold(context["db"], services, modal_ticket(view), context.user_id,
-                    field_value(view, TicketBlock.QUESTION), context["locale"])
-        ack()
-
-    @app.view(TicketCallback.RESOLVE)
-    def resolved(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        triage.resolve(context["db"], services, modal_ticket(view), context.user_id,
-                       field_value(view, TicketBlock.NOTE), context["locale"])
-        ack()
-
-    @app.view(TicketCallback.REROUTE)
-    def rerouted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        triage.reroute(context["db"], services, modal_ticket(view), context.user_id,
-                       field_value(view, TicketBlock.DEPARTMENT), field_value(view, TicketBlock.REASON),
-                       context["locale"])
-        ack()
-
-    @app.view(TicketCallback.ANSWER)
-    def answered(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        requester.answer(context["db"], services, modal_ticket(view), context.user_id,
-                         field_value(view, TicketBlock.ANSWER), context["locale"])
+    @app.view(SUBMITS_MODAL)
+    def submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        service, blocks = SUBMISSIONS[view["callback_id"]]
+        service(context["db"], services, modal_ticket(view), context.user_id,
+                *(field_value(view, block) for block in blocks), context["locale"])
         ack()
