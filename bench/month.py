@@ -55,7 +55,8 @@ DEFAULT_RATES = {"rate_limited": 0.02, "server_error": 0.02, "drop": 0.01, "drop
 ELEMENT = {"text": "plain_text_input", "textarea": "plain_text_input", "number": "number_input",
            "amount": "number_input", "date": "datepicker", "user": "users_select", "select": "static_select",
            "department": "static_select", "multiselect": "multi_static_select", "checkboxes": "checkboxes",
-           "url": "url_text_input", "email": "email_text_input"}
+           "url": "url_text_input", "email": "email_text_input",
+           "invoice_number": "plain_text_input"}
 # FAQ questions by the tier the default KB (faq/data/default_kb.yaml) should give them, so the end check can
 # compare what the bot replied with what the asker should have got: "answered" (an entry clearly meant),
 # "suggested" (a vague word several entries share: もしかして buttons), "escalated" (nothing in the KB: the bot
@@ -652,8 +653,8 @@ class Soak:
                 value = "https://files.example.invalid/receipt.pdf"
             elif f.type == "email":
                 value = "someone@example.co.jp"
-            elif getattr(f, "pattern", None):
-                value = "T1234567890123"
+            elif f.type == "invoice_number":
+                value = "T7000012050002"  # a number with its check digit right (国税庁's own 法人番号)
             else:
                 value = "月次の申請です / monthly request"
                 if f.max is not None:

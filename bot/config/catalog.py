@@ -31,7 +31,7 @@ AUTO = "auto"
 
 FieldType = Literal[
     "text", "textarea", "number", "amount", "date", "user", "select", "multiselect", "checkboxes", "url", "email",
-    "department",
+    "department", "invoice_number",
 ]
 CHOICE_TYPES = frozenset({"select", "multiselect", "checkboxes"})
 TEXT_TYPES = frozenset({"text", "textarea"})

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.catalog import MAX_TEXT_INPUT, FormField, RequestType
 from bot.forms.clean import MAX_AMOUNT
+from bot.forms.invoice_number import InvalidInvoiceNumber, invoice_number
 from bot.i18n.numbers import amount_digits
 
 URL = r"^https?://[^\s<>|]+$"
@@ -29,6 +30,15 @@ def _digits_only(value: Any) -> Any:
             # Thousands of digits: refused before anything parses them, as "too large" (a field error).
             raise PydanticCustomError("less_than_equal", "too large", {"le": MAX_AMOUNT})
     return value
+
+
+def _invoice_number(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return invoice_number(value)
+    except InvalidInvoiceNumber as exc:
+        raise PydanticCustomError(f"invoice_number_{exc.reason}", "not an invoice registration number") from None
 
 
 def _cap(hi: float | None) -> float:
@@ -58,6 +68,8 @@ def annotation(f: FormField, departments: tuple[str, ...]) -> Any:
         return Annotated[str, StringConstraints(strip_whitespace=True, pattern=URL, max_length=MAX_TEXT_INPUT)]
     if f.type == "email":
         return Annotated[str, StringConstraints(strip_whitespace=True, pattern=EMAIL, max_length=254)]
+    if f.type == "invoice_number":
+        return Annotated[str, BeforeValidator(_invoice_number)]
     if f.type == "department":
         return Literal[departments]  # type: ignore[valid-type]
     choice = Literal[tuple(o.value for o in f.options)]  # type: ignore[valid-type]

@@ -60,6 +60,8 @@ def message(f: FormField, err: dict[str, Any], locale: str) -> str:
         if f.type in ("url", "email", "user"):
             return t(locale, f"form.errors.invalid_{f.type}")
         return f.pattern_message.get(locale) if f.pattern_message else t(locale, "form.errors.invalid_format")
+    if kind.startswith("invoice_number_"):  # bot/forms/invoice_number.py: "format" or "check_digit"
+        return t(locale, f"form.errors.{kind}")
     if kind in ("greater_than_equal", "greater_than"):
         return t(locale, "form.errors.too_small", min=_number(f, ctx.get("ge", ctx.get("gt"))))
     if kind in ("less_than_equal", "less_than"):

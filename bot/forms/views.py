@@ -142,6 +142,11 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
         el["type"] = "users_select"
         if not empty:
             el["initial_user"] = str(initial)
+    elif f.type == "invoice_number":
+        el.update(type="plain_text_input", max_length=40,
+                  placeholder=plain(t(locale, "form.invoice_number_placeholder"), PLACEHOLDER_MAX))
+        if not empty:
+            el["initial_value"] = str(initial)
     elif f.type in ("url", "email"):
         el["type"] = f"{f.type}_text_input"
         if not empty:

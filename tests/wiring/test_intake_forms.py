@@ -113,7 +113,9 @@ def test_field_errors_speak_the_users_language(desk):
         ({"amount": 0}, "amount", "¥1以上で入力してください。"),
         ({"amount": 20_000_000}, "amount", "¥10,000,000以下で入力してください。"),
         ({"receipt_url": "drive/receipt.pdf"}, "receipt_url", "https:// から始まるURLを入力してください。"),
-        ({"invoice_number": "T12345"}, "invoice_number", "「T」に続けて13桁の数字で入力してください。"),
+        ({"invoice_number": "T12345"}, "invoice_number", "登録番号は「T」に続く13桁の数字で入力してください。"),
+        ({"invoice_number": "T1234567890123"}, "invoice_number",
+         "登録番号の数字に誤りがあります。請求書・領収書に記載の番号をもう一度ご確認ください。"),
         ({"spent_on": "2020-01-01"}, "spent_on", None),
     ],
 )
