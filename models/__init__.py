@@ -4,6 +4,7 @@ every table on `Base.metadata` (Alembic's autogenerate target)."""
 from models.approval import ApprovalStep, Delegation
 from models.audit import AuditEvent, AuditHead
 from models.base import Base, utcnow
+from models.evidence import EvidenceBlob
 from models.faq import FaqEntry, FaqQuery, FaqRevision
 from models.faq_vector import FaqTextVector, FaqTextWords
 from models.job import JobRun
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "Delegation",
     "DepartmentCounter",
+    "EvidenceBlob",
     "FaqEntry",
     "FaqQuery",
     "FaqRevision",

@@ -16,6 +16,7 @@ from bot.calendar import CalendarConfig
 from bot.config.approval_rules import approver_problems
 from bot.config.catalog import RequestType, catalog_problems
 from bot.config.departments import CHANNEL_ID, Department
+from bot.config.evidence import EvidenceConfig
 from bot.config.org import Org, Person
 from bot.config.text import LocalizedText
 
@@ -130,6 +131,7 @@ class WorkspaceConfig(BaseModel):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     faq: FaqConfig = Field(default_factory=FaqConfig)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     request_types: list[RequestType] = Field(default_factory=list, description="the request catalog")
 
     @model_validator(mode="after")
