@@ -32,8 +32,10 @@ METHODS: dict[str, MethodHandler] = {
     "files.getUploadURLExternal": api_files.get_upload_url,
     "files.completeUploadExternal": api_files.complete_upload,
     "files.upload": api_files.legacy_upload,
+    "files.info": api_files.file_info,
 }
 
 # Pseudo-method names under which non-API endpoints are recorded (and can be faulted).
 UPLOAD_URL = "upload_url"
 RESPONSE_URL = "response_url"
+FILE_DOWNLOAD = "url_private"

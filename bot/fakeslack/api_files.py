@@ -1,4 +1,6 @@
-"""The files_upload_v2 flow: getUploadURLExternal → POST bytes to upload_url → completeUploadExternal."""
+"""Files: the files_upload_v2 flow (getUploadURLExternal → POST bytes to upload_url → completeUploadExternal),
+files.info, and the download of a file's url_private, which like Slack's answers a login page (HTML, 200)
+unless the request carries the bot token."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from bot.fakeslack.ids import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
 from bot.fakeslack.state import ApiError, FakeFile, FakeWorkspace
 
 UPLOAD_PATH = "/upload/v1/"
+FILES_PATH = "/files-pri/"  # url_private: /files-pri/<team>-<file id>/<name>
+LOGIN_PAGE = (b"<!DOCTYPE html><html><head><title>Slack</title></head>"
+              b"<body>Sign in to your workspace to see this file.</body></html>")
 
 
 def get_upload_url(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
@@ -69,3 +74,23 @@ def complete_upload(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
 def legacy_upload(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
     # files.upload was sunset for new apps on 2025-11-12 (SLACK_FACTS.md): catch code still using it.
     raise ApiError("method_deprecated")
+
+
+def file_info(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
+    file = ws.files.get(str(p.get("file") or ""))
+    if file is None:
+        raise ApiError("file_not_found")
+    return {"ok": True, "file": file.to_slack(), "comments": [], "response_metadata": {"next_cursor": ""}}
+
+
+def download(ws: FakeWorkspace, path: str, authorised: bool) -> tuple[int, bytes, str]:
+    """GET url_private: (status, body, content type)."""
+    if not authorised:
+        return 200, LOGIN_PAGE, "text/html; charset=utf-8"
+    file_part = path[len(FILES_PATH):].split("/", 1)[0]
+    file = ws.files.get(file_part.split("-", 1)[-1])
+    if file is None or file.content is None:
+        return 404, b"Not Found", "text/plain"
+    if file.broken:
+        return 500, b"Internal Server Error", "text/plain"
+    return 200, file.content, file.mimetype

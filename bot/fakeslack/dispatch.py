@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.fakeslack.api import METHODS, RESPONSE_URL, UPLOAD_URL
-from bot.fakeslack.api_files import UPLOAD_PATH, receive_upload
+from bot.fakeslack.api import FILE_DOWNLOAD, METHODS, RESPONSE_URL, UPLOAD_URL
+from bot.fakeslack.api_files import FILES_PATH, UPLOAD_PATH, download, receive_upload
 from bot.fakeslack.calls import Call, CallLog
 from bot.fakeslack.faults import Fault, FaultQueue
 from bot.fakeslack.state import ApiError, FakeWorkspace
@@ -48,6 +48,8 @@ class Dispatcher:
             return UPLOAD_URL
         if path.startswith(RESPONSE_PATH):
             return RESPONSE_URL
+        if path.startswith(FILES_PATH):
+            return FILE_DOWNLOAD
         return None
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Outcome:
@@ -90,6 +92,8 @@ class Dispatcher:
         if method == UPLOAD_URL:
             # Raw file bytes, whatever Content-Type urllib put on them.
             return {"file_id": path[len(UPLOAD_PATH) :], "length": len(body)}
+        if method == FILE_DOWNLOAD:
+            return {"path": path}
         params = decode_params(content_type, body, query)
         if method == RESPONSE_URL:
             params["hook_id"] = path[len(RESPONSE_PATH) :]
@@ -105,6 +109,10 @@ class Dispatcher:
                     "ok": status == 200,
                     "body": text,
                 }
+            if method == FILE_DOWNLOAD:
+                token = bearer_token(headers, {})
+                status, content, kind = download(self.ws, path, token is not None and self._auth_error(token) is None)
+                return Outcome(status, content, {"Content-Type": kind}), {"ok": status == 200, "size": len(content)}
             if method == RESPONSE_URL:
                 status, text = receive_response(self.ws, params["hook_id"], params)
                 return Outcome(status, text.encode(), {"Content-Type": TEXT_TYPE}), {

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.fakeslack.api_files import FILES_PATH
 from bot.fakeslack.calls import Call, CallListener, CallLog, CallPredicate
 from bot.fakeslack.directory import FakeChannel, FakeUser
 from bot.fakeslack.dispatch import Dispatcher
@@ -269,6 +270,18 @@ class FakeSlackServer:
         event = {"type": "message", "channel": channel, "channel_type": _channel_type(channel), **message}
         event["event_ts"] = message["ts"]
         return copy.deepcopy(event)
+
+    def user_uploads(self, user_id: str, filename: str, content: bytes, *, mimetype: str = "application/pdf",
+                     broken: bool = False) -> dict[str, Any]:
+        """A file a person picks in a modal's file_input: stored, shared nowhere yet; returns its file object
+        as the view_submission's state carries it. `broken`: its download will fail (HTTP 500)."""
+        with self.workspace.lock:
+            ws = self.workspace
+            file = FakeFile(id=ws.file_ids.next(), filename=filename, length=len(content), content=content,
+                            user=user_id, mimetype=mimetype, created=int(ws.clock()), broken=broken)
+            file.url_private = f"{ws.base_url}{FILES_PATH.lstrip('/')}{ws.team['id']}-{file.id}/{filename}"
+            ws.files[file.id] = file
+            return file.to_slack()
 
     def close_modals(self, user_id: str) -> None:
         """What Slack does when a submission is acked without response_action: the stack goes away."""

@@ -56,17 +56,31 @@ class FakeFile:
     content: bytes | None = None
     title: str = ""
     channels: list[str] = field(default_factory=list)
+    user: str = BOT_USER_ID  # who uploaded it
+    mimetype: str = "application/octet-stream"
+    url_private: str = ""  # on this server (FILES_PATH); downloads need the bot token, as on Slack
+    created: int = 0
+    broken: bool = False  # its download fails with a 500: Slack's file storage having a bad moment
 
     def to_slack(self) -> dict[str, Any]:
-        return {
+        shaped = {
             "id": self.id,
+            "created": self.created,
+            "timestamp": self.created,
             "name": self.filename,
             "title": self.title or self.filename,
+            "mimetype": self.mimetype,
+            "filetype": self.filename.rsplit(".", 1)[-1].lower() if "." in self.filename else "binary",
             "size": len(self.content or b""),
-            "user": BOT_USER_ID,
+            "user": self.user,
+            "is_external": False,
             "channels": list(self.channels),
-            "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{self.id}/{self.filename}",
+            "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{self.user}/{self.id}/{self.filename}",
         }
+        if self.url_private:
+            shaped["url_private"] = self.url_private
+            shaped["url_private_download"] = self.url_private + "?download=1"
+        return shaped
 
 
 @dataclass

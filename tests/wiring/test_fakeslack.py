@@ -737,3 +737,46 @@ def test_a_retried_event_carries_the_same_event_id_and_retry_headers(
     retry = seen.get(timeout=3)
 
     assert [first, retry] == [("Ev0RETRY01", None), ("Ev0RETRY01", ["1"])]
+
+
+# -- a file a person attached ----------------------------------------------------------------------
+RECEIPT_PDF = b"%PDF-1.7\n" + "領収書 タクシー ¥3,200".encode()
+
+
+def fetch(url: str, token: str | None) -> tuple[int, str, bytes]:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_a_file_attached_in_a_modal_is_described_by_files_info(fake, client):
+    attached = fake.user_uploads(TANAKA.id, "receipt.pdf", RECEIPT_PDF)
+
+    info = client.files_info(file=attached["id"])["file"]
+
+    assert info["id"] == attached["id"] and info["user"] == TANAKA.id and info["name"] == "receipt.pdf"
+    assert (info["size"], info["mimetype"], info["filetype"]) == (len(RECEIPT_PDF), "application/pdf", "pdf")
+    assert info["url_private"].startswith(fake.base_url) and info["channels"] == []
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        client.files_info(file="F0NOSUCHFILE")
+
+
+def test_url_private_needs_the_bot_token_and_answers_a_login_page_without_it(fake):
+    url = fake.user_uploads(TANAKA.id, "receipt.pdf", RECEIPT_PDF)["url_private"]
+
+    assert fetch(url, BOT_TOKEN) == (200, "application/pdf", RECEIPT_PDF)
+    status, kind, body = fetch(url, None)
+    assert (status, kind.split(";")[0]) == (200, "text/html") and b"Sign in" in body  # as Slack: 200, HTML
+    assert fetch(url, "xoxb-someone-else")[1].startswith("text/html")
+    assert [c.response["ok"] for c in fake.calls("url_private")] == [True, True, True]
+
+
+def test_a_broken_file_fails_to_download(fake):
+    url = fake.user_uploads(TANAKA.id, "photo.heic", b"\x00" * 64, mimetype="image/heic", broken=True)["url_private"]
+
+    assert fetch(url, BOT_TOKEN)[0] == 500
