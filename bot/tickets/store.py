@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -31,6 +31,16 @@ def lock(session: Session, ticket_id: int) -> Ticket:
 
 def by_submission(session: Session, key: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.submission_key == key))
+
+
+def first_copy(session: Session, key: str) -> Ticket | None:
+    """The ticket an earlier copy of this submission (a double click, Slack's retry) created, else None; on
+    PostgreSQL copies racing each other wait here for the first one's transaction, so only it takes a ticket
+    number (numbers are taken outside the transaction there: bot/tickets/numbering.py)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Held to the end of this transaction; different submissions never wait for each other (a 64-bit hash).
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    return by_submission(session, key)
 
 
 def children(session: Session, ticket: Ticket) -> list[Ticket]:

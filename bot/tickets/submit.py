@@ -49,7 +49,7 @@ class Origin:
 def submit(session: Session, services: Services, *, requester: str, type_key: str, raw: dict[str, Any],
            locale: str, submission_key: str | None, origin: Origin = Origin(), actor: str | None = None) -> Ticket:
     """The new ticket, or the one this submission already created."""
-    if submission_key and (existing := store.by_submission(session, submission_key)) is not None:
+    if submission_key and (existing := store.first_copy(session, submission_key)) is not None:
         return existing
     rt = request_type(services, type_key)
     values = validate_form(rt, raw, locale=locale, today=today(services), departments=department_keys(services))
