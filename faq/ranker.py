@@ -172,11 +172,11 @@ JAPANESE_LEXICAL = Weights(phrase_words=0.05, entry_words=0.0, phrase_chars=0.2,
 
 
 # Latin-script queries when the KB's English phrasings have sentence embeddings (faq.embed): coordinate
-# ascent (faq.tune) on the fitting halves of StackFAQ, CLINC150 and BANKING77.  Session 5, re-fitted for
-# the int8 onnxruntime encoder (the process default), grid 0-2 step 0.1: every signal free, mean top-1
-# 0.8502; phrase words + embeddings (this set, searched with --signals phrase_words phrase_embed
-# entry_embed): 0.8478; the session-4 float32 set 0.1 / 0.3 / 1.0 on int8 vectors: 0.8471.  Restricting
-# to these signals skips the char n-gram and answer scoring, ~4 ms of an English query at 10,000 entries.
+# ascent (faq.tune) on the fitting halves of StackFAQ, CLINC150 and BANKING77, for the int8 onnxruntime
+# encoder (the process default), grid 0-2 step 0.1. Mean top-1: every signal free 0.8502; phrase words +
+# embeddings (this set, searched with --signals phrase_words phrase_embed entry_embed) 0.8478; the
+# float32-fitted 0.1 / 0.3 / 1.0 on int8 vectors 0.8471. Restricting to these signals skips the char
+# n-gram and answer scoring, ~4 ms of an English query at 10,000 entries.
 LATIN_EMBED = Weights(phrase_words=0.1, entry_words=0.0, phrase_chars=0.0, entry_chars=0.0, phrase_bigrams=0.0,
                       answer_words=0.0, entry_all_bigrams=0.0, phrase_embed=0.4, entry_embed=1.1)
 
