@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -245,7 +246,15 @@ def test_a_stop_while_another_process_holds_the_database_still_ends_every_worker
     with (FakeSlackServer(users=[FakeUser(id="UEMPLOYEE1", name="yamada", locale="ja-JP")]) as slack,
           serve_process(tmp_path, slack, WEB_CONCURRENCY="2", start_new_session="1")
           as (_requester, process, _port)):
-        assert slack.wait_for("auth.test", count=2, timeout=30), "both workers are up"
+        # Both workers ready, their start-up writes done (the FAQ's seed and word analyses): the lock below
+        # must meet only their outbox polls. /healthz answers as soon as one worker is ready.
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 60
+        while sum("HTTP worker ready" in line for line in list(lines)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sum("HTTP worker ready" in line for line in list(lines)) == 2, "".join(lines)
         holder = sqlite3.connect(f"{tmp_path}/serve.db", isolation_level=None)
         try:
             holder.execute("BEGIN EXCLUSIVE")
@@ -256,7 +265,8 @@ def test_a_stop_while_another_process_holds_the_database_still_ends_every_worker
             stopped_in = time.monotonic() - started
         finally:
             holder.close()
-        output = process.stdout.read() if process.stdout else ""
+        reader.join(timeout=10)
+        output = "".join(lines)
 
         assert "Killing" not in output, output
         assert stopped_in < 4, f"serve took {stopped_in:.1f} s to stop:\n{output}"
