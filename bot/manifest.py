@@ -17,6 +17,7 @@ BOT_SCOPES = [
     "channels:history",  # read the message a 🎫 reaction points at (public help channels)
     "chat:write",  # answers, receipts, triage cards, approvals
     "commands",  # /helpdesk
+    "files:read",  # receipts and invoices attached in request forms (file_input), fetched on submission
     "files:write",  # the weekly digest chart
     "groups:history",  # 🎫 in private help channels; the outbox's lookup in private triage channels
     "im:history",  # questions sent to the bot by DM; the outbox's lookup of a receipt DM

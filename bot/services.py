@@ -21,6 +21,7 @@ from bot.home_opens import OPEN_REFRESH_WINDOW_S, RecentOpens
 from bot.lifecycle import Hooks
 from bot.locale import LocaleResolver
 from bot.outbox import Dispatcher
+from bot.receipts.storage import EvidenceStore, evidence_store
 from bot.settings import Settings
 from bot.web_client import KeepAliveWebClient
 from models.db import make_read_session_factory
@@ -65,11 +66,14 @@ class Services:
 
     read_sessions: sessionmaker[Session] = field(init=False, repr=False)
     recent_home_opens: RecentOpens = field(init=False, repr=False)
+    # Where receipt and invoice files are kept (config `evidence`).
+    evidence: EvidenceStore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sessions that only read: on SQLite they never queue behind the writer.
         self.read_sessions = make_read_session_factory(self.engine)
         self.recent_home_opens = RecentOpens(OPEN_REFRESH_WINDOW_S)
+        self.evidence = evidence_store(self.config.evidence)
 
     def close(self, *, outbox_timeout: float = 5.0) -> None:
         """`outbox_timeout`: how long the message in hand may take to finish; past it the delivery

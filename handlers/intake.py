@@ -18,6 +18,7 @@ from bot.forms import read_state
 from bot.forms.state import view_values
 from bot.forms.views import received, request_form, type_picker
 from bot.i18n import t
+from bot.receipts.fetch import SlackFiles
 from bot.services import Services
 from bot.slack_ids import Action, IntakeAction, IntakeCallback, IntakeShortcut
 from bot.tickets import inbox, requester
@@ -101,18 +102,21 @@ def register(app: App, services: Services) -> None:
         ack()
 
     @app.view(IntakeCallback.REQUEST_FORM)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: Any) -> None:
         form = read(FormContext, view)
         rt = request_type(services, form.type)
         raw = read_state(rt, view_values(view))
         locale = context["locale"]
+        files = SlackFiles(client)
         if form.ticket is not None:
-            ticket = requester.resubmit(context["db"], services, form.ticket, context.user_id, raw, locale)
+            ticket = requester.resubmit(context["db"], services, form.ticket, context.user_id, raw, locale,
+                                        files=files)
         else:
             ticket = submit(context["db"], services, requester=context.user_id, type_key=rt.key, raw=raw,
                             locale=locale, submission_key=f"view:{view['id']}",
                             origin=Origin("faq" if form.faq_query else "message" if form.ts else "form",
-                                          form.channel, form.ts, form.thread_ts, faq_query=form.faq_query))
+                                          form.channel, form.ts, form.thread_ts, faq_query=form.faq_query),
+                            files=files)
         ack(response_action="update",
             view=received(locale, ticket.number, pending_approval=ticket.status == "pending_approval"))
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.config.approval_rules import ApprovalRule, Condition
 from bot.config.departments import RoutingKeywords
+from bot.config.evidence import DOCUMENT_KINDS, DocumentKind
 from bot.config.text import LocalizedText
 from bot.views.blocks import BUTTON_TEXT_MAX, OPTIONS_MAX, TEXT_MAX
 
@@ -31,7 +32,7 @@ AUTO = "auto"
 
 FieldType = Literal[
     "text", "textarea", "number", "amount", "date", "user", "select", "multiselect", "checkboxes", "url", "email",
-    "department", "invoice_number",
+    "department", "invoice_number", "file",
 ]
 CHOICE_TYPES = frozenset({"select", "multiselect", "checkboxes"})
 TEXT_TYPES = frozenset({"text", "textarea"})
@@ -40,6 +41,7 @@ MAX_OPTION_TEXT = BUTTON_TEXT_MAX
 MAX_OPTIONS = OPTIONS_MAX
 MAX_FIELDS = 40
 MAX_TEXT_INPUT = TEXT_MAX
+MAX_FILES = 10  # a file_input holds at most 10 files (Slack)
 
 
 class Option(BaseModel):
@@ -108,6 +110,8 @@ class FormField(BaseModel):
             raise ValueError("min is greater than max")
         if self.type in TEXT_TYPES and self.max is not None and self.max > MAX_TEXT_INPUT:
             raise ValueError(f"text inputs hold at most {MAX_TEXT_INPUT} characters in Slack")
+        if self.type == "file" and (self.max is not None and not 1 <= self.max <= MAX_FILES):
+            raise ValueError(f"a file field holds 1 to {MAX_FILES} files (max) in Slack")
         return self
 
     def option_label(self, value: str, locale: str) -> str:
@@ -120,7 +124,9 @@ class EvidenceRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    field: str = Field(pattern=KEY, description="the field that carries the evidence")
+    field: str = Field(pattern=KEY, description="the field that carries the evidence (the error shows there)")
+    alternatives: list[str] = Field(default_factory=list, description="other fields that carry it as well "
+                                    "(e.g. a receipt file or a link to it): any one filled is enough")
     when: list[Condition] = Field(default_factory=list, description="all must hold; empty = always")
     message: LocalizedText
 
@@ -187,6 +193,38 @@ class FreeText(BaseModel):
     subject: str | None = Field(default=None, pattern=KEY)
 
 
+class ReceiptSpec(BaseModel):
+    """The 電子帳簿保存法 record of the files a request carries: which of its fields are the 取引年月日, the
+    取引金額 (税込; per tax rate when the form asks), the 取引先, the 登録番号 and the 書類区分. When files
+    are attached, date, amount and counterparty must be filled (they are what a tax officer searches by)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    files: str = Field(pattern=KEY, description="the file field")
+    date: str = Field(pattern=KEY, description="取引年月日: a date field")
+    amount: str = Field(pattern=KEY, description="取引金額 (税込): an amount field")
+    counterparty: str = Field(pattern=KEY, description="取引先: a text field")
+    invoice_number: str | None = Field(default=None, pattern=KEY, description="登録番号: an invoice_number field")
+    amount_by_rate: dict[str, str] = Field(default_factory=dict,
+                                           description='tax rate ("10", "8") → an amount field: 税率ごとの金額')
+    kind: DocumentKind = Field(default="receipt", description="書類区分 when no field chooses it")
+    kind_field: str | None = Field(default=None, pattern=KEY,
+                                   description="a select field whose option values are 書類区分: "
+                                               + ", ".join(DOCUMENT_KINDS))
+
+    def field_types(self) -> dict[str, tuple[str, ...]]:
+        """Each named field and the types it may have."""
+        named = {self.files: ("file",), self.date: ("date",), self.amount: ("amount",),
+                 self.counterparty: ("text",)}
+        if self.invoice_number:
+            named[self.invoice_number] = ("invoice_number",)
+        if self.kind_field:
+            named[self.kind_field] = ("select",)
+        for key in self.amount_by_rate.values():
+            named[key] = ("amount",)
+        return named
+
+
 class RequestType(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -208,6 +246,7 @@ class RequestType(BaseModel):
     approval: list[ApprovalRule] = Field(default_factory=list, description="approval chain rules (職務権限)")
     follow_ups: list[FollowUp] = Field(default_factory=list)
     free_text: FreeText | None = None
+    receipt: ReceiptSpec | None = Field(default=None, description="電子帳簿保存法: the record kept with the files")
 
     def field(self, key: str) -> FormField | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -257,8 +296,10 @@ def _type_problems(path: str, rt: RequestType, types: list[RequestType], departm
         if f.not_before is not None and (f.not_before not in fields or fields[f.not_before].type != "date"):
             yield f"{path}.fields[{j}].not_before", f"{f.not_before!r} is not a date field of this form"
     for j, rule in enumerate(rt.evidence):
-        if rule.field not in fields:
-            yield f"{path}.evidence[{j}].field", f"unknown field {rule.field!r}"
+        named = [("field", rule.field), *((f"alternatives[{k}]", a) for k, a in enumerate(rule.alternatives))]
+        for where, key in named:
+            if key not in fields:
+                yield f"{path}.evidence[{j}].{where}", f"unknown field {key!r}"
         for k, cond in enumerate(rule.when):
             if cond.field not in fields:
                 yield f"{path}.evidence[{j}].when[{k}]", f"unknown field {cond.field!r}"
@@ -271,6 +312,8 @@ def _type_problems(path: str, rt: RequestType, types: list[RequestType], departm
             key = getattr(rt.free_text, part)
             if key is not None and (key not in fields or fields[key].type not in TEXT_TYPES):
                 yield f"{path}.free_text.{part}", f"{key!r} is not a text field of this form"
+    if rt.receipt is not None:
+        yield from _receipt_problems(f"{path}.receipt", rt.receipt, fields)
     by_key = {t.key: t for t in types}
     for j, follow in enumerate(rt.follow_ups):
         target = by_key.get(follow.request_type)
@@ -290,6 +333,20 @@ def _type_problems(path: str, rt: RequestType, types: list[RequestType], departm
             for name in used:
                 if name not in fields:
                     yield where, f"unknown field {name!r}"
+
+
+def _receipt_problems(path: str, spec: ReceiptSpec, fields: dict[str, FormField]):
+    for key, kinds in spec.field_types().items():
+        f = fields.get(key)
+        if f is None or f.type not in kinds:
+            yield path, f"{key!r} is not a {' or '.join(kinds)} field of this form"
+    if spec.kind_field and (f := fields.get(spec.kind_field)) is not None and f.type == "select":
+        for option in f.options:
+            if option.value not in DOCUMENT_KINDS:
+                yield f"{path}.kind_field", f"option {option.value!r} is not a 書類区分 ({', '.join(DOCUMENT_KINDS)})"
+    for rate in spec.amount_by_rate:
+        if rate not in ("10", "8", "0"):
+            yield f"{path}.amount_by_rate", f"{rate!r} is not a consumption tax rate (10, 8 or 0)"
 
 
 def _placeholders(template: str) -> list[str]:

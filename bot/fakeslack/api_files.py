@@ -85,10 +85,10 @@ def file_info(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
 
 def download(ws: FakeWorkspace, path: str, authorised: bool) -> tuple[int, bytes, str]:
     """GET url_private: (status, body, content type)."""
-    if not authorised:
-        return 200, LOGIN_PAGE, "text/html; charset=utf-8"
     file_part = path[len(FILES_PATH):].split("/", 1)[0]
     file = ws.files.get(file_part.split("-", 1)[-1])
+    if not authorised or (file is not None and file.hidden):
+        return 200, LOGIN_PAGE, "text/html; charset=utf-8"
     if file is None or file.content is None:
         return 404, b"Not Found", "text/plain"
     if file.broken:

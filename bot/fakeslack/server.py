@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bot.fakeslack.api_files import FILES_PATH
 from bot.fakeslack.calls import Call, CallListener, CallLog, CallPredicate
@@ -272,14 +272,17 @@ class FakeSlackServer:
         return copy.deepcopy(event)
 
     def user_uploads(self, user_id: str, filename: str, content: bytes, *, mimetype: str = "application/pdf",
-                     broken: bool = False) -> dict[str, Any]:
+                     broken: bool = False, hidden: bool = False) -> dict[str, Any]:
         """A file a person picks in a modal's file_input: stored, shared nowhere yet; returns its file object
-        as the view_submission's state carries it. `broken`: its download will fail (HTTP 500)."""
+        as the view_submission's state carries it. `broken`: its download will fail (HTTP 500); `hidden`: the
+        app may not read it, so its download answers Slack's sign-in page (HTML, 200)."""
         with self.workspace.lock:
             ws = self.workspace
             file = FakeFile(id=ws.file_ids.next(), filename=filename, length=len(content), content=content,
-                            user=user_id, mimetype=mimetype, created=int(ws.clock()), broken=broken)
-            file.url_private = f"{ws.base_url}{FILES_PATH.lstrip('/')}{ws.team['id']}-{file.id}/{filename}"
+                            user=user_id, mimetype=mimetype, created=int(ws.clock()), broken=broken,
+                            hidden=hidden)
+            # Percent-encoded like Slack's: a Japanese file name is not sent raw in a URL.
+            file.url_private = f"{ws.base_url}{FILES_PATH.lstrip('/')}{ws.team['id']}-{file.id}/{quote(filename)}"
             ws.files[file.id] = file
             return file.to_slack()
 

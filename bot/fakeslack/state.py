@@ -61,6 +61,7 @@ class FakeFile:
     url_private: str = ""  # on this server (FILES_PATH); downloads need the bot token, as on Slack
     created: int = 0
     broken: bool = False  # its download fails with a 500: Slack's file storage having a bad moment
+    hidden: bool = False  # the app may not read it: its download answers the sign-in page, as without the token
 
     def to_slack(self) -> dict[str, Any]:
         shaped = {

@@ -24,6 +24,7 @@ _VALUE_KEY = {
     "datepicker": "selected_date",
     "timepicker": "selected_time",
     "datetimepicker": "selected_date_time",
+    "file_input": "files",  # the picked files' objects (user_uploads), [] when none
 }
 
 
@@ -46,4 +47,6 @@ def state_value(element_type: str, value: Any) -> dict[str, Any]:
         value = option(value)
     elif key == "selected_options":
         value = [option(v) for v in (value or [])]
+    elif key == "files":
+        value = list(value or [])
     return {"type": element_type, key: value}

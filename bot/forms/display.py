@@ -19,6 +19,19 @@ def yen(amount: Any) -> str:
         return str(amount)
 
 
+def file_size(size: Any) -> str:
+    """1.2 MB, 340 KB, 512 B: a size people read, the same in both languages."""
+    try:
+        n = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{round(n / 1024)} KB"
+    return f"{n} B"
+
+
 def display_value(rt: RequestType, key: str, value: Any, locale: str, config: WorkspaceConfig) -> str:
     """Plain text for a stored value (titles, templates, modal read-outs)."""
     f = rt.field(key)
@@ -38,6 +51,9 @@ def display_value(rt: RequestType, key: str, value: Any, locale: str, config: Wo
     if f.type == "department":
         department = config.department(str(value))
         return department.name.get(locale) if department else str(value)
+    if f.type == "file":
+        files = [v for v in (value if isinstance(value, list) else []) if isinstance(v, dict)]
+        return ("、" if locale == "ja" else ", ").join(f"{v.get('name')} ({file_size(v.get('size'))})" for v in files)
     if f.type == "user":
         person = config.person_for_slack_id(str(value))
         return person.name if person else str(value)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 from pydantic_core import PydanticCustomError
 
-from bot.config.catalog import MAX_TEXT_INPUT, FormField, RequestType
+from bot.config.catalog import MAX_FILES, MAX_TEXT_INPUT, FormField, RequestType
 from bot.forms.clean import MAX_AMOUNT
 from bot.forms.invoice_number import InvalidInvoiceNumber, invoice_number
 from bot.i18n.numbers import amount_digits
@@ -20,6 +20,17 @@ from bot.i18n.numbers import amount_digits
 URL = r"^https?://[^\s<>|]+$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USER = r"^[UW][A-Z0-9]{2,}$"
+
+
+class SlackFile(BaseModel):
+    """A file picked in a file_input, as the view_submission names it (the bytes are fetched on submission)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[str, StringConstraints(pattern=r"^F[A-Z0-9]{2,}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    size: int = Field(default=0, ge=0)
+    mimetype: Annotated[str, StringConstraints(max_length=255)] = ""
 
 
 def _digits_only(value: Any) -> Any:
@@ -70,6 +81,8 @@ def annotation(f: FormField, departments: tuple[str, ...]) -> Any:
         return Annotated[str, StringConstraints(strip_whitespace=True, pattern=EMAIL, max_length=254)]
     if f.type == "invoice_number":
         return Annotated[str, BeforeValidator(_invoice_number)]
+    if f.type == "file":
+        return Annotated[list[SlackFile], Field(min_length=_bound(lo) or 1, max_length=_bound(hi) or MAX_FILES)]
     if f.type == "department":
         return Literal[departments]  # type: ignore[valid-type]
     choice = Literal[tuple(o.value for o in f.options)]  # type: ignore[valid-type]

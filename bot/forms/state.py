@@ -69,8 +69,15 @@ def channel_of(state: dict[str, Any] | None) -> str | None:
     return (state or {}).get("selected_channel")
 
 
+def files_of(state: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """file_input: the picked files' objects (id, name, size, mimetype, url_private…), in Slack's order."""
+    return [f for f in (state or {}).get("files") or [] if isinstance(f, dict)]
+
+
 def element_value(state: dict[str, Any]) -> Any:
     """Any element's value, by the key it reports under (a catalog field may be any kind)."""
+    if state.get("type") == "file_input" or "files" in state:
+        return files_of(state)
     if "selected_option" in state:
         return option_of(state)
     if "selected_options" in state:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.config.catalog import FormField, RequestType
+from bot.config.evidence import EvidenceConfig
 from bot.errors import ValidationFailed
 from bot.forms.clean import clean_values
 from bot.forms.display import yen
@@ -18,10 +19,13 @@ from bot.forms.state import block_id
 from bot.i18n import t
 from bot.i18n.dates import as_date, format_date
 
+DEFAULT_EVIDENCE = EvidenceConfig()
+
 
 def validate_form(rt: RequestType, raw: dict[str, Any], *, locale: str, today: date,
-                  departments: tuple[str, ...]) -> dict[str, Any]:
-    """The cleaned values (JSON-ready: dates as ISO strings), or ValidationFailed."""
+                  departments: tuple[str, ...], evidence: EvidenceConfig = DEFAULT_EVIDENCE) -> dict[str, Any]:
+    """The cleaned values (JSON-ready: dates as ISO strings; files as {id, name, size, mimetype}, their bytes
+    not fetched yet), or ValidationFailed."""
     model = form_model(rt, departments)
     given = {k: v for k, v in clean_values(raw).items() if not _empty(v)}
     errors: dict[str, str] = {}
@@ -36,7 +40,7 @@ def validate_form(rt: RequestType, raw: dict[str, Any], *, locale: str, today: d
                 errors[block_id(key)] = message(spec, err, locale)
         # Keep what did validate, so the checks below can still speak about the other fields.
         values = {k: v for k, v in given.items() if block_id(k) not in errors}
-    for key, text in cross_field_problems(rt, values, locale=locale, today=today).items():
+    for key, text in cross_field_problems(rt, values, locale=locale, today=today, evidence=evidence).items():
         errors.setdefault(block_id(key), text)
     if errors:
         raise ValidationFailed(errors)
@@ -75,7 +79,8 @@ def message(f: FormField, err: dict[str, Any], locale: str) -> str:
     if kind == "too_short":
         return t(locale, "form.errors.too_few", min=ctx.get("min_length"))
     if kind == "too_long":
-        return t(locale, "form.errors.too_many", max=ctx.get("max_length"))
+        key = "form.errors.too_many_files" if f.type == "file" else "form.errors.too_many"
+        return t(locale, key, max=ctx.get("max_length"))
     if kind == "literal_error":
         return t(locale, "form.errors.invalid_choice")
     return t(locale, "form.errors.invalid_value")
@@ -88,8 +93,9 @@ def _number(f: FormField, value: Any) -> str:
     return yen(number) if f.type == "amount" else f"{number:,}"
 
 
-def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str, today: date) -> dict[str, str]:
-    problems: dict[str, str] = {}
+def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str, today: date,
+                         evidence: EvidenceConfig = DEFAULT_EVIDENCE) -> dict[str, str]:
+    problems: dict[str, str] = file_problems(rt, values, locale=locale, evidence=evidence)
     for f in rt.fields:
         if f.type != "date" or f.key not in values:
             continue
@@ -106,8 +112,36 @@ def cross_field_problems(rt: RequestType, values: dict[str, Any], *, locale: str
             label = rt.field(f.not_before).label.get(locale)  # type: ignore[union-attr]
             problems[f.key] = t(locale, "form.errors.date_order", other=label)
     for rule in rt.evidence:
-        if rule.field not in problems and _empty(values.get(rule.field)) and rule.applies(values):
+        carried = any(not _empty(values.get(key)) for key in (rule.field, *rule.alternatives))
+        if rule.field not in problems and not carried and rule.applies(values):
             problems[rule.field] = rule.message.get(locale)
+    spec = rt.receipt
+    if spec is not None and not _empty(values.get(spec.files)):
+        # The record a tax officer searches by 取引年月日, 取引金額 and 取引先: none of them may be missing.
+        for key in (spec.date, spec.amount, spec.counterparty):
+            if key not in problems and _empty(values.get(key)):
+                problems[key] = t(locale, "form.errors.receipt_needs")
+    return problems
+
+
+def file_problems(rt: RequestType, values: dict[str, Any], *, locale: str,
+                  evidence: EvidenceConfig) -> dict[str, str]:
+    """Attached files of a type the company does not keep, or larger than it keeps (Slack's own `filetypes`
+    check is a convenience only: a desktop client may still send anything)."""
+    problems: dict[str, str] = {}
+    for f in rt.fields:
+        if f.type != "file":
+            continue
+        for file in values.get(f.key) or []:
+            name = str(file.get("name") or "")
+            extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            if extension not in evidence.file_types:
+                problems[f.key] = t(locale, "form.errors.file_type", name=name,
+                                    types=", ".join(evidence.file_types))
+                break
+            if int(file.get("size") or 0) > evidence.max_file_mb * 1024 * 1024:
+                problems[f.key] = t(locale, "form.errors.file_too_large", name=name, mb=evidence.max_file_mb)
+                break
     return problems
 
 

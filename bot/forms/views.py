@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.config import WorkspaceConfig
-from bot.config.catalog import FormField, RequestType
+from bot.config.catalog import MAX_FILES, FormField, RequestType
 from bot.forms import block_id
 from bot.i18n import t
 from bot.slack_ids import IntakeAction, IntakeCallback
@@ -99,6 +99,12 @@ def input_block(f: FormField, locale: str, config: WorkspaceConfig, initial: Any
         "optional": not f.required,
     }
     hint = f.help.get(locale) if f.help else ""
+    if f.type == "file" and isinstance(initial, list) and initial:
+        # A resubmission: the files already attached stay unless new ones are chosen (Slack cannot show them
+        # in the input), so the input is optional this time.
+        block["optional"] = True
+        names = ", ".join(str(file.get("name")) for file in initial if isinstance(file, dict))
+        hint = t(locale, "form.files_kept", names=names) + (f" — {hint}" if hint else "")
     if flagged:
         hint = t(locale, "form.flagged") + (f" — {hint}" if hint else "")
     if hint:
@@ -147,6 +153,9 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
                   placeholder=plain(t(locale, "form.invoice_number_placeholder"), PLACEHOLDER_MAX))
         if not empty:
             el["initial_value"] = str(initial)
+    elif f.type == "file":
+        # Slack cannot pre-fill a file_input: on a resubmission the hint says the earlier files are kept.
+        el.update(type="file_input", filetypes=list(config.evidence.file_types), max_files=int(f.max or MAX_FILES))
     elif f.type in ("url", "email"):
         el["type"] = f"{f.type}_text_input"
         if not empty:
@@ -164,7 +173,7 @@ def element(f: FormField, locale: str, config: WorkspaceConfig, initial: Any) ->
             el["initial_options"] = chosen
         if kind == "multi_static_select" and f.max:
             el["max_selected_items"] = int(f.max)
-    if f.placeholder and el["type"] not in ("checkboxes",):
+    if f.placeholder and el["type"] not in ("checkboxes", "file_input"):
         el["placeholder"] = plain(f.placeholder.get(locale), PLACEHOLDER_MAX)
     return el
 

@@ -20,6 +20,9 @@ from bot.config.catalog import FollowUp, MappedValue, RequestType
 from bot.errors import ValidationFailed
 from bot.faqdesk.asking import link_escalated_question
 from bot.forms import display_value, title_for, validate_form
+from bot.receipts import records
+from bot.receipts.attachments import Fetches, fetch_attached
+from bot.receipts.fetch import FileSource
 from bot.routing import RouteDecision
 from bot.ticket_states import SUBMITTED
 from bot.tickets import notify, store
@@ -47,16 +50,20 @@ class Origin:
 
 
 def submit(session: Session, services: Services, *, requester: str, type_key: str, raw: dict[str, Any],
-           locale: str, submission_key: str | None, origin: Origin = Origin(), actor: str | None = None) -> Ticket:
-    """The new ticket, or the one this submission already created."""
+           locale: str, submission_key: str | None, origin: Origin = Origin(), actor: str | None = None,
+           files: FileSource | None = None) -> Ticket:
+    """The new ticket, or the one this submission already created. Attached files are fetched from `files`
+    before anything is written (bot/receipts/attachments.py)."""
     if submission_key and (existing := store.first_copy(session, submission_key)) is not None:
         return existing
     rt = request_type(services, type_key)
-    values = validate_form(rt, raw, locale=locale, today=today(services), departments=department_keys(services))
+    values = validate_form(rt, raw, locale=locale, today=today(services), departments=department_keys(services),
+                           evidence=services.config.evidence)
+    fetched = fetch_attached(rt, values, files, locale=locale, evidence=services.config.evidence)
     department, decision = choose_department(services, rt, values)
     ticket = open_ticket(session, services, rt=rt, requester=requester, values=values, department=department,
                          locale=locale, submission_key=submission_key, origin=origin, actor=actor or requester,
-                         route=decision)
+                         route=decision, fetched=fetched)
     if origin.faq_query is not None:
         link_escalated_question(session, origin.faq_query, ticket_id=ticket.id, requester=requester)
     return ticket
@@ -83,7 +90,8 @@ def free_text(rt: RequestType, values: dict[str, Any]) -> str:
 
 def open_ticket(session: Session, services: Services, *, rt: RequestType, requester: str, values: dict[str, Any],
                 department: str, locale: str, submission_key: str | None, origin: Origin, actor: str,
-                route: RouteDecision | None = None, parent: Ticket | None = None) -> Ticket:
+                route: RouteDecision | None = None, parent: Ticket | None = None, fetched: Fetches | None = None,
+                ) -> Ticket:
     dept = services.config.department(department) or services.config.department(services.config.routing.fallback)
     assert dept is not None  # the config check guarantees the fallback department exists
     now = services.clock.now()
@@ -116,6 +124,7 @@ def open_ticket(session: Session, services: Services, *, rt: RequestType, reques
         "fields": values, "via": origin.via, **({"route": route.as_dict()} if route else {}),
         **({"parent": parent.number} if parent else {}),
     })
+    records.keep(session, services, ticket, rt, values, fetched or {}, actor)
     waits = parent is None and services.lifecycle.start_approval(session, services, ticket, actor)
     if not waits:
         route_to_triage(session, services, ticket, actor)

@@ -32,7 +32,7 @@ ELEMENT = {
     "text": "plain_text_input", "textarea": "plain_text_input", "number": "number_input", "amount": "plain_text_input",
     "date": "datepicker", "user": "users_select", "select": "static_select", "department": "static_select",
     "multiselect": "multi_static_select", "checkboxes": "checkboxes", "url": "url_text_input",
-    "email": "email_text_input", "invoice_number": "plain_text_input",
+    "email": "email_text_input", "invoice_number": "plain_text_input", "file": "file_input",
 }
 
 

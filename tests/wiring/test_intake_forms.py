@@ -73,7 +73,7 @@ def test_an_expense_goes_from_picker_to_errors_next_to_each_field_to_a_ticket(de
     assert wrong.body["errors"] == {
         block_id("spent_on"): f"{today():%Y/%m/%d}({'月火水木金土日'[today().weekday()]})までの日付を選んでください。",
         block_id("purpose"): "入力してください。",
-        block_id("receipt_url"): "交通費以外は金額にかかわらず領収書のリンクが必要です。",
+        block_id("receipts"): "交通費以外は金額にかかわらず領収書（ファイルまたはリンク）が必要です。",
     }
     assert tickets(desk) == []
     assert modal(desk, EMPLOYEE)["id"] == form["id"]  # the form stays open with what was typed
@@ -143,7 +143,7 @@ def test_the_receipt_becomes_required_from_30000_yen_of_transport(desk):
     open_picker(desk, EMPLOYEE)
     pick(desk, EMPLOYEE, "expense")
     above = submit_form(desk, EMPLOYEE, "expense", {**base, "amount": 30_000})
-    assert above.body["errors"] == {block_id("receipt_url"): "3万円以上の交通費は領収書のリンクが必要です。"}
+    assert above.body["errors"] == {block_id("receipts"): "3万円以上の交通費は領収書（ファイルまたはリンク）が必要です。"}
 
 
 # -- one submission, one ticket ------------------------------------------------------------------------

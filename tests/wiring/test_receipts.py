@@ -1,0 +1,152 @@
+"""Receipts attached to a request, over signed HTTP against the fake Slack (issue 17): the employee picks
+files in the expense form, the bot fetches them on submission (files.info → url_private with the bot token),
+keeps them content-addressed with the 電子帳簿保存法 record, and the approver sees them. A file that cannot
+be fetched refuses the submission with a field error and leaves nothing half-stored."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.forms import block_id
+from models import AuditEvent, EvidenceBlob, ReceiptFile, ReceiptRecord, Ticket
+from tests.service.approvals_fixtures import (
+    EMPLOYEE,
+    MANAGER,
+    approval_bot_fixture,  # noqa: F401 - the `bot` fixture
+)
+from tests.wiring.approvals_steps import SEND_BACK, approval_message, give_reason
+from tests.wiring.approvals_steps import click as approvals_click
+from tests.wiring.intake_steps import everything, modal, open_picker, pick, request, submit_form
+
+TRAIN = b"%PDF-1.7\n" + "東海旅客鉄道 領収書 ¥28,500".encode() + b"\n%%EOF\n"
+TAXI = b"\xff\xd8\xff\xe0" + b"JFIF taxi receipt 2,300 yen" + b"\xff\xd9"
+CORRECTED = b"%PDF-1.7\n" + "東海旅客鉄道 領収書（再発行） ¥27,800".encode() + b"\n%%EOF\n"
+VALID_NUMBER = "T7000012050002"
+
+
+def expense_values(files: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
+    return {"category": "travel", "amount": 30_800, "spent_on": "2026-11-20", "purpose": "大阪出張",
+            "payee": "東海旅客鉄道株式会社", "invoice_number": VALID_NUMBER, "receipts": files, **overrides}
+
+
+def two_receipts(bot: Any) -> list[dict[str, Any]]:
+    return [bot.slack.user_uploads(EMPLOYEE, "新幹線.pdf", TRAIN),
+            bot.slack.user_uploads(EMPLOYEE, "タクシー.jpg", TAXI, mimetype="image/jpeg")]
+
+
+def kept(bot: Any) -> dict[str, int]:
+    """How many rows each evidence table holds."""
+    with bot.services.session_factory() as session:
+        return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
+                for model in (Ticket, EvidenceBlob, ReceiptRecord, ReceiptFile)}
+
+
+def records(bot: Any, ticket_id: int) -> list[tuple[int, int | None, int, list[str]]]:
+    """(version, previous version's id, amount, [file names]) of each of the ticket's record versions."""
+    with bot.services.session_factory() as session:
+        rows = session.scalars(select(ReceiptRecord).where(ReceiptRecord.ticket_id == ticket_id)
+                               .order_by(ReceiptRecord.version))
+        return [(r.version, r.previous_id, r.amount,
+                 list(session.scalars(select(ReceiptFile.name).where(ReceiptFile.record_id == r.id)
+                                      .order_by(ReceiptFile.position)))) for r in rows]
+
+
+def recorded_events(bot: Any, ticket_id: int) -> list[dict[str, Any]]:
+    with bot.services.session_factory() as session:
+        return [e.after for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.ticket_id == ticket_id, AuditEvent.action == "receipt.recorded").order_by(AuditEvent.id))]
+
+
+def test_an_expense_with_two_receipt_files_keeps_them_with_their_record_and_the_approver_sees_them(bot):
+    ticket = request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot)))
+
+    assert records(bot, ticket.id) == [(1, None, 30_800, ["新幹線.pdf", "タクシー.jpg"])]
+    with bot.services.session_factory() as session:
+        record = session.scalars(select(ReceiptRecord)).one()
+        assert (record.kind, record.counterparty, record.invoice_number, str(record.transaction_date)) == (
+            "receipt", "東海旅客鉄道株式会社", VALID_NUMBER, "2026-11-20")
+        assert not record.late and str(record.retain_until) == "2034-03-31"  # FY ending 2027-03 + 7 years
+        for content in (TRAIN, TAXI):  # the bytes as the employee uploaded them, under their hash
+            assert bot.services.evidence.read(session, hashlib.sha256(content).hexdigest()) == content
+    [event] = recorded_events(bot, ticket.id)
+    assert [(f["name"], f["sha256"]) for f in event["files"]] == [
+        ("新幹線.pdf", hashlib.sha256(TRAIN).hexdigest()), ("タクシー.jpg", hashlib.sha256(TAXI).hexdigest())]
+
+    shown = everything(approval_message(bot, MANAGER))
+    assert "新幹線.pdf" in shown and "タクシー.jpg" in shown
+
+
+def test_a_file_that_cannot_be_downloaded_refuses_the_submission_and_keeps_nothing(bot):
+    files = [bot.slack.user_uploads(EMPLOYEE, "新幹線.pdf", TRAIN),
+             bot.slack.user_uploads(EMPLOYEE, "ホテル.pdf", b"%PDF-1.7 hotel", broken=True)]
+    before = kept(bot)
+    open_picker(bot, EMPLOYEE)
+    form = pick(bot, EMPLOYEE, "expense")
+
+    reply = submit_form(bot, EMPLOYEE, "expense", expense_values(files))
+
+    assert reply.body["response_action"] == "errors"
+    assert reply.body["errors"] == {block_id("receipts"): "「ホテル.pdf」を取り込めませんでした。もう一度送信してください。"
+                                                          "続く場合はファイルを選び直してください。"}
+    assert kept(bot) == before  # no ticket, no file, no record: nothing half-stored
+    assert modal(bot, EMPLOYEE)["id"] == form["id"]
+
+
+def test_a_file_the_bot_may_not_read_gets_slacks_sign_in_page_which_is_never_kept_as_the_receipt(bot):
+    files = [bot.slack.user_uploads(EMPLOYEE, "新幹線.pdf", TRAIN, hidden=True)]
+    before = kept(bot)
+    open_picker(bot, EMPLOYEE)
+    pick(bot, EMPLOYEE, "expense")
+
+    reply = submit_form(bot, EMPLOYEE, "expense", expense_values(files))
+
+    assert reply.body["errors"] == {block_id("receipts"): "「新幹線.pdf」を取り込めませんでした。もう一度送信してください。"
+                                                          "続く場合はファイルを選び直してください。"}
+    assert kept(bot) == before
+
+
+def test_files_need_the_fields_a_tax_officer_searches_by_and_a_kept_file_type(bot):
+    open_picker(bot, EMPLOYEE)
+    pick(bot, EMPLOYEE, "expense")
+
+    no_payee = submit_form(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot), payee=None))
+    program = submit_form(bot, EMPLOYEE, "expense", expense_values(
+        [bot.slack.user_uploads(EMPLOYEE, "receipt.exe", b"MZ\x90\x00", mimetype="application/octet-stream")]))
+
+    assert no_payee.body["errors"] == {
+        block_id("payee"): "ファイルを添付した場合は必須です（電子帳簿保存法で検索に使う項目です）。"}
+    assert program.body["errors"][block_id("receipts")].startswith("「receipt.exe」は受け付けていない形式です。")
+    assert kept(bot)["tickets"] == 0
+
+
+def test_a_correction_after_a_send_back_keeps_both_versions_linked_and_in_the_audit_chain(bot):
+    ticket = request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot)))
+    approvals_click(bot, MANAGER, approval_message(bot, MANAGER), SEND_BACK)
+    give_reason(bot, MANAGER, "新幹線の領収書が再発行されたものと金額が違います", ["amount", "receipts"])
+
+    notice = [m for m in bot.slack.messages(bot.slack.dm_channel(EMPLOYEE)) if "再発行" in everything(m)][-1]
+    approvals_click(bot, EMPLOYEE, notice, "approval_resubmit")
+    form = modal(bot, EMPLOYEE)
+    receipts_input = next(b for b in form["blocks"] if b.get("block_id") == block_id("receipts"))
+    assert receipts_input["optional"] and "新幹線.pdf" in receipts_input["hint"]["text"]  # kept unless replaced
+    corrected = [bot.slack.user_uploads(EMPLOYEE, "新幹線_再発行.pdf", CORRECTED)]
+    reply = submit_form(bot, EMPLOYEE, "expense", expense_values(corrected, amount=30_100), view=form)
+    assert reply.status == 200 and reply.body.get("response_action") == "update", reply.body
+
+    versions = records(bot, ticket.id)
+    assert [(v, amount, names) for v, _, amount, names in versions] == [
+        (1, 30_800, ["新幹線.pdf", "タクシー.jpg"]), (2, 30_100, ["新幹線_再発行.pdf"])]
+    first_id = _record_id(bot, ticket.id, 1)
+    assert versions[1][1] == first_id  # version 2 points at the version it corrects
+    events = recorded_events(bot, ticket.id)
+    assert [(e["version"], e["previous"]) for e in events] == [(1, None), (2, first_id)]
+    assert kept(bot)["evidence_blobs"] == 3  # the old files stay
+
+
+def _record_id(bot: Any, ticket_id: int, version: int) -> int:
+    with bot.services.session_factory() as session:
+        return session.scalar(select(ReceiptRecord.id).where(ReceiptRecord.ticket_id == ticket_id,
+                                                             ReceiptRecord.version == version))
