@@ -48,6 +48,8 @@ FEATURE_COMMANDS: tuple[FeatureCommand, ...] = (
                    "bot.routing.cli"),
     FeatureCommand("digest", "the weekly digest: print it (--dry-run) or post it once", "bot.digest.cli"),
     FeatureCommand("jobs", "the periodic jobs: run one once now, or list them with their last run", "bot.jobs.cli"),
+    FeatureCommand("receipts", "receipts and invoices kept under 電子帳簿保存法: search, export for a tax officer, "
+                               "verify an export", "bot.receipts.cli"),
     FeatureCommand("playground", "try madoguchi without Slack: the bot, a local Slack stand-in and a web UI on "
                                  "127.0.0.1", "bot.playground.cli"),
 )
@@ -239,21 +241,36 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 # -- audit ---------------------------------------------------------------------------------------
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from bot import audit
+    from bot.config import load_workspace
+    from bot.receipts import verify as evidence
+    from bot.receipts.storage import evidence_store
     from bot.settings import load_settings
     from models.db import make_engine, make_session_factory
 
-    engine = make_engine(load_settings().database_url)
-    with make_session_factory(engine)() as session:
-        broken = audit.verify(session)
-    engine.dispose()
+    settings = load_settings()
+    store = evidence_store(load_workspace(settings.madoguchi_config).evidence)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            broken = audit.verify(session)
+            # The receipts' records and files against the events that recorded them (bot/receipts/verify.py).
+            problems = evidence.check(session, store)
+    finally:
+        engine.dispose()
+    ok = broken is None and not problems
     if args.json:
-        _print_json({"ok": broken is None, "first_broken_event": broken and broken.event_id,
-                     "problem": broken and broken.problem})
-    elif broken is None:
+        _print_json({"ok": ok, "first_broken_event": broken and broken.event_id, "problem": broken and broken.problem,
+                     "evidence_problems": [vars(p) for p in problems]})
+        return 0 if ok else 1
+    if broken is None:
         print("audit trail intact")
     else:
         print(f"audit trail broken at event {broken.event_id}: {broken.problem}", file=sys.stderr)
-    return 0 if broken is None else 1
+    for p in problems:
+        print(f"evidence: {p.line()}", file=sys.stderr)
+    if not problems:
+        print("evidence intact (receipt records and files match the trail)")
+    return 0 if ok else 1
 
 
 MAX_DEFAULT_WORKERS = 4  # each worker holds its own FAQ index and sentence encoder
@@ -323,7 +340,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manifest)
 
     audit = sub.add_parser("audit", help="the audit trail (証跡)").add_subparsers(dest="audit_command", required=True)
-    p = audit.add_parser("verify", help="recompute the hash chain; non-zero naming the first broken event")
+    p = audit.add_parser("verify", help="recompute the hash chain and check the kept receipts against it; non-zero "
+                                        "naming the first broken event and every changed record or file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_audit_verify)
 

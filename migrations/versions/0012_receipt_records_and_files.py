@@ -29,8 +29,11 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgres
 FUNCTION = """
 CREATE OR REPLACE FUNCTION evidence_is_permanent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'receipt_records' AND OLD.retain_until < current_date THEN
-        RETURN OLD;
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'receipt_records' THEN
+        -- A nested IF: PL/pgSQL would read OLD.retain_until on the other tables too, which have none.
+        IF OLD.retain_until < current_date THEN
+            RETURN OLD;
+        END IF;
     END IF;
     RAISE EXCEPTION '% is kept as the e-bookkeeping law asks: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';

@@ -6,9 +6,13 @@ be fetched refuses the submission with a field error and leaves nothing half-sto
 from __future__ import annotations
 
 import hashlib
+import json
+import zipfile
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from bot.forms import block_id
 from models import AuditEvent, EvidenceBlob, ReceiptFile, ReceiptRecord, Ticket
@@ -30,6 +34,10 @@ VALID_NUMBER = "T7000012050002"
 def expense_values(files: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
     return {"category": "travel", "amount": 30_800, "spent_on": "2026-11-20", "purpose": "大阪出張",
             "payee": "東海旅客鉄道株式会社", "invoice_number": VALID_NUMBER, "receipts": files, **overrides}
+
+
+def could_not_fetch(name: str) -> str:
+    return f"「{name}」を取り込めませんでした。もう一度送信してください。続く場合はファイルを選び直してください。"
 
 
 def two_receipts(bot: Any) -> list[dict[str, Any]]:
@@ -89,8 +97,7 @@ def test_a_file_that_cannot_be_downloaded_refuses_the_submission_and_keeps_nothi
     reply = submit_form(bot, EMPLOYEE, "expense", expense_values(files))
 
     assert reply.body["response_action"] == "errors"
-    assert reply.body["errors"] == {block_id("receipts"): "「ホテル.pdf」を取り込めませんでした。もう一度送信してください。"
-                                                          "続く場合はファイルを選び直してください。"}
+    assert reply.body["errors"] == {block_id("receipts"): could_not_fetch("ホテル.pdf")}
     assert kept(bot) == before  # no ticket, no file, no record: nothing half-stored
     assert modal(bot, EMPLOYEE)["id"] == form["id"]
 
@@ -103,8 +110,7 @@ def test_a_file_the_bot_may_not_read_gets_slacks_sign_in_page_which_is_never_kep
 
     reply = submit_form(bot, EMPLOYEE, "expense", expense_values(files))
 
-    assert reply.body["errors"] == {block_id("receipts"): "「新幹線.pdf」を取り込めませんでした。もう一度送信してください。"
-                                                          "続く場合はファイルを選び直してください。"}
+    assert reply.body["errors"] == {block_id("receipts"): could_not_fetch("新幹線.pdf")}
     assert kept(bot) == before
 
 
@@ -150,3 +156,102 @@ def _record_id(bot: Any, ticket_id: int, version: int) -> int:
     with bot.services.session_factory() as session:
         return session.scalar(select(ReceiptRecord.id).where(ReceiptRecord.ticket_id == ticket_id,
                                                              ReceiptRecord.version == version))
+
+
+# -- search, the tax officer's download, and the checks that name a changed file ---------------------------
+def expenses_for_search(bot: Any) -> dict[str, int]:
+    """Three approved-or-pending expenses with receipts, different in date, amount and payee."""
+    made = {}
+    for payee, amount, day in (("東海旅客鉄道株式会社", 30_800, "2026-11-20"), ("ＡＢＣタクシー", 2_300, "2026-11-18"),
+                               ("株式会社ホテル大阪", 18_000, "2026-10-02")):
+        files = [bot.slack.user_uploads(EMPLOYEE, f"{payee}.pdf", f"%PDF {payee} {amount}".encode())]
+        made[payee] = request(bot, EMPLOYEE, "expense", expense_values(files, payee=payee, amount=amount,
+                                                                        spent_on=day)).id
+    return made
+
+
+def cli(monkeypatch: Any, engine: Any, capsys: Any, *argv: str) -> tuple[int, str, str]:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    capsys.readouterr()
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_search_finds_a_receipt_by_date_range_amount_range_and_counterparty_in_any_combination(
+        bot, clean_engine, monkeypatch, capsys):
+    expenses_for_search(bot)
+
+    def found(*criteria: str) -> list[str]:
+        code, out, _ = cli(monkeypatch, clean_engine, capsys, "receipts", "search", *criteria, "--json")
+        assert code == 0
+        return [r["counterparty"] for r in json.loads(out)]
+
+    assert found("--from", "2026-11-01", "--to", "2026-11-30", "--min", "10000", "--max", "50000",
+                 "--counterparty", "東海") == ["東海旅客鉄道株式会社"]
+    assert found("--from", "2026-11-01", "--to", "2026-11-30") == ["ＡＢＣタクシー", "東海旅客鉄道株式会社"]
+    assert found("--max", "¥20,000") == ["株式会社ホテル大阪", "ＡＢＣタクシー"]
+    assert found("--counterparty", "abc") == ["ＡＢＣタクシー"]  # full-width letters match what people type
+    assert found("--min", "10000", "--counterparty", "株式会社") == ["株式会社ホテル大阪", "東海旅客鉄道株式会社"]
+    assert found("--number", VALID_NUMBER, "--to", "2026-10-31") == ["株式会社ホテル大阪"]
+    assert found("--from", "2026-12-01") == []
+
+
+def test_the_export_for_a_tax_officer_verifies_and_names_a_file_changed_inside_it(
+        bot, clean_engine, monkeypatch, capsys, tmp_path):
+    expenses_for_search(bot)
+    out = tmp_path / "2026-11.zip"
+
+    code, said, _ = cli(monkeypatch, clean_engine, capsys, "receipts", "export", "--from", "2026-11-01",
+                        "--to", "2026-11-30", "--out", str(out))
+    assert code == 0 and "2 record(s), 2 file(s)" in said
+    with zipfile.ZipFile(out) as archive:
+        names = sorted(archive.namelist())
+        index = archive.read("index.csv").decode("utf-8-sig").splitlines()
+    assert names == ["files/20261118_ＡＢＣタクシー_2300.pdf", "files/20261120_東海旅客鉄道株式会社_30800.pdf",
+                     "index.csv", "manifest.json"]
+    assert index[0].startswith("取引年月日,取引金額,取引先,登録番号,書類区分")
+    assert index[1].startswith(f"2026-11-18,2300,ＡＢＣタクシー,{VALID_NUMBER},領収書,")
+    assert cli(monkeypatch, clean_engine, capsys, "receipts", "verify", str(out))[0] == 0
+
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(tampered, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item)
+            copy.writestr(item, data.replace(b"2300", b"3200") if "2300.pdf" in item.filename else data)
+    code, _, err = cli(monkeypatch, clean_engine, capsys, "receipts", "verify", str(tampered))
+    assert code == 1 and "files/20261118_ＡＢＣタクシー_2300.pdf: tampered" in err
+
+
+def test_audit_verify_names_a_kept_file_changed_behind_the_products_back(bot, clean_engine, monkeypatch, capsys):
+    made = expenses_for_search(bot)
+    assert cli(monkeypatch, clean_engine, capsys, "audit", "verify")[0] == 0
+    sha256 = hashlib.sha256("%PDF ＡＢＣタクシー 2300".encode()).hexdigest()
+
+    with clean_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # the table refuses UPDATE; a superuser can switch that off
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.execute(text("UPDATE evidence_blobs SET data = :data WHERE sha256 = :sha"),
+                     {"data": b"%PDF forged 23000", "sha": sha256})
+
+    code, _, err = cli(monkeypatch, clean_engine, capsys, "audit", "verify")
+    number = _ticket_number(bot, made["ＡＢＣタクシー"])
+    assert code == 1
+    assert f"evidence: {number} receipt record" in err and "ＡＢＣタクシー.pdf: file tampered" in err
+
+
+def test_the_database_refuses_to_change_or_delete_kept_evidence(bot, clean_engine):
+    expenses_for_search(bot)
+    if clean_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no roles to refuse anyone; the audit chain is the evidence there")
+    for statement in ("UPDATE receipt_records SET amount = 1", "DELETE FROM receipt_records",
+                      "UPDATE receipt_files SET name = 'x'", "UPDATE evidence_blobs SET size = 1"):
+        with pytest.raises(DBAPIError, match="kept as the e-bookkeeping law asks"), clean_engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def _ticket_number(bot: Any, ticket_id: int) -> str:
+    with bot.services.session_factory() as session:
+        return session.get(Ticket, ticket_id).number
