@@ -16,7 +16,7 @@ from bot import events, gate, outbox
 from bot.composition import build_services
 from bot.services import Services
 from bot.settings import Settings
-from handlers import approvals, commands, desk, errors, faq, home, intake, middleware
+from handlers import approvals, commands, desk, errors, faq, home, intake, middleware, receipts
 from handlers import events as event_handlers
 from models.db import within
 
@@ -122,4 +122,5 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     faq.register(app, services)
     approvals.register(app, services)
     desk.register(app, services)  # the triage card's and the requester's buttons
+    receipts.register(app, services)  # 📎 kept files to the clicker; the search for finance and auditors
     return app

@@ -452,8 +452,13 @@ class Dispatcher:
             self._post_response_url(kwargs["url"], kwargs["body"])
             return {}
         if method == FILES_UPLOAD:
+            channel = str(kwargs["channel"])
+            if channel[:1] in ("U", "W"):
+                # A file shared with a person goes to their DM with the bot: files.completeUploadExternal wants
+                # the D… channel id, where chat.postMessage also takes the user id.
+                channel = self._client.conversations_open(users=channel)["channel"]["id"]
             response = self._client.files_upload_v2(
-                channel=kwargs["channel"], file=base64.b64decode(kwargs["content_b64"]),
+                channel=channel, file=base64.b64decode(kwargs["content_b64"]),
                 filename=kwargs["filename"], title=kwargs.get("title"),
                 initial_comment=kwargs.get("initial_comment"))
             return _summary(response.data)

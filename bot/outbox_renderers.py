@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot import home, outbox
 from bot.approvals import home as approvals_home
 from bot.digest import home as digest_home
+from bot.receipts import home as receipts_home
 from bot.reminders import status as reminder_status
 from bot.tickets import home as tickets_home
 
@@ -32,6 +33,7 @@ HOME_SECTIONS: tuple[home.SectionBuilder, ...] = (
     tickets_home.agent_queue,  # the department queue, for agents
     reminder_status.home_section,  # my requests reminders touched: reminded ×2, escalated to …
     digest_home.admin_section,  # this week's numbers, for admins
+    receipts_home.search_section,  # the receipt search, for finance agents and auditors
     approvals_home.my_delegation,
     approvals_home.approvals_in_flight,  # for admins
 )

@@ -73,6 +73,25 @@ class IntakeBlock(StrEnum):
     FIELD_PREFIX = "field_"  # + field key
 
 
+class ReceiptAction(StrEnum):
+    SEND_FILES = "receipt_send_files"  # value: the ticket id
+    SEARCH = "receipt_search"  # App Home: open the search form
+
+
+class ReceiptCallback(StrEnum):
+    SEARCH = "receipt_search_form"
+    RESULTS = "receipt_search_results"
+
+
+class ReceiptBlock(StrEnum):
+    DATE_FROM = "receipt_date_from"
+    DATE_TO = "receipt_date_to"
+    AMOUNT_MIN = "receipt_amount_min"
+    AMOUNT_MAX = "receipt_amount_max"
+    COUNTERPARTY = "receipt_counterparty"
+    NUMBER = "receipt_invoice_number"
+
+
 class TicketAction(StrEnum):
     CLAIM = "ticket_claim"
     ASSIGN = "ticket_assign"

@@ -19,6 +19,7 @@ from bot.approvals.wording import skip_reason, step_reason
 from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
+from bot.receipts.records import attached
 from bot.tickets.summary import local_time as receipt_time
 from bot.tickets.summary import ticket_title
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
@@ -187,6 +188,8 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
         reason=step.comment if step.status in (SENT_BACK, "rejected") else None,
         fixes=[labels.get(f, f) for f in step.fields_to_fix] if step.status == SENT_BACK else [],
         routed=segregation.note(session, services, ticket, step, locale),
+        ticket_id=ticket.id, files=len(attached(rt, ticket.fields or {})) if (rt := request_type(services, ticket))
+        else 0,
     )
 
 

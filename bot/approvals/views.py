@@ -10,6 +10,7 @@ from typing import Any
 from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.receipts.views import files_button
 from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.blocks import (
     BLOCKS_MAX,
@@ -82,6 +83,8 @@ class StepCard:
     fixes: list[str] = field(default_factory=list)
     reassigned_to: str | None = None
     routed: str | None = None  # why the step is with this approver: routed around the requester (職務分掌)
+    ticket_id: int = 0
+    files: int = 0  # kept receipt / invoice files: a button sends them to the approver
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -134,6 +137,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     filled = filled_rows(card)
     for i in range(0, len(filled), 10):  # a section holds ten fields
         blocks.append(fields(*[(escape(r.label), r.shown()) for r in filled[i:i + 10]]))
+    if card.files:
+        blocks.append(files_button(locale, card.ticket_id, card.files))
     blocks.append(context(step_line(locale, card)))
     if card.outcome is None:
         blocks.append(decision_buttons(locale, card.step_id, card.version))

@@ -52,7 +52,7 @@ def add(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("verify", help="re-check an export's files against its manifest; non-zero naming each "
                                       "missing, unlisted or changed file")
-    p.add_argument("zip", type=Path)
+    p.add_argument("zip", type=Path, help="the ZIP that `receipts export` wrote")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_verify)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.config.catalog import ReceiptSpec, RequestType
 from bot.config.evidence import EvidenceConfig
-from bot.receipts.attachments import Fetches
+from bot.receipts.attachments import Fetches, file_fields
 from models import ReceiptFile, ReceiptRecord, Ticket
 
 if TYPE_CHECKING:
@@ -123,3 +123,8 @@ def _same(session: Session, previous: ReceiptRecord, fields: dict[str, Any], fil
     kept = [(f.sha256, f.name) for f in files_of(session, previous.id)]
     return kept == [(f["sha256"], str(f["name"])) for f in files]
 
+
+
+def attached(rt: RequestType, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The kept files the form's values name (those fetched and stored: with a sha256), in form order."""
+    return [f for key in file_fields(rt) for f in values.get(key) or [] if isinstance(f, dict) and f.get("sha256")]

@@ -49,6 +49,7 @@ class FoundFile:
 @dataclass(frozen=True)
 class Found:
     record_id: int
+    ticket_id: int
     ticket_number: str
     version: int
     previous_id: int | None
@@ -109,7 +110,8 @@ def search(session: Session, criteria: Criteria, *, limit: int = DEFAULT_LIMIT) 
         for f in session.scalars(select(ReceiptFile).where(ReceiptFile.record_id.in_(ids[start:start + 500]))
                                  .order_by(ReceiptFile.record_id, ReceiptFile.position)):
             files.setdefault(f.record_id, []).append(FoundFile(f.name, f.size, f.sha256, f.mimetype))
-    return [Found(record_id=record.id, ticket_number=number, version=record.version, previous_id=record.previous_id,
+    return [Found(record_id=record.id, ticket_id=record.ticket_id, ticket_number=number, version=record.version,
+                  previous_id=record.previous_id,
                   kind=record.kind, transaction_date=record.transaction_date, amount=record.amount,
                   amounts_by_rate=record.amounts_by_rate, counterparty=record.counterparty,
                   invoice_number=record.invoice_number, late=record.late, retain_until=record.retain_until,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.i18n import t
 from bot.i18n.mrkdwn import Mrkdwn, mention
+from bot.receipts.views import files_button
 from bot.slack_ids import FaqAction, TicketAction
 from bot.tickets.facts_view import TicketFacts
 from bot.views.blocks import Block, actions, button, context, fields, header, section
@@ -49,6 +50,8 @@ def card(f: TicketFacts, locale: str, *, moved_to: str | None = None, moved_reas
             links.append(t(locale, "tickets.card.children", numbers=", ".join(f.children)))
         if links:
             blocks.append(context(*links))
+        if f.files:
+            blocks.append(files_button(locale, f.id, f.files))
     if f.paused and f.status == "on_hold":
         blocks.append(context(t(locale, "tickets.card.paused")))
     if moved_to is not None:

@@ -31,6 +31,7 @@ class TicketFacts:
     paused: bool = False
     # Where a request waiting for approval is: "佐藤 健 の承認待ち（11/30 10:00 から）· リマインド ×2".
     waiting_on: str | None = None
+    files: int = 0  # kept receipt / invoice files attached to it
 
     @property
     def heading(self) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.forms import field_rows, title_for
 from bot.i18n.dates import format_datetime
 from bot.i18n.mrkdwn import escape
+from bot.receipts.records import attached
 from bot.ticket_states import PENDING_APPROVAL
 from bot.tickets import store
 from bot.tickets.facts_view import TicketFacts
@@ -80,6 +81,7 @@ def facts(session: Session, services: Services, ticket: Ticket, locale: str) -> 
         satisfaction=ticket.satisfaction,
         paused=ticket.sla_paused_at is not None,
         waiting_on=waiting_on(session, services, ticket, locale),
+        files=len(attached(rt, ticket.fields or {})) if rt else 0,
     )
 
 

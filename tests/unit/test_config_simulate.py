@@ -122,7 +122,7 @@ def test_simulate_refuses_a_field_the_form_does_not_have(capsys, rules_file):
 
     assert code == 1
     assert out.err.splitlines() == ["madoguchi: --field amuont: expense has no such field; its fields are category, "
-                                    "amount, spent_on, purpose, receipt_url, invoice_number"]
+                                    "amount, spent_on, purpose, receipts, payee, receipt_url, invoice_number"]
 
 
 @pytest.mark.parametrize(("typed", "amount"), [("300000", 300_000), ("¥300,000", 300_000), ("３０００００", 300_000)])

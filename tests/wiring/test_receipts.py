@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from bot.fakeslack.state_values import state_value
 from bot.forms import block_id
 from models import AuditEvent, EvidenceBlob, ReceiptFile, ReceiptRecord, Ticket
 from tests.service.approvals_fixtures import (
@@ -23,7 +24,7 @@ from tests.service.approvals_fixtures import (
 )
 from tests.wiring.approvals_steps import SEND_BACK, approval_message, give_reason
 from tests.wiring.approvals_steps import click as approvals_click
-from tests.wiring.intake_steps import everything, modal, open_picker, pick, request, submit_form
+from tests.wiring.intake_steps import everything, modal, open_home, open_picker, pick, request, submit_form
 
 TRAIN = b"%PDF-1.7\n" + "東海旅客鉄道 領収書 ¥28,500".encode() + b"\n%%EOF\n"
 TAXI = b"\xff\xd8\xff\xe0" + b"JFIF taxi receipt 2,300 yen" + b"\xff\xd9"
@@ -255,3 +256,76 @@ def test_the_database_refuses_to_change_or_delete_kept_evidence(bot, clean_engin
 def _ticket_number(bot: Any, ticket_id: int) -> str:
     with bot.services.session_factory() as session:
         return session.get(Ticket, ticket_id).number
+
+
+# -- the files in Slack: one click sends them to who may see them; the search for finance and auditors -----
+AUDITOR = "ULEGAL001"  # 小林 直樹, given the auditor role below
+OUTSIDER = "UGAAGENT1"  # 渡辺 翔: neither requester, approver, finance, nor auditor
+
+
+@pytest.fixture(name="audited")
+def audited_fixture(clean_engine):
+    """The approvals bot, with the legal lead also holding the `auditor` role."""
+    from tests.harness import start_bot
+    from tests.service.approvals_fixtures import approval_config, clock
+
+    config = approval_config()
+    people = [p.model_copy(update={"roles": [*p.roles, "auditor"]}) if p.slack_id == AUDITOR else p
+              for p in config.org.people]
+    config = config.model_copy(update={"org": config.org.model_copy(update={"people": people})})
+    running = start_bot(clean_engine, config=config, clock=clock())
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def shared_files(bot: Any, user: str) -> dict[str, bytes]:
+    """name → bytes of every file shared into the user's DM with the bot."""
+    by_id = {f.id: f for f in bot.slack.files()}
+    return {f["name"]: by_id[f["id"]].content for m in bot.slack.messages(bot.slack.dm_channel(user))
+            for f in m.get("files") or []}
+
+
+def test_the_approver_gets_the_receipts_in_their_dm_with_one_click_and_an_outsider_is_refused(audited):
+    bot = audited
+    request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot)))
+    ask = approval_message(bot, MANAGER)
+    assert "📎 添付ファイルを受け取る（2件）" in everything(ask)
+
+    approvals_click(bot, MANAGER, ask, "receipt_send_files")
+    approvals_click(bot, OUTSIDER, ask, "receipt_send_files", channel="CGENERAL")
+
+    assert shared_files(bot, MANAGER) == {"新幹線.pdf": TRAIN, "タクシー.jpg": TAXI}
+    assert shared_files(bot, OUTSIDER) == {}
+    assert [e["text"] for e in bot.slack.ephemerals(OUTSIDER)] == [
+        "この申請の添付ファイルを受け取れるのは、申請者・承認者・担当部署・監査担当の方だけです。"]
+
+
+def test_an_auditor_searches_receipts_from_app_home_and_an_employee_has_no_such_button(audited):
+    bot = audited
+    expenses_for_search(bot)
+
+    assert "証憑を検索" in open_home(bot, AUDITOR)
+    assert "証憑を検索" not in open_home(bot, EMPLOYEE)
+    home = bot.slack.home_view(AUDITOR)
+    button_block = next(b for b in home["blocks"] if (b.get("accessory") or {}).get("action_id") == "receipt_search")
+    reply = bot.requester.block_action(user_id=AUDITOR, action_id="receipt_search", value="open",
+                                       block_id=button_block.get("block_id", "actions"), view=home)
+    assert reply.status == 200
+    form = modal(bot, AUDITOR)
+    assert form["title"]["text"] == "証憑を検索"
+
+    values = {block: {"value": state_value(kind, value)} for block, kind, value in (
+        ("receipt_date_from", "datepicker", "2026-11-01"), ("receipt_date_to", "datepicker", "2026-11-30"),
+        ("receipt_amount_min", "plain_text_input", "¥10,000"), ("receipt_amount_max", "plain_text_input", None),
+        ("receipt_counterparty", "plain_text_input", "東海"), ("receipt_invoice_number", "plain_text_input", None))}
+    answer = bot.requester.view_submission(user_id=AUDITOR, view=form, values=values)
+
+    assert answer.body["response_action"] == "update", answer.body
+    shown = everything(answer.body["view"])
+    assert "東海旅客鉄道株式会社" in shown and "¥30,800" in shown and "ＡＢＣタクシー" not in shown
+
+    wrong = dict(values, receipt_amount_max={"value": state_value("plain_text_input", "5千円")})
+    assert bot.requester.view_submission(user_id=AUDITOR, view=form, values=wrong).body["errors"] == {
+        "receipt_amount_max": "金額は円単位の数字で入力してください（例: 30000、¥30,000）。"}
