@@ -7,6 +7,7 @@ The Content-Security-Policy keeps the page itself from loading anything that is 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import mimetypes
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 LONG_POLL_S = 15.0
 MAX_BODY = 1_000_000
+# A receipt photo or PDF picked in a form's file input, as base64 JSON (the playground's API is JSON only).
+MAX_UPLOAD = 8_000_000
+MAX_UPLOAD_BODY = MAX_UPLOAD * 4 // 3 + 10_000
 MAX_ADVANCE_HOURS = 24 * 31
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
@@ -68,6 +72,7 @@ class PlaygroundWeb:
             "/api/close": lambda b: self.actor.close(_str(b, "user"), _str(b, "view_id")),
             "/api/home": lambda b: self.actor.open_home(_str(b, "user")),
             "/api/clock": self._clock,
+            "/api/upload": self._upload,
         }
 
     # -- WSGI ------------------------------------------------------------------------------------
@@ -100,7 +105,7 @@ class PlaygroundWeb:
         if not str(environ.get("CONTENT_TYPE", "")).startswith("application/json"):
             return _problem("415 Unsupported Media Type", "json_only")
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > MAX_BODY:
+        if length > (MAX_UPLOAD_BODY if path == "/api/upload" else MAX_BODY):
             return _problem("413 Payload Too Large", "too_large")
         try:
             body = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -138,6 +143,24 @@ class PlaygroundWeb:
             return _problem("404 Not Found", "no_file", file_id)
         kind = mimetypes.guess_type(found.filename)[0] or "application/octet-stream"
         return Response("200 OK", found.content or b"", kind)
+
+    def _upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A file a person picked in a form: kept by the local Slack, answered as Slack's file object (what the
+        view_submission's file_input state carries, and what the bot then fetches like any Slack file)."""
+        user = _str(body, "user")
+        if self.pg.config.person_for_slack_id(user) is None:
+            raise PlaygroundError("unknown_user", user)
+        name = _str(body, "name").strip()
+        if not name or len(name) > 255:
+            raise PlaygroundError("bad_file", "name")
+        try:
+            data = base64.b64decode(_str(body, "content_b64"), validate=True)
+        except ValueError as exc:
+            raise PlaygroundError("bad_file", "content") from exc
+        if not data or len(data) > MAX_UPLOAD:
+            raise PlaygroundError("bad_file", "size")
+        mimetype = str(body.get("mimetype") or mimetypes.guess_type(name)[0] or "application/octet-stream")
+        return {"ok": True, "file": self.pg.slack.user_uploads(user, name, data, mimetype=mimetype[:255])}
 
     def _clock(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("to") == "digest":

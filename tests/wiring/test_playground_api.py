@@ -5,6 +5,8 @@ after a clock jump. And the API refuses what a hostile web page could send it.""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -14,8 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.playground.stack import Options, Playground
+from models import ReceiptFile
 
 YAMADA, ALEX, MANAGER = "UEMPLOYEE1", "UEMPLOYEE2", "UMANAGER1"
 JST = ZoneInfo("Asia/Tokyo")
@@ -129,6 +133,35 @@ def test_a_field_the_bot_refuses_comes_back_as_errors_and_the_form_stays_open(pg
     assert status == 200 and set(answer["errors"]) == {"field_invoice_number"}
     assert "13桁" in answer["errors"]["field_invoice_number"]
     assert [m["id"] for m in state(pg, YAMADA)["modals"]] == [form["id"]]  # still open, as Slack keeps it
+
+
+def test_a_receipt_picked_in_the_form_is_uploaded_to_the_local_slack_and_kept_with_the_request(pg):
+    form, values = expense_form(pg, "T7000012050002")
+    receipt = b"%PDF-1.7 train fare 1,200 yen"
+
+    status, uploaded = call(pg, "/api/upload", {"user": YAMADA, "name": "電車代.pdf", "mimetype": "application/pdf",
+                                                "content_b64": base64.b64encode(receipt).decode()})
+    assert status == 200 and uploaded["file"]["name"] == "電車代.pdf" and uploaded["file"]["size"] == len(receipt)
+    values["field_receipts"] = {"value": {"type": "file_input", "files": [uploaded["file"]]}}
+    values["field_payee"] = {"value": {"type": "plain_text_input", "value": "東日本旅客鉄道"}}
+    status, answer = call(pg, "/api/submit", {"user": YAMADA, "view_id": form["id"], "values": values})
+
+    assert status == 200 and "errors" not in answer, answer
+    with pg.services.session_factory() as session:
+        assert session.scalars(select(ReceiptFile.name)).all() == ["電車代.pdf"]
+        assert pg.services.evidence.read(session, hashlib.sha256(receipt).hexdigest()) == receipt
+
+
+@pytest.mark.parametrize("body", [
+    {"user": YAMADA, "name": "a.pdf", "content_b64": "not base64!"},
+    {"user": YAMADA, "name": "", "content_b64": "JVBERg=="},
+    {"user": "UNOBODY", "name": "a.pdf", "content_b64": "JVBERg=="},
+], ids=["bad bytes", "no name", "unknown person"])
+def test_an_upload_that_is_not_a_file_from_a_known_person_is_refused(untouched, body):
+    status, answer = call(untouched, "/api/upload", body)
+
+    assert status == 400 and answer["ok"] is False
+    assert untouched.slack.files() == []
 
 
 def test_a_ticket_reaction_in_the_help_channel_opens_an_inquiry(pg):

@@ -107,6 +107,16 @@
   }
 
   // -- API ------------------------------------------------------------------------------------------
+  // A picked file's bytes, base64 (the playground's API is JSON).
+  function base64Of(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(file);
+    });
+  }
+
   async function api(path, body) {
     let res;
     try {
@@ -364,6 +374,11 @@
         }
       },
       onClose: () => api("/api/close", { user: app.user, view_id: top.id }),
+      uploadFile: async (file) => {
+        const answer = await api("/api/upload", { user: app.user, name: file.name, mimetype: file.type,
+          content_b64: await base64Of(file) });
+        return answer && answer.file;
+      },
     };
     root = BlockKit.renderView(top, opts);
     root.setAttribute("data-testid", "modal");

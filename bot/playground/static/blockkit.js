@@ -34,6 +34,7 @@
       channelId: "チャンネルID（例: C012ABC）",
       unsupportedBlock: (type) => `このブロックは表示できません（unsupported block ${type}）`,
       unsupportedElement: (type) => `この要素は表示できません（unsupported element ${type}）`,
+      tooManyFiles: (max) => `ファイルは${max}件まで添付できます。`,
       required: "この項目は必須です。",
       tooShort: (n) => `${n}文字以上で入力してください。`,
       tooLong: (n) => `${n}文字以内で入力してください。`,
@@ -61,6 +62,7 @@
       channelId: "Channel ID (e.g. C012ABC)",
       unsupportedBlock: (type) => `unsupported block ${type}`,
       unsupportedElement: (type) => `unsupported element ${type}`,
+      tooManyFiles: (max) => `Attach at most ${max} files.`,
       required: "Please fill out this field.",
       tooShort: (n) => `Please enter at least ${n} characters.`,
       tooLong: (n) => `Please enter at most ${n} characters.`,
@@ -565,6 +567,26 @@
     return node;
   }
 
+  // A file input: picked files are handed to opts.uploadFile (the playground stores them in its local Slack and
+  // answers Slack's file object); without it (a static page) they are described as Slack would name them.
+  function fileInput(el, blockId, ctx) {
+    const accept = (el.filetypes || []).map((kind) => `.${kind}`).join(",");
+    const max = el.max_files || 10;
+    const node = h("input", { ...ids(el, blockId), class: "bk-file", type: "file", accept: accept || undefined,
+      multiple: max > 1 });
+    let files = [];
+    node.addEventListener("change", async () => {
+      const picked = [...node.files].slice(0, max);
+      const upload = ctx.opts.uploadFile;
+      files = upload
+        ? (await Promise.all(picked.map((f) => upload(f)))).filter(Boolean)
+        : picked.map((f, i) => ({ id: `FLOCAL${i}`, name: f.name, size: f.size, mimetype: f.type }));
+    });
+    stateful(node, () => ({ type: "file_input", files }),
+      () => (node.files && node.files.length > max ? ctx.words.tooManyFiles(max) : null));
+    return node;
+  }
+
   function datepicker(el, blockId, ctx) {
     return picker(el, blockId, ctx, "date", el.initial_date, "selected_date", (v) => v);
   }
@@ -678,6 +700,7 @@
     channels_select: conversationSelect,
     multi_channels_select: conversationSelect,
     datepicker,
+    file_input: fileInput,
     timepicker,
     datetimepicker,
     checkboxes: (el, b, ctx) => choiceGroup(el, b, ctx, "checkbox"),
