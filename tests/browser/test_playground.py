@@ -79,7 +79,11 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
     field(page, "amount").fill("300000")
     field(page, "spent_on").fill(today)
     field(page, "purpose", "textarea").fill("取引先との打ち合わせ（5名）")
-    field(page, "receipt_url").fill("https://files.example.co.jp/r/4242")
+    # The receipt as a file: picked in the form, uploaded to the local Slack, listed once it is in.
+    field(page, "receipts", "div").locator("input[type=file]").set_input_files(files=[
+        {"name": "会食_領収書.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7 receipt 300,000 yen"}])
+    expect(field(page, "receipts", "div")).to_contain_text("会食_領収書.pdf")
+    field(page, "payee").fill("株式会社 料亭さくら")
     field(page, "invoice_number").fill("T123")
     modal(page).locator(".bk-submit").click()
 
@@ -96,13 +100,17 @@ def test_from_a_question_to_the_weekly_digest(page: Any, shoot: Any, playground:
     modal(page).locator(".bk-close").click()
     expect(modal(page)).to_have_count(0)
 
-    # The manager, then the finance lead (¥300,000 ≥ ¥100,000), approve from their DMs.
+    # The manager, then the finance lead (¥300,000 ≥ ¥100,000), approve from their DMs; the finance lead
+    # then gets the receipt itself with 📎.
     for approver in (MANAGER, FIN_LEAD):
         be(page, approver)
         request = message(page, "FIN-0001")
         click(request, "approval_approve")
         expect(request).to_contain_text("承認しました")
         expect(request.locator("[data-action-id='approval_approve']")).to_have_count(0)
+        if approver == FIN_LEAD:
+            click(request, "receipt_send_files")
+            expect(message(page, "会食_領収書.pdf")).to_be_visible()
     shoot("03-approved-by-finance-lead")
 
     # The finance agent claims the card in the finance desk channel and resolves it with a note.

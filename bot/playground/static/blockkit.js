@@ -572,18 +572,21 @@
   function fileInput(el, blockId, ctx) {
     const accept = (el.filetypes || []).map((kind) => `.${kind}`).join(",");
     const max = el.max_files || 10;
-    const node = h("input", { ...ids(el, blockId), class: "bk-file", type: "file", accept: accept || undefined,
-      multiple: max > 1 });
+    const input = h("input", { class: "bk-file", type: "file", accept: accept || undefined, multiple: max > 1 });
+    const list = h("ul", { class: "bk-file-list" });
+    const node = h("div", { ...ids(el, blockId), class: "bk-file-input" }, input, list);
     let files = [];
-    node.addEventListener("change", async () => {
-      const picked = [...node.files].slice(0, max);
+    input.addEventListener("change", async () => {
+      const picked = [...input.files].slice(0, max);
       const upload = ctx.opts.uploadFile;
       files = upload
         ? (await Promise.all(picked.map((f) => upload(f)))).filter(Boolean)
         : picked.map((f, i) => ({ id: `FLOCAL${i}`, name: f.name, size: f.size, mimetype: f.type }));
+      // What Slack shows under its file input: each attached file, once it is in.
+      list.replaceChildren(...files.map((f) => h("li", { class: "bk-file-item" }, `📎 ${f.name}`)));
     });
     stateful(node, () => ({ type: "file_input", files }),
-      () => (node.files && node.files.length > max ? ctx.words.tooManyFiles(max) : null));
+      () => (input.files && input.files.length > max ? ctx.words.tooManyFiles(max) : null));
     return node;
   }
 
