@@ -38,8 +38,12 @@ class Settings(BaseSettings):
     madoguchi_config: Path = Field(default=BUNDLED_CONFIG, alias="MADOGUCHI_CONFIG")
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", alias="LOG_LEVEL")
+    # 国税庁 適格請求書発行事業者公表システム Web-API: with an application id, a receipt's 登録番号 is looked up as
+    # registered (or not) on its transaction date (bot/receipts/registry.py). Never required.
+    nta_application_id: SecretStr | None = Field(default=None, alias="NTA_APPLICATION_ID")
+    nta_api_url: str = Field(default="https://web-api.invoice-kohyo.nta.go.jp/1/", alias="NTA_API_URL")
 
-    @field_validator("slack_api_url")
+    @field_validator("slack_api_url", "nta_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         # slack_sdk joins base_url + method name without adding a slash.

@@ -83,11 +83,13 @@ def start_bot(
     config: WorkspaceConfig | None = None,
     clock: Clock | None = None,
     locales: dict[str, str] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> Bot:
+    """`environment`: further settings, by their environment names (e.g. NTA_API_URL)."""
     config = config or load_workspace(BUNDLED_CONFIG)
     slack = FakeSlackServer(bot_token=BOT_TOKEN, users=people_as_fake_users(config, locales)).start()
     settings = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.url,
-                        DATABASE_URL=engine.url.render_as_string(hide_password=False))
+                        DATABASE_URL=engine.url.render_as_string(hide_password=False), **(environment or {}))
     services = build_services(settings, config=config, clock=clock, engine=engine,
                               retry_policy=RetryPolicy(base_delay=0.01, max_delay=0.05, lane_interval=0.0,
                                                        home_interval=0.0, settle=0.05))

@@ -19,7 +19,9 @@ from bot.approvals.wording import skip_reason, step_reason
 from bot.forms.display import display_value, mrkdwn_value
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape, trusted
+from bot.receipts import registry
 from bot.receipts.records import attached
+from bot.receipts.views import registry_words
 from bot.tickets.summary import local_time as receipt_time
 from bot.tickets.summary import ticket_title
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
@@ -189,7 +191,7 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
         fixes=[labels.get(f, f) for f in step.fields_to_fix] if step.status == SENT_BACK else [],
         routed=segregation.note(session, services, ticket, step, locale),
         ticket_id=ticket.id, files=len(attached(rt, ticket.fields or {})) if (rt := request_type(services, ticket))
-        else 0,
+        else 0, registry=registry_words(registry.last_check(session, ticket.id), locale),
     )
 
 

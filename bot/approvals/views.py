@@ -85,6 +85,7 @@ class StepCard:
     routed: str | None = None  # why the step is with this approver: routed around the requester (職務分掌)
     ticket_id: int = 0
     files: int = 0  # kept receipt / invoice files: a button sends them to the approver
+    registry: str | None = None  # what the 国税庁 registry said of its 登録番号, in words (bot/receipts/registry.py)
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -137,6 +138,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     filled = filled_rows(card)
     for i in range(0, len(filled), 10):  # a section holds ten fields
         blocks.append(fields(*[(escape(r.label), r.shown()) for r in filled[i:i + 10]]))
+    if card.registry:
+        blocks.append(context(card.registry))
     if card.files:
         blocks.append(files_button(locale, card.ticket_id, card.files))
     blocks.append(context(step_line(locale, card)))

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.config.catalog import ReceiptSpec, RequestType
 from bot.config.evidence import EvidenceConfig
+from bot.receipts import registry
 from bot.receipts.attachments import Fetches, file_fields
+from bot.receipts.registry import Registration
 from models import ReceiptFile, ReceiptRecord, Ticket
 
 if TYPE_CHECKING:
@@ -57,9 +59,10 @@ def files_of(session: Session, record_id: int) -> list[ReceiptFile]:
 
 
 def keep(session: Session, services: Services, ticket: Ticket, rt: RequestType, values: dict[str, Any],
-         fetched: Fetches, actor: str) -> ReceiptRecord | None:
+         fetched: Fetches, actor: str, registration: Registration | None = None) -> ReceiptRecord | None:
     """Store the newly fetched files and, when the type keeps a receipt record and files are attached, the
-    record's next version (None when nothing about it changed, or the type keeps none)."""
+    record's next version (None when nothing about it changed, or the type keeps none). The registry's answer
+    about its 登録番号, when one was asked (bot/receipts/registry.py), goes into the audit chain beside it."""
     now = services.clock.now()
     for got in fetched.values():
         services.evidence.put(session, got.data, now)
@@ -88,6 +91,8 @@ def keep(session: Session, services: Services, ticket: Ticket, rt: RequestType, 
     session.flush()
     audit.record(session, actor=actor, action=RECORDED, subject=f"receipt:{record.id}", ticket_id=ticket.id,
                  at=now, after=describe(record, files))
+    if registration is not None:
+        registry.record(session, services, ticket.id, registration, actor)
     return record
 
 

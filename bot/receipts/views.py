@@ -8,6 +8,7 @@ from typing import Any
 from bot.forms.display import file_size
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
+from bot.receipts.registry import Registration
 from bot.receipts.search import Found
 from bot.slack_ids import IntakeAction, ReceiptAction, ReceiptBlock, ReceiptCallback
 from bot.views.blocks import BLOCKS_MAX, Block, actions, button, context, divider, plain, section
@@ -20,6 +21,14 @@ def files_button(locale: str, ticket_id: int, count: int) -> Block:
     """「📎 添付ファイルを受け取る（2件）」: the files come to the clicker's DM, if they may see them."""
     return actions(button(t(locale, "receipts.buttons.send_files", count=count), ReceiptAction.SEND_FILES,
                           str(ticket_id)), block_id=f"receipt_files:{ticket_id}")
+
+
+def registry_words(found: Registration | None, locale: str) -> str | None:
+    """「✅ T… は取引日 2026/11/20 に登録されていました（国税庁: 東海旅客鉄道株式会社）」, ⚠️ when it was not."""
+    if found is None:
+        return None
+    return t(locale, f"receipts.registry.{found.status}", number=found.number, day=found.day.replace("-", "/"),
+             name=escape(found.name or "—"))
 
 
 def home_search_button(locale: str) -> list[Block]:

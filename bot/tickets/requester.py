@@ -15,6 +15,7 @@ from bot.forms.clean import free_text
 from bot.i18n import t
 from bot.i18n.mrkdwn import mention
 from bot.receipts import records as receipts
+from bot.receipts import registry
 from bot.receipts.attachments import fetch_attached, file_fields
 from bot.receipts.fetch import FileSource
 from bot.slack_ids import TicketBlock
@@ -106,25 +107,31 @@ def rate(session: Session, services: Services, ticket_id: int, actor: str, score
 # -- resubmission after a send-back (差戻し → 再提出) -------------------------------------------------
 def resubmit(session: Session, services: Services, ticket_id: int, actor: str, raw: dict[str, Any],
              locale: str, files: FileSource | None = None) -> Ticket:
-    ticket = store.lock(session, ticket_id)
-    access.require_requester(ticket, actor)
-    if ticket.status != SENT_BACK:
-        raise InvalidTransition(ticket.status, "resubmit")
-    rt = request_type(services, ticket.request_type)
-    old = dict(ticket.fields or {})
+    # Validated and its files fetched before the ticket is locked: no transaction (on SQLite, the one writer's
+    # lock) waits on Slack's file host. The ticket is read again under its lock below.
+    with services.read_sessions() as reader:
+        seen = store.get(reader, ticket_id)
+        access.require_requester(seen, actor)
+        rt = request_type(services, seen.request_type)
+        earlier = dict(seen.fields or {})
     # A file input left empty keeps the files already attached (Slack cannot show them in the input).
-    kept = {key: old[key] for key in file_fields(rt) if not raw.get(key) and old.get(key)}
+    kept = {key: earlier[key] for key in file_fields(rt) if not raw.get(key) and earlier.get(key)}
     values = validate_form(rt, {**raw, **kept}, locale=locale, today=today(services),
                            departments=department_keys(services), evidence=services.config.evidence)
     values.update(kept)
     fetched = fetch_attached(rt, values, files, locale=locale, evidence=services.config.evidence)
+    registration = registry.lookup_for(services, rt.receipt, values)
+    ticket = store.lock(session, ticket_id)
+    if ticket.status != SENT_BACK:
+        raise InvalidTransition(ticket.status, "resubmit")
+    old = dict(ticket.fields or {})
     changes = {k: {"before": old.get(k), "after": values.get(k)}
                for k in dict.fromkeys([*old, *values]) if old.get(k) != values.get(k)}
     ticket.fields = values
     ticket.title = title_for(rt, values, services.config.default_locale, services.config)
     ticket.updated_at = services.clock.now()
     # The corrected receipt record is a new version beside the old (bot/receipts/records.py).
-    receipts.keep(session, services, ticket, rt, values, fetched, actor)
+    receipts.keep(session, services, ticket, rt, values, fetched, actor, registration)
     # The approvals flow records the resubmission (with these changes) and moves the status.
     services.lifecycle.resume_approval(session, services, ticket, actor, changes)
     notify.changed(session, services, ticket)

@@ -20,9 +20,10 @@ from bot.config.catalog import FollowUp, MappedValue, RequestType
 from bot.errors import ValidationFailed
 from bot.faqdesk.asking import link_escalated_question
 from bot.forms import display_value, title_for, validate_form
-from bot.receipts import records
+from bot.receipts import records, registry
 from bot.receipts.attachments import Fetches, fetch_attached
 from bot.receipts.fetch import FileSource
+from bot.receipts.registry import Registration
 from bot.routing import RouteDecision
 from bot.ticket_states import SUBMITTED
 from bot.tickets import notify, store
@@ -54,16 +55,19 @@ def submit(session: Session, services: Services, *, requester: str, type_key: st
            files: FileSource | None = None) -> Ticket:
     """The new ticket, or the one this submission already created. Attached files are fetched from `files`
     before anything is written (bot/receipts/attachments.py)."""
-    if submission_key and (existing := store.first_copy(session, submission_key)) is not None:
-        return existing
     rt = request_type(services, type_key)
     values = validate_form(rt, raw, locale=locale, today=today(services), departments=department_keys(services),
                            evidence=services.config.evidence)
+    # Files and the registry are fetched before the first query: the transaction (on SQLite, the one writer's
+    # lock) is not held while another server answers. A double click may fetch twice; it still makes one ticket.
     fetched = fetch_attached(rt, values, files, locale=locale, evidence=services.config.evidence)
+    registration = registry.lookup_for(services, rt.receipt, values)
+    if submission_key and (existing := store.first_copy(session, submission_key)) is not None:
+        return existing
     department, decision = choose_department(services, rt, values)
     ticket = open_ticket(session, services, rt=rt, requester=requester, values=values, department=department,
                          locale=locale, submission_key=submission_key, origin=origin, actor=actor or requester,
-                         route=decision, fetched=fetched)
+                         route=decision, fetched=fetched, registration=registration)
     if origin.faq_query is not None:
         link_escalated_question(session, origin.faq_query, ticket_id=ticket.id, requester=requester)
     return ticket
@@ -91,7 +95,7 @@ def free_text(rt: RequestType, values: dict[str, Any]) -> str:
 def open_ticket(session: Session, services: Services, *, rt: RequestType, requester: str, values: dict[str, Any],
                 department: str, locale: str, submission_key: str | None, origin: Origin, actor: str,
                 route: RouteDecision | None = None, parent: Ticket | None = None, fetched: Fetches | None = None,
-                ) -> Ticket:
+                registration: Registration | None = None) -> Ticket:
     dept = services.config.department(department) or services.config.department(services.config.routing.fallback)
     assert dept is not None  # the config check guarantees the fallback department exists
     now = services.clock.now()
@@ -124,7 +128,7 @@ def open_ticket(session: Session, services: Services, *, rt: RequestType, reques
         "fields": values, "via": origin.via, **({"route": route.as_dict()} if route else {}),
         **({"parent": parent.number} if parent else {}),
     })
-    records.keep(session, services, ticket, rt, values, fetched or {}, actor)
+    records.keep(session, services, ticket, rt, values, fetched or {}, actor, registration)
     waits = parent is None and services.lifecycle.start_approval(session, services, ticket, actor)
     if not waits:
         route_to_triage(session, services, ticket, actor)

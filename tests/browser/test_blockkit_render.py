@@ -128,9 +128,9 @@ def sample(f: FormField) -> Any:
     if f.type == "text":
         return "テスト入力です"
     if f.type == "invoice_number":
-        return "T7000012050002"
+        return "T7000012050002"  # the check digit right (国税庁's own 法人番号)
     if f.type == "file":
-        return []  # Slack cannot pre-fill a file input: it reads back as no files  # the check digit right (国税庁's own 法人番号)
+        return []  # Slack cannot pre-fill a file input: it reads back as no files
     if f.type == "textarea":
         return "一行目の説明です。\n二行目の説明です。"
     if f.type in ("number", "amount"):

@@ -143,7 +143,8 @@ def test_the_receipt_becomes_required_from_30000_yen_of_transport(desk):
     open_picker(desk, EMPLOYEE)
     pick(desk, EMPLOYEE, "expense")
     above = submit_form(desk, EMPLOYEE, "expense", {**base, "amount": 30_000})
-    assert above.body["errors"] == {block_id("receipts"): "3万円以上の交通費は領収書（ファイルまたはリンク）が必要です。"}
+    assert above.body["errors"] == {
+        block_id("receipts"): "3万円以上の交通費は領収書（ファイルまたはリンク）が必要です。"}
 
 
 # -- one submission, one ticket ------------------------------------------------------------------------

@@ -329,3 +329,61 @@ def test_an_auditor_searches_receipts_from_app_home_and_an_employee_has_no_such_
     wrong = dict(values, receipt_amount_max={"value": state_value("plain_text_input", "5千円")})
     assert bot.requester.view_submission(user_id=AUDITOR, view=form, values=wrong).body["errors"] == {
         "receipt_amount_max": "金額は円単位の数字で入力してください（例: 30000、¥30,000）。"}
+
+
+# -- インボイス登録番号 against the 国税庁 registry, when the company has an application id ------------------
+UNREGISTERED = "T3100001234567"  # a well-formed number the registry does not hold
+
+
+@pytest.fixture(name="nta")
+def nta_fixture():
+    from tests.fake_nta import FakeNta
+
+    registry = FakeNta(registry={VALID_NUMBER: ("東海旅客鉄道株式会社", "2023-10-01", "", "")}).start()
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+def registry_bot(clean_engine: Any, api_url: str) -> Any:
+    from tests.fake_nta import APPLICATION_ID
+    from tests.harness import start_bot
+    from tests.service.approvals_fixtures import approval_config, clock
+
+    return start_bot(clean_engine, config=approval_config(), clock=clock(),
+                     environment={"NTA_APPLICATION_ID": APPLICATION_ID, "NTA_API_URL": api_url})
+
+
+@pytest.mark.parametrize(("number", "approver_reads", "status"), [
+    (VALID_NUMBER,
+     "✅ 登録番号 T7000012050002 は取引日 2026/11/20 時点で登録されています（国税庁: 東海旅客鉄道株式会社）",
+     "registered"),
+    (UNREGISTERED,
+     "⚠️ 登録番号 T3100001234567 は取引日 2026/11/20 時点で登録されていません（国税庁）。", "not_registered"),
+], ids=["registered", "not registered"])
+def test_the_approver_reads_what_the_registry_said_of_the_number_on_the_transaction_date(
+        clean_engine, nta, number, approver_reads, status):
+    bot = registry_bot(clean_engine, nta.url)
+    try:
+        ticket = request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot), invoice_number=number))
+
+        assert approver_reads in everything(approval_message(bot, MANAGER))
+        assert [(q["number"], q["day"]) for q in nta.asked] == [(number, "2026-11-20")]
+        with bot.services.session_factory() as session:
+            [event] = session.scalars(select(AuditEvent).where(
+                AuditEvent.ticket_id == ticket.id, AuditEvent.action == "receipt.registration_checked")).all()
+        assert (event.after["number"], event.after["status"]) == (number, status)
+    finally:
+        bot.stop()
+
+
+def test_an_unreachable_registry_never_stops_the_request(clean_engine):
+    bot = registry_bot(clean_engine, "http://127.0.0.1:9/1/")  # the discard port: nothing answers
+    try:
+        request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot)))
+
+        assert ("登録番号 T7000012050002 の登録状況を国税庁に確認できませんでした"
+                in everything(approval_message(bot, MANAGER)))
+    finally:
+        bot.stop()
