@@ -9,7 +9,7 @@ from models.faq import FaqEntry, FaqQuery, FaqRevision
 from models.faq_vector import FaqTextVector, FaqTextWords
 from models.job import JobRun
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
-from models.receipt import ReceiptFile, ReceiptRecord
+from models.receipt import ReceiptFile, ReceiptHold, ReceiptRecord
 from models.reminder import ReminderLog
 from models.slack_event import ProcessedEvent
 from models.ticket import DepartmentCounter, Ticket
@@ -33,6 +33,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessedEvent",
     "ReceiptFile",
+    "ReceiptHold",
     "ReceiptRecord",
     "ReminderLog",
     "SlackMessageRef",

@@ -72,3 +72,24 @@ class ReceiptIsPermanent(RuntimeError):
 def _refuse(mapper: Mapper[Any], connection: object, target: Any) -> None:
     # 真実性: corrections are new versions; the product has no path that edits or removes one.
     raise ReceiptIsPermanent(f"{mapper.class_.__name__} {target.id} is never changed or deleted")
+
+
+class ReceiptHold(Base):
+    """A legal hold placed on, or lifted from, a request's receipt records: one row per step, never changed. While
+    the newest step for a ticket is "placed", its records are kept past their retention end (PostgreSQL refuses
+    their deletion), e.g. during a tax audit or a dispute."""
+
+    __tablename__ = "receipt_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # placed | released
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(ReceiptHold, "before_update")
+@event.listens_for(ReceiptHold, "before_delete")
+def _refuse_hold_change(mapper: Mapper[Any], connection: object, target: Any) -> None:
+    raise ReceiptIsPermanent(f"hold step {target.id} is never changed or deleted; lift a hold with a new step")

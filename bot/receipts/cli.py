@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +50,18 @@ def add(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--all-versions", action="store_true", help="also the versions a correction replaced")
     p.add_argument("--out", required=True, type=Path, help="the ZIP to write")
     p.set_defaults(func=cmd_export)
+
+    for name, verb in (("hold", "place a legal hold on"), ("release", "lift the legal hold from")):
+        p = sub.add_parser(name, help=f"{verb} a request's receipt records (kept past their retention end while "
+                                      "held)")
+        p.add_argument("ticket", help="the request's number, e.g. FIN-0042")
+        p.add_argument("--reason", required=True, help="why (the audit or dispute), kept in the audit trail")
+        p.add_argument("--by", default=os.environ.get("USER") or "admin",
+                       help="who, for the audit trail (default: $USER)")
+        p.set_defaults(func=cmd_hold, hold=name)
+    p = sub.add_parser("holds", help="the requests whose receipts are on legal hold")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.set_defaults(func=cmd_holds)
 
     p = sub.add_parser("verify", help="re-check an export's files against its manifest; non-zero naming each "
                                       "missing, unlisted or changed file")
@@ -145,3 +158,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"{args.zip}: {p.name}: {p.problem}", file=sys.stderr)
     return 0 if not problems else 1
+
+
+def cmd_hold(args: argparse.Namespace) -> int:
+    from bot.receipts import holds
+
+    engine, sessions, _ = _open()
+    try:
+        with sessions() as session, session.begin():
+            step = holds.place if args.hold == "hold" else holds.release
+            ticket = step(session, args.ticket, actor=f"cli:{args.by}", reason=args.reason, now=datetime.now(UTC))
+    except holds.HoldProblem as exc:
+        print(f"madoguchi receipts {args.hold}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"{ticket.number}: {'on legal hold' if args.hold == 'hold' else 'legal hold lifted'}")
+    return 0
+
+
+def cmd_holds(args: argparse.Namespace) -> int:
+    from bot.receipts import holds
+
+    engine, sessions, _ = _open()
+    try:
+        with sessions() as session:
+            held = holds.active(session)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps([{"ticket": h.ticket, "since": h.since.isoformat(), "by": h.by, "reason": h.reason}
+                          for h in held], ensure_ascii=False, indent=2))
+    else:
+        for h in held:
+            print(f"{h.ticket}  since {h.since:%Y-%m-%d}  by {h.by}  {h.reason}")
+    return 0

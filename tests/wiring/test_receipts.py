@@ -387,3 +387,41 @@ def test_an_unreachable_registry_never_stops_the_request(clean_engine):
                 in everything(approval_message(bot, MANAGER)))
     finally:
         bot.stop()
+
+
+# -- legal hold -------------------------------------------------------------------------------------------
+def test_a_legal_hold_keeps_records_past_their_retention_until_it_is_lifted(bot, clean_engine, monkeypatch, capsys):
+    made = expenses_for_search(bot)
+    number = _ticket_number(bot, made["ＡＢＣタクシー"])
+
+    held = cli(monkeypatch, clean_engine, capsys, "receipts", "hold", number, "--reason", "2027年税務調査",
+               "--by", "keiri")
+    again = cli(monkeypatch, clean_engine, capsys, "receipts", "hold", number, "--reason", "重複")
+    listed = cli(monkeypatch, clean_engine, capsys, "receipts", "holds", "--json")
+
+    assert held[0] == 0 and f"{number}: on legal hold" in held[1]
+    assert again[0] == 1 and "already held" in again[2]
+    assert [(h["ticket"], h["reason"], h["by"]) for h in json.loads(listed[1])] == [
+        (number, "2027年税務調査", "cli:keiri")]
+
+    postgres = clean_engine.dialect.name == "postgresql"
+    delete_record = text("DELETE FROM receipt_records WHERE ticket_id = :t")
+    if postgres:
+        # Its retention has ended (and its file entries are gone): set by a superuser, the only way there is.
+        with clean_engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            conn.execute(text("UPDATE receipt_records SET retain_until = '2020-03-31'"))
+            conn.execute(text("DELETE FROM receipt_files WHERE record_id IN "
+                              "(SELECT id FROM receipt_records WHERE ticket_id = :t)"), {"t": made["ＡＢＣタクシー"]})
+        with pytest.raises(DBAPIError, match="kept as the e-bookkeeping law asks"), clean_engine.begin() as conn:
+            conn.execute(delete_record, {"t": made["ＡＢＣタクシー"]})  # held: still refused
+
+    assert cli(monkeypatch, clean_engine, capsys, "receipts", "release", number, "--reason", "調査終了")[0] == 0
+    if postgres:
+        with clean_engine.begin() as conn:  # lifted, past retention: the database lets it go
+            assert conn.execute(delete_record, {"t": made["ＡＢＣタクシー"]}).rowcount == 1
+    assert json.loads(cli(monkeypatch, clean_engine, capsys, "receipts", "holds", "--json")[1]) == []
+    with bot.services.session_factory() as session:
+        steps = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("receipt.hold_%"))
+                                .order_by(AuditEvent.id)).all()
+    assert steps == ["receipt.hold_placed", "receipt.hold_released"]
