@@ -425,3 +425,18 @@ def test_a_legal_hold_keeps_records_past_their_retention_until_it_is_lifted(bot,
         steps = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("receipt.hold_%"))
                                 .order_by(AuditEvent.id)).all()
     assert steps == ["receipt.hold_placed", "receipt.hold_released"]
+
+
+def test_a_receipt_entered_long_after_its_date_is_flagged_and_the_desk_card_offers_its_files(bot):
+    from tests.wiring.approvals_steps import APPROVE
+    from tests.wiring.intake_steps import card
+
+    ticket = request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot), spent_on="2026-08-03"))
+    approvals_click(bot, MANAGER, approval_message(bot, MANAGER), APPROVE)
+
+    with bot.services.session_factory() as session:
+        assert session.scalars(select(ReceiptRecord.late).where(ReceiptRecord.ticket_id == ticket.id)).one()
+    desk_card = card(bot, "finance", ticket.number)
+    assert "📎 添付ファイルを受け取る（2件）" in everything(desk_card)
+    approvals_click(bot, "UFINAGENT", desk_card, "receipt_send_files", channel="CFINANCE")
+    assert shared_files(bot, "UFINAGENT") == {"新幹線.pdf": TRAIN, "タクシー.jpg": TAXI}
