@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
+from bench.docblock import write_block
 from bot.config import load_workspace
 from bot.migrate import upgrade
 from bot.receipts import records
@@ -46,7 +47,6 @@ from bot.settings import BUNDLED_CONFIG
 from models import Ticket
 from models.db import make_engine, make_session_factory
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
 BEGIN, END = "<!-- bench:receipts:begin -->", "<!-- bench:receipts:end -->"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 FIRST_DAY = date(2023, 12, 1)
@@ -292,7 +292,7 @@ def run_backend(backend: str, n: int) -> dict[str, object]:
 
 
 def write_doc(results: list[dict[str, object]], command: str) -> None:
-    lines = [BEGIN, "## Receipts: storing, searching and exporting 100,000 records (`python -m bench.receipts`)", "",
+    lines = ["## Receipts: storing, searching and exporting 100,000 records (`python -m bench.receipts`)", "",
              "Three years of synthetic receipts: 2,000 counterparties, ¥100–¥5,000,000, one or two ~100 KB files each. "
              f"Store = the product's write path (`records.keep`: file, record, file entries, audit event; "
              f"{STORED_BY_SERVICE} submissions, each its own transaction). Search = {SEARCHES} random combinations of "
@@ -310,14 +310,8 @@ def write_doc(results: list[dict[str, object]], command: str) -> None:
             f"{r['export_records']:,}, {r['export_files']:,}, {r['export_mb']:.0f} | {r['export_mb_per_s']:.0f} | "
             f"{r['verify_mb_per_s']:.0f} |")
     lines += ["", f"Command: `{command}`. Measured {datetime.now(UTC):%Y-%m-%d} on this repository's CI-class machine "
-              "(2 cores).", END]
-    doc = DOC.read_text(encoding="utf-8")
-    block = "\n".join(lines)
-    if BEGIN in doc and END in doc:
-        doc = doc[:doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(doc, encoding="utf-8")
+              "(2 cores)."]
+    write_block(BEGIN, END, lines)
 
 
 def main() -> int:

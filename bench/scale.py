@@ -25,6 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.docblock import write_block
 from bot.approvals.reminders import due_batch
 from bot.calendar import BusinessCalendar
 from bot.config import load_workspace
@@ -33,7 +34,6 @@ from bot.settings import BUNDLED_CONFIG
 from models.db import make_engine, make_session_factory
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo: digest time
-DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
 BEGIN, END = "<!-- bench:scale:begin -->", "<!-- bench:scale:end -->"
 DEPARTMENTS = ("finance", "hr", "general_affairs", "legal", "it")
 TYPES = ("expense", "payment", "leave", "account", "inquiry")
@@ -231,7 +231,7 @@ def run_backend(backend: str, n: int) -> dict[str, object]:
 
 
 def write_doc(results: list[dict[str, object]]) -> None:
-    lines = [BEGIN, "## Scale: reminder sweep and weekly digest (`python -m bench.scale`)", "",
+    lines = ["## Scale: reminder sweep and weekly digest (`python -m bench.scale`)", "",
              "Synthetic year: tickets spread over 52 weeks, one approval step each, ~1 % still pending (80 % of "
              "those already reminded once). Sweep = the two index range scans picking ≤ 100 due steps "
              "(`bot.approvals.reminders.due_batch`, 200 runs); digest = `bot.digest.numbers.compute` for the last "
@@ -243,14 +243,8 @@ def write_doc(results: list[dict[str, object]]) -> None:
         lines.append(f"| {r['backend']} | {r['rows']:,} + {r['rows']:,} | {r['load_s']:.0f} s | "
                      f"{r['sweep_ms_median']:.2f} / {r['sweep_ms_p95']:.2f} ms | {r['due_rows_per_batch']} | "
                      f"{r['digest_s_median']:.2f} / {r['digest_s_max']:.2f} s |")
-    lines += ["", f"Measured {datetime.now(UTC):%Y-%m-%d} on this repository's CI-class machine (2 cores).", END]
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    block = "\n".join(lines)
-    if BEGIN in doc and END in doc:
-        doc = doc[:doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(doc, encoding="utf-8")
+    lines += ["", f"Measured {datetime.now(UTC):%Y-%m-%d} on this repository's CI-class machine (2 cores)."]
+    write_block(BEGIN, END, lines)
 
 
 def main() -> int:

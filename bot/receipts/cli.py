@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,9 @@ def _criteria(args: argparse.Namespace) -> Any:
     return criteria
 
 
-def _open() -> tuple[Any, Any, Any]:
+@contextmanager
+def _database() -> Iterator[tuple[Any, Any]]:
+    """(session factory, evidence store) for DATABASE_URL and the config's `evidence`; the engine is disposed after."""
     from bot.config import load_workspace
     from bot.receipts.storage import evidence_store
     from bot.settings import load_settings
@@ -102,19 +106,18 @@ def _open() -> tuple[Any, Any, Any]:
     settings = load_settings()
     config = load_workspace(settings.madoguchi_config)
     engine = make_engine(settings.database_url)
-    return engine, make_session_factory(engine), evidence_store(config.evidence)
+    try:
+        yield make_session_factory(engine), evidence_store(config.evidence)
+    finally:
+        engine.dispose()
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from bot.receipts.search import search
 
     criteria = _criteria(args)
-    engine, sessions, _ = _open()
-    try:
-        with sessions() as session:
-            found = search(session, criteria, limit=args.limit)
-    finally:
-        engine.dispose()
+    with _database() as (sessions, _), sessions() as session:
+        found = search(session, criteria, limit=args.limit)
     if args.json:
         print(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=2))
         return 0
@@ -132,16 +135,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.receipts.storage import EvidenceTampered
 
     criteria = _criteria(args)
-    engine, sessions, store = _open()
     try:
-        with sessions() as session:
+        with _database() as (sessions, store), sessions() as session:
             done = export(session, store, criteria, args.out, now=datetime.now(UTC))
     except EvidenceTampered as exc:
         print(f"madoguchi receipts export: stopped: the kept file {exc.sha256} no longer matches its hash "
               "(run `madoguchi audit verify`)", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(f"{args.out}: {done.records} record(s), {done.files} file(s), {done.bytes:,} bytes")
     return 0
 
@@ -163,16 +163,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_hold(args: argparse.Namespace) -> int:
     from bot.receipts import holds
 
-    engine, sessions, _ = _open()
+    step = holds.place if args.hold == "hold" else holds.release
     try:
-        with sessions() as session, session.begin():
-            step = holds.place if args.hold == "hold" else holds.release
+        with _database() as (sessions, _), sessions() as session, session.begin():
             ticket = step(session, args.ticket, actor=f"cli:{args.by}", reason=args.reason, now=datetime.now(UTC))
     except holds.HoldProblem as exc:
         print(f"madoguchi receipts {args.hold}: {exc}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(f"{ticket.number}: {'on legal hold' if args.hold == 'hold' else 'legal hold lifted'}")
     return 0
 
@@ -180,12 +177,8 @@ def cmd_hold(args: argparse.Namespace) -> int:
 def cmd_holds(args: argparse.Namespace) -> int:
     from bot.receipts import holds
 
-    engine, sessions, _ = _open()
-    try:
-        with sessions() as session:
-            held = holds.active(session)
-    finally:
-        engine.dispose()
+    with _database() as (sessions, _), sessions() as session:
+        held = holds.active(session)
     if args.json:
         print(json.dumps([{"ticket": h.ticket, "since": h.since.isoformat(), "by": h.by, "reason": h.reason}
                           for h in held], ensure_ascii=False, indent=2))
