@@ -165,6 +165,10 @@ def load(engine, n: int, first_id: int, pool: list[tuple[str, bytes]]) -> float:
             raw.commit()
     finally:
         raw.close()
+    with engine.begin() as conn:  # what records.keep adds one by one: each counterparty once
+        conn.exec_driver_sql("INSERT INTO receipt_counterparties (key, name) SELECT counterparty_key, "
+                             "min(counterparty) FROM receipt_records r WHERE NOT EXISTS (SELECT 1 FROM "
+                             "receipt_counterparties c WHERE c.key = r.counterparty_key) GROUP BY counterparty_key")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     return time.perf_counter() - started
@@ -225,6 +229,7 @@ def measure_search(engine) -> dict[str, object]:
     rng = random.Random(5)
     sessions = make_session_factory(engine)
     took: list[float] = []
+    took_1000: list[float] = []
     by_kind: dict[str, list[float]] = defaultdict(list)
     found = []
     with sessions() as session:
@@ -238,9 +243,14 @@ def measure_search(engine) -> dict[str, object]:
             took.append(ms)
             by_kind[kind].append(ms)
             found.append(len(result))
+            started = time.perf_counter()
+            search(session, criteria, limit=1000)
+            took_1000.append((time.perf_counter() - started) * 1000)
     took.sort()
+    took_1000.sort()
     worst = max(by_kind.items(), key=lambda kv: statistics.median(kv[1]))
     return {"search_ms_median": statistics.median(took), "search_ms_p95": took[int(len(took) * 0.95) - 1],
+            "search_1000_ms_p95": took_1000[int(len(took_1000) * 0.95) - 1],
             "search_ms_max": took[-1], "search_found_median": statistics.median(found),
             "slowest_combination": worst[0], "slowest_combination_ms_median": statistics.median(worst[1])}
 
@@ -297,18 +307,20 @@ def write_doc(results: list[dict[str, object]], command: str) -> None:
              f"Store = the product's write path (`records.keep`: file, record, file entries, audit event; "
              f"{STORED_BY_SERVICE} submissions, each its own transaction). Search = {SEARCHES} random combinations of "
              "1–4 criteria (date range, amount range, counterparty part, 登録番号, 書類区分) through "
-             "`bot.receipts.search.search` with the file lists; budget p95 ≤ 50 ms. Export = one month through "
-             "`receipts export` (each file read back and hash-checked), then `receipts verify`.", "",
+             "`bot.receipts.search.search` with the file lists, a page of 100 (the CLI's default; the Slack search "
+             "shows 40): budget p95 ≤ 50 ms. The last column: the same searches for pages of 1,000. "
+             "Export = one month through `receipts export` (each file read back and hash-checked), then "
+             "`receipts verify`.", "",
              "| backend | records | store median / p95 (records/s) | search median / p95 / max | slowest combination "
-             "(median) | export: records, files, MB | export MB/s | verify MB/s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "(median) | export: records, files, MB | export MB/s | verify MB/s | pages of 1,000: p95 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(
             f"| {r['backend']} | {r['records']:,} | {r['store_ms_median']:.1f} / {r['store_ms_p95']:.1f} ms "
             f"({r['store_per_s']:.0f}/s) | {r['search_ms_median']:.1f} / {r['search_ms_p95']:.1f} / "
             f"{r['search_ms_max']:.1f} ms | {r['slowest_combination']} ({r['slowest_combination_ms_median']:.1f} ms) | "
             f"{r['export_records']:,}, {r['export_files']:,}, {r['export_mb']:.0f} | {r['export_mb_per_s']:.0f} | "
-            f"{r['verify_mb_per_s']:.0f} |")
+            f"{r['verify_mb_per_s']:.0f} | {r['search_1000_ms_p95']:.0f} ms |")
     lines += ["", f"Command: `{command}`. Measured {datetime.now(UTC):%Y-%m-%d} on this repository's CI-class machine "
               "(2 cores)."]
     write_block(BEGIN, END, lines)

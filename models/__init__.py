@@ -9,7 +9,7 @@ from models.faq import FaqEntry, FaqQuery, FaqRevision
 from models.faq_vector import FaqTextVector, FaqTextWords
 from models.job import JobRun
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
-from models.receipt import ReceiptFile, ReceiptHold, ReceiptRecord
+from models.receipt import ReceiptCounterparty, ReceiptFile, ReceiptHold, ReceiptRecord
 from models.reminder import ReminderLog
 from models.slack_event import ProcessedEvent
 from models.ticket import DepartmentCounter, Ticket
@@ -32,6 +32,7 @@ __all__ = [
     "LaneThrottle",
     "OutboxMessage",
     "ProcessedEvent",
+    "ReceiptCounterparty",
     "ReceiptFile",
     "ReceiptHold",
     "ReceiptRecord",

@@ -20,7 +20,7 @@ class ReceiptRecord(Base):
         UniqueConstraint("ticket_id", "version"),
         # The search's leading criteria: a date range (always, in practice), an amount range.
         Index("ix_receipt_records_transaction_date_amount", "transaction_date", "amount"),
-        Index("ix_receipt_records_amount", "amount"),
+        Index("ix_receipt_records_amount_transaction_date", "amount", "transaction_date", "kind"),
         Index("ix_receipt_records_invoice_number", "invoice_number"),
     )
 
@@ -43,6 +43,17 @@ class ReceiptRecord(Base):
     late: Mapped[bool] = mapped_column(default=False)
     # The day before which nothing may delete it: the fiscal year's end + the retention years.
     retain_until: Mapped[date]
+
+
+class ReceiptCounterparty(Base):
+    """Every counterparty a record names, once (its search key and the name as first written). A search by a part
+    of the name reads this short list, then the records by their indexed key: a few thousand names, where a
+    substring match over every record would read all of them."""
+
+    __tablename__ = "receipt_counterparties"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class ReceiptFile(Base):

@@ -43,7 +43,8 @@ def add(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("search", help="records by 取引年月日, 取引金額 and 取引先 (ranges, any combination)")
     _criteria_arguments(p)
     p.add_argument("--all-versions", action="store_true", help="also the versions a correction replaced")
-    p.add_argument("--limit", type=positive_int, default=1000, help="at most this many records (default 1000)")
+    p.add_argument("--limit", type=positive_int, default=100,
+                   help="at most this many records, oldest first (default 100; `export` gives every one)")
     p.add_argument("--json", action="store_true", help="print the records as JSON")
     p.set_defaults(func=cmd_search)
 
@@ -117,7 +118,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     criteria = _criteria(args)
     with _database() as (sessions, _), sessions() as session:
-        found = search(session, criteria, limit=args.limit)
+        found = search(session, criteria, limit=args.limit + 1)
+    more = len(found) > args.limit
+    found = found[:args.limit]
     if args.json:
         print(json.dumps([f.as_dict() for f in found], ensure_ascii=False, indent=2))
         return 0
@@ -126,7 +129,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         late = "  入力期間超過" if f.late else ""
         print(f"{f.transaction_date}  ¥{f.amount:>12,}  {f.counterparty}  {f.invoice_number or '-'}  {f.ticket_number}"
               f" v{f.version}  [{files}]{late}")
-    print(f"{len(found)} record(s)", file=sys.stderr)
+    print(f"{len(found)} record(s)" + ("; more match (raise --limit, narrow the search, or export them)"
+                                        if more else ""), file=sys.stderr)
     return 0
 
 

@@ -21,7 +21,8 @@ from bot.config.evidence import EvidenceConfig
 from bot.receipts import registry
 from bot.receipts.attachments import Fetches, file_fields
 from bot.receipts.registry import Registration
-from models import ReceiptFile, ReceiptRecord, Ticket
+from models import ReceiptCounterparty, ReceiptFile, ReceiptRecord, Ticket
+from models.db import insert_ignore
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -83,6 +84,7 @@ def keep(session: Session, services: Services, ticket: Ticket, rt: RequestType, 
         retain_until=retain_until(fields["transaction_date"], today, config),
     )
     session.add(record)
+    insert_ignore(session, ReceiptCounterparty, {"key": record.counterparty_key, "name": record.counterparty})
     session.flush()
     for position, f in enumerate(files, start=1):
         session.add(ReceiptFile(record_id=record.id, position=position, sha256=f["sha256"], name=str(f["name"]),

@@ -12,9 +12,9 @@ from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.receipts.records import counterparty_key
-from models import ReceiptFile, ReceiptRecord, Ticket
+from models import ReceiptCounterparty, ReceiptFile, ReceiptRecord, Ticket
 
-DEFAULT_LIMIT = 1000
+DEFAULT_LIMIT = 100  # a page; `receipts export` is the whole answer
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,9 @@ class Found:
 
 
 def query(criteria: Criteria) -> Select[Any]:
+    """The matching records' ids, oldest transaction first. Ids only: with an amount or a date range the index
+    answers it alone, and the records (and their tickets) are read for the page that is shown, not for every
+    match a sort has to see."""
     r = ReceiptRecord
     conditions = []
     if criteria.date_from:
@@ -87,33 +90,48 @@ def query(criteria: Criteria) -> Select[Any]:
     if criteria.amount_max is not None:
         conditions.append(r.amount <= criteria.amount_max)
     if criteria.counterparty and (key := counterparty_key(criteria.counterparty)):
-        conditions.append(r.counterparty_key.contains(key, autoescape=True))
+        # The part is matched against each counterparty once (a short list), the records then by their index.
+        names = select(ReceiptCounterparty.key).where(ReceiptCounterparty.key.contains(key, autoescape=True))
+        conditions.append(r.counterparty_key.in_(names))
     if criteria.invoice_number:
         conditions.append(r.invoice_number == criteria.invoice_number.strip().upper())
     if criteria.kind:
         conditions.append(r.kind == criteria.kind)
     if criteria.ticket:
-        conditions.append(Ticket.number == criteria.ticket.strip().upper())
+        conditions.append(r.ticket_id.in_(select(Ticket.id).where(Ticket.number == criteria.ticket.strip().upper())))
     if not criteria.all_versions:
         newer = aliased(ReceiptRecord)
         conditions.append(~exists().where(newer.previous_id == r.id))
-    return (select(r, Ticket.number).join(Ticket, Ticket.id == r.ticket_id).where(and_(*conditions))
-            .order_by(r.transaction_date, r.id))
+    return select(r.id).where(and_(*conditions)).order_by(r.transaction_date, r.id)
+
+
+CHUNK = 500
 
 
 def search(session: Session, criteria: Criteria, *, limit: int = DEFAULT_LIMIT) -> list[Found]:
     """Matching records, oldest transaction first, each with its files in the order attached."""
-    rows = session.execute(query(criteria).limit(limit)).all()
+    ids = list(session.scalars(query(criteria).limit(limit)))
+    records: dict[int, ReceiptRecord] = {}
     files: dict[int, list[FoundFile]] = {}
-    ids = [record.id for record, _ in rows]
-    for start in range(0, len(ids), 500):
-        for f in session.scalars(select(ReceiptFile).where(ReceiptFile.record_id.in_(ids[start:start + 500]))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        records.update((x.id, x) for x in session.scalars(select(ReceiptRecord).where(ReceiptRecord.id.in_(chunk))))
+        for f in session.scalars(select(ReceiptFile).where(ReceiptFile.record_id.in_(chunk))
                                  .order_by(ReceiptFile.record_id, ReceiptFile.position)):
             files.setdefault(f.record_id, []).append(FoundFile(f.name, f.size, f.sha256, f.mimetype))
-    return [Found(record_id=record.id, ticket_id=record.ticket_id, ticket_number=number, version=record.version,
-                  previous_id=record.previous_id,
-                  kind=record.kind, transaction_date=record.transaction_date, amount=record.amount,
-                  amounts_by_rate=record.amounts_by_rate, counterparty=record.counterparty,
-                  invoice_number=record.invoice_number, late=record.late, retain_until=record.retain_until,
-                  entered_by=record.entered_by, files=files.get(record.id, []))
-            for record, number in rows]
+    tickets = sorted({x.ticket_id for x in records.values()})
+    numbers: dict[int, str] = {}
+    for start in range(0, len(tickets), CHUNK):
+        # A Result is not a mapping: dict.update() would take its keys() for column names.
+        numbers.update({row.id: row.number for row in session.execute(
+            select(Ticket.id, Ticket.number).where(Ticket.id.in_(tickets[start:start + CHUNK])))})
+    found = []
+    for record_id in ids:
+        record = records[record_id]
+        found.append(Found(
+            record_id=record.id, ticket_id=record.ticket_id, ticket_number=numbers.get(record.ticket_id, ""),
+            version=record.version, previous_id=record.previous_id, kind=record.kind,
+            transaction_date=record.transaction_date, amount=record.amount, amounts_by_rate=record.amounts_by_rate,
+            counterparty=record.counterparty, invoice_number=record.invoice_number, late=record.late,
+            retain_until=record.retain_until, entered_by=record.entered_by, files=files.get(record.id, [])))
+    return found
