@@ -2,8 +2,9 @@
 
 A request's files go to the person who clicks, in their DM with the bot, when they may see the request: its
 requester, its approvers, the desk that works it, admins, and people with the `auditor` role (a confidential
-request's rules are the same as for the request itself: bot/tickets/access.py). Searching all receipts is for
-the finance desk (the departments whose request types keep receipts), admins and auditors."""
+request opens only to those its own rules name: bot/tickets/access.py; auditors are not among them).
+Searching all receipts is for the finance desk (the departments whose request types keep receipts), admins and
+auditors."""
 
 from __future__ import annotations
 
@@ -54,7 +55,9 @@ def may_search(services: Services, user: str) -> bool:
 def send_files(session: Session, services: Services, ticket_id: int, user: str) -> Ticket:
     """Queue the request's files (its newest record's, else every attached one) to `user`'s DM."""
     ticket = store.get(session, ticket_id)
-    if not (access.may_view(session, services.config, ticket, user) or is_auditor(services, user)):
+    # An auditor reads the company's receipts, but a confidential request opens only to those it names.
+    auditor = is_auditor(services, user) and not ticket.confidential
+    if not (access.may_view(session, services.config, ticket, user) or auditor):
         raise FilesNotAllowed(f"{user} may not get the files of {ticket.number}")
     rt = services.config.request_type(ticket.request_type)
     latest = records.latest(session, ticket.id)

@@ -440,3 +440,19 @@ def test_a_receipt_entered_long_after_its_date_is_flagged_and_the_desk_card_offe
     assert "📎 添付ファイルを受け取る（2件）" in everything(desk_card)
     approvals_click(bot, "UFINAGENT", desk_card, "receipt_send_files", channel="CFINANCE")
     assert shared_files(bot, "UFINAGENT") == {"新幹線.pdf": TRAIN, "タクシー.jpg": TAXI}
+
+
+def test_an_auditor_gets_an_ordinary_requests_files_but_not_a_confidential_ones(audited):
+    bot = audited
+    ordinary = request(bot, EMPLOYEE, "expense", expense_values(two_receipts(bot)))
+    with bot.services.session_factory() as session, session.begin():  # the same request, marked confidential
+        secret = session.get(Ticket, ordinary.id)
+        secret.confidential = True
+
+    reply = bot.requester.block_action(user_id=AUDITOR, action_id="receipt_send_files", value=str(ordinary.id),
+                                       channel_id="CLEGAL")
+    bot.deliver()
+
+    assert reply.status == 200
+    assert shared_files(bot, AUDITOR) == {}
+    assert bot.slack.ephemerals(AUDITOR)[-1]["text"].startswith("この申請の添付ファイルを受け取れるのは")
