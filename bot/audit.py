@@ -103,7 +103,10 @@ _PENDING = "audit.unsealed"
 
 
 def _seal(session: Session, pending: list[AuditEvent]) -> None:
-    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    # populate_existing: a session kept across transactions (expire_on_commit=False) may hold the head as it
+    # was; the locked row's values are the ones to chain to.
+    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                          .execution_options(populate_existing=True))
     if head is None:
         # The very first event(s) on an empty database: concurrent transactions may all get here. Only
         # one insert wins (the others wait for it to commit, then insert nothing), and each then locks
@@ -113,23 +116,27 @@ def _seal(session: Session, pending: list[AuditEvent]) -> None:
                                .execution_options(populate_existing=True)).one()
     # The id is hashed, so it is chosen before the insert: the row is written once, already sealed
     # (audit_events refuses UPDATE on PostgreSQL). Appends are serialised by the head lock above
-    # (SQLite: by its single writer), so max(id) + 1 cannot be taken twice.
-    last_id = session.scalar(select(func.max(AuditEvent.id))) or 0
+    # (SQLite: by its single writer), so the head's last id + 1 cannot be taken twice. (max(id) only for a head
+    # that names no event yet: the first append.)
+    last_id = head.last_event_id if head.last_event_id is not None else (
+        session.scalar(select(func.max(AuditEvent.id))) or 0)
     previous = head.last_hash
     for offset, event in enumerate(pending, start=1):
         event.id = last_id + offset
         event.prev_hash = previous
         event.hash = previous = digest(event)
         session.add(event)
-    session.flush()
     head.last_event_id = pending[-1].id
     head.last_hash = previous
-    session.flush()
+    session.flush()  # the events and the head in one flush: no Python work between them under the lock
 
 
 def _seal_on_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
+        # The transaction's own writes first (they would otherwise be flushed by the commit, after the seal):
+        # the head lock is held for the seal and the commit only, the one place every audited write queues.
+        session.flush()
         _seal(session, pending)
 
 

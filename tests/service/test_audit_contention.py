@@ -84,3 +84,4 @@ def test_events_recorded_earlier_in_the_same_transaction_are_read_back_in_it(cle
                      reason="金額も教えてください")
         held = audit.events(session, action="ticket.put_on_hold", subject="ticket:1")
         assert [e.reason for e in held] == ["領収書の日付を教えてください", "金額も教えてください"]
+

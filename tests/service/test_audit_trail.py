@@ -50,7 +50,7 @@ def tamper(engine, sql):
 
 
 def test_an_intact_trail_verifies(trail, capsys):
-    assert verify(capsys) == (0, {"ok": True, "first_broken_event": None, "problem": None})
+    assert verify(capsys) == (0, {"ok": True, "first_broken_event": None, "problem": None, "evidence_problems": []})
 
 
 def test_an_edited_event_is_named_by_verify(trail, capsys):

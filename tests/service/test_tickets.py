@@ -100,8 +100,8 @@ def test_the_same_submission_racing_itself_makes_one_ticket(services):
 
 
 @pytest.mark.parametrize(("values", "field"), [
-    ({"category": "meeting", "amount": 5800}, "receipt_url"),  # a receipt whatever the amount
-    ({"category": "transport", "amount": 30_000}, "receipt_url"),  # transport: from ¥30,000
+    ({"category": "meeting", "amount": 5800}, "receipts"),  # a receipt (a file or a link) whatever the amount
+    ({"category": "transport", "amount": 30_000}, "receipts"),  # transport: from ¥30,000
     ({"category": "transport", "amount": 1200, "spent_on": "2026-12-08"}, "spent_on"),  # tomorrow
 ])
 def test_the_service_checks_evidence_and_dates_again_whatever_the_modal_let_through(services, values, field):
