@@ -85,3 +85,35 @@ def test_events_recorded_earlier_in_the_same_transaction_are_read_back_in_it(cle
         held = audit.events(session, action="ticket.put_on_hold", subject="ticket:1")
         assert [e.reason for e in held] == ["領収書の日付を教えてください", "金額も教えてください"]
 
+
+
+def test_the_chain_head_is_locked_after_the_transactions_own_writes_and_for_two_statements_only(
+        clean_engine: Engine) -> None:
+    # Found by the month soak: audited writes queued on the head lock while its holder flushed the rest of
+    # its request (outbox rows, ticket changes) under it and asked max(id). Now the lock covers the seal alone.
+    from sqlalchemy import event
+
+    from models import OutboxMessage
+
+    factory = make_session_factory(clean_engine)
+    with factory() as session, session.begin():
+        audit.record(session, actor="system", action="config.loaded", subject="config", at=AT)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(clean_engine, "before_cursor_execute", seen)
+    try:
+        with factory() as session, session.begin():
+            audit.record(session, actor="UTANAKA01", action="ticket.submitted", subject="ticket:1", at=AT)
+            session.add(OutboxMessage(method="chat.postMessage", lane="C1", payload={"channel": "C1", "text": "x"}))
+    finally:
+        event.remove(clean_engine, "before_cursor_execute", seen)
+
+    locked = next(i for i, s in enumerate(statements) if s.startswith("SELECT audit_head"))
+    assert any(s.startswith("INSERT INTO outbox") for s in statements[:locked])  # the request's writes first
+    # then the seal: two statements, no max(id)
+    assert statements[locked + 1:] == ["INSERT INTO audit_events", "UPDATE audit_head SET"]
+    with factory() as session:
+        assert audit.verify(session) is None
