@@ -268,7 +268,9 @@ def _stalled(session: Session, calendar: BusinessCalendar, now: datetime) -> lis
             for approvers, requested, reminders, number, rtype in rows]
 
 def _evidence(session: Session, config: WorkspaceConfig, start: datetime, end: datetime) -> EvidenceNumbers:
-    evidence_fields = {rt.key: {rule.field for rule in rt.evidence} for rt in config.request_types if rt.evidence}
+    # A rule's evidence is any of its fields: the receipt file, or the link given instead of it.
+    evidence_fields = {rt.key: {key for rule in rt.evidence for key in (rule.field, *rule.alternatives)}
+                       for rt in config.request_types if rt.evidence}
     if not evidence_fields:
         return EvidenceNumbers(0, 0)
     required = session.scalar(select(func.count()).select_from(Ticket).where(

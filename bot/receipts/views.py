@@ -11,7 +11,7 @@ from bot.i18n.mrkdwn import escape
 from bot.receipts.registry import Registration
 from bot.receipts.search import Found
 from bot.slack_ids import IntakeAction, ReceiptAction, ReceiptBlock, ReceiptCallback
-from bot.views.blocks import BLOCKS_MAX, Block, actions, button, context, divider, plain, section
+from bot.views.blocks import BLOCKS_MAX, Block, actions, button, context, divider, header, plain, section
 
 MODAL_TITLE_MAX = 24
 RESULTS_SHOWN = 40  # two blocks a record, inside a modal's 100; the rest is the CLI export's
@@ -32,7 +32,8 @@ def registry_words(found: Registration | None, locale: str) -> str | None:
 
 
 def home_search_button(locale: str) -> list[Block]:
-    return [section(t(locale, "receipts.home.intro"),
+    return [divider(), header(t(locale, "receipts.home.header")),
+            section(t(locale, "receipts.home.intro"),
                     accessory=button(t(locale, "receipts.buttons.search"), ReceiptAction.SEARCH, "open"))]
 
 

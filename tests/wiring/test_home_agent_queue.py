@@ -84,7 +84,9 @@ def queue_groups(view: dict[str, Any]) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     current = None
     for block in view.get("blocks", []):
-        if block["type"] == "context":
+        if block["type"] == "header":  # another Home section begins
+            current = None
+        elif block["type"] == "context":
             label = block["elements"][0]["text"]
             current = next((g for prefix, g in GROUPS.items() if label.startswith(prefix)), current)
         elif block["type"] == "section" and block.get("accessory") and current:
