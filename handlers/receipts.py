@@ -23,8 +23,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action(ReceiptAction.SEARCH)
     def open_search(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
-        if not sharing.may_search(services, context.user_id):
-            raise sharing.SearchNotAllowed(f"{context.user_id} may not search receipts")
+        sharing.require_search(services, context.user_id)
         client.views_open(trigger_id=body["trigger_id"], view=search_modal(context["locale"]))
         ack()
 

@@ -52,6 +52,11 @@ def may_search(services: Services, user: str) -> bool:
         access.may_work(config, d, user) for d in desks)
 
 
+def require_search(services: Services, user: str) -> None:
+    if not may_search(services, user):
+        raise SearchNotAllowed(f"{user} may not search receipts")
+
+
 def send_files(session: Session, services: Services, ticket_id: int, user: str) -> Ticket:
     """Queue the request's files (its newest record's, else every attached one) to `user`'s DM."""
     ticket = store.get(session, ticket_id)
@@ -116,8 +121,7 @@ def criteria_from(values: dict[str, Any], locale: str) -> Criteria:
 
 
 def search_for(session: Session, services: Services, user: str, criteria: Criteria) -> list[Found]:
-    if not may_search(services, user):
-        raise SearchNotAllowed(f"{user} may not search receipts")
+    require_search(services, user)
     return search(session, criteria, limit=SEARCH_LIMIT)
 
 

@@ -11,9 +11,21 @@ from bot.i18n.mrkdwn import escape
 from bot.receipts.registry import Registration
 from bot.receipts.search import Found
 from bot.slack_ids import IntakeAction, ReceiptAction, ReceiptBlock, ReceiptCallback
-from bot.views.blocks import BLOCKS_MAX, Block, actions, button, context, divider, header, plain, section
+from bot.views.blocks import (
+    BLOCKS_MAX,
+    FIELD_MAX,
+    MODAL_TITLE_MAX,
+    PLACEHOLDER_MAX,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    plain,
+    section,
+)
 
-MODAL_TITLE_MAX = 24
 RESULTS_SHOWN = 40  # two blocks a record, inside a modal's 100; the rest is the CLI export's
 
 
@@ -38,10 +50,10 @@ def home_search_button(locale: str) -> list[Block]:
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], hint: str | None = None) -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "optional": True,
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, FIELD_MAX), "optional": True,
                     "element": {"action_id": IntakeAction.FIELD, **element}}
     if hint:
-        block["hint"] = plain(hint, 2000)
+        block["hint"] = plain(hint, FIELD_MAX)
     return block
 
 
@@ -52,13 +64,13 @@ def search_modal(locale: str) -> dict[str, Any]:
         _input(ReceiptBlock.DATE_FROM, t(locale, "receipts.search.date_from"), {"type": "datepicker"}),
         _input(ReceiptBlock.DATE_TO, t(locale, "receipts.search.date_to"), {"type": "datepicker"}),
         _input(ReceiptBlock.AMOUNT_MIN, t(locale, "receipts.search.amount_min"),
-               {**text, "placeholder": plain(t(locale, "form.amount_placeholder"), 150)}),
+               {**text, "placeholder": plain(t(locale, "form.amount_placeholder"), PLACEHOLDER_MAX)}),
         _input(ReceiptBlock.AMOUNT_MAX, t(locale, "receipts.search.amount_max"),
-               {**text, "placeholder": plain(t(locale, "form.amount_placeholder"), 150)}),
+               {**text, "placeholder": plain(t(locale, "form.amount_placeholder"), PLACEHOLDER_MAX)}),
         _input(ReceiptBlock.COUNTERPARTY, t(locale, "receipts.search.counterparty"), {**text, "max_length": 100},
                hint=t(locale, "receipts.search.counterparty_hint")),
         _input(ReceiptBlock.NUMBER, t(locale, "receipts.search.number"),
-               {**text, "placeholder": plain(t(locale, "form.invoice_number_placeholder"), 150)}),
+               {**text, "placeholder": plain(t(locale, "form.invoice_number_placeholder"), PLACEHOLDER_MAX)}),
     ]
     return {"type": "modal", "callback_id": ReceiptCallback.SEARCH,
             "title": plain(t(locale, "receipts.search.title"), MODAL_TITLE_MAX),
