@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.errors import DomainError, NotAuthorized, ValidationFailed
 from bot.i18n import t
+from bot.i18n.mrkdwn import escape
 from bot.i18n.numbers import parse_amount
 from bot.receipts import records
 from bot.receipts.search import Criteria, Found, search
@@ -78,7 +79,9 @@ def send_files(session: Session, services: Services, ticket_id: int, user: str) 
         data = services.evidence.read(session, f["sha256"])  # checked against its hash on the way out
         outbox.enqueue(session, outbox.FILES_UPLOAD, {
             "channel": user, "filename": f["name"], "title": f["name"],
-            "initial_comment": t(locale, "receipts.file_comment", number=ticket.number, type=kind, name=f["name"]),
+            # The comment is mrkdwn and the name is the uploader's: escaped (bot/i18n/mrkdwn.py, the one home).
+            "initial_comment": t(locale, "receipts.file_comment", number=ticket.number, type=escape(kind),
+                                 name=escape(f["name"])),
             "content_b64": base64.b64encode(data).decode(),
         })
     return ticket
