@@ -93,7 +93,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 # -- db ------------------------------------------------------------------------------------------
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.migrate import current, upgrade
+    from bot.migrate import current, maintenance_warning, upgrade
     from bot.settings import load_settings
     from models.db import make_engine
 
@@ -101,6 +101,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     upgrade(engine, args.revision)
     print(f"database at revision {current(engine)}")
+    warning = maintenance_warning(engine)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     engine.dispose()
     return 0
 

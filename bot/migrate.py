@@ -38,3 +38,20 @@ def current(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def maintenance_warning(engine: Engine) -> str | None:
+    """One line for the operator when the database will not clean up after itself, else None.
+
+    The outbox, tickets and approval steps are updated all day; PostgreSQL's autovacuum removes the dead row
+    versions and keeps the planner's statistics fresh. With it off, every index carries the dead entries
+    and lookups slow down day after day (the month soak measured it: a 55-row lookup reading 18,000 index
+    entries after two simulated days)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        setting = conn.exec_driver_sql("SHOW autovacuum").scalar()
+    if str(setting).lower() in ("on", "true", "1"):
+        return None
+    return ("PostgreSQL's autovacuum is off: the outbox, tickets and approval tables will slow down as they "
+            "grow; turn it on (autovacuum = on) or run VACUUM ANALYZE on this database regularly")

@@ -115,6 +115,19 @@ def _connect_socket_mode(handler: object) -> None:
                             "check the network (and any proxy) between this host and slack.com") from None
 
 
+def _warn_about_maintenance(services: Services) -> None:
+    """Said once per deployment, by its one scheduler process (the serve replicas stay quiet)."""
+    from bot.migrate import maintenance_warning
+
+    try:
+        warning = maintenance_warning(services.engine)
+    except Exception as exc:  # the scheduler's own start-up reports a database that is down
+        log.debug("could not read the database's maintenance settings: %s", type(exc).__name__)
+        return
+    if warning:
+        log.warning(warning)
+
+
 def scheduler_only(settings: Settings) -> int:
     from bot.clock_control import follow_clock
     from bot.jobs import JOBS
@@ -124,6 +137,7 @@ def scheduler_only(settings: Settings) -> int:
     following = threading.Event()
     try:
         identify_bot(services)
+        _warn_about_maintenance(services)
         follow_clock(services, following)  # only under a bench's shared simulated clock
         return run_scheduler(services, jobs=JOBS)
     finally:

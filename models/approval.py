@@ -18,6 +18,8 @@ class ApprovalStep(Base):
         # The reminder sweep's query: pending steps whose SLA has passed, oldest first.
         Index("ix_approval_steps_status_due_at", "status", "due_at"),
         Index("ix_approval_steps_ticket_id", "ticket_id"),
+        # App Home: has this person ever decided a step (bot/approvals/home.py).
+        Index("ix_approval_steps_decided_by", "decided_by"),
         # The reminder sweep (bot/approvals/reminders.py), both of its index range scans:
         # pending + next_reminder_at <= now (later reminders), pending + NULL + due_at <= now (the first).
         Index("ix_approval_steps_reminder_sweep", "status", "next_reminder_at", "due_at"),

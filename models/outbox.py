@@ -17,6 +17,9 @@ class OutboxMessage(Base):
         # The dispatcher's hot query: the oldest undelivered message per delivery lane.
         Index("ix_outbox_status_lane_id", "status", "lane", "id"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # Lookups by name: "was this card posted" (=) and an approval step's copies (LIKE 'approval:12:%').
+        # text_pattern_ops lets PostgreSQL answer the prefix from the index whatever the database's collation.
+        Index("ix_outbox_ref", "ref", postgresql_ops={"ref": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

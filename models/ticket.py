@@ -17,6 +17,8 @@ class Ticket(Base):
         UniqueConstraint("department", "seq"),
         Index("ix_tickets_department_status", "department", "status"),
         Index("ix_tickets_requester_status", "requester_id", "status"),
+        # A ticket's follow-ups (an onboarding's account request), read on every card render.
+        Index("ix_tickets_parent_id", "parent_id"),
         # The reminder sweeps: unclaimed past first-response due, on hold for a while.
         Index("ix_tickets_status_first_response_due", "status", "first_response_due"),
         Index("ix_tickets_status_sla_paused_at", "status", "sla_paused_at"),
