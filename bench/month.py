@@ -75,6 +75,7 @@ FAQ = {
            "escalated": ("What is your favourite colour?", "The cat sat on the mat", "How tall is Mount Fuji?")},
 }
 FAQ_KIND_WEIGHTS = {"answered": 0.6, "suggested": 0.25, "escalated": 0.15}
+ESCALATION_FOLLOWED = 0.35  # of the members the FAQ could not help, this share asks a person
 FAQ_KIND = {text: kind for lang in FAQ.values() for kind, texts in lang.items() for text in texts}
 
 
@@ -122,6 +123,12 @@ class Question:
     text: str
     kind: str
     asked: datetime | None = None  # simulated
+    # An employee the FAQ could not help presses 人に聞く on the reply and sends the pre-filled inquiry.
+    follow: bool = False
+    desk: str = "leave"  # what the inquiry's desk then does (as a request's)
+    rating: int | None = None
+    query_id: int | None = None  # the faq_queries row the reply's button named
+    escalated: datetime | None = None  # simulated: when the inquiry was sent
 
 
 @dataclass
@@ -133,6 +140,7 @@ class Stats:
     retries_sent: int = 0
     double_clicks: int = 0
     faq_questions: int = 0
+    faq_escalations_followed: int = 0
     healthz: list[tuple[str, bool]] = field(default_factory=list)
     unexplained_twice: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -757,14 +765,12 @@ class Soak:
     def pending_cards(self, approver: str) -> list[dict[str, Any]]:
         from bot.slack_ids import ApprovalAction
 
-        found = []
-        for message in self.slack.messages(self.slack.dm_channel(approver)):
-            for block in message.get("blocks") or []:
-                if block.get("type") == "actions" and any(
-                        e.get("action_id") == ApprovalAction.APPROVE for e in block.get("elements", [])):
-                    found.append(message)
-                    break
-        return found
+        def is_card(m: dict[str, Any]) -> bool:
+            return any(b.get("type") == "actions"
+                       and any(e.get("action_id") == ApprovalAction.APPROVE for e in b.get("elements", []))
+                       for b in m.get("blocks") or [])
+
+        return self.slack.find_messages(self.slack.dm_channel(approver), is_card)
 
     def decide_all(self) -> int:
         """Every approver works through the cards in their DM, as planned for each ticket; approvers at once."""
@@ -1029,14 +1035,17 @@ class Soak:
             return ticket.status if ticket is not None else None
 
     def _card(self, channel: str, number: str) -> dict[str, Any] | None:
-        found = [m for m in self.slack.messages(channel)
-                 if number in m.get("text", "") and m.get("thread_ts", m["ts"]) == m["ts"]]
+        # find_messages copies only the matches: copying a desk channel's whole history for every card, as the
+        # month went on, held the fake Slack's lock and the driver's GIL long enough to slow the bot's own calls.
+        found = self.slack.find_messages(
+            channel, lambda m: number in m.get("text", "") and m.get("thread_ts", m["ts"]) == m["ts"])
         return found[-1] if found else None
 
     def _with_button(self, channel: str, action_id: str, value: str) -> dict[str, Any] | None:
-        return next((m for m in reversed(self.slack.messages(channel)) for b in m.get("blocks") or []
-                     if b.get("type") == "actions" and any(e.get("action_id") == action_id and e.get("value") == value
-                                                           for e in b["elements"])), None)
+        found = self.slack.find_messages(channel, lambda m: any(
+            b.get("type") == "actions" and any(e.get("action_id") == action_id and e.get("value") == value
+                                               for e in b["elements"]) for b in m.get("blocks") or []))
+        return found[-1] if found else None
 
     def _click(self, user: str, channel: str, message: dict[str, Any] | None, action_id: str, value: str, *,
                double: bool = False, retry: bool = False) -> None:
@@ -1065,7 +1074,12 @@ class Soak:
         person = self.rng.choice(self.company.people)
         lang = "en" if person.get("locale") == "en" else "ja"
         kind = self.rng.choices(list(FAQ_KIND_WEIGHTS), list(FAQ_KIND_WEIGHTS.values()))[0]
-        return Question(user=person["slack_id"], text=self.rng.choice(FAQ[lang][kind]), kind=kind)
+        question = Question(user=person["slack_id"], text=self.rng.choice(FAQ[lang][kind]), kind=kind)
+        if kind == "escalated" and person["key"].startswith("m_") and person["key"] not in self.company.leavers:
+            question.follow = self.rng.random() < ESCALATION_FOLLOWED
+            question.desk = self.rng.choices(("leave", "resolve", "hold_resolve"), (0.3, 0.5, 0.2))[0]
+            question.rating = self.rng.choice((None, 3, 4, 5, 5)) if question.desk != "leave" else None
+        return question
 
     def ask(self, question: Question) -> None:
         """A question in the asker's DM with the bot, as the message event Slack sends."""
@@ -1074,6 +1088,66 @@ class Soak:
         self.send("event", retry=self.rng.random() < 0.05, event=event)
         self.questions.append(question)
         self.stats.add("faq_questions")
+
+    def escalate_all(self, questions: list[Question], *, last_try: bool = False) -> list[Question]:
+        """The askers who follow up press 人に聞く on the reply and send the inquiry form it opens, pre-filled
+        with their question; the inquiry is then a request like any other for the desk. Returns those whose
+        reply is not in their DM yet (its post waits out a retry's backoff until the next clock step)."""
+        followers = [q for q in questions if q.follow and q.escalated is None]
+        later = self.per_person(lambda q: self._escalate(q, last_try=last_try), followers, lambda q: q.user)
+        return [q for q in later if q is not None]
+
+    def _escalate(self, question: Question, *, last_try: bool) -> Question | None:
+        from sqlalchemy import select
+
+        from bot.slack_ids import FaqAction
+        from models import FaqQuery, Ticket
+
+        inquiry = next(rt for rt in self.config.request_types if rt.free_text is not None)
+        with self.session() as s:
+            ids = list(s.scalars(select(FaqQuery.id).where(FaqQuery.user_id == question.user,
+                                                            FaqQuery.text == question.text).order_by(FaqQuery.id)))
+        # The same person may ask the same words twice: each press is on a reply not pressed before.
+        taken = {q.query_id for q in self.questions if q.user == question.user and q.query_id is not None}
+        channel = self.slack.dm_channel(question.user)
+        for query_id in (i for i in ids if i not in taken):
+            message = self._with_button(channel, FaqAction.ESCALATE, str(query_id))
+            if message is not None:
+                break
+        else:
+            if not last_try:
+                return question
+            self.stats.unexplained.append(f"no 人に聞く button for {question.user}'s question {question.text!r} "
+                                          f"(its queries {ids}, taken {sorted(taken)})")
+            return None
+        question.query_id = query_id
+        self._click(question.user, channel, message, FaqAction.ESCALATE, str(query_id))
+        stack = self.slack.modal_stack(question.user)
+        if not stack:
+            self.stats.unexplained.append(f"人に聞く opened no form for {question.user}")
+            return None
+        form = self.slack.view(stack[-1]["id"])  # with the routing hint, if the bot added one
+        reply = self.send("view_submission", user_id=question.user, view=form,
+                          values=self.form_values(inquiry.key, None))
+        self.slack.close_modals(question.user)
+        body = reply.body if isinstance(reply.body, dict) else {}
+        if reply.status != 200 or body.get("errors"):
+            self.stats.unexplained.append(f"inquiry from 人に聞く → {reply.status} {str(body)[:200]}")
+            return None
+        question.escalated = self.clock.now()
+        with self.session() as s:
+            row = s.execute(select(Ticket.id, Ticket.number).where(Ticket.requester_id == question.user,
+                                                                    Ticket.request_type == inquiry.key)
+                            .order_by(Ticket.id.desc()).limit(1)).first()
+        if row is None:
+            self.stats.unexplained.append(f"no inquiry after 人に聞く by {question.user}")
+            return None
+        plan = Plan(requester=question.user, type_key=inquiry.key, amount=None, chain=[], fate="approve",
+                    desk=question.desk, rating=question.rating, created=question.escalated)
+        plan.ticket_id, plan.number = row
+        self.plans.append(plan)
+        self.stats.add("faq_escalations_followed")
+        return None
 
     def healthz(self, label: str) -> None:
         ok = True
@@ -1135,8 +1209,12 @@ class Soak:
             if n == cut_day:
                 self.cut_database()
             self.settle()
+            later = self.escalate_all(questions)  # the replies are in the DMs now, but for a few in a backoff
             self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=13))
             self.settle()
+            if later:
+                self.escalate_all(later, last_try=True)
+                self.settle()
             for _ in range(4):  # chains up to three steps, plus a resubmitted round
                 if not self.decide_all():
                     break
@@ -1430,7 +1508,9 @@ class Soak:
             asked = sum(1 for q in self.questions if q.asked is not None and start <= q.asked < end)
             decided = sum(decisions.values())
             expected = {**{f"new {k}": new.get(k, 0) for k in seen}, "new total": sum(new.values()),
-                        "decided": decided, "faq asked": asked, "faq escalated": 0,  # no asker clicks 人に聞く
+                        "decided": decided, "faq asked": asked,
+                        "faq escalated": sum(1 for q in self.questions if q.escalated is not None
+                                             and q.asked is not None and start <= q.asked < end),
                         "send-back %": round(100 * decisions.get("sent_back", 0) / decided) if decided else None,
                         "rejection %": round(100 * decisions.get("rejected", 0) / decided) if decided else None}
             if len(posts) == len(runs) and digest.is_empty:  # a week with nothing yet: a few words, no numbers
@@ -1506,6 +1586,9 @@ class Soak:
         logged = Counter(asked.values())
         wrong_tier = Counter((asked[qid][1], tiers[0]) for qid, tiers in replies.items()
                              if qid in asked and tiers != [FAQ_KIND[asked[qid][1]]])
+        for q in self.questions:  # a reply whose 人に聞く was pressed keeps its text and loses its buttons
+            if q.escalated is not None and q.query_id is not None and q.query_id not in replies:
+                replies[q.query_id].append("escalated")
         twice = [qid for qid, tiers in replies.items() if len(tiers) > 1]
         unanswered = sum(1 for qid in asked if qid not in replies)
         kinds = Counter(FAQ_KIND[text] for _, text in expected.elements())
@@ -1599,7 +1682,9 @@ class Soak:
             "requests sent": len(acks), "requests/s": len(acks) / max(self.figures.get("driving_s", wall), 1e-9),
             "ack p50 ms": _pct(acks, 50) * 1000, "ack p99 ms": _pct(acks, 99) * 1000,
             "double clicks": self.stats.double_clicks, "Slack retries": self.stats.retries_sent,
-            "faq questions": self.stats.faq_questions, "faults drawn": self.slack.faults_drawn(),
+            "faq questions": self.stats.faq_questions,
+            "faq 人に聞く followed into an inquiry": self.stats.faq_escalations_followed,
+            "faults drawn": self.slack.faults_drawn(),
             "connections refused (killed replica)": self.stats.refused_while_down,
             "peak RSS MB": {p.name: round(p.peak_rss_kb / 1024) for p in self.procs},
             "db size MB": round(self._db_size() / 1e6, 1), "wall s": wall,

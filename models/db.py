@@ -356,3 +356,15 @@ def upsert(session: Session, model: type, values: dict[str, Any]) -> None:
     statement = insert(model).values(**values)
     changes = {k: statement.excluded[k] for k in values if k not in key}
     session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
+
+
+def starts_with(session: Session, column: Any, prefix: str) -> Any:
+    """`column` begins with `prefix`, as a condition an index on the column answers on both backends.
+
+    PostgreSQL: LIKE 'prefix%', which an index built with text_pattern_ops serves under any collation.
+    SQLite cannot use an index for a LIKE whose pattern is a parameter (and its LIKE ignores case), so there
+    it is the range [prefix, prefix with its last character's successor), exact under SQLite's byte-order
+    (BINARY) collation. Prefixes here are the application's own names, never user text."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (column >= prefix) & (column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return column.startswith(prefix)

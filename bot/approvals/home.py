@@ -13,7 +13,7 @@ from bot.approvals import delegates
 from bot.approvals.delegation_view import DelegationRow, delegation_section
 from bot.approvals.home_view import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
-from bot.approvals.steps import PENDING, steps_of
+from bot.approvals.steps import PENDING, has_decided, steps_of
 from bot.tickets.summary import ticket_title
 from bot.views.blocks import Block
 from models import ApprovalStep, Delegation, Ticket
@@ -101,4 +101,4 @@ def _decides_approvals(session: Session, services: Services, user: str) -> bool:
             return True
         if any(person.key in d.approvers for d in config.departments):
             return True
-    return session.scalar(select(ApprovalStep.id).where(ApprovalStep.decided_by == user).limit(1)) is not None
+    return has_decided(session, user)

@@ -25,6 +25,7 @@ from bot.receipts.views import registry_words
 from bot.tickets.summary import local_time as receipt_time
 from bot.tickets.summary import ticket_title
 from models import ApprovalStep, Delegation, OutboxMessage, Ticket
+from models.db import starts_with
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -79,7 +80,7 @@ def ref(step: ApprovalStep, user: str) -> str:
 
 def _copies(session: Session, step: ApprovalStep) -> list[tuple[str, str]]:
     prefix = f"approval:{step.id}:"
-    refs = session.scalars(select(OutboxMessage.ref).where(OutboxMessage.ref.startswith(prefix)).distinct())
+    refs = session.scalars(select(OutboxMessage.ref).where(starts_with(session, OutboxMessage.ref, prefix)).distinct())
     return sorted({(r, r.removeprefix(prefix)) for r in refs if r})
 
 

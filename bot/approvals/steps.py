@@ -72,6 +72,11 @@ def first_waiting(session: Session, ticket_id: int, round_no: int) -> ApprovalSt
     )
 
 
+def has_decided(session: Session, user: str) -> bool:
+    """Has this person ever decided a step (approved, sent back or rejected)?"""
+    return session.scalar(select(ApprovalStep.id).where(ApprovalStep.decided_by == user).limit(1)) is not None
+
+
 def pending_for(session: Session, approvers: Sequence[str]) -> list[ApprovalStep]:
     """Pending steps any of these people may decide (JSON lists are filtered in Python: both backends)."""
     wanted = set(approvers)

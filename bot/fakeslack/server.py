@@ -296,6 +296,13 @@ class FakeSlackServer:
         with self.workspace.lock:
             return copy.deepcopy(self.workspace.messages.get(channel, []))
 
+    def find_messages(self, channel: str, matches: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """The channel's messages that `matches` accepts, oldest first, as copies. A search over a long history
+        (a desk's channel after a simulated month) copies only what it finds: `messages` copies everything,
+        under the lock every fake API call also waits for."""
+        with self.workspace.lock:
+            return copy.deepcopy([m for m in self.workspace.messages.get(channel, []) if matches(m)])
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         with self.workspace.lock:
             return copy.deepcopy(self.workspace.find_message(channel, ts))

@@ -32,3 +32,21 @@ def test_sqlite_runs_in_wal_with_normal_sync_and_a_busy_timeout(clean_engine):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_the_operator_is_warned_when_postgresql_will_not_vacuum(clean_engine):
+    """With autovacuum off the outbox's and tickets' indexes fill with dead entries and every lookup slows
+    day by day; `db upgrade` and the scheduler say so in one line. (This repository's CI server runs with
+    autovacuum off, so on it the warning is what the test sees.)"""
+    from bot.migrate import maintenance_warning
+
+    warning = maintenance_warning(clean_engine)
+    if clean_engine.dialect.name != "postgresql":
+        assert warning is None
+        return
+    with clean_engine.connect() as conn:
+        autovacuum = conn.exec_driver_sql("SHOW autovacuum").scalar()
+    if autovacuum == "on":
+        assert warning is None
+    else:
+        assert warning is not None and warning.startswith("PostgreSQL's autovacuum is off") and "\n" not in warning
