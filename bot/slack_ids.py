@@ -37,6 +37,7 @@ class FaqBlock(StrEnum):
 
 class ApprovalAction(StrEnum):
     APPROVE = "approval_approve"
+    APPROVE_WITH_COMMENT = "approval_approve_comment"  # opens the comment modal; 承認 itself approves at once
     SEND_BACK = "approval_send_back"
     REJECT = "approval_reject"
     DETAILS = "approval_details"

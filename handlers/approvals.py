@@ -1,6 +1,6 @@
-"""Approval buttons and modals: 承認 / 差戻し / 却下 / 詳細 (in the DM and on App Home — same action
-ids), the reason modal, 修正して再提出, an admin's 承認者を変更, and delegation (`/helpdesk delegate`,
-App Home 設定する / 取り消し).
+"""Approval buttons and modals: 承認 / コメントして承認 / 差戻し / 却下 / 詳細 (in the DM and on App Home — same
+action ids), the reason (or comment) modal, 修正して再提出, an admin's 承認者を変更, and delegation
+(`/helpdesk delegate`, App Home 設定する / 取り消し).
 
 Thin: the button value is a pointer (step id:version); who clicked comes from the signed payload;
 the decision and its authorization live in bot.approvals."""
@@ -82,6 +82,7 @@ def register(app: App, services: Services) -> None:
 
         return handler
 
+    app.action(ApprovalAction.APPROVE_WITH_COMMENT)(open_reason("approved"))
     app.action(ApprovalAction.SEND_BACK)(open_reason("sent_back"))
     app.action(ApprovalAction.REJECT)(open_reason("rejected"))
 

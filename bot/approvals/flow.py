@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import notify, segregation
+from bot.approvals import away, notify, segregation
 from bot.approvals.chain import PlannedStep, build_chain
 from bot.approvals.rules import rules_for
 from bot.approvals.steps import (
@@ -120,7 +120,7 @@ def after_decision(session: Session, services: Services, decision: Decision) -> 
             activate(session, services, ticket, following)
             update_receipt(session, services, ticket)
         else:
-            _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of)
+            _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of, step=step)
         return
     _close_round(session, services, ticket, step)
     if decision.outcome == SENT_BACK:
@@ -166,9 +166,11 @@ def skip_step(session: Session, services: Services, step: ApprovalStep, *, reaso
     return following
 
 
-def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None) -> None:
+def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None,
+            step: ApprovalStep | None = None) -> None:
     move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
-    notify.requester_approved(session, services, ticket)
+    notify.requester_approved(session, services, ticket, step)
+    away.delegate_while_away(session, services, ticket)
     hand_to_triage(session, services, ticket, actor)  # the desk updates the receipt with its SLA
 
 

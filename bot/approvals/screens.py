@@ -30,7 +30,7 @@ def _load(session: Session, step_id: int) -> tuple[ApprovalStep, Ticket]:
 
 def reason_form(session: Session, services: Services, *, step_id: int, version: int, actor: str, outcome: str,
                 locale: str) -> dict[str, Any]:
-    """The 差戻し / 却下 modal, only for someone who may decide this still-open step."""
+    """The 差戻し / 却下 modal (or 承認 with a comment), only for someone who may decide this still-open step."""
     step, ticket = _load(session, step_id)
     authorize(session, services, step, ticket, actor)
     refuse_if_settled(session, services, step, ticket, version)

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
-from bot.i18n.mrkdwn import escape
+from bot.i18n.mrkdwn import Mrkdwn, escape
 from bot.receipts.views import files_button
 from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.blocks import (
@@ -81,6 +81,8 @@ class StepCard:
     decided_at: str | None = None
     reason: str | None = None
     fixes: list[str] = field(default_factory=list)
+    # Earlier approvers' comments in this round, worded "who: comment" (the comment is the approver's own text).
+    comments: list[tuple[str, str]] = field(default_factory=list)
     reassigned_to: str | None = None
     routed: str | None = None  # why the step is with this approver: routed around the requester (職務分掌)
     ticket_id: int = 0
@@ -97,6 +99,7 @@ def decision_buttons(locale: str, step_id: int, version: int, block_prefix: str 
     value = pointer(step_id, version)
     return actions(
         button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
+        button(t(locale, "approvals.buttons.approve_with_comment"), ApprovalAction.APPROVE_WITH_COMMENT, value),
         button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
         button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
         button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
@@ -140,6 +143,9 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
         blocks.append(fields(*[(escape(r.label), r.shown()) for r in filled[i:i + 10]]))
     if card.registry:
         blocks.append(context(card.registry))
+    if card.comments:
+        blocks.append(section(t(locale, "approvals.request.comments_header") + "\n" + "\n".join(
+            f"• {escape(who_said)}: {escape(said)}" for who_said, said in card.comments)))
     if card.files:
         blocks.append(files_button(locale, card.ticket_id, card.files))
     blocks.append(context(step_line(locale, card)))
@@ -151,7 +157,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
                 to=card.reassigned_to or "")
     lines = [f"{OUTCOME_EMOJI.get(card.outcome, '')} {outcome}"]
     if card.reason:
-        lines.append(t(locale, "approvals.outcome.reason", reason=card.reason))
+        key = "approvals.outcome.comment" if card.outcome == "approved" else "approvals.outcome.reason"
+        lines.append(t(locale, key, reason=card.reason))
     if card.fixes:
         lines.append(t(locale, "approvals.outcome.fixes", fields=", ".join(card.fixes)))
     blocks.append(section("\n".join(lines)))
@@ -159,11 +166,12 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
 
 
 def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[FieldRow]) -> dict[str, Any]:
-    """差戻し / 却下: a reason is required; a send-back may tick the fields to fix."""
+    """差戻し / 却下: a reason is required; a send-back may tick the fields to fix. 承認 with a comment: the
+    same modal, the comment optional (the requester and the next approvers read it)."""
     blocks: list[Block] = [
         section(t(locale, "approvals.modal.about", number=card.ticket_number, type=card.type_name,
                   requester=card.requester)),
-        {"type": "input", "block_id": REASON_BLOCK,
+        {"type": "input", "block_id": REASON_BLOCK, "optional": outcome == "approved",
          "label": plain(t(locale, f"approvals.modal.reason_{outcome}"), FIELD_MAX),
          "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
                      "max_length": FREE_TEXT_MAX}},
@@ -206,8 +214,11 @@ def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassi
 
 
 def requester_notice(locale: str, key: str, *, number: str, type_name: str, resubmit_ticket: int | None = None,
-                     **params: Any) -> tuple[str, list[Block]]:
+                     comment: tuple[str, str] | None = None, **params: Any) -> tuple[str, list[Block]]:
+    """`comment`: (who, what they wrote) when the approver left one; shown under the notice."""
     text = t(locale, f"approvals.requester.{key}", number=number, type=type_name, **params)
+    if comment is not None:
+        text = Mrkdwn(text + "\n" + t(locale, "approvals.requester.comment", who=comment[0], comment=comment[1]))
     blocks: list[Block] = [section(text)]
     if resubmit_ticket is not None:
         blocks.append(actions(button(t(locale, "approvals.buttons.resubmit"), ApprovalAction.RESUBMIT,
