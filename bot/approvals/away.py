@@ -1,9 +1,9 @@
 """An approver's approved leave hands their approvals to a deputy for those days (自動代理設定).
 
 The request type says which of its date fields are the days away (`away:` in the catalog). When such a
-request of someone who decides approvals is approved, a delegation to their deputy (`org.people[].deputy`,
-else their manager) is created for those whole days: the same delegation as `/helpdesk delegate`, audited,
-announced to both, cancellable from App Home. Nothing is created, and the approver is told why, when they
+request of someone who decides approvals is approved (or needs nobody's approval), a delegation to their
+deputy (`org.people[].deputy`, else their manager) is created for those whole days: the same delegation as
+`/helpdesk delegate`, audited, announced to both, cancellable from App Home. Nothing is created, and the approver is told why, when they
 have no deputy or manager in the org directory, or already have a delegate for some of those days. A
 leave approved after it ended needs no delegate and creates none."""
 
@@ -28,8 +28,9 @@ SYSTEM = "system"
 
 
 def delegate_while_away(session: Session, services: Services, ticket: Ticket) -> Delegation | None:
-    """Called as `ticket` is approved: the delegation it creates, or None (not an away request, not an
-    approver, nobody to hand to, or days already covered — the approver told in the last two cases)."""
+    """Called as `ticket` is approved, or submitted needing nobody's approval: the delegation it creates, or
+    None (not an away request, not an approver, nobody to hand to, or days already covered — the approver
+    told in the last two cases)."""
     config = services.config
     rt = config.request_type(ticket.request_type)
     values = ticket.fields or {}

@@ -45,6 +45,7 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
     """Build and store the chain; True when someone must approve (the ticket is now pending_approval)."""
     plan = _plan(services, ticket)
     if not plan:
+        away.delegate_while_away(session, services, ticket)  # a leave nobody has to approve is granted now
         return False
     rows = add_round(session, ticket.id, 1, plan, carried={})
     _audit_skips(session, services, ticket, rows)
@@ -53,8 +54,9 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
                  ticket_id=ticket.id, after={"round": 1, "steps": [_brief(s) for s in rows]},
                  at=services.clock.now())
     first = first_waiting(session, ticket.id, 1)
-    if first is None:
-        return False  # every step skipped (e.g. the requester is every approver): no approval to wait for
+    if first is None:  # every step skipped (e.g. the requester is every approver): no approval to wait for
+        away.delegate_while_away(session, services, ticket)
+        return False
     move(session, services, ticket, "pending_approval", "approval_requested", actor)
     activate(session, services, ticket, first)
     return True
