@@ -3,9 +3,9 @@
 The request type says which of its date fields are the days away (`away:` in the catalog). When such a
 request of someone who decides approvals is approved (or needs nobody's approval), a delegation to their
 deputy (`org.people[].deputy`, else their manager) is created for those whole days: the same delegation as
-`/helpdesk delegate`, audited, announced to both, cancellable from App Home. Nothing is created, and the approver is told why, when they
-have no deputy or manager in the org directory, or already have a delegate for some of those days. A
-leave approved after it ended needs no delegate and creates none."""
+`/helpdesk delegate`, audited, announced to both, cancellable from App Home. Nothing is created, and the
+approver is told why, when they have no deputy or manager in the org directory, or already have a delegate
+for some of those days. A leave approved after it ended needs no delegate and creates none."""
 
 from __future__ import annotations
 
