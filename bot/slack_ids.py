@@ -45,6 +45,7 @@ class ApprovalAction(StrEnum):
     DELEGATE_OPEN = "delegation_open"
     DELEGATE_CANCEL = "delegation_cancel"
     REASSIGN_OPEN = "approval_reassign_open"  # admins only, on the 詳細 view
+    BULK_OPEN = "approval_bulk_open"  # App Home: approve several waiting requests in one confirmation
 
 
 class ApprovalCallback(StrEnum):
@@ -52,6 +53,7 @@ class ApprovalCallback(StrEnum):
     DETAILS = "approval_details_view"
     DELEGATE = "delegation_form"
     REASSIGN = "approval_reassign_form"
+    BULK = "approval_bulk_form"
 
 
 class IntakeShortcut(StrEnum):

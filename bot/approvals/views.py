@@ -15,6 +15,7 @@ from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.blocks import (
     BLOCKS_MAX,
     BUTTON_TEXT_MAX,
+    CHECKBOX_OPTIONS_MAX,
     FIELD_MAX,
     FIELDS_PER_SECTION,
     MODAL_TITLE_MAX,
@@ -192,6 +193,73 @@ def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[
         "close": plain(t(locale, "approvals.modal.cancel"), 24),
         "blocks": blocks,
     }
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One waiting request in the まとめて承認 modal."""
+
+    step_id: int
+    version: int
+    ticket_number: str
+    type_name: str
+    requester: str
+    summary: str  # e.g. "¥30,000"
+    principal: str | None = None  # deciding on someone's behalf
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    approved: list[str]  # ticket numbers
+    not_decided: list[tuple[str, str]]  # (ticket number, why, in the reader's words)
+
+
+BULK_BLOCK = "approval_bulk"  # + the group's index: checkboxes take ten options each
+BULK_INPUT = "steps"
+
+
+def bulk_modal(locale: str, items: list[BulkItem]) -> dict[str, Any]:
+    """まとめて承認: every waiting request ticked; the approver unticks what they want to look at first."""
+    blocks: list[Block] = [section(t(locale, "approvals.bulk.intro", count=len(items)))]
+    for i in range(0, len(items), CHECKBOX_OPTIONS_MAX):
+        options = []
+        for item in items[i:i + CHECKBOX_OPTIONS_MAX]:
+            label = f"{item.ticket_number} {item.type_name} · {item.requester}"
+            option: dict[str, Any] = {"text": plain(label, BUTTON_TEXT_MAX),
+                                      "value": pointer(item.step_id, item.version)}
+            on_behalf = t(locale, "approvals.home.on_behalf", principal=item.principal) if item.principal else ""
+            detail = " · ".join(x for x in (item.summary, on_behalf) if x)
+            if detail:
+                option["description"] = plain(detail, BUTTON_TEXT_MAX)
+            options.append(option)
+        blocks.append({"type": "input", "block_id": f"{BULK_BLOCK}_{i // CHECKBOX_OPTIONS_MAX}", "optional": True,
+                       "label": plain(t(locale, "approvals.bulk.label"), FIELD_MAX),
+                       "element": {"type": "checkboxes", "action_id": BULK_INPUT, "options": options,
+                                   "initial_options": options}})
+    modal: dict[str, Any] = {"type": "modal", "callback_id": ApprovalCallback.BULK,
+                             "title": plain(t(locale, "approvals.bulk.title"), MODAL_TITLE_MAX),
+                             "close": plain(t(locale, "approvals.modal.cancel"), MODAL_TITLE_MAX),
+                             "blocks": blocks[:BLOCKS_MAX]}
+    if items:
+        modal["submit"] = plain(t(locale, "approvals.bulk.submit"), MODAL_TITLE_MAX)
+    return modal
+
+
+def bulk_result_modal(locale: str, outcome: BulkOutcome) -> dict[str, Any]:
+    """What happened to each ticked request: approved, or why not (decided meanwhile, withdrawn…)."""
+    blocks: list[Block] = []
+    if outcome.approved:
+        blocks.append(section(t(locale, "approvals.bulk.approved", count=len(outcome.approved),
+                                numbers=", ".join(outcome.approved))))
+    if outcome.not_decided:
+        blocks.append(section(t(locale, "approvals.bulk.not_decided", count=len(outcome.not_decided))))
+        for number, why in outcome.not_decided[:BLOCKS_MAX - 2]:
+            blocks.append(context(f"{escape(number)}: {why}"))
+    if not blocks:
+        blocks.append(section(t(locale, "approvals.bulk.nothing")))
+    return {"type": "modal", "callback_id": ApprovalCallback.DETAILS,
+            "title": plain(t(locale, "approvals.bulk.title"), MODAL_TITLE_MAX),
+            "close": plain(t(locale, "approvals.modal.close"), MODAL_TITLE_MAX), "blocks": blocks}
 
 
 def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassign: bool = False) -> dict[str, Any]:
