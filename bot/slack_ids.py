@@ -37,6 +37,7 @@ class FaqBlock(StrEnum):
 
 class ApprovalAction(StrEnum):
     APPROVE = "approval_approve"
+    APPROVE_WITH_COMMENT = "approval_approve_comment"  # opens the comment modal; 承認 itself approves at once
     SEND_BACK = "approval_send_back"
     REJECT = "approval_reject"
     DETAILS = "approval_details"
@@ -44,6 +45,7 @@ class ApprovalAction(StrEnum):
     DELEGATE_OPEN = "delegation_open"
     DELEGATE_CANCEL = "delegation_cancel"
     REASSIGN_OPEN = "approval_reassign_open"  # admins only, on the 詳細 view
+    BULK_OPEN = "approval_bulk_open"  # App Home: approve several waiting requests in one confirmation
 
 
 class ApprovalCallback(StrEnum):
@@ -51,6 +53,7 @@ class ApprovalCallback(StrEnum):
     DETAILS = "approval_details_view"
     DELEGATE = "delegation_form"
     REASSIGN = "approval_reassign_form"
+    BULK = "approval_bulk_form"
 
 
 class IntakeShortcut(StrEnum):

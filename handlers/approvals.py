@@ -1,6 +1,6 @@
-"""Approval buttons and modals: 承認 / 差戻し / 却下 / 詳細 (in the DM and on App Home — same action
-ids), the reason modal, 修正して再提出, an admin's 承認者を変更, and delegation (`/helpdesk delegate`,
-App Home 設定する / 取り消し).
+"""Approval buttons and modals: 承認 / コメントして承認 / 差戻し / 却下 / 詳細 (in the DM and on App Home — same
+action ids), the reason (or comment) modal, 修正して再提出, an admin's 承認者を変更, and delegation
+(`/helpdesk delegate`, App Home 設定する / 取り消し).
 
 Thin: the button value is a pointer (step id:version); who clicked comes from the signed payload;
 the decision and its authorization live in bot.approvals."""
@@ -24,6 +24,8 @@ from bot.approvals.delegation_view import (
     STARTS_BLOCK,
 )
 from bot.approvals.views import (
+    BULK_BLOCK,
+    BULK_INPUT,
     FIELDS_BLOCK,
     FIELDS_INPUT,
     REASON_BLOCK,
@@ -31,6 +33,7 @@ from bot.approvals.views import (
     REASSIGN_REASON_BLOCK,
     REASSIGN_TO_BLOCK,
     REASSIGN_TO_INPUT,
+    bulk_result_modal,
 )
 from bot.forms.clean import clean_text
 from bot.forms.state import date_of, element, options_of, text_of, user_of, view_values
@@ -38,6 +41,7 @@ from bot.services import Services
 from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.metadata import ApprovalReasonContext, ApprovalReassignContext, read
 from handlers.values import clicked_id, clicked_pointer
+from handlers.values import pointer as pointer_of
 
 DELEGATE_WORDS = ("delegate", "代理", "代理承認")
 
@@ -82,8 +86,25 @@ def register(app: App, services: Services) -> None:
 
         return handler
 
+    app.action(ApprovalAction.APPROVE_WITH_COMMENT)(open_reason("approved"))
     app.action(ApprovalAction.SEND_BACK)(open_reason("sent_back"))
     app.action(ApprovalAction.REJECT)(open_reason("rejected"))
+
+    @app.action(ApprovalAction.BULK_OPEN)
+    def bulk_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=screens.bulk_form(context["db"], services, actor=context.user_id,
+                                                 locale=context["locale"]))
+        ack()
+
+    @app.view(ApprovalCallback.BULK)
+    def bulk_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        values = view_values(body["view"])
+        ticked = [value for block in values if block.startswith(BULK_BLOCK)
+                  for value in options_of(element(values, block, BULK_INPUT))]
+        outcome = decisions.decide_many(context["db"], services, pointers=[pointer_of(v) for v in ticked],
+                                        actor=context.user_id, locale=context["locale"])
+        ack(response_action="update", view=bulk_result_modal(context["locale"], outcome))
 
     @app.action(ApprovalAction.DETAILS)
     def details(ack: Ack, body: dict[str, Any], context: BoltContext, client: Any) -> None:

@@ -131,6 +131,33 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     return decision
 
 
+BULK_LIMIT = 20  # one request decides at most this many: each is a whole decision, inside Slack's 3 s
+
+
+def decide_many(session: Session, services: Services, *, pointers: Sequence[tuple[int, int]], actor: str,
+                locale: str = "ja") -> views.BulkOutcome:
+    """まとめて承認: each ticked step approved by itself — its own compare-and-set, audit event and messages,
+    in a savepoint of its own — so a step someone else decided meanwhile (or that was withdrawn) is reported
+    back in the reader's words and the others still go through."""
+    approved: list[str] = []
+    not_decided: list[tuple[str, str]] = []
+    for step_id, version in list(dict.fromkeys(pointers))[:BULK_LIMIT]:
+        step = session.get(ApprovalStep, step_id)
+        ticket = session.get(Ticket, step.ticket_id) if step is not None else None
+        try:
+            with session.begin_nested():
+                decide(session, services, step_id=step_id, version=version, actor=actor, outcome=APPROVED,
+                       locale=locale)
+        except DomainError as exc:
+            # In the words a single click gets (who decided and when; who may decide a step not theirs).
+            not_decided.append((ticket.number if ticket is not None else f"#{step_id}", exc.message(locale)))
+            continue
+        assert ticket is not None
+        number = ticket.number
+        approved.append(number)
+    return views.BulkOutcome(approved=approved, not_decided=not_decided)
+
+
 def reassign(session: Session, services: Services, *, step_id: int, version: int, actor: str, to: str | None,
              reason: str | None = None, locale: str = "ja") -> ApprovalStep:
     """An admin gives a pending step to someone else (e.g. the approver left); audited with the

@@ -75,7 +75,8 @@ def create_for_days(session: Session, services: Services, *, delegator: str, del
 def create(session: Session, services: Services, *, delegator: str, delegate: str, starts_at: datetime,
            ends_at: datetime, actor: str, reason: str | None = None, locale: str = "ja") -> Delegation:
     now = services.clock.now()
-    if actor != delegator and not services.config.is_admin(actor):
+    # "system": an approved leave's own delegation (bot/approvals/away.py).
+    if actor not in (delegator, "system") and not services.config.is_admin(actor):
         raise NotAuthorized("only the approver or an admin may set a delegate")
     errors: dict[str, str] = {}
     if delegate == delegator:

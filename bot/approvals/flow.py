@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import notify, segregation
+from bot.approvals import away, notify, segregation
 from bot.approvals.chain import PlannedStep, build_chain
 from bot.approvals.rules import rules_for
 from bot.approvals.steps import (
@@ -45,6 +45,7 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
     """Build and store the chain; True when someone must approve (the ticket is now pending_approval)."""
     plan = _plan(services, ticket)
     if not plan:
+        away.delegate_while_away(session, services, ticket)  # a leave nobody has to approve is granted now
         return False
     rows = add_round(session, ticket.id, 1, plan, carried={})
     _audit_skips(session, services, ticket, rows)
@@ -53,8 +54,9 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
                  ticket_id=ticket.id, after={"round": 1, "steps": [_brief(s) for s in rows]},
                  at=services.clock.now())
     first = first_waiting(session, ticket.id, 1)
-    if first is None:
-        return False  # every step skipped (e.g. the requester is every approver): no approval to wait for
+    if first is None:  # every step skipped (e.g. the requester is every approver): no approval to wait for
+        away.delegate_while_away(session, services, ticket)
+        return False
     move(session, services, ticket, "pending_approval", "approval_requested", actor)
     activate(session, services, ticket, first)
     return True
@@ -120,7 +122,7 @@ def after_decision(session: Session, services: Services, decision: Decision) -> 
             activate(session, services, ticket, following)
             update_receipt(session, services, ticket)
         else:
-            _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of)
+            _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of, step=step)
         return
     _close_round(session, services, ticket, step)
     if decision.outcome == SENT_BACK:
@@ -166,9 +168,11 @@ def skip_step(session: Session, services: Services, step: ApprovalStep, *, reaso
     return following
 
 
-def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None) -> None:
+def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None,
+            step: ApprovalStep | None = None) -> None:
     move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
-    notify.requester_approved(session, services, ticket)
+    notify.requester_approved(session, services, ticket, step)
+    away.delegate_while_away(session, services, ticket)
     hand_to_triage(session, services, ticket, actor)  # the desk updates the receipt with its SLA
 
 

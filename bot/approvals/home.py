@@ -13,7 +13,7 @@ from bot.approvals import delegates
 from bot.approvals.delegation_view import DelegationRow, delegation_section
 from bot.approvals.home_view import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
-from bot.approvals.steps import PENDING, has_decided, steps_of
+from bot.approvals.steps import PENDING, decides_approvals, steps_of
 from bot.tickets.summary import ticket_title
 from bot.views.blocks import Block
 from models import ApprovalStep, Delegation, Ticket
@@ -92,13 +92,5 @@ def _row(services: Services, d: Delegation, user: str, now, names, locale: str) 
 
 
 def _decides_approvals(session: Session, services: Services, user: str) -> bool:
-    """Someone who may be asked to approve: a manager, a role holder, a department approver, or
-    anyone who has been an approver. Everyone else is spared an empty "My delegation" section."""
-    config = services.config
-    person = config.person_for_slack_id(user)
-    if person is not None:
-        if person.roles or any(p.manager == person.key for p in config.org.people):
-            return True
-        if any(person.key in d.approvers for d in config.departments):
-            return True
-    return has_decided(session, user)
+    """Everyone who is not an approver is spared an empty "My delegation" section."""
+    return decides_approvals(session, services.config, user)

@@ -10,7 +10,7 @@ from bot.approvals.views import decision_buttons, pointer
 from bot.i18n import t
 from bot.i18n.mrkdwn import escape
 from bot.slack_ids import ApprovalAction
-from bot.views.blocks import Block, button, context, header, section
+from bot.views.blocks import Block, actions, button, context, header, section
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ def awaiting_section(locale: str, items: list[AwaitingItem], *, more: int = 0) -
     if not items:
         return []
     blocks: list[Block] = [header(t(locale, "approvals.home.header", count=len(items) + more))]
+    if len(items) + more >= 2:  # several at once: one confirmation (差戻し / 却下 stay one at a time, with a reason)
+        blocks.append(actions(button(t(locale, "approvals.bulk.open"), ApprovalAction.BULK_OPEN, "all"),
+                              block_id="home_bulk"))
     for item in items:
         lines = [t(locale, "approvals.home.item", number=item.ticket_number, type=item.type_name,
                    title=item.title, requester=item.requester)]

@@ -92,12 +92,20 @@ def requester_step_approved(session: Session, services: Services, ticket: Ticket
     locale = services.locales.locale(ticket.requester_id)
     _to_requester(session, services, ticket, "step_approved", locale,
                   who=_decider(services, step, locale),
-                  next=" / ".join(services.locales.display_name(a) for a in following.approvers))
+                  next=" / ".join(services.locales.display_name(a) for a in following.approvers),
+                  comment=_comment(services, step, locale))
 
 
-def requester_approved(session: Session, services: Services, ticket: Ticket) -> None:
+def requester_approved(session: Session, services: Services, ticket: Ticket, step: ApprovalStep | None = None) -> None:
+    """The request is approved; `step`, the last one decided (None when no step was decided: all skipped)."""
     locale = services.locales.locale(ticket.requester_id)
-    _to_requester(session, services, ticket, "approved", locale, department=_department(services, ticket, locale))
+    _to_requester(session, services, ticket, "approved", locale, department=_department(services, ticket, locale),
+                  comment=_comment(services, step, locale) if step is not None else None)
+
+
+def _comment(services: Services, step: ApprovalStep, locale: str) -> tuple[str, str] | None:
+    """(who, what they wrote) when the approver approved with a comment."""
+    return (_decider(services, step, locale), step.comment) if step.status == APPROVED and step.comment else None
 
 
 def requester_sent_back(session: Session, services: Services, ticket: Ticket, step: ApprovalStep) -> None:
@@ -115,9 +123,9 @@ def requester_rejected(session: Session, services: Services, ticket: Ticket, ste
 
 
 def _to_requester(session: Session, services: Services, ticket: Ticket, key: str, locale: str, *,
-                  resubmit: bool = False, **params: Any) -> None:
+                  resubmit: bool = False, comment: tuple[str, str] | None = None, **params: Any) -> None:
     text, blocks = requester_notice(locale, key, number=ticket.number, type_name=type_name(services, ticket, locale),
-                                    resubmit_ticket=ticket.id if resubmit else None, **params)
+                                    resubmit_ticket=ticket.id if resubmit else None, comment=comment, **params)
     outbox.post(session, ticket.requester_id, text, blocks)
     outbox.refresh_home(session, ticket.requester_id)
 
@@ -188,7 +196,9 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
                         shown(services, ticket, k, v.get("after"), locale)) for k, v in (changes or {}).items()],
         outcome=outcome if decided else None, decided_by=decided_by,
         decided_at=local_time(services, step.decided_at, locale) if step.decided_at else None,
-        reason=step.comment if step.status in (SENT_BACK, "rejected") else None,
+        reason=step.comment if step.status in (SENT_BACK, "rejected", APPROVED) else None,
+        comments=[(_decider(services, s, locale), s.comment) for s in in_round
+                  if s.position < step.position and s.status == APPROVED and s.comment],
         fixes=[labels.get(f, f) for f in step.fields_to_fix] if step.status == SENT_BACK else [],
         routed=segregation.note(session, services, ticket, step, locale),
         ticket_id=ticket.id, files=len(attached(rt, ticket.fields or {})) if (rt := request_type(services, ticket))

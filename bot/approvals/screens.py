@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.approvals import notify, segregation
-from bot.approvals.decide import authorize, refuse_if_settled
+from bot.approvals.decide import BULK_LIMIT, authorize, refuse_if_settled
 from bot.approvals.delegation_view import delegation_modal
-from bot.approvals.views import details_modal, reason_modal, reassign_modal
+from bot.approvals.views import BulkItem, bulk_modal, details_modal, reason_modal, reassign_modal
 from bot.errors import NotAuthorized, NotFound
 from bot.forms.views import request_form
 from bot.ticket_states import SENT_BACK, require
@@ -30,12 +30,32 @@ def _load(session: Session, step_id: int) -> tuple[ApprovalStep, Ticket]:
 
 def reason_form(session: Session, services: Services, *, step_id: int, version: int, actor: str, outcome: str,
                 locale: str) -> dict[str, Any]:
-    """The 差戻し / 却下 modal, only for someone who may decide this still-open step."""
+    """The 差戻し / 却下 modal (or 承認 with a comment), only for someone who may decide this still-open step."""
     step, ticket = _load(session, step_id)
     authorize(session, services, step, ticket, actor)
     refuse_if_settled(session, services, step, ticket, version)
     card = notify.step_card(session, services, ticket, step, locale)
     return reason_modal(locale, card, outcome, [r for r in card.rows])
+
+
+def bulk_form(session: Session, services: Services, *, actor: str, locale: str) -> dict[str, Any]:
+    """まとめて承認: the steps `actor` may decide now (their own and those they stand in for), the longest
+    waiting first, every one ticked; at most BULK_LIMIT, the rest wait for the next round."""
+    pending = notify.pending_steps_for(session, services, actor)
+    now = services.clock.now()
+    pending.sort(key=lambda pair: (pair[0].due_at or now, pair[0].id))
+    items = []
+    for step, principal in pending[:BULK_LIMIT]:
+        ticket = session.get(Ticket, step.ticket_id)
+        if ticket is None:
+            continue
+        amount = next((r.value for r in notify.field_rows(services, ticket, locale) if r.key == "amount" and r.value),
+                      "")
+        items.append(BulkItem(step_id=step.id, version=step.version, ticket_number=ticket.number,
+                              type_name=notify.type_name(services, ticket, locale),
+                              requester=services.locales.display_name(ticket.requester_id), summary=amount,
+                              principal=services.locales.display_name(principal) if principal else None))
+    return bulk_modal(locale, items)
 
 
 def details(session: Session, services: Services, *, step_id: int, actor: str, locale: str) -> dict[str, Any]:

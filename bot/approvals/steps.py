@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.approvals.chain import PlannedStep
+from bot.config import WorkspaceConfig
 from models import ApprovalStep, Ticket
 
 PENDING, WAITING, APPROVED, SENT_BACK, REJECTED, SKIPPED, CANCELLED = (
@@ -75,6 +76,18 @@ def first_waiting(session: Session, ticket_id: int, round_no: int) -> ApprovalSt
 def has_decided(session: Session, user: str) -> bool:
     """Has this person ever decided a step (approved, sent back or rejected)?"""
     return session.scalar(select(ApprovalStep.id).where(ApprovalStep.decided_by == user).limit(1)) is not None
+
+
+def decides_approvals(session: Session, config: WorkspaceConfig, user: str) -> bool:
+    """Someone who may be asked to approve: a manager, a role holder, a department approver, or anyone who
+    has been an approver."""
+    person = config.person_for_slack_id(user)
+    if person is not None:
+        if person.roles or any(p.manager == person.key for p in config.org.people):
+            return True
+        if any(person.key in d.approvers for d in config.departments):
+            return True
+    return has_decided(session, user)
 
 
 def pending_for(session: Session, approvers: Sequence[str]) -> list[ApprovalStep]:

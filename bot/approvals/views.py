@@ -9,12 +9,13 @@ from typing import Any
 
 from bot.forms.clean import FREE_TEXT_MAX
 from bot.i18n import t
-from bot.i18n.mrkdwn import escape
+from bot.i18n.mrkdwn import Mrkdwn, escape
 from bot.receipts.views import files_button
 from bot.slack_ids import ApprovalAction, ApprovalCallback
 from bot.views.blocks import (
     BLOCKS_MAX,
     BUTTON_TEXT_MAX,
+    CHECKBOX_OPTIONS_MAX,
     FIELD_MAX,
     FIELDS_PER_SECTION,
     MODAL_TITLE_MAX,
@@ -81,6 +82,8 @@ class StepCard:
     decided_at: str | None = None
     reason: str | None = None
     fixes: list[str] = field(default_factory=list)
+    # Earlier approvers' comments in this round, worded "who: comment" (the comment is the approver's own text).
+    comments: list[tuple[str, str]] = field(default_factory=list)
     reassigned_to: str | None = None
     routed: str | None = None  # why the step is with this approver: routed around the requester (職務分掌)
     ticket_id: int = 0
@@ -97,6 +100,7 @@ def decision_buttons(locale: str, step_id: int, version: int, block_prefix: str 
     value = pointer(step_id, version)
     return actions(
         button(t(locale, "approvals.buttons.approve"), ApprovalAction.APPROVE, value, style="primary"),
+        button(t(locale, "approvals.buttons.approve_with_comment"), ApprovalAction.APPROVE_WITH_COMMENT, value),
         button(t(locale, "approvals.buttons.send_back"), ApprovalAction.SEND_BACK, value),
         button(t(locale, "approvals.buttons.reject"), ApprovalAction.REJECT, value, style="danger"),
         button(t(locale, "approvals.buttons.details"), ApprovalAction.DETAILS, value),
@@ -140,6 +144,9 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
         blocks.append(fields(*[(escape(r.label), r.shown()) for r in filled[i:i + 10]]))
     if card.registry:
         blocks.append(context(card.registry))
+    if card.comments:
+        blocks.append(section(t(locale, "approvals.request.comments_header") + "\n" + "\n".join(
+            f"• {escape(who_said)}: {escape(said)}" for who_said, said in card.comments)))
     if card.files:
         blocks.append(files_button(locale, card.ticket_id, card.files))
     blocks.append(context(step_line(locale, card)))
@@ -151,7 +158,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
                 to=card.reassigned_to or "")
     lines = [f"{OUTCOME_EMOJI.get(card.outcome, '')} {outcome}"]
     if card.reason:
-        lines.append(t(locale, "approvals.outcome.reason", reason=card.reason))
+        key = "approvals.outcome.comment" if card.outcome == "approved" else "approvals.outcome.reason"
+        lines.append(t(locale, key, reason=card.reason))
     if card.fixes:
         lines.append(t(locale, "approvals.outcome.fixes", fields=", ".join(card.fixes)))
     blocks.append(section("\n".join(lines)))
@@ -159,11 +167,12 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
 
 
 def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[FieldRow]) -> dict[str, Any]:
-    """差戻し / 却下: a reason is required; a send-back may tick the fields to fix."""
+    """差戻し / 却下: a reason is required; a send-back may tick the fields to fix. 承認 with a comment: the
+    same modal, the comment optional (the requester and the next approvers read it)."""
     blocks: list[Block] = [
         section(t(locale, "approvals.modal.about", number=card.ticket_number, type=card.type_name,
                   requester=card.requester)),
-        {"type": "input", "block_id": REASON_BLOCK,
+        {"type": "input", "block_id": REASON_BLOCK, "optional": outcome == "approved",
          "label": plain(t(locale, f"approvals.modal.reason_{outcome}"), FIELD_MAX),
          "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True,
                      "max_length": FREE_TEXT_MAX}},
@@ -186,6 +195,73 @@ def reason_modal(locale: str, card: StepCard, outcome: str, field_options: list[
     }
 
 
+@dataclass(frozen=True)
+class BulkItem:
+    """One waiting request in the まとめて承認 modal."""
+
+    step_id: int
+    version: int
+    ticket_number: str
+    type_name: str
+    requester: str
+    summary: str  # e.g. "¥30,000"
+    principal: str | None = None  # deciding on someone's behalf
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    approved: list[str]  # ticket numbers
+    not_decided: list[tuple[str, str]]  # (ticket number, why, in the reader's words)
+
+
+BULK_BLOCK = "approval_bulk"  # + the group's index: checkboxes take ten options each
+BULK_INPUT = "steps"
+
+
+def bulk_modal(locale: str, items: list[BulkItem]) -> dict[str, Any]:
+    """まとめて承認: every waiting request ticked; the approver unticks what they want to look at first."""
+    blocks: list[Block] = [section(t(locale, "approvals.bulk.intro", count=len(items)))]
+    for i in range(0, len(items), CHECKBOX_OPTIONS_MAX):
+        options = []
+        for item in items[i:i + CHECKBOX_OPTIONS_MAX]:
+            label = f"{item.ticket_number} {item.type_name} · {item.requester}"
+            option: dict[str, Any] = {"text": plain(label, BUTTON_TEXT_MAX),
+                                      "value": pointer(item.step_id, item.version)}
+            on_behalf = t(locale, "approvals.home.on_behalf", principal=item.principal) if item.principal else ""
+            detail = " · ".join(x for x in (item.summary, on_behalf) if x)
+            if detail:
+                option["description"] = plain(detail, BUTTON_TEXT_MAX)
+            options.append(option)
+        blocks.append({"type": "input", "block_id": f"{BULK_BLOCK}_{i // CHECKBOX_OPTIONS_MAX}", "optional": True,
+                       "label": plain(t(locale, "approvals.bulk.label"), FIELD_MAX),
+                       "element": {"type": "checkboxes", "action_id": BULK_INPUT, "options": options,
+                                   "initial_options": options}})
+    modal: dict[str, Any] = {"type": "modal", "callback_id": ApprovalCallback.BULK,
+                             "title": plain(t(locale, "approvals.bulk.title"), MODAL_TITLE_MAX),
+                             "close": plain(t(locale, "approvals.modal.cancel"), MODAL_TITLE_MAX),
+                             "blocks": blocks[:BLOCKS_MAX]}
+    if items:
+        modal["submit"] = plain(t(locale, "approvals.bulk.submit"), MODAL_TITLE_MAX)
+    return modal
+
+
+def bulk_result_modal(locale: str, outcome: BulkOutcome) -> dict[str, Any]:
+    """What happened to each ticked request: approved, or why not (decided meanwhile, withdrawn…)."""
+    blocks: list[Block] = []
+    if outcome.approved:
+        blocks.append(section(t(locale, "approvals.bulk.approved", count=len(outcome.approved),
+                                numbers=", ".join(outcome.approved))))
+    if outcome.not_decided:
+        blocks.append(section(t(locale, "approvals.bulk.not_decided", count=len(outcome.not_decided))))
+        for number, why in outcome.not_decided[:BLOCKS_MAX - 2]:
+            blocks.append(context(f"{escape(number)}: {why}"))
+    if not blocks:
+        blocks.append(section(t(locale, "approvals.bulk.nothing")))
+    return {"type": "modal", "callback_id": ApprovalCallback.DETAILS,
+            "title": plain(t(locale, "approvals.bulk.title"), MODAL_TITLE_MAX),
+            "close": plain(t(locale, "approvals.modal.close"), MODAL_TITLE_MAX), "blocks": blocks}
+
+
 def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassign: bool = False) -> dict[str, Any]:
     """The request and its approval history; an admin also gets 承認者を変更 while the step is open."""
     blocks: list[Block] = [
@@ -206,8 +282,11 @@ def details_modal(locale: str, card: StepCard, history: list[str], *, can_reassi
 
 
 def requester_notice(locale: str, key: str, *, number: str, type_name: str, resubmit_ticket: int | None = None,
-                     **params: Any) -> tuple[str, list[Block]]:
+                     comment: tuple[str, str] | None = None, **params: Any) -> tuple[str, list[Block]]:
+    """`comment`: (who, what they wrote) when the approver left one; shown under the notice."""
     text = t(locale, f"approvals.requester.{key}", number=number, type=type_name, **params)
+    if comment is not None:
+        text = Mrkdwn(text + "\n" + t(locale, "approvals.requester.comment", who=comment[0], comment=comment[1]))
     blocks: list[Block] = [section(text)]
     if resubmit_ticket is not None:
         blocks.append(actions(button(t(locale, "approvals.buttons.resubmit"), ApprovalAction.RESUBMIT,

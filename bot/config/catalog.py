@@ -183,6 +183,24 @@ class FollowUp(BaseModel):
         return [value] if isinstance(value, str | dict) else value
 
 
+class Away(BaseModel):
+    """A request that takes its requester away (休暇). Once it is approved, an approver's own approvals go to
+    their deputy (org.people[].deputy, else their manager) for those days: an ordinary delegation, announced to
+    both and cancellable like any other."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_day: str = Field(pattern=KEY, description="the date field holding the first day away")
+    last_day: str | None = Field(default=None, pattern=KEY,
+                                 description="the date field holding the last day (left empty: one day)")
+    when: list[Condition] = Field(default_factory=list, description="only for these requests, e.g. a whole day off")
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _single_condition(cls, value: object) -> object:
+        return [value] if isinstance(value, str | dict) else value
+
+
 class FreeText(BaseModel):
     """Marks the inquiry type: where free text lands when a message, a 🎫 or an unanswered question
     opens a ticket."""
@@ -245,6 +263,8 @@ class RequestType(BaseModel):
     sla: SlaTargets = Field(default_factory=SlaTargets)
     approval: list[ApprovalRule] = Field(default_factory=list, description="approval chain rules (職務権限)")
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    away: Away | None = Field(default=None, description="休暇: approved, it hands the requester's approvals to "
+                                                        "their deputy for its days")
     free_text: FreeText | None = None
     receipt: ReceiptSpec | None = Field(default=None, description="電子帳簿保存法: the record kept with the files")
 
@@ -292,6 +312,11 @@ def _type_problems(path: str, rt: RequestType, types: list[RequestType], departm
     for j, key in enumerate(rt.title_fields):
         if key not in fields:
             yield f"{path}.title_fields[{j}]", f"unknown field {key!r}"
+    if rt.away is not None:
+        for name in ("first_day", "last_day"):
+            key = getattr(rt.away, name)
+            if key is not None and (key not in fields or fields[key].type != "date"):
+                yield f"{path}.away.{name}", f"{key!r} is not a date field of this form"
     for j, f in enumerate(rt.fields):
         if f.not_before is not None and (f.not_before not in fields or fields[f.not_before].type != "date"):
             yield f"{path}.fields[{j}].not_before", f"{f.not_before!r} is not a date field of this form"

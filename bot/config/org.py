@@ -20,6 +20,8 @@ class Person(BaseModel):
     email: str | None = None
     department: str | None = None
     manager: str | None = Field(default=None, description="key of this person's manager")
+    deputy: str | None = Field(default=None, description="key of who decides this person's approvals while they "
+                                                          "are away on an approved leave (default: their manager)")
     roles: list[str] = Field(default_factory=list)
     locale: str | None = Field(default=None, pattern=r"^(ja|en)$")
 

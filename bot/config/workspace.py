@@ -199,6 +199,11 @@ def reference_problems(cfg: WorkspaceConfig):
                 yield f"org.people[{i}].manager", f"unknown person {person.manager!r}"
             elif person.manager == person.key:
                 yield f"org.people[{i}].manager", "a person cannot be their own manager"
+        if person.deputy is not None:
+            if person.deputy not in people:
+                yield f"org.people[{i}].deputy", f"unknown person {person.deputy!r}"
+            elif person.deputy == person.key:
+                yield f"org.people[{i}].deputy", "a person cannot be their own deputy"
         if person.department is not None and person.department not in dept_keys:
             yield f"org.people[{i}].department", f"unknown department {person.department!r}"
     yield from _manager_cycles(cfg)

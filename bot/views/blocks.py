@@ -22,6 +22,7 @@ BLOCKS_MAX = 100  # blocks in a modal or a Home tab
 MESSAGE_BLOCKS_MAX = 50  # blocks in a message
 FIELDS_PER_SECTION = 10
 ELEMENTS_PER_ACTIONS = 25
+CHECKBOX_OPTIONS_MAX = 10  # options in one checkboxes element
 
 
 def clip(text: str, limit: int) -> str:

@@ -21,6 +21,16 @@ org:
     - {key: me, name: 私, slack_id: UME, manager: boss, department: finance}
 """
 
+AWAY = """
+request_types:
+  - key: leave
+    name: 休暇
+    department: finance
+    fields:
+      - {{key: start_on, type: text, label: 開始日}}
+    away: {{first_day: {first}}}
+"""
+
 
 def problems(yaml_text: str) -> list[str]:
     with pytest.raises(ConfigError) as failure:
@@ -58,9 +68,15 @@ def test_a_minimal_config_is_valid():
         (MINIMAL + "colour: blue\n", "colour: unknown key (typo?)"),
         (MINIMAL.replace("key: general_affairs", "key: finance"), "departments[0].key: duplicate department"),
         (MINIMAL + "calendar: {work_start: '19:00', work_end: '09:00'}\n", "calendar"),
+        (MINIMAL.replace("manager: boss,", "manager: boss, deputy: nobody,"),
+         "org.people[1].deputy: unknown person 'nobody'"),
+        (MINIMAL.replace("manager: boss,", "manager: boss, deputy: me,"),
+         "org.people[1].deputy: a person cannot be their own deputy"),
+        (MINIMAL + AWAY.format(first="start_on"), "request_types[0].away.first_day: 'start_on' is not a date field"),
     ],
     ids=["missing-channel", "lowercase-prefix", "channel-name", "unknown-manager", "unknown-department",
-         "bad-email", "unreachable-person", "bad-fallback", "typo-key", "duplicate-department", "hours-reversed"],
+         "bad-email", "unreachable-person", "bad-fallback", "typo-key", "duplicate-department", "hours-reversed",
+         "unknown-deputy", "own-deputy", "away-not-a-date"],
 )
 def test_each_problem_is_reported_with_its_key_path(broken, expected):
     assert any(p.startswith(expected) for p in problems(broken)), problems(broken)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.approvals import delegation, flow
+from bot.slack_ids import ApprovalAction
 from models import Ticket
 from tests.service.approvals_fixtures import (
     EMPLOYEE,
@@ -32,7 +33,7 @@ from tests.wiring.approvals_steps import (
 def test_a_30000_yen_expense_is_approved_by_the_manager_alone(bot):
     ticket = submit_expense(bot, EMPLOYEE, 30_000)
     request = approval_message(bot, MANAGER)
-    assert set(buttons(request)) == {APPROVE, SEND_BACK, REJECT, DETAILS}
+    assert set(buttons(request)) == {APPROVE, ApprovalAction.APPROVE_WITH_COMMENT, SEND_BACK, REJECT, DETAILS}
     assert "¥30,000" in str(request["blocks"]) and "https://files.example.co.jp/r/123" in str(request["blocks"])
 
     assert click(bot, MANAGER, request, APPROVE).status == 200
