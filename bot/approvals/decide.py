@@ -152,9 +152,8 @@ def decide_many(session: Session, services: Services, *, pointers: Sequence[tupl
             # In the words a single click gets (who decided and when; who may decide a step not theirs).
             not_decided.append((ticket.number if ticket is not None else f"#{step_id}", exc.message(locale)))
             continue
-        assert ticket is not None
-        number = ticket.number
-        approved.append(number)
+        assert ticket is not None  # decided: the step and its ticket exist
+        approved.append(ticket.number)
     return views.BulkOutcome(approved=approved, not_decided=not_decided)
 
 

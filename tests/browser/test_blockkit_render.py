@@ -354,7 +354,7 @@ STEP = StepCard(
 )
 
 
-def test_an_approval_dm_shows_the_request_and_the_four_decisions(screen):
+def test_an_approval_dm_shows_the_request_and_the_five_decisions(screen):
     _, blocks = request_message("ja", STEP)
     screen.show_blocks(blocks)
 
@@ -364,7 +364,8 @@ def test_an_approval_dm_shows_the_request_and_the_four_decisions(screen):
     link = screen.root.locator("a.bk-link")
     assert link.get_attribute("href") == "https://files.example.com/receipts/42.pdf"
     assert link.get_attribute("rel") == "noopener noreferrer"
-    names = [t("ja", f"approvals.buttons.{k}") for k in ("approve", "send_back", "reject", "details")]
+    names = [t("ja", f"approvals.buttons.{k}")
+             for k in ("approve", "approve_with_comment", "send_back", "reject", "details")]
     assert screen.root.locator(".bk-actions .bk-button").all_inner_texts() == names
     assert "bk-primary" in screen.button("承認").get_attribute("class")
     assert "bk-danger" in screen.button("却下").get_attribute("class")
