@@ -5,9 +5,10 @@ hash and the previous event's hash, so the export can be checked against `audit 
 CSV starts with a UTF-8 byte-order mark because that is what makes Excel read Japanese correctly.
 
 An auditor can recompute every hash from the rows alone: sha256 of the JSON object {id, ticket_id,
-subject, actor_id, on_behalf_of (= on_behalf_of_id), action, before, after, reason, at, prev_hash}
-with sorted keys, no spaces, UTF-8 (bot.audit.canonical); an empty CSV cell stands for null, and
-`before`/`after` cells hold JSON. With --output the file appears only once the export is complete."""
+subject, actor_id, on_behalf_of (= on_behalf_of_id), action, before, after, reason, at, prev_hash}, plus
+seq when it differs from id, with sorted keys, no spaces, UTF-8 (bot.audit.canonical); an empty CSV cell
+stands for null, and `before`/`after` cells hold JSON. Rows come in chain order (seq); events not sealed
+yet are sealed first. With --output the file appears only once the export is complete."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent, Ticket
 
-COLUMNS = ("id", "at", "at_local", "ticket", "ticket_id", "subject", "action", "actor_id", "actor",
+COLUMNS = ("id", "seq", "at", "at_local", "ticket", "ticket_id", "subject", "action", "actor_id", "actor",
            "on_behalf_of_id", "on_behalf_of", "before", "after", "reason", "prev_hash", "hash")
 
 
@@ -41,8 +42,8 @@ def rows(session: Session, start: datetime, end: datetime, *, tz: ZoneInfo, name
     numbers: dict[int, str] = {}
     while True:
         events = list(session.scalars(
-            select(AuditEvent).where(AuditEvent.at >= start, AuditEvent.at < end, AuditEvent.id > after)
-            .order_by(AuditEvent.id).limit(batch)))
+            select(AuditEvent).where(AuditEvent.at >= start, AuditEvent.at < end, AuditEvent.seq > after)
+            .order_by(AuditEvent.seq).limit(batch)))
         if not events:
             return
         wanted = {e.ticket_id for e in events if e.ticket_id and e.ticket_id not in numbers}
@@ -53,7 +54,7 @@ def rows(session: Session, start: datetime, end: datetime, *, tz: ZoneInfo, name
         for e in events:
             yield {
                 # `at` exactly as hashed (bot.audit.canonical), so the chain can be recomputed from the export.
-                "id": e.id, "at": e.at.isoformat(timespec="microseconds"),
+                "id": e.id, "seq": e.seq, "at": e.at.isoformat(timespec="microseconds"),
                 "at_local": e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                 "ticket": numbers.get(e.ticket_id or 0, ""), "ticket_id": e.ticket_id, "subject": e.subject,
                 "action": e.action,
@@ -63,7 +64,7 @@ def rows(session: Session, start: datetime, end: datetime, *, tz: ZoneInfo, name
                 "before": e.before, "after": e.after, "reason": e.reason or "", "prev_hash": e.prev_hash,
                 "hash": e.hash,
             }
-        after = events[-1].id
+        after = events[-1].seq or 0
         session.expunge_all()
 
 
@@ -126,6 +127,7 @@ def export(args: argparse.Namespace) -> int:
     out: TextIO = open(partial, "w", encoding="utf-8", newline="") if partial else sys.stdout  # noqa: SIM115
     complete = False
     try:
+        audit.seal_everything(make_session_factory(engine))
         with make_session_factory(engine)() as session:
             broken = audit.verify(session)
             records = rows(session, start, end, tz=tz, names=names)

@@ -75,7 +75,7 @@ def load_worker_app(_target: str) -> Any:
     except StartupFailed as exc:  # revoked since: /healthz says so; exiting would only respawn the worker
         log.error("%s", exc)
     app = build_app(settings, services=services)
-    services.dispatcher.start()
+    services.start_background()
     # Granian ends a worker through multiprocessing, which runs these finalizers (not atexit): the
     # outbox finishes the message in hand and the pools close.
     Finalize(services, services.close, kwargs={"outbox_timeout": WORKER_OUTBOX_STOP_S}, exitpriority=10)

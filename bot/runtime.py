@@ -82,7 +82,7 @@ def _serve_socket_mode(settings: Settings, *, host: str, port: int, with_schedul
     except BaseException:
         services.close()
         raise
-    services.dispatcher.start()
+    services.start_background()
     scheduler = _start_scheduler(services) if with_scheduler else None
     freeze_startup_heap()
     # No signing secret: over HTTP this process only answers /healthz (Slack talks over the socket).

@@ -482,7 +482,7 @@ def run_scheduler(
     jobs: Sequence[Job],
     stop_event: threading.Event | None = None,
 ) -> int:
-    """Body of `madoguchi scheduler`: the outbox dispatcher thread plus the periodic jobs, until
+    """Body of `madoguchi scheduler`: the outbox dispatcher and audit sealer threads plus the periodic jobs, until
     SIGTERM/SIGINT (or `stop_event` is set). Stops both cleanly and returns the exit code 0."""
     stop = stop_event or threading.Event()
     previous: dict[int, Any] = {}
@@ -496,7 +496,7 @@ def run_scheduler(
             previous[signum] = signal.signal(signum, on_signal)
     scheduler = Scheduler(services, jobs)
     try:
-        services.dispatcher.start()
+        services.start_background()
         scheduler.start()
         # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(1.0):
@@ -504,6 +504,7 @@ def run_scheduler(
     finally:
         scheduler.stop()
         services.dispatcher.stop()
+        services.sealer.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.audit_sealer import Sealer
 from bot.calendar import BusinessCalendar
 from bot.clock import Clock
 from bot.config import WorkspaceConfig
@@ -68,17 +69,26 @@ class Services:
     recent_home_opens: RecentOpens = field(init=False, repr=False)
     # Where receipt and invoice files are kept (config `evidence`).
     evidence: EvidenceStore = field(init=False, repr=False)
+    # Seals the audit events a busy moment left unsealed (bot/audit.py).
+    sealer: Sealer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sessions that only read: on SQLite they never queue behind the writer.
         self.read_sessions = make_read_session_factory(self.engine)
         self.recent_home_opens = RecentOpens(OPEN_REFRESH_WINDOW_S)
         self.evidence = evidence_store(self.config.evidence)
+        self.sealer = Sealer(self.session_factory)
+
+    def start_background(self) -> None:
+        """The threads every process runs beside its requests or jobs: outbox delivery and audit sealing."""
+        self.dispatcher.start()
+        self.sealer.start()
 
     def close(self, *, outbox_timeout: float = 5.0) -> None:
         """`outbox_timeout`: how long the message in hand may take to finish; past it the delivery
         thread is abandoned (it is a daemon) and the message's lease redelivers it."""
         self.dispatcher.stop(outbox_timeout)
+        self.sealer.stop()
         self.engine.dispose()
 
 

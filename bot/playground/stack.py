@@ -84,7 +84,7 @@ class Playground:
         self.services = build_services(settings, config=self.config, clock=self.clock, engine=engine)
         identify_bot(self.services)
         app = build_app(settings, services=self.services)
-        self.services.dispatcher.start()
+        self.services.start_background()
         wsgi = WsgiApp(app, engine, signing_secret=self.signing_secret)
         self._bot_http = HttpServer(wsgi, host="127.0.0.1", port=0, threads=8).start()
         self.requester = SlackRequester(self._bot_http.url, self.signing_secret, triggers=self.slack.issue_trigger)

@@ -1,20 +1,23 @@
 """Found by the month soak on PostgreSQL: every audited write took the one audit-chain head row FOR UPDATE
 as soon as it recorded an event and held it until its transaction ended, so one slow request (a listener
 still rendering, a loaded machine) made every other person's audited write wait behind it, and a
-submission now and then ran past its 2 s database deadline. The chain is sealed at commit instead.
+submission now and then ran past its 2 s database deadline. The chain is sealed at commit instead, and since
+0016 a commit that finds the head held leaves its events to the holder or the sealer.
 
-PostgreSQL only: on SQLite every transaction takes the database's single write lock at BEGIN, so
-writers queue there whatever the audit trail does."""
+The waiting tests are PostgreSQL only: on SQLite every transaction takes the database's single write lock at
+BEGIN, so writers queue there whatever the audit trail does."""
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from bot import audit
-from models import AuditEvent
+from bot.audit_sealer import Sealer
+from models import AuditEvent, AuditHead
 from models.db import make_session_factory
 from tests.dbs import truncate_all
 
@@ -52,7 +55,7 @@ def test_a_slow_transaction_that_recorded_an_event_does_not_hold_up_another_pers
     assert outcome == {"other finished while the slow one was open": True}
     with factory() as session:
         assert audit.verify(session) is None
-        chain = [(e.actor_id, e.action) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        chain = [(e.actor_id, e.action) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
     # The chain is in commit order: 佐藤さん's approval committed first.
     assert chain == [("system", "config.loaded"), ("USATO0001", "step.approved"), ("UTANAKA01", "ticket.submitted")]
 
@@ -86,34 +89,67 @@ def test_events_recorded_earlier_in_the_same_transaction_are_read_back_in_it(cle
         assert [e.reason for e in held] == ["領収書の日付を教えてください", "金額も教えてください"]
 
 
+def test_an_audited_write_never_waits_for_the_chain_head(postgres_engine: Engine) -> None:
+    """Found by the month soak: with the head lock held only for the seal and the commit, its holders were still
+    "idle in transaction" whenever their process waited for a CPU, and every audited write in the company
+    queued behind them until submissions ran past their 2 s deadline. A committing write now skips a held head:
+    its event is sealed by the holder or the sealer a moment later."""
+    truncate_all(postgres_engine)
+    factory = make_session_factory(postgres_engine)
+    with factory() as session, session.begin():
+        audit.record(session, actor="system", action="config.loaded", subject="config", at=AT)
 
-def test_the_chain_head_is_locked_after_the_transactions_own_writes_and_for_two_statements_only(
-        clean_engine: Engine) -> None:
-    # Found by the month soak: audited writes queued on the head lock while its holder flushed the rest of
-    # its request (outbox rows, ticket changes) under it and asked max(id). Now the lock covers the seal alone.
-    from sqlalchemy import event
+    holding, release = threading.Event(), threading.Event()
 
-    from models import OutboxMessage
+    def hold_the_head() -> None:  # a sealer (or a committing transaction) that lost the CPU while holding it
+        with factory() as session, session.begin():
+            session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+            holding.set()
+            release.wait(timeout=30)
 
+    holder = threading.Thread(target=hold_the_head)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with factory() as session, session.begin():
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here, not hang
+            audit.record(session, actor="UTANAKA01", action="ticket.submitted", subject="ticket:1", at=AT)
+        with factory() as session:
+            assert audit.unsealed(session) == 1  # written, committed, waiting for its seal
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    sealer = Sealer(factory, interval=0.05)
+    sealer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with factory() as session:
+                if audit.unsealed(session) == 0:
+                    break
+            time.sleep(0.05)
+    finally:
+        sealer.stop()
+    with factory() as session:
+        assert audit.unsealed(session) == 0
+        assert audit.verify(session) is None
+        chain = [(e.seq, e.actor_id) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    assert chain == [(1, "system"), (2, "UTANAKA01")]
+
+
+def test_a_committing_write_seals_what_others_left_and_its_own(clean_engine: Engine) -> None:
+    """An event written while the head was held (here: inserted unsealed, as such a write leaves it) joins the
+    chain with the next audited commit, before that commit's own events, in the order written."""
     factory = make_session_factory(clean_engine)
     with factory() as session, session.begin():
         audit.record(session, actor="system", action="config.loaded", subject="config", at=AT)
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(" ".join(statement.split()[:3]))
-
-    event.listen(clean_engine, "before_cursor_execute", seen)
-    try:
-        with factory() as session, session.begin():
-            audit.record(session, actor="UTANAKA01", action="ticket.submitted", subject="ticket:1", at=AT)
-            session.add(OutboxMessage(method="chat.postMessage", lane="C1", payload={"channel": "C1", "text": "x"}))
-    finally:
-        event.remove(clean_engine, "before_cursor_execute", seen)
-
-    locked = next(i for i, s in enumerate(statements) if s.startswith("SELECT audit_head"))
-    assert any(s.startswith("INSERT INTO outbox") for s in statements[:locked])  # the request's writes first
-    # then the seal: two statements, no max(id)
-    assert statements[locked + 1:] == ["INSERT INTO audit_events", "UPDATE audit_head SET"]
+    with factory() as session, session.begin():
+        session.add(AuditEvent(subject="ticket:1", actor_id="UTANAKA01", action="ticket.submitted", at=AT))
+    with factory() as session, session.begin():
+        audit.record(session, actor="USATO0001", action="step.approved", subject="step:7", at=AT)
     with factory() as session:
+        assert audit.unsealed(session) == 0
         assert audit.verify(session) is None
+        chain = [e.actor_id for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    assert chain == ["system", "UTANAKA01", "USATO0001"]

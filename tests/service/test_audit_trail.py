@@ -81,6 +81,35 @@ def test_postgresql_refuses_update_and_delete_on_the_trail(trail):
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 5
 
 
+def test_an_event_unsealed_and_edited_is_named_by_verify(trail, capsys):
+    # Clearing the last event's seal to rewrite it: the next seal puts it after a gap where it stood.
+    tamper(trail, "UPDATE audit_events SET seq = NULL, prev_hash = NULL, hash = NULL, reason = '承認' WHERE id = 5")
+
+    code, result = verify(capsys)
+
+    assert (code, result["first_broken_event"]) == (1, 5)
+
+
+def test_postgresql_lets_the_seal_through_once_and_nothing_else(trail):
+    if trail.dialect.name != "postgresql":
+        pytest.skip("SQLite has no roles: whoever can write the file can rewrite it; the hash chain is the guard")
+    with trail.begin() as conn:  # written while the chain head was held: unsealed
+        conn.execute(text("INSERT INTO audit_events (subject, actor_id, action, at) "
+                          "VALUES ('ticket:2', 'UEMPLOYEE1', 'ticket.submitted', now())"))
+    refused = ("UPDATE audit_events SET reason = 'x' WHERE hash IS NULL",  # an unsealed event's content
+               "UPDATE audit_events SET seq = 99, prev_hash = 'a', hash = 'b', actor_id = 'U0' WHERE hash IS NULL")
+    for statement in refused:
+        with pytest.raises(DBAPIError, match="append-only"), trail.begin() as conn:
+            conn.execute(text(statement))
+
+    assert audit.seal_everything(make_session_factory(trail)) == 1
+
+    with pytest.raises(DBAPIError, match="append-only"), trail.begin() as conn:  # a second seal
+        conn.execute(text("UPDATE audit_events SET hash = 'c' WHERE id = 6"))
+    with make_session_factory(trail)() as session:
+        assert audit.verify(session) is None
+
+
 def export(capsys, *args):
     code = main(["audit", "export", *args])
     return code, capsys.readouterr()
