@@ -1,4 +1,4 @@
-"""The audit chain's background sealer: one thread per process (serve worker, scheduler, playground).
+"""The audit chain's background sealer: one thread per process (serve worker, scheduler, playground), PostgreSQL only.
 
 A committing request seals its own events when the chain head is free and skips when another transaction
 holds it (bot/audit.py); what is skipped is sealed here within `interval` seconds. Several processes'
@@ -14,7 +14,7 @@ import time
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
-from models.db import within
+from models.db import is_sqlite, within
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,17 @@ class Sealer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if is_sqlite(self._factory.kw["bind"]):
+            # Every SQLite commit holds the database's one write lock, so it always finds the head free and
+            # seals its own events: nothing is ever left here, and a poll would only queue for that lock.
+            return
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name="audit-sealer", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """A round cut short rolls back: what it was sealing is sealed by the next one, in any process."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
