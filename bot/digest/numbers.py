@@ -132,10 +132,10 @@ class Digest:
     satisfaction: Satisfaction
     satisfaction_last: Satisfaction
     weeks: list[WeekPoint] = field(default_factory=list)
-    unanswered_withheld: int = 0
+    unanswered_withheld: int = 0  # unanswered questions not listed (too few askers, or confidential)
     # 事後稟議: requests approved this week after their deal's day, per department
     # (bot/approvals/after_the_fact.py)
-    after_the_fact: dict[str, int] = field(default_factory=dict)  # unanswered questions not listed (too few askers, or confidential)
+    after_the_fact: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_tickets(self) -> bool:
