@@ -1,10 +1,13 @@
-"""`madoguchi config simulate`: who would approve this request?"""
+"""`madoguchi config simulate`: who would approve this request (on a given day)? `madoguchi config rules`: every
+approval rule with the period it is in force, for auditors (J-SOX: the history of the 職務権限 as configured)."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,15 +27,76 @@ def add(config: Any) -> None:
                    help="a form field as the requester would fill it in, e.g. amount=300000 (repeatable)")
     p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
     p.add_argument("--rules", help="a YAML file holding a list of rules, used instead of the catalog's")
+    p.add_argument("--at", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="the day of submission: the rules in force that day (default: today)")
     p.add_argument("--json", action="store_true", help="print the chain as JSON")
     p.set_defaults(func=simulate)
+    p = config.add_parser("rules", help="every approval rule with its period (職務権限の改定履歴), for auditors")
+    p.add_argument("--type", dest="type_key", help="only this request type")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
+    p.set_defaults(func=rule_history)
+
+
+RULE_COLUMNS = ("request_type", "position", "step", "approver", "conditions", "effective_from", "effective_until",
+                "in_force_today")
+
+
+def rule_history(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_workspace
+    from bot.settings import load_settings
+
+    try:
+        cfg = load_workspace(Path(args.config) if args.config else load_settings().madoguchi_config)
+    except ConfigError as exc:
+        print(f"madoguchi: config problems: {exc}", file=sys.stderr)
+        return 1
+    if args.type_key and cfg.request_type(args.type_key) is None:
+        print(f"madoguchi: no request type {args.type_key!r} in the catalog", file=sys.stderr)
+        return 1
+    today = _today(cfg)
+    rows = [{"request_type": rt.key, "position": j, "step": rule.step_name,
+             "approver": rule.kind if rule.kind == "manager" else f"{rule.kind}:{_approver(rule)}",
+             "conditions": " and ".join(c.describe() for c in rule.when),
+             "effective_from": rule.effective_from.isoformat() if rule.effective_from else "",
+             "effective_until": rule.effective_until.isoformat() if rule.effective_until else "",
+             "in_force_today": rule.in_force(today)}
+            for rt in cfg.request_types if not args.type_key or rt.key == args.type_key
+            for j, rule in enumerate(rt.approval, start=1)]
+    if args.format == "json":
+        print(json.dumps({"today": today.isoformat(), "rules": rows}, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=RULE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            period = f"{row['effective_from']}〜{row['effective_until']}" if (
+                row["effective_from"] or row["effective_until"]) else "always"
+            mark = "*" if row["in_force_today"] else " "
+            when = f" when {row['conditions']}" if row["conditions"] else ""
+            print(f"{mark} {row['request_type']} {row['position']}. {row['step']} ({row['approver']}){when}"
+                  f"  [{period}]")
+        print(f"(* in force today, {today})")
+    return 0
+
+
+def _approver(rule: Any) -> str:
+    value = getattr(rule, rule.kind)
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def _today(cfg: WorkspaceConfig) -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(cfg.calendar.timezone)).date()
 
 
 def simulate(args: argparse.Namespace) -> int:
     from bot.approvals.chain import ApprovalConfigError, build_chain
     from bot.approvals.rules import rules_for
     from bot.config import ConfigError, load_workspace
-    from bot.config.approval_rules import parse_rules
+    from bot.config.approval_rules import in_force, parse_rules
     from bot.settings import load_settings
 
     try:
@@ -55,9 +119,10 @@ def simulate(args: argparse.Namespace) -> int:
     if person is None or not person.slack_id:
         return _fail(args, f"no person with Slack id, email or key {args.requester!r} in the org directory")
     if args.rules:
-        rules = parse_rules(yaml.safe_load(Path(args.rules).read_text(encoding="utf-8")))
+        rules = in_force(parse_rules(yaml.safe_load(Path(args.rules).read_text(encoding="utf-8"))),
+                         args.at or _today(cfg))
     else:
-        found = rules_for(cfg, args.type_key)
+        found = rules_for(cfg, args.type_key, on=args.at or _today(cfg))
         if found is None:
             return _fail(args, f"no request type {args.type_key!r} in the catalog")
         rules = found
@@ -72,6 +137,7 @@ def simulate(args: argparse.Namespace) -> int:
 
     result = {
         "type": args.type_key,
+        "on": (args.at or _today(cfg)).isoformat(),
         "requester": who(person.slack_id),
         "fields": fields,
         "steps": [{**step.as_dict(), "approvers": [who(a) for a in step.approvers]} for step in chain],
@@ -79,7 +145,7 @@ def simulate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    print(f"{args.type_key} by {person.name} ({person.slack_id}) with {fields}:")
+    print(f"{args.type_key} by {person.name} ({person.slack_id}) with {fields}, submitted on {result['on']}:")
     if not chain:
         print("  no approval needed: goes straight to the department")
     for step in result["steps"]:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import away, notify, segregation
+from bot.approvals import after_the_fact, away, notify, segregation
 from bot.approvals.chain import PlannedStep, build_chain
 from bot.approvals.rules import rules_for
 from bot.approvals.steps import (
@@ -171,6 +171,7 @@ def skip_step(session: Session, services: Services, step: ApprovalStep, *, reaso
 def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None,
             step: ApprovalStep | None = None) -> None:
     move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
+    after_the_fact.record_if_past(session, services, ticket, actor, on_behalf_of)
     notify.requester_approved(session, services, ticket, step)
     away.delegate_while_away(session, services, ticket)
     hand_to_triage(session, services, ticket, actor)  # the desk updates the receipt with its SLA
@@ -203,7 +204,10 @@ def _close_round(session: Session, services: Services, ticket: Ticket, decided: 
 
 
 def _plan(services: Services, ticket: Ticket) -> list[PlannedStep]:
-    rules = rules_for(services.config, ticket.request_type) or []
+    # The rules in force on the day of submission, also when the request comes back after a 差戻し: a revision
+    # of the 職務権限 never changes the chain of a request already in flight.
+    submitted = (ticket.created_at or services.clock.now()).astimezone(services.calendar.tz).date()
+    rules = rules_for(services.config, ticket.request_type, on=submitted) or []
     return build_chain(rules, services.config, ticket.requester_id, ticket.fields or {},
                        department=ticket.department) if rules else []
 

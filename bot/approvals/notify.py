@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.approvals import delegates, segregation
+from bot.approvals import after_the_fact, delegates, segregation
 from bot.approvals.rules import rule_of_step
 from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
 from bot.approvals.views import Change, FieldRow, StepCard, request_message, requester_notice, who
@@ -203,6 +203,7 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
         routed=segregation.note(session, services, ticket, step, locale),
         ticket_id=ticket.id, files=len(attached(rt, ticket.fields or {})) if (rt := request_type(services, ticket))
         else 0, registry=registry_words(registry.last_check(session, ticket.id), locale),
+        after_the_fact=after_the_fact.words(services, ticket, locale),
     )
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import ValidationError
 
-from bot.config.approval_rules import ApprovalRule, Condition
+from bot.config.approval_rules import ApprovalRule, Condition, in_force
 from bot.config.workspace import WorkspaceConfig
 
 _WHEN, _AND = " when ", " and "
 
 
-def rules_for(config: WorkspaceConfig, type_key: str) -> list[ApprovalRule] | None:
-    """The rules of request type `type_key`; None when the catalog has no such type."""
+def rules_for(config: WorkspaceConfig, type_key: str, on: date | None = None) -> list[ApprovalRule] | None:
+    """The rules of request type `type_key` (with `on`: those in force that day, 職務権限 by effective date);
+    None when the catalog has no such type."""
     rt = config.request_type(type_key)
-    return None if rt is None else list(rt.approval)
+    if rt is None:
+        return None
+    return list(rt.approval) if on is None else in_force(list(rt.approval), on)
 
 
 def rule_of_step(config: WorkspaceConfig, type_key: str, described: str) -> ApprovalRule | None:

@@ -89,6 +89,8 @@ class StepCard:
     ticket_id: int = 0
     files: int = 0  # kept receipt / invoice files: a button sends them to the approver
     registry: str | None = None  # what the 国税庁 registry said of its 登録番号, in words (bot/receipts/registry.py)
+    # 事後稟議: the deal's day is already past, in words (bot/approvals/after_the_fact.py)
+    after_the_fact: str | None = None
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -144,6 +146,8 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
         blocks.append(fields(*[(escape(r.label), r.shown()) for r in filled[i:i + 10]]))
     if card.registry:
         blocks.append(context(card.registry))
+    if card.after_the_fact:
+        blocks.append(context(card.after_the_fact))
     if card.comments:
         blocks.append(section(t(locale, "approvals.request.comments_header") + "\n" + "\n".join(
             f"• {escape(who_said)}: {escape(said)}" for who_said, said in card.comments)))

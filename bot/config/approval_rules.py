@@ -18,13 +18,23 @@ applies (`when`, all conditions must hold) on the form's fields:
     when: [{field: category, op: in, value: [pc, phone]}]
 
 Example (expense): manager always; finance lead from ¥100,000; CFO from ¥1,000,000.
+
+A rule may carry the period it is in force (職務権限規程の改定): `effective_from` and/or `effective_until` (both
+days included). A request is judged by the rules in force on the day it was submitted, also when it comes back
+after a 差戻し, so a revision never disturbs requests in flight. The versions of one step (rules with the same
+label, else the same approver) must neither overlap nor leave a gap (`config check`):
+
+    - {label: CFO, role: cfo, when: "amount >= 1000000", effective_until: 2027-03-31}
+    - {label: CFO, role: cfo, when: "amount >= 500000", effective_from: 2027-04-01}
 Nobody approves their own request (職務分掌): a step whose approver is the requester goes to the
 requester's manager (else the department's approvers), and the routing is recorded and explained.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -121,6 +131,8 @@ class ApprovalRule(BaseModel):
     department: str | None = None
     any_of: list[str] | None = None
     when: list[Condition] = Field(default_factory=list)
+    effective_from: date | None = Field(default=None, description="first day the rule is in force (included)")
+    effective_until: date | None = Field(default=None, description="last day the rule is in force (included)")
     skip_requester: bool = Field(default=True, description=(
         "kept for older config files; the requester is never an approver of their own request, whatever it says"))
 
@@ -136,6 +148,8 @@ class ApprovalRule(BaseModel):
             raise ValueError(f"name exactly one approver: one of {', '.join(APPROVER_KINDS)} (got {chosen or 'none'})")
         if self.any_of is not None and not self.any_of:
             raise ValueError("any_of needs at least one person")
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError(f"effective_until {self.effective_until} is before effective_from {self.effective_from}")
         return self
 
     @property
@@ -159,12 +173,53 @@ class ApprovalRule(BaseModel):
     def applies(self, fields: dict[str, Any]) -> bool:
         return all(c.holds(fields) for c in self.when)
 
+    def in_force(self, day: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_until is None or day <= self.effective_until)
+
+    @property
+    def step_name(self) -> str:
+        """Which step of the chain this rule is a version of: its label, else its approver."""
+        return self.describe().partition(" when ")[0]
+
+    def period(self) -> str:
+        """「2027-04-01〜」, 「〜2027-03-31」, 「2026-04-01〜2027-03-31」, or 「always」."""
+        if self.effective_from is None and self.effective_until is None:
+            return "always"
+        return f"{self.effective_from or ''}〜{self.effective_until or ''}"
+
 
 RULES = TypeAdapter(list[ApprovalRule])
 
 
 def parse_rules(data: Any) -> list[ApprovalRule]:
     return RULES.validate_python(data or [])
+
+
+def in_force(rules: list[ApprovalRule], day: date) -> list[ApprovalRule]:
+    """The rules in force on `day`, in chain order."""
+    return [rule for rule in rules if rule.in_force(day)]
+
+
+def period_problems(rules: list[ApprovalRule], path: str):
+    """Versions of one step whose periods overlap or leave a gap, as (key path, message)."""
+    versions: dict[str, list[tuple[int, ApprovalRule]]] = {}
+    for j, rule in enumerate(rules):
+        versions.setdefault(rule.step_name, []).append((j, rule))
+    for name, dated in versions.items():
+        if len(dated) < 2 or not any(rule.period() != "always" for _, rule in dated):
+            continue  # one rule, or several undated ones for different cases (their `when`): not versions
+        ordered = sorted(dated, key=lambda item: item[1].effective_from or date.min)
+        for (_, before), (j, after) in itertools.pairwise(ordered):
+            ends = before.effective_until or date.max
+            starts = after.effective_from or date.min
+            if starts <= ends:
+                yield f"{path}[{j}]", (f"step {name!r}: in force {after.period()}, overlapping the version in force "
+                                       f"{before.period()}; end one the day before the other starts")
+            elif starts - timedelta(days=1) > ends:
+                yield f"{path}[{j}]", (f"step {name!r}: a gap from {ends + timedelta(days=1)} to "
+                                       f"{starts - timedelta(days=1)} between its versions; no rule for this step "
+                                       "would apply to requests submitted then")
 
 
 def approver_problems(rules: list[ApprovalRule], path: str, org: Any, departments: list[Any]):

@@ -265,6 +265,10 @@ class RequestType(BaseModel):
     follow_ups: list[FollowUp] = Field(default_factory=list)
     away: Away | None = Field(default=None, description="休暇: approved, it hands the requester's approvals to "
                                                         "their deputy for its days")
+    after_the_fact: str | None = Field(
+        default=None, pattern=KEY,
+        description="事後稟議: the date field holding the day the deal is done (発注日・購入日・契約日); a request "
+                    "approved after that day is flagged 事後 to its approvers, in the audit trail and the digest")
     free_text: FreeText | None = None
     receipt: ReceiptSpec | None = Field(default=None, description="電子帳簿保存法: the record kept with the files")
 
@@ -312,6 +316,8 @@ def _type_problems(path: str, rt: RequestType, types: list[RequestType], departm
     for j, key in enumerate(rt.title_fields):
         if key not in fields:
             yield f"{path}.title_fields[{j}]", f"unknown field {key!r}"
+    if rt.after_the_fact is not None and getattr(fields.get(rt.after_the_fact), "type", None) != "date":
+        yield f"{path}.after_the_fact", f"{rt.after_the_fact!r} is not a date field of this form"
     if rt.away is not None:
         for name in ("first_day", "last_day"):
             key = getattr(rt.away, name)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.calendar import CalendarConfig
-from bot.config.approval_rules import approver_problems
+from bot.config.approval_rules import approver_problems, period_problems
 from bot.config.catalog import RequestType, catalog_problems
 from bot.config.departments import CHANNEL_ID, Department
 from bot.config.evidence import EvidenceConfig
@@ -210,6 +210,7 @@ def reference_problems(cfg: WorkspaceConfig):
     yield from catalog_problems(cfg.request_types, dept_keys)
     for i, rt in enumerate(cfg.request_types):
         yield from approver_problems(rt.approval, f"request_types[{i}].approval", cfg.org, cfg.departments)
+        yield from period_problems(rt.approval, f"request_types[{i}].approval")
     for j, key in enumerate(cfg.admins):
         if key not in people:
             yield f"admins[{j}]", f"unknown person {key!r}"

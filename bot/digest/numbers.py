@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.approvals import after_the_fact
 from bot.approvals.steps import APPROVED, PENDING, REJECTED, SENT_BACK, SKIPPED
 from bot.digest import desk_counts
 from bot.digest.epoch import epoch
@@ -132,6 +133,9 @@ class Digest:
     satisfaction_last: Satisfaction
     weeks: list[WeekPoint] = field(default_factory=list)
     unanswered_withheld: int = 0  # unanswered questions not listed (too few askers, or confidential)
+    # 事後稟議: requests approved this week after their deal's day, per department
+    # (bot/approvals/after_the_fact.py)
+    after_the_fact: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_tickets(self) -> bool:
@@ -209,6 +213,7 @@ def compute(session: Session, config: WorkspaceConfig, calendar: BusinessCalenda
         satisfaction=_satisfaction(finished, split, end.timestamp()),
         satisfaction_last=_satisfaction(finished, last_start.timestamp(), split),
         weeks=weeks,
+        after_the_fact=after_the_fact.per_department(session, start, end),
     )
 
 

@@ -47,6 +47,13 @@ def _approval_lines(locale: str, a: ApprovalNumbers, b: ApprovalNumbers) -> str:
              rejection_last=pct(b.rejection_rate), breaches=_delta(a.sla_breaches, b.sla_breaches))
 
 
+def _after_the_fact_line(locale: str, counts: dict[str, int], department_names: dict[str, str]) -> str:
+    """「事後稟議（取引日より後の承認）3 件: 経理 2 件 · 総務 1 件」, most first."""
+    parts = [t(locale, "digest.approvals.after_the_fact_department", department=department_names.get(key, key), n=n)
+             for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return t(locale, "digest.approvals.after_the_fact", n=sum(counts.values()), departments=" · ".join(parts))
+
+
 def footer(locale: str, *, chart: bool, help_url: str | None) -> str:
     """What the numbers mean, in the message (the people reading it have no repository to look in), and
     the operator's page about them when `digest.help_url` names one."""
@@ -78,8 +85,10 @@ def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], 
                 for n in d.departments]
     blocks.extend(section(body) for body in per_dept)
     blocks.append(divider())
-    blocks.append(section(f"*{t(locale, 'digest.approvals.title')}*\n"
-                          + _approval_lines(locale, d.approvals, d.approvals_last)))
+    approvals = _approval_lines(locale, d.approvals, d.approvals_last)
+    if d.after_the_fact:
+        approvals += "\n" + _after_the_fact_line(locale, d.after_the_fact, department_names)
+    blocks.append(section(f"*{t(locale, 'digest.approvals.title')}*\n" + approvals))
     if d.stalled:
         lines = [t(locale, "digest.stalled.item", number=s.ticket_number, type=type_names.get(s.request_type,
                    s.request_type), approvers=" / ".join(names(a) for a in s.approvers),

@@ -73,13 +73,42 @@ def test_a_minimal_config_is_valid():
         (MINIMAL.replace("manager: boss,", "manager: boss, deputy: me,"),
          "org.people[1].deputy: a person cannot be their own deputy"),
         (MINIMAL + AWAY.format(first="start_on"), "request_types[0].away.first_day: 'start_on' is not a date field"),
+        (MINIMAL + AWAY.replace("    away: {{first_day: {first}}}\n", "    after_the_fact: {first}\n").format(
+            first="ordered_on"), "request_types[0].after_the_fact: 'ordered_on' is not a date field"),
     ],
     ids=["missing-channel", "lowercase-prefix", "channel-name", "unknown-manager", "unknown-department",
          "bad-email", "unreachable-person", "bad-fallback", "typo-key", "duplicate-department", "hours-reversed",
-         "unknown-deputy", "own-deputy", "away-not-a-date"],
+         "unknown-deputy", "own-deputy", "away-not-a-date", "after-the-fact-not-a-field"],
 )
 def test_each_problem_is_reported_with_its_key_path(broken, expected):
     assert any(p.startswith(expected) for p in problems(broken)), problems(broken)
+
+
+RULE_VERSIONS = """
+request_types:
+  - key: expense
+    name: 経費精算
+    department: finance
+    fields:
+      - {{key: amount, type: amount, label: 金額}}
+    approval:
+      - {{label: 上長, manager: true}}
+      - {{label: CFO, person: boss, when: "amount >= 1000000", effective_until: {until}}}
+      - {{label: CFO, person: boss, when: "amount >= 500000", effective_from: {start}}}
+"""
+
+
+@pytest.mark.parametrize(("until", "start", "expected"), [
+    ("2027-03-31", "2027-04-01", None),
+    ("2027-04-15", "2027-04-01", "request_types[0].approval[2]: step 'CFO': in force 2027-04-01〜, overlapping"),
+    ("2027-03-15", "2027-04-01", "request_types[0].approval[2]: step 'CFO': a gap from 2027-03-16 to 2027-03-31"),
+], ids=["back-to-back", "overlap", "gap"])
+def test_a_revision_of_the_rules_must_neither_overlap_nor_leave_a_gap(until, start, expected):
+    text = MINIMAL + RULE_VERSIONS.format(until=until, start=start)
+    if expected is None:
+        assert parse_workspace(textwrap.dedent(text)).request_types[0].approval[2].effective_from.isoformat() == start
+    else:
+        assert any(p.startswith(expected) for p in problems(text)), problems(text)
 
 
 @pytest.mark.parametrize("broken", [

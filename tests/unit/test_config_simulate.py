@@ -144,3 +144,48 @@ def test_simulate_reads_a_multiselect_as_a_list(capsys, typed):
 
     assert code == 0, out.err
     assert json.loads(out.out)["fields"] == {"action": "change", "systems": ["github", "vpn"]}
+
+
+REVISED = """
+- {label: 上長, manager: true}
+- {label: 経理責任者, role: finance_lead, when: "amount >= 100000"}
+- {label: CFO, role: cfo, when: "amount >= 1000000", effective_until: 2027-03-31}
+- {label: CFO, role: cfo, when: "amount >= 500000", effective_from: 2027-04-01}
+"""
+
+
+@pytest.mark.parametrize(("at", "cfo"), [("2027-03-31", False), ("2027-04-01", True)])
+def test_simulate_shows_the_chain_under_the_rules_of_the_day_asked(capsys, tmp_path, at, cfo):
+    """職務権限規程の改定: from April the CFO approves from ¥500,000; a ¥600,000 request submitted the day before
+    still stops at the finance lead."""
+    path = tmp_path / "revised.yaml"
+    path.write_text(REVISED, encoding="utf-8")
+
+    code, out = simulate(capsys, "--requester", "UEMPLOYEE1", "--field", "amount=600000", "--rules", str(path),
+                         "--at", at, "--json")
+
+    assert code == 0
+    result = json.loads(out.out)
+    assert result["on"] == at
+    assert ("CFO when amount >= 500000" in [s["rule"] for s in result["steps"]]) is cfo
+    assert len(result["steps"]) == (3 if cfo else 2)
+
+
+def test_the_rule_history_lists_every_version_with_its_period_for_auditors(capsys, tmp_path):
+    import csv
+    import io
+
+    config = tmp_path / "workspace.yaml"
+    bundled = (__import__("bot.settings", fromlist=["BUNDLED_CONFIG"]).BUNDLED_CONFIG).read_text(encoding="utf-8")
+    config.write_text(bundled.replace(
+        '      - {label: CFO, role: cfo, when: "amount >= 1000000"}\n',
+        '      - {label: CFO, role: cfo, when: "amount >= 1000000", effective_until: 2027-03-31}\n'
+        '      - {label: CFO, role: cfo, when: "amount >= 500000", effective_from: 2027-04-01}\n', 1), encoding="utf-8")
+
+    assert main(["config", "rules", "--type", "expense", "--format", "csv", "--config", str(config)]) == 0
+
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["step"], r["conditions"], r["effective_from"], r["effective_until"]) for r in rows] == [
+        ("上長", "", "", ""), ("経理責任者", "amount >= 100000", "", ""),
+        ("CFO", "amount >= 1000000", "", "2027-03-31"), ("CFO", "amount >= 500000", "2027-04-01", "")]
+    assert [r["approver"] for r in rows] == ["manager", "role:finance_lead", "role:cfo", "role:cfo"]
