@@ -63,12 +63,17 @@ def test_an_edited_event_is_named_by_verify(trail, capsys):
     assert "edited" in result["problem"]
 
 
-def test_a_deleted_event_is_noticed_at_the_next_one(trail, capsys):
-    tamper(trail, "DELETE FROM audit_events WHERE id = 2")
+@pytest.mark.parametrize(("sql", "named"), [
+    ("DELETE FROM audit_events WHERE id = 2", 3),  # noticed at the next event
+    # Clearing the last event's seal to rewrite it: the next seal puts it after a gap where it stood.
+    ("UPDATE audit_events SET seq = NULL, prev_hash = NULL, hash = NULL, reason = '承認' WHERE id = 5", 5),
+], ids=["deleted", "unsealed-and-edited"])
+def test_a_removed_or_resealed_event_is_named_by_verify(trail, capsys, sql, named):
+    tamper(trail, sql)
 
     code, result = verify(capsys)
 
-    assert (code, result["first_broken_event"]) == (1, 3)
+    assert (code, result["first_broken_event"]) == (1, named)
 
 
 def test_postgresql_refuses_update_and_delete_on_the_trail(trail):
@@ -79,15 +84,6 @@ def test_postgresql_refuses_update_and_delete_on_the_trail(trail):
             conn.execute(text(statement))
     with trail.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 5
-
-
-def test_an_event_unsealed_and_edited_is_named_by_verify(trail, capsys):
-    # Clearing the last event's seal to rewrite it: the next seal puts it after a gap where it stood.
-    tamper(trail, "UPDATE audit_events SET seq = NULL, prev_hash = NULL, hash = NULL, reason = '承認' WHERE id = 5")
-
-    code, result = verify(capsys)
-
-    assert (code, result["first_broken_event"]) == (1, 5)
 
 
 def test_postgresql_lets_the_seal_through_once_and_nothing_else(trail):
