@@ -33,7 +33,8 @@ def add(config: Any) -> None:
     p.set_defaults(func=simulate)
     p = config.add_parser("rules", help="every approval rule with its period (職務権限の改定履歴), for auditors")
     p.add_argument("--type", dest="type_key", help="only this request type")
-    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                   help="text (default; * marks the rules in force today), csv for a spreadsheet, or json")
     p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
     p.set_defaults(func=rule_history)
 
