@@ -44,11 +44,10 @@ RULE_COLUMNS = ("request_type", "position", "step", "approver", "conditions", "e
 
 
 def rule_history(args: argparse.Namespace) -> int:
-    from bot.config import ConfigError, load_workspace
-    from bot.settings import load_settings
+    from bot.config import ConfigError
 
     try:
-        cfg = load_workspace(Path(args.config) if args.config else load_settings().madoguchi_config)
+        cfg = _workspace(args)
     except ConfigError as exc:
         print(f"madoguchi: config problems: {exc}", file=sys.stderr)
         return 1
@@ -82,6 +81,14 @@ def rule_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(args: argparse.Namespace) -> WorkspaceConfig:
+    """--config, else $MADOGUCHI_CONFIG or the bundled example; raises ConfigError."""
+    from bot.config import load_workspace
+    from bot.settings import load_settings
+
+    return load_workspace(Path(args.config) if args.config else load_settings().madoguchi_config)
+
+
 def _approver(rule: Any) -> str:
     value = getattr(rule, rule.kind)
     return ",".join(value) if isinstance(value, list) else str(value)
@@ -96,12 +103,11 @@ def _today(cfg: WorkspaceConfig) -> date:
 def simulate(args: argparse.Namespace) -> int:
     from bot.approvals.chain import ApprovalConfigError, build_chain
     from bot.approvals.rules import rules_for
-    from bot.config import ConfigError, load_workspace
+    from bot.config import ConfigError
     from bot.config.approval_rules import in_force, parse_rules
-    from bot.settings import load_settings
 
     try:
-        cfg = load_workspace(Path(args.config) if args.config else load_settings().madoguchi_config)
+        cfg = _workspace(args)
     except ConfigError as exc:
         return _fail(args, f"config problems: {exc}")
     try:

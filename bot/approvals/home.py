@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.approvals import delegates
 from bot.approvals.delegation_view import DelegationRow, delegation_section
 from bot.approvals.home_view import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
-from bot.approvals.notify import field_rows, local_time, pending_steps_for, type_name
+from bot.approvals.notify import field_rows, local_time, longest_waiting, type_name
 from bot.approvals.steps import PENDING, decides_approvals, steps_of
 from bot.tickets.summary import ticket_title
 from bot.views.blocks import Block
@@ -26,16 +26,12 @@ IN_FLIGHT_LIMIT = 8
 
 
 def awaiting_me(session: Session, services: Services, user: str, locale: str) -> list[Block]:
-    pending = pending_steps_for(session, services, user)
-    if not pending:
+    pending, total = longest_waiting(session, services, user, AWAITING_LIMIT)
+    if not total:
         return []
     now = services.clock.now()
-    pending.sort(key=lambda pair: (pair[0].due_at or now, pair[0].id))
     items = []
-    for step, principal in pending[:AWAITING_LIMIT]:
-        ticket = session.get(Ticket, step.ticket_id)
-        if ticket is None:
-            continue
+    for step, ticket, principal in pending:
         rows = [r for r in field_rows(services, ticket, locale) if r.value][:3]
         items.append(AwaitingItem(
             step_id=step.id, version=step.version, ticket_number=ticket.number,
@@ -47,7 +43,7 @@ def awaiting_me(session: Session, services: Services, user: str, locale: str) ->
             overdue=bool(step.due_at and step.due_at <= now),
             principal=services.locales.display_name(principal) if principal else None,
             position=step.position, total=len(steps_of(session, ticket.id, step.round))))
-    return awaiting_section(locale, items, more=max(0, len(pending) - AWAITING_LIMIT))
+    return awaiting_section(locale, items, more=max(0, total - AWAITING_LIMIT))
 
 
 def my_delegation(session: Session, services: Services, user: str, locale: str) -> list[Block]:

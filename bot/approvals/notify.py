@@ -288,3 +288,18 @@ def pending_steps_for(session: Session, services: Services, user: str) -> list[t
                                                         Ticket.requester_id == user)))
     return [(s, p) for s, p in own if s.ticket_id not in mine]
 
+
+def longest_waiting(session: Session, services: Services, user: str, limit: int
+                    ) -> tuple[list[tuple[ApprovalStep, Ticket, str | None]], int]:
+    """Up to `limit` of the steps `user` may decide now (pending_steps_for), due soonest first, each with its
+    ticket and the principal it is decided for; and how many there are in all (App Home, まとめて承認)."""
+    pending = pending_steps_for(session, services, user)
+    now = services.clock.now()
+    pending.sort(key=lambda pair: (pair[0].due_at or now, pair[0].id))
+    found = []
+    for step, principal in pending[:limit]:
+        ticket = session.get(Ticket, step.ticket_id)
+        if ticket is not None:
+            found.append((step, ticket, principal))
+    return found, len(pending)
+

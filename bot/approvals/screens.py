@@ -41,14 +41,9 @@ def reason_form(session: Session, services: Services, *, step_id: int, version: 
 def bulk_form(session: Session, services: Services, *, actor: str, locale: str) -> dict[str, Any]:
     """まとめて承認: the steps `actor` may decide now (their own and those they stand in for), the longest
     waiting first, every one ticked; at most BULK_LIMIT, the rest wait for the next round."""
-    pending = notify.pending_steps_for(session, services, actor)
-    now = services.clock.now()
-    pending.sort(key=lambda pair: (pair[0].due_at or now, pair[0].id))
+    pending, _ = notify.longest_waiting(session, services, actor, BULK_LIMIT)
     items = []
-    for step, principal in pending[:BULK_LIMIT]:
-        ticket = session.get(Ticket, step.ticket_id)
-        if ticket is None:
-            continue
+    for step, ticket, principal in pending:
         amount = next((r.value for r in notify.field_rows(services, ticket, locale) if r.key == "amount" and r.value),
                       "")
         items.append(BulkItem(step_id=step.id, version=step.version, ticket_number=ticket.number,
