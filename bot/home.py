@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.views.blocks import Block
 from bot.views.home import home_view
+from models import HomeViewer
+from models.db import insert_ignore
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -38,13 +40,17 @@ def opened(session: Session, services: Services, user: str) -> None:
     answered from memory, and the pending check reads without the write lock, so a burst of opens
     costs one write, not one each. (Marked before the refresh is queued: should this request's
     transaction fail, the person's next open in the window refreshes nothing; any change will.)"""
-    now = services.clock.now().timestamp()
+    at = services.clock.now()
+    now = at.timestamp()
     if services.recent_home_opens.seen_recently(user, now):
         return
     services.recent_home_opens.mark(user, now)
     with services.read_sessions() as reader:
         if outbox.home_refresh_pending(reader, user):
             return
+        known = reader.get(HomeViewer, user) is not None
+    if not known:  # from now on, changes re-publish this person's Home (outbox.refresh_home)
+        insert_ignore(session, HomeViewer, {"slack_id": user, "first_opened_at": at})
     outbox.refresh_home(session, user)
 
 

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.settings import is_loopback_url
-from models import LaneThrottle, OutboxMessage, SlackMessageRef
+from models import HomeViewer, LaneThrottle, OutboxMessage, SlackMessageRef
 from models.db import is_sqlite, make_read_session_factory, within
 
 log = logging.getLogger(__name__)
@@ -155,8 +155,11 @@ def home_refresh_pending(session: Session, user: str) -> bool:
 def refresh_home(session: Session, user: str) -> Any:
     """Ask for the user's App Home to be re-rendered from fresh data at delivery time.
 
+    Only for someone who has opened Home (bot/home.py opened records them): Slack sends
+    app_home_opened on every switch to the tab and that open renders afresh, so publishing to a Home
+    nobody has opened is work (the outbox's most expensive) and a rate-limited call for nothing.
     Coalesced: many changes in a burst become one views.publish."""
-    if home_refresh_pending(session, user):
+    if session.get(HomeViewer, user) is None or home_refresh_pending(session, user):
         return None
     return enqueue(session, HOME_REFRESH, {"user": user}, lane=f"home:{user}")
 

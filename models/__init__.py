@@ -7,6 +7,7 @@ from models.base import Base, utcnow
 from models.evidence import EvidenceBlob
 from models.faq import FaqEntry, FaqQuery, FaqRevision
 from models.faq_vector import FaqTextVector, FaqTextWords
+from models.home_viewer import HomeViewer
 from models.job import JobRun
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
 from models.receipt import ReceiptCounterparty, ReceiptFile, ReceiptHold, ReceiptRecord
@@ -28,6 +29,7 @@ __all__ = [
     "FaqRevision",
     "FaqTextVector",
     "FaqTextWords",
+    "HomeViewer",
     "JobRun",
     "LaneThrottle",
     "OutboxMessage",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,15 +52,35 @@ class Org(BaseModel):
 
     people: list[Person] = Field(default_factory=list)
 
+    # Lookups by key, Slack id and e-mail run on every request and every App Home render; a 10,000-person
+    # directory scanned each time was a hot spot of the month soak. The config is not changed after it is
+    # loaded (a reload builds a new Org), so the indexes are built once, on first use. The first person
+    # wins on a duplicate, as the scans did (`config check` reports duplicates).
+    @cached_property
+    def _indexes(self) -> tuple[dict[str, Person], dict[str, Person], dict[str, Person], frozenset[str]]:
+        by_key: dict[str, Person] = {}
+        by_slack: dict[str, Person] = {}
+        by_email: dict[str, Person] = {}
+        for p in self.people:
+            by_key.setdefault(p.key, p)
+            if p.slack_id:
+                by_slack.setdefault(p.slack_id, p)
+            if p.email:
+                by_email.setdefault(p.email, p)
+        managers = frozenset(p.manager for p in self.people if p.manager)
+        return by_key, by_slack, by_email, managers
+
     def by_key(self, key: str) -> Person | None:
-        return next((p for p in self.people if p.key == key), None)
+        return self._indexes[0].get(key)
 
     def by_slack_id(self, slack_id: str) -> Person | None:
-        return next((p for p in self.people if p.slack_id == slack_id), None)
+        return self._indexes[1].get(slack_id)
 
     def by_email(self, email: str) -> Person | None:
-        email = email.lower()
-        return next((p for p in self.people if p.email == email), None)
+        return self._indexes[2].get(email.lower())
+
+    def manages_someone(self, key: str) -> bool:
+        return key in self._indexes[3]
 
     def with_role(self, role: str) -> list[Person]:
         return [p for p in self.people if role in p.roles]

@@ -7,6 +7,7 @@ scans disabled, so a Seq Scan in the plan means no index could serve it; on SQLi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,15 +17,17 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bot.approvals.notify import _copies
-from bot.approvals.steps import has_decided
+from bot.approvals.steps import has_decided, pending_for
 from bot.tickets.store import children, posted
 from models import ApprovalStep, OutboxMessage, Ticket
 
 NOW = datetime(2026, 12, 14, 1, 0, tzinfo=UTC)
+_SEQ = itertools.count(1)
 
 
 def _ticket(session: Session) -> Ticket:
-    ticket = Ticket(number="GA-0001", department="general_affairs", seq=1, request_type="supplies", title="t",
+    seq = next(_SEQ)
+    ticket = Ticket(number=f"GA-{seq:04d}", department="general_affairs", seq=seq, request_type="supplies", title="t",
                     fields={}, requester_id="UREQ00001", created_at=NOW, updated_at=NOW)
     session.add(ticket)
     session.flush()
@@ -93,3 +96,23 @@ def test_the_prefix_match_finds_exactly_the_steps_copies(session: Session) -> No
                                   created_at=NOW) for ref in [*others, *mine])
     session.flush()
     assert _copies(session, step) == sorted((ref, ref.rsplit(":", 1)[1]) for ref in mine)
+
+
+def test_the_steps_waiting_for_a_person_are_exactly_those_naming_them(session: Session) -> None:
+    """pending_for narrows in SQL by the id's text; an id that is a prefix of another's, or one whose
+    characters are LIKE wildcards, must not bring in someone else's step, and a decided step stays out."""
+    def step(approvers: list[str], status: str = "pending") -> ApprovalStep:
+        row = ApprovalStep(ticket_id=_ticket(session).id, round=1, position=1, rule="r", approvers=approvers,
+                           status=status, version=1, requested_at=NOW, created_at=NOW)
+        session.add(row)
+        session.flush()
+        return row
+
+    mine = [step(["UMGR00001"]), step(["UOTHER001", "UMGR00001"])]
+    step(["UMGR000012"]), step(["XUMGR00001"]), step(["UMGR0000_"]), step(["UMGR00001"], status="approved")
+    wildcard = step(["U%"])
+
+    assert pending_for(session, ["UMGR00001"]) == mine
+    assert pending_for(session, ["U%"]) == [wildcard]
+    assert pending_for(session, ["UMGR00001", "U%"]) == [*mine, wildcard]
+    assert pending_for(session, []) == []

@@ -17,7 +17,7 @@ from bot import outbox
 from bot.clock import ManualClock
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer, FakeUser
 from bot.outbox import Dispatcher, RetryPolicy
-from models import OutboxMessage, SlackMessageRef
+from models import HomeViewer, OutboxMessage, SlackMessageRef
 from models.db import make_session_factory
 
 CHANNEL = "CFINANCE"
@@ -199,6 +199,10 @@ def test_a_dedupe_key_enqueues_once(desk):
     assert len(desk.status()) == 1
 
 
+def has_opened_home(session, user: str) -> None:
+    session.add(HomeViewer(slack_id=user, first_opened_at=datetime(2026, 11, 24, 1, 0, tzinfo=UTC)))
+
+
 def test_home_refreshes_in_a_burst_become_one_publish(desk):
     rendered = []
 
@@ -207,6 +211,7 @@ def test_home_refreshes_in_a_burst_become_one_publish(desk):
         return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
 
     desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    desk.enqueue(has_opened_home, "UEMPLOYEE1")
     for _ in range(5):
         desk.enqueue(outbox.refresh_home, "UEMPLOYEE1")
 
@@ -221,6 +226,8 @@ def test_a_person_s_home_is_published_at_most_once_a_second_with_later_changes_c
         return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
 
     desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    for user in ("UEMPLOYEE1", "UMANAGER1"):
+        desk.enqueue(has_opened_home, user)
     desk.enqueue(outbox.refresh_home, "UEMPLOYEE1")
     desk.dispatcher.drain()
     for _ in range(3):  # three more changes within the second: they wait, as one refresh
@@ -234,6 +241,26 @@ def test_a_person_s_home_is_published_at_most_once_a_second_with_later_changes_c
     desk.dispatcher.drain()
     published = [c.params["user_id"] for c in desk.slack.calls("views.publish")]
     assert published == ["UEMPLOYEE1", "UMANAGER1", "UEMPLOYEE1"]
+
+
+def test_a_home_nobody_has_opened_is_not_published(desk):
+    """Slack sends app_home_opened on every switch to the tab, and that open renders afresh: publishing on
+    every change to people who never look was the soak's largest cost, for nothing."""
+    rendered = []
+
+    def render(session, payload):
+        rendered.append(payload["user"])
+        return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
+
+    desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    desk.enqueue(has_opened_home, "UMANAGER1")
+    for user in ("UEMPLOYEE1", "UMANAGER1"):
+        desk.enqueue(outbox.refresh_home, user)
+
+    desk.dispatcher.drain()
+
+    assert rendered == ["UMANAGER1"]
+    assert [m[0] for m in desk.status()] == [outbox.HOME_REFRESH]
 
 
 def test_against_a_local_fake_a_response_url_naming_real_slack_is_refused_not_tried(desk):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import outbox
+from bot import home
 from bot.approvals import decide as decisions
 from bot.config import WorkspaceConfig
 from bot.reminders.status import progress
@@ -123,10 +123,10 @@ def test_escalated_to_the_approvers_manager_after_two_reminders_and_the_requeste
     for day in (26, 27, 30):
         sweep_at(bot, jst(2026, 11, day, 16, 0))
     assert len(reminder_dms(bot, MANAGER)) == 2 and len(dms(bot, CFO, "滞留")) == 1
-    # The requester's App Home shows it.
+    # The requester opens their App Home: it shows it.
     bot.services.clock.set(jst(2026, 11, 30, 16, 1))
     with transaction(bot.services.session_factory) as session:
-        outbox.refresh_home(session, EMPLOYEE)
+        home.opened(session, bot.services, EMPLOYEE)
     bot.deliver()
     assert "リマインド ×2" in str(bot.slack.home_view(EMPLOYEE))
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer, FakeUser
-from models import OutboxMessage, Ticket
+from models import HomeViewer, OutboxMessage, Ticket
 from models.db import make_session_factory, transaction
 
 EMPLOYEE, ADMIN = "UEMPLOYEE1", "UADMIN001"
@@ -39,8 +39,10 @@ def test_a_scheduler_only_process_publishes_the_home_refreshes_it_finds(worker_e
         session.add(Ticket(number="FIN-0042", department="finance", seq=42, request_type="expense",
                            title="出張旅費の精算", fields={}, requester_id=EMPLOYEE, status="in_progress",
                            created_at=CREATED, updated_at=CREATED))
-        outbox.refresh_home(session, EMPLOYEE)
-        outbox.refresh_home(session, ADMIN)
+        for user in (EMPLOYEE, ADMIN):  # both have opened their Home before
+            session.add(HomeViewer(slack_id=user, first_opened_at=CREATED))
+            session.flush()
+            outbox.refresh_home(session, user)
 
     worker = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)

@@ -31,6 +31,7 @@ from tests.wiring.intake_steps import (
     everything,
     fill_modal,
     modal,
+    open_home,
     request,
     text_block,
     thread,
@@ -315,15 +316,13 @@ def test_withdrawing_while_pending_approval_cancels_the_open_steps(bot):
 
 
 def test_app_home_lists_my_requests_and_the_agents_queue(desk):
+    open_home(desk, EMPLOYEE)  # the employee has looked at Home before: it follows their requests
     t = ga_inquiry(desk)
 
     assert "あなたの申請" in everything(desk.slack.home_view(EMPLOYEE)) and t.number in everything(
         desk.slack.home_view(EMPLOYEE))
-    opened = {"type": "app_home_opened", "user": GA_AGENT, "channel": desk.slack.dm_channel(GA_AGENT), "tab": "home",
-              "event_ts": "1.0"}
-    desk.requester.event(opened)
-    desk.deliver()
-    queue = everything(desk.slack.home_view(GA_AGENT))
+    assert desk.slack.home_view(GA_AGENT) is None  # never opened: nothing published to it
+    queue = open_home(desk, GA_AGENT)
     assert "担当部署の受付" in queue and "未対応: 1件" in queue and t.number in queue
     assert "担当部署の受付" not in everything(desk.slack.home_view(EMPLOYEE))
 
