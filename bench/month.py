@@ -141,6 +141,8 @@ class Stats:
     double_clicks: int = 0
     faq_questions: int = 0
     faq_escalations_followed: int = 0
+    home_opens: int = 0
+    home_publishes: int = 0
     healthz: list[tuple[str, bool]] = field(default_factory=list)
     unexplained_twice: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -402,6 +404,8 @@ class Soak:
         self.spent["start-up"] = time.monotonic() - self.started
 
     def _on_call(self, call: Any) -> None:
+        if call.method == "views.publish" and call.status == 200:
+            self.stats.add("home_publishes")
         if call.method != "chat.postMessage" or call.status != 200 or not (call.response or {}).get("ok"):
             return
         payload = ((call.params.get("metadata") or {}).get("event_payload") or {})
@@ -815,6 +819,24 @@ class Soak:
             decided += 1
         return decided
 
+    def look_at_home(self, plans: list[Plan]) -> None:
+        """The morning's look at App Home: every desk's agents, about a third of the approvers, a tenth of
+        the day's requesters (after submitting). From their first open on, each change to what their Home
+        shows re-publishes it, so the month renders Homes as a company's people would make it."""
+        agents = sorted({self.company.slack_id(k) for keys in self.company.agents.values() for k in keys[1:]})
+        approvers = sorted({a for p in self.plans for a in p.chain})
+        requesters = sorted({p.requester for p in plans})
+        people = set(agents)
+        people.update(a for a in approvers if self.rng.random() < 1 / 3)
+        people.update(r for r in requesters if self.rng.random() < 1 / 10)
+
+        def open_home(user: str) -> None:
+            self.send("event", event={"type": "app_home_opened", "user": user, "tab": "home",
+                                      "channel": self.slack.dm_channel(user), "event_ts": f"{time.time():.6f}"})
+            self.stats.add("home_opens")
+
+        self.each(open_home, sorted(people))
+
     def _plan_for_step(self, step_id: int, by_ticket: dict[int, Plan]) -> tuple[Plan | None, int, int]:
         from models import ApprovalStep
 
@@ -1198,6 +1220,7 @@ class Soak:
             questions = [self.plan_question() for _ in range(asks)]
             self.per_person(lambda item: self.submit(item) if isinstance(item, Plan) else self.ask(item),
                             [*plans, *questions], lambda item: item.requester if isinstance(item, Plan) else item.user)
+            self.look_at_home(plans)
             if n == 1:
                 self.delegate()
             if n == len(days) // 2:  # the leavers' Slack accounts are deactivated mid-month
@@ -1684,6 +1707,7 @@ class Soak:
             "double clicks": self.stats.double_clicks, "Slack retries": self.stats.retries_sent,
             "faq questions": self.stats.faq_questions,
             "faq 人に聞く followed into an inquiry": self.stats.faq_escalations_followed,
+            "App Home opens / views.publish": f"{self.stats.home_opens} / {self.stats.home_publishes}",
             "faults drawn": self.slack.faults_drawn(),
             "connections refused (killed replica)": self.stats.refused_while_down,
             "peak RSS MB": {p.name: round(p.peak_rss_kb / 1024) for p in self.procs},
