@@ -87,9 +87,11 @@ class Plan:
     requester: str  # slack id
     type_key: str
     amount: int | None
-    chain: list[str]  # expected approver per step of a round (slack ids)
+    chain: list[str]  # expected approver per step of a round (slack ids); a 合議's members one after another
     fate: str  # approve | send_back | reject
-    at_step: int = 0  # the step that sends back / rejects
+    at_step: int = 0  # the chain entry (the approver) that sends back / rejects
+    positions: list[int] = field(default_factory=list)  # the product's step position of each chain entry
+    informed: list[str] = field(default_factory=list)  # 回付: who is told once the chain is approved
     ticket_id: int | None = None
     round: int = 1
     decided: list[tuple[int, int, str]] = field(default_factory=list)  # (round, position, outcome)
@@ -143,6 +145,7 @@ class Stats:
     faq_escalations_followed: int = 0
     home_opens: int = 0
     home_publishes: int = 0
+    circulations_read: int = 0
     healthz: list[tuple[str, bool]] = field(default_factory=list)
     unexplained_twice: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -663,30 +666,56 @@ class Soak:
         if amount_field is not None:
             ceiling = int(amount_field.max) if amount_field.max is not None else 10**9
             amount = self.rng.choice([a for a in (3_000, 45_000, 150_000, 1_200_000, 12_000_000) if a <= ceiling])
-        chain = self._expected_chain(rt, person, amount)
+        chain, positions, informed = self._expected_chain(rt, person, amount)
         roll = self.rng.random()
         fate = "approve" if not chain or roll < 0.8 else ("send_back" if roll < 0.92 else "reject")
         desk = self.rng.choices(("leave", "resolve", "hold_resolve"), (0.3, 0.5, 0.2))[0]
         rating = self.rng.choice((None, 3, 4, 5, 5)) if desk != "leave" else None
         return Plan(requester=person["slack_id"], type_key=rt.key, amount=amount, chain=chain, fate=fate,
-                    at_step=self.rng.randrange(len(chain)) if chain else 0, desk=desk, rating=rating)
+                    at_step=self.rng.randrange(len(chain)) if chain else 0, desk=desk, rating=rating,
+                    positions=positions, informed=informed)
 
-    def _expected_chain(self, rt: Any, person: dict[str, Any], amount: int | None) -> list[str]:
-        """The approval chain as the company's 職務権限 says (written here independently of the product)."""
+    def _expected_chain(self, rt: Any, person: dict[str, Any], amount: int | None
+                        ) -> tuple[list[str], list[int], list[str]]:
+        """The approval chain as the company's 職務権限 says (written here independently of the product): each
+        approver, the step position they decide at (a 合議's members share theirs), and who is told by 回付."""
         chain: list[str] = []
+        positions: list[int] = []
+        informed: list[str] = []
+        position = 0
         for rule in rt.approval:
             conditions = list(getattr(rule, "when", None) or [])
             for cond in conditions:
                 assert cond.field == "amount" and cond.op == ">=", cond  # the bundled catalog's only kind
             if any(amount is None or amount < cond.value for cond in conditions):
                 continue
-            if getattr(rule, "manager", False):
-                approver = self.company.slack_id(person["manager"])
-            else:
-                approver = next(p["slack_id"] for p in self.company.people if rule.role in p.get("roles", []))
-            if approver != person["slack_id"] and approver not in chain:
-                chain.append(approver)
-        return chain
+            position += 1
+            named = [self._named(entry) for entry in rule.all_of] if rule.all_of else [self._named(rule)]
+            if rule.fyi:
+                informed.extend(p for p in named if p != person["slack_id"] and p not in informed)
+                continue
+            for approver in named:
+                if getattr(rule, "manager", False):
+                    approver = self.company.slack_id(person["manager"])
+                if approver != person["slack_id"] and approver not in chain:
+                    chain.append(approver)
+                    positions.append(position)
+        return chain, positions, informed
+
+    def _named(self, who: Any) -> str:
+        """The one person a rule (or a 合議 entry: a person key, department:<key>, role:<role>) names in this
+        company; the manager rule is resolved by the caller."""
+        if isinstance(who, str):
+            kind, _, name = who.partition(":") if ":" in who else ("person", "", who)
+        else:
+            kind, name = ("department", who.department) if who.department else ("role", who.role or "")
+        if getattr(who, "manager", False):
+            return ""
+        if kind == "department":
+            return self.company.slack_id(self.config.department(name).approvers[0])
+        if kind == "role":
+            return next(p["slack_id"] for p in self.company.people if name in p.get("roles", []))
+        return self.company.slack_id(name)
 
     def form_values(self, type_key: str, amount: int | None) -> dict[str, dict[str, Any]]:
         from bot.forms import block_id
@@ -794,12 +823,18 @@ class Soak:
             value = next(e["value"] for b in card["blocks"] if b.get("type") == "actions"
                          for e in b["elements"] if e.get("action_id") == ApprovalAction.APPROVE)
             step_id = int(value.split(":")[0])
-            plan, position, rnd = self._plan_for_step(step_id, by_ticket)
+            plan, position, rnd, others_pending = self._plan_for_step(step_id, by_ticket)
             if plan is None:
                 continue
             outcome = "approved"
-            if plan.fate in ("send_back", "reject") and position == plan.at_step + 1 and not any(
-                    d[2] != "approved" for d in plan.decided):
+            # The planned approver sends it back or rejects it (or their delegate: not in the chain).
+            if plan.fate in ("send_back", "reject") and position == plan.positions[plan.at_step] and not any(
+                    d[2] != "approved" for d in plan.decided) and (
+                    approver == plan.chain[plan.at_step] or approver not in plan.chain):
+                if others_pending:
+                    # 合議: the member who sends it back does so once the others have decided, so no member's
+                    # click lands on a part their 差戻し already closed (the driver counts every click it makes).
+                    continue
                 outcome = "sent_back" if plan.fate == "send_back" else "rejected"
             channel = self.slack.dm_channel(approver)
             if outcome == "approved":
@@ -814,7 +849,7 @@ class Soak:
                 self._give_reason(approver, card, value, outcome)
             plan.decided.append((rnd, position, outcome))
             plan.decided_at.append((self.clock.now(), outcome))
-            if outcome == "approved" and position == len(plan.chain):
+            if outcome == "approved" and position == plan.positions[-1]:
                 plan.approved_at = self.clock.now()
             decided += 1
         return decided
@@ -837,14 +872,85 @@ class Soak:
 
         self.each(open_home, sorted(people))
 
-    def _plan_for_step(self, step_id: int, by_ticket: dict[int, Plan]) -> tuple[Plan | None, int, int]:
+    def read_circulations(self) -> int:
+        """Whoever a 回付 was sent to reads it and presses 確認しました (people at once, each their own DM)."""
+        from bot.slack_ids import ApprovalAction
+
+        def has_button(m: dict[str, Any]) -> bool:
+            return any(e.get("action_id") == ApprovalAction.ACKNOWLEDGE for b in m.get("blocks") or []
+                       if b.get("type") == "actions" for e in b.get("elements", []))
+
+        def read(user: str) -> int:
+            channel = self.slack.dm_channel(user)
+            told = self.slack.find_messages(channel, has_button)
+            for message in told:
+                value = next(e["value"] for b in message["blocks"] if b.get("type") == "actions"
+                             for e in b["elements"] if e.get("action_id") == ApprovalAction.ACKNOWLEDGE)
+                self.send("block_action", retry=self.rng.random() < 0.03, user_id=user,
+                          action_id=ApprovalAction.ACKNOWLEDGE, value=value, channel_id=channel, message=message)
+            return len(told)
+
+        read_now = sum(self.each(read, sorted({u for p in self.plans for u in p.informed})))
+        self.stats.add("circulations_read", read_now)
+        return read_now
+
+    def _circulation_check(self) -> tuple[bool, str]:
+        """Every request whose chain was approved told each of its 回付 people exactly once (one row, one
+        message), and each confirmation is recorded; a request sent back or rejected before it told nobody."""
+        import re
+
+        from sqlalchemy import select
+
+        from models import ApprovalStep
+
+        with self.session() as s:
+            rows = s.execute(select(ApprovalStep.ticket_id, ApprovalStep.approvers, ApprovalStep.status)
+                             .where(ApprovalStep.mode == "fyi",
+                                    ApprovalStep.status.in_(("informed", "acknowledged")))).all()
+        told: Counter[tuple[int, str]] = Counter()
+        unread = []
+        for ticket_id, approvers, status in rows:
+            for user in approvers:
+                told[(ticket_id, user)] += 1
+            if status != "acknowledged":
+                unread.append(ticket_id)
+        due: Counter[tuple[int, str]] = Counter()
+        for plan in self.plans:
+            if plan.ticket_id is not None and plan.informed and plan.fate != "reject":
+                for user in plan.informed:
+                    due[(plan.ticket_id, user)] += 1
+        messages: Counter[tuple[str, str]] = Counter()
+        numbers = {p.ticket_id: p.number for p in self.plans}
+        for user in {u for _, u in due}:
+            for m in self.slack.messages(self.slack.dm_channel(user)):
+                text = str(m.get("text", ""))
+                number = re.search(r"[A-Z]+-\d+", text)
+                if text.startswith(("回付", "For your information")) and number:
+                    messages[(number.group(0), user)] += 1
+        twice = {k: v for k, v in messages.items() if v != 1}
+        off = {k: (told[k], v) for k, v in (due | told).items() if told[k] != due[k]}
+        missing = [(numbers.get(t), u) for (t, u) in due if messages[(numbers.get(t, ""), u)] == 0]
+        return not off and not twice and not unread and not missing, (
+            f"{sum(due.values())} 回付 due, {sum(told.values())} told, {len(rows) - len(unread)} confirmed; "
+            f"(ticket, person): (told, due) off: {dict(list(off.items())[:4])}; messages twice: "
+            f"{dict(list(twice.items())[:3])}; without a message: {missing[:3]}; unconfirmed: {unread[:3]}")
+
+    def _plan_for_step(self, step_id: int, by_ticket: dict[int, Plan]) -> tuple[Plan | None, int, int, bool]:
+        """The plan of a pending step, its position and round, and whether other members of its 合議 are still
+        deciding."""
+        from sqlalchemy import func, select
+
         from models import ApprovalStep
 
         with self.session() as s:
             step = s.get(ApprovalStep, step_id)
             if step is None or step.status != "pending":
-                return None, 0, 0
-            return by_ticket.get(step.ticket_id), step.position, step.round
+                return None, 0, 0, False
+            others = s.scalar(select(func.count()).select_from(ApprovalStep).where(
+                ApprovalStep.ticket_id == step.ticket_id, ApprovalStep.round == step.round,
+                ApprovalStep.position == step.position, ApprovalStep.id != step.id,
+                ApprovalStep.status == "pending")) or 0
+            return by_ticket.get(step.ticket_id), step.position, step.round, others > 0
 
     def _give_reason(self, approver: str, card: dict[str, Any], value: str, outcome: str) -> None:
         from bot.approvals.views import REASON_BLOCK, REASON_INPUT
@@ -1246,6 +1352,7 @@ class Soak:
                 self.settle()
             self.restarted()  # the replica killed this morning is back by the afternoon
             self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=16))
+            self.read_circulations()
             self.work_desks()
             self.settle()
             self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=18, minute=30))
@@ -1260,6 +1367,7 @@ class Soak:
             if not self.decide_all() and not self.resubmit_all():
                 break
         self.settle(timeout=120)
+        self.read_circulations()
         self.work_desks()
         # Every resolution notice (its rating buttons) in its DM before the requesters' last look, backoffs
         # included: a lane behind a retry moves only at the next clock step otherwise.
@@ -1447,6 +1555,7 @@ class Soak:
         checks["weekly digest numbers = ground truth"] = _guarded(self._digest_check)
         checks["each FAQ question answered once, as its kind says"] = _guarded(self._faq_check)
         checks["each requester told each decision once"] = _guarded(self._told_check)
+        checks["each 回付 told once and confirmed"] = _guarded(self._circulation_check)
         checks["database connections cut once"] = (
             (self.db_cuts == 1, "cut, refused 3 s, healed; /healthz green after") if self.proxy is not None
             else (True, "n/a on SQLite (a file, no connection to cut)"))
@@ -1566,10 +1675,16 @@ class Soak:
         for plan in self.plans:
             if not plan.chain or not plan.decided:
                 continue
-            for _, position, outcome in plan.decided:
-                key = outcome if outcome != "approved" else ("approved" if position == len(plan.chain)
-                                                             else "step_approved")
-                expected[(plan.number, key)] += 1
+            finals: Counter[int] = Counter()  # round → approvals at the last position
+            ended = {rnd for rnd, _, outcome in plan.decided if outcome != "approved"}  # sent back or rejected
+            for rnd, position, outcome in plan.decided:
+                if outcome == "approved" and position == plan.positions[-1] and rnd not in ended:
+                    finals[rnd] += 1
+                    continue
+                expected[(plan.number, outcome if outcome != "approved" else "step_approved")] += 1
+            for approvals in finals.values():  # a 合議 at the end: its last member's approval is the request's
+                expected[(plan.number, "approved")] += 1
+                expected[(plan.number, "step_approved")] += approvals - 1
             person = next(p for p in self.company.people if p["slack_id"] == plan.requester)
             locale = "en" if person.get("locale") == "en" else "ja"
             texts = [str(m.get("text", "")) for m in self.slack.messages(self.slack.dm_channel(plan.requester))]
@@ -1708,6 +1823,7 @@ class Soak:
             "faq questions": self.stats.faq_questions,
             "faq 人に聞く followed into an inquiry": self.stats.faq_escalations_followed,
             "App Home opens / views.publish": f"{self.stats.home_opens} / {self.stats.home_publishes}",
+            "回付 confirmed (確認しました)": self.stats.circulations_read,
             "faults drawn": self.slack.faults_drawn(),
             "connections refused (killed replica)": self.stats.refused_while_down,
             "peak RSS MB": {p.name: round(p.peak_rss_kb / 1024) for p in self.procs},

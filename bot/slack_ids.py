@@ -46,6 +46,7 @@ class ApprovalAction(StrEnum):
     DELEGATE_CANCEL = "delegation_cancel"
     REASSIGN_OPEN = "approval_reassign_open"  # admins only, on the 詳細 view
     BULK_OPEN = "approval_bulk_open"  # App Home: approve several waiting requests in one confirmation
+    ACKNOWLEDGE = "approval_acknowledge"  # 回付: 確認しました on the FYI message
 
 
 class ApprovalCallback(StrEnum):

@@ -1,6 +1,6 @@
 """Approval buttons and modals: 承認 / コメントして承認 / 差戻し / 却下 / 詳細 (in the DM and on App Home — same
-action ids), the reason (or comment) modal, 修正して再提出, an admin's 承認者を変更, and delegation
-(`/helpdesk delegate`, App Home 設定する / 取り消し).
+action ids), 確認しました on a 回付, the reason (or comment) modal, 修正して再提出, an admin's 承認者を変更, and
+delegation (`/helpdesk delegate`, App Home 設定する / 取り消し).
 
 Thin: the button value is a pointer (step id:version); who clicked comes from the signed payload;
 the decision and its authorization live in bot.approvals."""
@@ -12,8 +12,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.approvals import circulation, delegation, screens
 from bot.approvals import decide as decisions
-from bot.approvals import delegation, screens
 from bot.approvals.delegation_view import (
     DATE_INPUT,
     DELEGATE_BLOCK,
@@ -74,6 +74,12 @@ def register(app: App, services: Services) -> None:
         step_id, version = clicked_pointer(body)
         decisions.decide(context["db"], services, step_id=step_id, version=version, actor=context.user_id,
                          outcome="approved", locale=context["locale"])
+        ack()
+
+    @app.action(ApprovalAction.ACKNOWLEDGE)
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        step_id, version = clicked_pointer(body)
+        circulation.acknowledge(context["db"], services, step_id=step_id, version=version, actor=context.user_id)
         ack()
 
     def open_reason(outcome: str):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from models.base import Base, utcnow
 class ApprovalStep(Base):
     __tablename__ = "approval_steps"
     __table_args__ = (
-        UniqueConstraint("ticket_id", "round", "position"),
+        UniqueConstraint("ticket_id", "round", "position", "part"),
         # The reminder sweep's query: pending steps whose SLA has passed, oldest first.
         Index("ix_approval_steps_status_due_at", "status", "due_at"),
         Index("ix_approval_steps_ticket_id", "ticket_id"),
@@ -32,9 +32,14 @@ class ApprovalStep(Base):
     round: Mapped[int] = mapped_column(default=1, doc="grows by one on each resubmission after a send-back")
     position: Mapped[int] = mapped_column(doc="order within the chain, from 1")
     rule: Mapped[str] = mapped_column(String(200), doc="the rule that produced this step, for explanations")
+    part: Mapped[int] = mapped_column(default=1, server_default="1", doc=(
+        "合議 and 回付: one row per member at this position, numbered from 1 (1 when one group decides)"))
+    mode: Mapped[str] = mapped_column(String(8), default="any", server_default="any", doc=(
+        "any: any one of the approvers decides; all: 合議, every part at this position must approve; "
+        "fyi: 回付, the approvers are informed and nobody decides"))
     approvers: Mapped[list[Any]] = mapped_column(doc="Slack ids; any one of them may decide")
-    status: Mapped[str] = mapped_column(String(16), default="waiting",
-                                        doc="waiting|pending|approved|sent_back|rejected|skipped|cancelled")
+    status: Mapped[str] = mapped_column(String(16), default="waiting", doc=(
+        "waiting|pending|approved|sent_back|rejected|skipped|cancelled; 回付: informed|acknowledged"))
     version: Mapped[int] = mapped_column(default=1, doc="compare-and-set guard for decisions")
     requested_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.approvals.segregation import next_up
-from bot.config.approval_rules import ApprovalRule
+from bot.config.approval_rules import GROUP_PREFIXES, ApprovalRule
 from bot.config.org import Person
 from bot.config.workspace import WorkspaceConfig
 from bot.errors import DomainError
@@ -25,6 +25,10 @@ from bot.errors import DomainError
 SKIP_REQUESTER = "requester"
 SKIP_ALREADY = "already_approves"
 SKIP_NO_MANAGER = "no_manager"
+SKIP_NOBODY_TO_INFORM = "nobody_to_inform"
+
+# How the rows at one position decide (ApprovalStep.mode).
+ANY, ALL, FYI = "any", "all", "fyi"
 
 
 class ApprovalConfigError(DomainError):
@@ -46,55 +50,108 @@ class PlannedStep:
     skip_code: str | None = None
     notes: list[str] = field(default_factory=list)
     routed_via: str | None = None  # set when the requester was the approver: "manager" | "department"
+    part: int = 1  # 合議 / 回付: one planned step per member at this position, numbered from 1
+    mode: str = ANY
 
     @property
     def skipped(self) -> bool:
         return self.skipped_reason is not None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "rule": self.rule_label, "approvers": self.approvers,
-                "skipped": self.skipped, "skipped_reason": self.skipped_reason, "skip_code": self.skip_code,
-                "notes": self.notes, "routed_via": self.routed_via}
+        return {"position": self.position, "part": self.part, "mode": self.mode, "rule": self.rule_label,
+                "approvers": self.approvers, "skipped": self.skipped, "skipped_reason": self.skipped_reason,
+                "skip_code": self.skip_code, "notes": self.notes, "routed_via": self.routed_via}
 
 
 def build_chain(
     rules: Sequence[ApprovalRule], config: WorkspaceConfig, requester_slack_id: str, fields: dict[str, Any],
     department: str | None = None,
 ) -> list[PlannedStep]:
-    """`department` is the request's department: whose approvers decide when nobody is above the requester."""
+    """`department` is the request's department: whose approvers decide when nobody is above the requester.
+
+    One planned step per position, except a 合議 (all_of: one per entry, each with the approvers who may
+    decide for it) and a 回付 (fyi: one per person informed), whose parts share their position."""
     steps: list[PlannedStep] = []
     approving: dict[str, int] = {}  # approver → the first step where they decide
+    position = 0
     for rule in rules:
         if not rule.applies(fields):
             continue
-        position = len(steps) + 1
+        position += 1
         label = rule.describe()
-        people, notes = _resolve(rule, config, requester_slack_id)
-        if not people:
-            steps.append(PlannedStep(position, label, [], "the requester has no manager in the org directory",
-                                     SKIP_NO_MANAGER, notes))
+        if rule.fyi:
+            steps.extend(_informed(rule, config, requester_slack_id, position, label))
             continue
-        candidates = [p for p in people if p != requester_slack_id]  # whatever rule.skip_requester says
-        routed_via = None
-        if not candidates:
-            instead = next_up(config, requester_slack_id, department, [requester_slack_id])
-            if instead is None:
-                steps.append(PlannedStep(position, label, people,
-                                         "the approver is the requester, and nobody is above them",
-                                         SKIP_REQUESTER, notes))
-                continue
-            candidates, routed_via = instead.approvers, instead.via
-        fresh = [p for p in candidates if p not in approving]
-        if not fresh:
-            earlier = min(approving[p] for p in candidates)
-            why = "the approver is the requester; the next approver up" if routed_via else "the approver"
-            steps.append(PlannedStep(position, label, candidates, f"{why} already approves at step {earlier}",
-                                     SKIP_REQUESTER if routed_via else SKIP_ALREADY, notes))
-            continue
-        for person in fresh:
-            approving.setdefault(person, position)
-        steps.append(PlannedStep(position, label, fresh, None, None, notes, routed_via))
+        if rule.kind == "all_of":
+            groups = [(_group(entry, rule, config), []) for entry in rule.all_of or []]
+            mode = ALL
+        else:
+            groups = [_resolve(rule, config, requester_slack_id)]
+            mode = ANY
+        for part, (people, notes) in enumerate(groups, 1):
+            steps.append(_deciding(position, part, mode, label, people, notes, config, requester_slack_id,
+                                   department, approving))
     return steps
+
+
+def _deciding(position: int, part: int, mode: str, label: str, people: list[str], notes: list[str],
+              config: WorkspaceConfig, requester: str, department: str | None,
+              approving: dict[str, int]) -> PlannedStep:
+    """One deciding part: never the requester (routed up, or skipped), never someone who already decides
+    at an earlier step (skipped, so one person does not approve the same request twice)."""
+    if not people:
+        return PlannedStep(position, label, [], "the requester has no manager in the org directory",
+                           SKIP_NO_MANAGER, notes, part=part, mode=mode)
+    candidates = [p for p in people if p != requester]  # whatever rule.skip_requester says
+    routed_via = None
+    if not candidates:
+        instead = next_up(config, requester, department, [requester])
+        if instead is None:
+            return PlannedStep(position, label, people, "the approver is the requester, and nobody is above them",
+                               SKIP_REQUESTER, notes, part=part, mode=mode)
+        candidates, routed_via = instead.approvers, instead.via
+    fresh = [p for p in candidates if p not in approving]
+    if not fresh:
+        earlier = min(approving[p] for p in candidates)
+        why = "the approver is the requester; the next approver up" if routed_via else "the approver"
+        return PlannedStep(position, label, candidates, f"{why} already approves at step {earlier}",
+                           SKIP_REQUESTER if routed_via else SKIP_ALREADY, notes, part=part, mode=mode)
+    for person in fresh:
+        approving.setdefault(person, position)
+    return PlannedStep(position, label, fresh, None, None, notes, routed_via, part=part, mode=mode)
+
+
+def _informed(rule: ApprovalRule, config: WorkspaceConfig, requester: str, position: int,
+              label: str) -> list[PlannedStep]:
+    """回付: everyone the rule names but the requester, one part each (each confirms for themselves)."""
+    if rule.kind == "all_of":
+        named = [p for entry in rule.all_of or [] for p in _group(entry, rule, config)]
+    else:
+        named = _resolve(rule, config, requester)[0]
+    people = [p for p in dict.fromkeys(named) if p != requester]
+    if not people:
+        return [PlannedStep(position, label, named, "nobody to inform but the requester", SKIP_NOBODY_TO_INFORM,
+                            mode=FYI)]
+    return [PlannedStep(position, label, [p], part=part, mode=FYI) for part, p in enumerate(people, 1)]
+
+
+def _group(entry: str, rule: ApprovalRule, config: WorkspaceConfig) -> list[str]:
+    """One entry of an all_of: a person key, department:<key> (its approvers) or role:<role> (its holders)."""
+    kind, _, name = entry.partition(":") if entry.startswith(GROUP_PREFIXES) else ("person", "", entry)
+    if kind == "department":
+        found = config.department(name)
+        if found is None or not found.approvers:
+            raise ApprovalConfigError(f"department {name!r} has no approvers (rule {rule.describe()!r})")
+        return _reachable([p for k in found.approvers if (p := config.org.by_key(k))], rule)
+    if kind == "role":
+        holders = config.org.with_role(name)
+        if not holders:
+            raise ApprovalConfigError(f"nobody holds role {name!r} (rule {rule.describe()!r})")
+        return _reachable(holders, rule)
+    person = config.org.by_key(entry)
+    if person is None:
+        raise ApprovalConfigError(f"unknown person {entry!r} in rule {rule.describe()!r}")
+    return _reachable([person], rule)
 
 
 def _resolve(rule: ApprovalRule, config: WorkspaceConfig, requester: str) -> tuple[list[str], list[str]]:

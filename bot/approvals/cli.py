@@ -158,7 +158,10 @@ def simulate(args: argparse.Namespace) -> int:
     for step in result["steps"]:
         names = " or ".join(f"{a['name']} ({a['slack_id']})" for a in step["approvers"]) or "-"
         state = f"SKIPPED: {step['skipped_reason']}" if step["skipped"] else names
-        print(f"  {step['position']}. {state}    ← {step['rule']}")
+        # 合議: "2a. … and 2b. …", every part must approve; 回付: informed, nobody decides.
+        part = chr(ord("a") + step["part"] - 1) if step["mode"] != "any" else ""
+        kind = {"all": "  [all must approve]", "fyi": "  [FYI: informed, no decision]"}.get(step["mode"], "")
+        print(f"  {step['position']}{part}. {state}{kind}    ← {step['rule']}")
     return 0
 
 

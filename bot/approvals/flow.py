@@ -15,12 +15,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.approvals import after_the_fact, away, notify, segregation
-from bot.approvals.chain import PlannedStep, build_chain
+from bot.approvals import after_the_fact, away, circulation, notify, segregation
+from bot.approvals.chain import ALL, ANY, FYI, PlannedStep, build_chain
 from bot.approvals.rules import rules_for
 from bot.approvals.steps import (
+    ACKNOWLEDGED,
     APPROVED,
     CANCELLED,
+    INFORMED,
     PENDING,
     REJECTED,
     SENT_BACK,
@@ -28,13 +30,15 @@ from bot.approvals.steps import (
     WAITING,
     Decision,
     add_round,
-    first_waiting,
     latest_round,
-    next_waiting,
+    next_deciding,
+    next_position,
+    siblings,
     steps_of,
 )
 from bot.approvals.ticket_moves import hand_to_triage, move, update_receipt
 from bot.reminders.policy import approval_due
+from bot.tickets import store
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -53,12 +57,14 @@ def start_approval(session: Session, services: Services, ticket: Ticket, actor: 
     audit.record(session, actor=actor, action="approval.chain_built", subject=f"ticket:{ticket.id}",
                  ticket_id=ticket.id, after={"round": 1, "steps": [_brief(s) for s in rows]},
                  at=services.clock.now())
-    first = first_waiting(session, ticket.id, 1)
-    if first is None:  # every step skipped (e.g. the requester is every approver): no approval to wait for
+    if not any(r.status == WAITING and r.mode != FYI for r in rows):
+        # Nobody decides (every step skipped, e.g. the requester is every approver; or only 回付): whoever is
+        # to be informed is told, and there is no approval to wait for.
+        _enter(session, services, ticket, 1, after=0)
         away.delegate_while_away(session, services, ticket)
         return False
     move(session, services, ticket, "pending_approval", "approval_requested", actor)
-    activate(session, services, ticket, first)
+    _enter(session, services, ticket, 1, after=0)
     return True
 
 
@@ -66,18 +72,22 @@ def resume_approval(session: Session, services: Services, ticket: Ticket, actor:
                     changes: dict[str, Any]) -> None:
     """After a resubmission: a new round from the recomputed chain, entering at the step that sent it back.
 
-    Steps before that one which were approved in an earlier round are carried over as skipped (with
-    who approved them); a step the new values add earlier in the chain (e.g. a raised amount) is asked."""
+    Steps before that one which were approved (or, 回付, informed) in an earlier round are carried over as
+    skipped, with who approved them; a step the new values add earlier in the chain (e.g. a raised amount)
+    is asked. A 合議 sent back by one member is asked of all its members again."""
     previous = latest_round(session, ticket.id)
     sender = next((s for s in reversed(steps_of(session, ticket.id, previous)) if s.status == SENT_BACK), None)
     enter_at = sender.position if sender else 1
-    approved_before = {(s.position, s.rule): s for s in steps_of(session, ticket.id) if s.status == APPROVED}
+    settled_before = {(s.position, s.part, s.rule): s for s in steps_of(session, ticket.id)
+                      if s.status in (APPROVED, INFORMED, ACKNOWLEDGED)}
     plan = _plan(services, ticket)
     carried = {}
     for planned in plan:
-        earlier = approved_before.get((planned.position, planned.rule_label[:200]))
+        earlier = settled_before.get((planned.position, planned.part, planned.rule_label[:200]))
         if planned.position < enter_at and earlier is not None:
-            carried[planned.position] = f"approved in round {earlier.round} by {earlier.decided_by}"
+            carried[(planned.position, planned.part)] = (
+                f"approved in round {earlier.round} by {earlier.decided_by}" if earlier.status == APPROVED
+                else f"informed in round {earlier.round}")
     round_no = previous + 1
     rows = add_round(session, ticket.id, round_no, plan, carried)
     _audit_skips(session, services, ticket, rows)
@@ -86,18 +96,15 @@ def resume_approval(session: Session, services: Services, ticket: Ticket, actor:
                  ticket_id=ticket.id, after={"round": round_no, "enter_at": enter_at, "changes": changes,
                                              "steps": [_brief(s) for s in rows]}, at=services.clock.now())
     move(session, services, ticket, "pending_approval", "resubmitted", actor)
-    first = first_waiting(session, ticket.id, round_no)
-    if first is None:
+    if not _enter(session, services, ticket, round_no, after=0, changes=changes):
         _finish(session, services, ticket, actor)
-        return
-    activate(session, services, ticket, first, changes=changes)
 
 
 def cancel_approval(session: Session, services: Services, ticket: Ticket, actor: str) -> None:
     """On withdrawal: every open step is cancelled and its approvers' messages say so."""
     now = services.clock.now()
     for step in steps_of(session, ticket.id):
-        if step.status not in (PENDING, WAITING):
+        if step.status not in (PENDING, WAITING, INFORMED):
             continue
         before = step.status
         step.status = CANCELLED
@@ -106,7 +113,7 @@ def cancel_approval(session: Session, services: Services, ticket: Ticket, actor:
         audit.record(session, actor=actor, action="step.cancelled", subject=f"step:{step.id}", ticket_id=ticket.id,
                      before={"status": before}, after={"status": CANCELLED, "version": step.version},
                      reason="withdrawn by the requester", at=now)
-        if before == PENDING:
+        if before in (PENDING, INFORMED):
             notify.step_closed(session, services, ticket, step)
     session.flush()
     update_receipt(session, services, ticket)
@@ -114,16 +121,30 @@ def cancel_approval(session: Session, services: Services, ticket: Ticket, actor:
 
 def after_decision(session: Session, services: Services, decision: Decision) -> None:
     step, ticket = decision.step, decision.ticket
+    if step.mode == ALL:
+        # 合議: the members decide at once; the ticket's row lock makes the last one to decide see the others'
+        # (siblings() reads past what this session loaded before).
+        store.lock(session, ticket.id)
     notify.step_closed(session, services, ticket, step)
     if decision.outcome == APPROVED:
-        following = next_waiting(session, step)
-        notify.requester_step_approved(session, services, ticket, step, following)
-        if following is not None:
-            activate(session, services, ticket, following)
+        others = [s for s in siblings(session, step) if s.status == PENDING] if step.mode == ALL else []
+        if others:  # 合議: the other members still decide; their cards show who has approved
+            notify.requester_step_approved(session, services, ticket, step,
+                                           [a for s in others for a in s.approvers])
+            for other in others:
+                notify.step_closed(session, services, ticket, other)
+            update_receipt(session, services, ticket)
+            return
+        following = next_deciding(session, ticket.id, step.round, step.position)
+        notify.requester_step_approved(session, services, ticket, step,
+                                       [a for s in following for a in s.approvers] or None)
+        if _enter(session, services, ticket, step.round, after=step.position):
             update_receipt(session, services, ticket)
         else:
             _finish(session, services, ticket, decision.actor, on_behalf_of=decision.on_behalf_of, step=step)
         return
+    if step.mode == ALL:  # a 差戻し or 却下 from one member decides the whole step
+        _close_together(session, services, ticket, step, decision.actor)
     _close_round(session, services, ticket, step)
     if decision.outcome == SENT_BACK:
         move(session, services, ticket, "sent_back", "sent_back", decision.actor, reason=step.comment,
@@ -136,15 +157,33 @@ def after_decision(session: Session, services: Services, decision: Decision) -> 
     update_receipt(session, services, ticket)
 
 
+def _close_together(session: Session, services: Services, ticket: Ticket, decided: ApprovalStep, actor: str) -> None:
+    """The other members of a 合議 sent back or rejected by one of them: their parts are closed, and their
+    cards say by whom."""
+    now = services.clock.now()
+    for other in siblings(session, decided):
+        if other.status != PENDING:
+            continue
+        other.status = CANCELLED
+        other.version += 1
+        other.decided_at = now
+        audit.record(session, actor=actor, action="step.cancelled", subject=f"step:{other.id}",
+                     ticket_id=ticket.id, before={"status": PENDING}, after={"status": CANCELLED,
+                                                                            "version": other.version},
+                     reason=f"{decided.status} by another member of the step", at=now)
+        notify.step_closed(session, services, ticket, other, outcome="closed_together", by=decided)
+    session.flush()
+
+
 def skip_step(session: Session, services: Services, step: ApprovalStep, *, reason: str,
               extra: dict[str, Any] | None = None) -> ApprovalStep | None:
     """Pass a pending step over (compare-and-set, like a decision) and ask the next approver.
 
     Returns the step now asked, or None when nothing was skipped: the step was decided a moment ago,
-    or it is the last of its round — a request is never approved by nobody."""
+    it is the last of its round — a request is never approved by nobody — or it is a 合議 member's part."""
     ticket = session.get(Ticket, step.ticket_id)
-    following = next_waiting(session, step)
-    if ticket is None or following is None:
+    following = next_deciding(session, step.ticket_id, step.round, step.position)
+    if ticket is None or not following or step.mode != ANY:
         return None
     now = services.clock.now()
     version = step.version
@@ -160,12 +199,12 @@ def skip_step(session: Session, services: Services, step: ApprovalStep, *, reaso
     audit.record(session, actor="system", action="step.skipped", subject=f"step:{step.id}", ticket_id=ticket.id,
                  before={"status": PENDING, "approvers": step.approvers, "version": version},
                  after={"status": SKIPPED, "version": step.version, "round": step.round, "position": step.position,
-                        "next": following.approvers, **(extra or {})},
+                        "next": [a for s in following for a in s.approvers], **(extra or {})},
                  reason=reason, at=now)
     notify.step_closed(session, services, ticket, step)
-    activate(session, services, ticket, following)
+    _enter(session, services, ticket, step.round, after=step.position)
     update_receipt(session, services, ticket)
-    return following
+    return following[0]
 
 
 def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None,
@@ -175,6 +214,24 @@ def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on
     notify.requester_approved(session, services, ticket, step)
     away.delegate_while_away(session, services, ticket)
     hand_to_triage(session, services, ticket, actor)  # the desk updates the receipt with its SLA
+
+
+def _enter(session: Session, services: Services, ticket: Ticket, round_no: int, *, after: int,
+           changes: dict[str, Any] | None = None) -> bool:
+    """On from position `after`: 回付 positions are informed and passed; at the first position someone
+    decides, every part is asked (a 合議's members at once). False when nobody is left to decide."""
+    while rows := next_position(session, ticket.id, round_no, after):
+        deciding = False
+        for row in rows:
+            if row.mode == FYI:
+                circulation.inform(session, services, ticket, row)
+            else:
+                activate(session, services, ticket, row, changes=changes)
+                deciding = True
+        if deciding:
+            return True
+        after = rows[0].position
+    return False
 
 
 def activate(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
@@ -232,4 +289,7 @@ def _audit_skips(session: Session, services: Services, ticket: Ticket, rows: lis
 
 
 def _brief(step: ApprovalStep) -> dict[str, Any]:
-    return {"position": step.position, "rule": step.rule, "approvers": step.approvers, "status": step.status}
+    brief = {"position": step.position, "rule": step.rule, "approvers": step.approvers, "status": step.status}
+    if step.mode != ANY:  # 合議 / 回付: which part, of which kind (older trails have neither)
+        brief.update(part=step.part, mode=step.mode)
+    return brief

@@ -13,7 +13,7 @@ from bot.approvals import delegates
 from bot.approvals.delegation_view import DelegationRow, delegation_section
 from bot.approvals.home_view import AwaitingItem, InFlightItem, awaiting_section, in_flight_section
 from bot.approvals.notify import field_rows, local_time, longest_waiting, type_name
-from bot.approvals.steps import PENDING, decides_approvals, steps_of
+from bot.approvals.steps import PENDING, decides_approvals, positions, steps_of
 from bot.tickets.summary import ticket_title
 from bot.views.blocks import Block
 from models import ApprovalStep, Delegation, Ticket
@@ -42,7 +42,7 @@ def awaiting_me(session: Session, services: Services, user: str, locale: str) ->
             due=local_time(services, step.due_at, locale) or None,
             overdue=bool(step.due_at and step.due_at <= now),
             principal=services.locales.display_name(principal) if principal else None,
-            position=step.position, total=len(steps_of(session, ticket.id, step.round))))
+            position=step.position, total=positions(steps_of(session, ticket.id, step.round))))
     return awaiting_section(locale, items, more=max(0, total - AWAITING_LIMIT))
 
 

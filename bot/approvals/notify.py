@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.approvals import after_the_fact, delegates, segregation
+from bot.approvals.chain import ALL, FYI
 from bot.approvals.rules import rule_of_step
-from bot.approvals.steps import APPROVED, PENDING, SENT_BACK, pending_for, steps_of
+from bot.approvals.steps import ACKNOWLEDGED, APPROVED, INFORMED, PENDING, SENT_BACK, pending_for, positions, steps_of
 from bot.approvals.views import Change, FieldRow, StepCard, request_message, requester_notice, who
 from bot.approvals.wording import skip_reason, step_reason
 from bot.forms.display import display_value, mrkdwn_value
@@ -50,14 +51,29 @@ def request_decision(session: Session, services: Services, ticket: Ticket, step:
 
 
 def step_closed(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
-                outcome: str | None = None) -> None:
-    """Every copy of the step's request is updated in place to show what happened."""
+                outcome: str | None = None, by: ApprovalStep | None = None) -> None:
+    """Every copy of the step's request is updated in place to show what happened (or, for a 合議 member
+    still deciding, how far the others are). `by`: the member whose 差戻し or 却下 closed this part."""
     for target, user in _copies(session, step):
         locale = services.locales.locale(user)
         card = step_card(session, services, ticket, step, locale, outcome=outcome or step.status)
+        if by is not None:
+            card = replace(card, outcome=f"closed_together_{by.status}", decided_by=_decider(services, by, locale),
+                           decided_at=local_time(services, by.decided_at, locale))
         text, blocks = request_message(locale, card)
         outbox.update(session, target, text, blocks)
         outbox.refresh_home(session, user)
+
+
+def inform(session: Session, services: Services, ticket: Ticket, step: ApprovalStep) -> None:
+    """回付: the person of this part gets the request's summary and a 確認しました button (no delegate: it
+    is for them to read), remembered like an approver's card so the click updates it in place."""
+    for user in step.approvers:
+        if user == ticket.requester_id:
+            continue
+        locale = services.locales.locale(user)
+        text, blocks = request_message(locale, step_card(session, services, ticket, step, locale))
+        outbox.post(session, user, text, blocks, ref=ref(step, user), dedupe_key=f"circulation:{step.id}:{user}")
 
 
 def step_reassigned(session: Session, services: Services, ticket: Ticket, step: ApprovalStep, admin: str,
@@ -86,13 +102,15 @@ def _copies(session: Session, step: ApprovalStep) -> list[tuple[str, str]]:
 
 # -- the requester -------------------------------------------------------------------------------
 def requester_step_approved(session: Session, services: Services, ticket: Ticket, step: ApprovalStep,
-                            following: ApprovalStep | None) -> None:
-    if following is None:
-        return  # the final approval has its own message
+                            waiting_on: list[str] | None) -> None:
+    """One approval on the way: who approved, whose approval comes next (the next step's, or a 合議's
+    members still deciding). Nothing when nobody is next: the final approval has its own message."""
+    if not waiting_on:
+        return
     locale = services.locales.locale(ticket.requester_id)
     _to_requester(session, services, ticket, "step_approved", locale,
                   who=_decider(services, step, locale),
-                  next=" / ".join(services.locales.display_name(a) for a in following.approvers),
+                  next=" / ".join(services.locales.display_name(a) for a in dict.fromkeys(waiting_on)),
                   comment=_comment(services, step, locale))
 
 
@@ -182,7 +200,10 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
     rows = field_rows(services, ticket, locale)
     labels = {r.key: r.label for r in rows}
     in_round = [s for s in steps_of(session, ticket.id, step.round)]
-    decided = outcome is not None and outcome != PENDING
+    decided = outcome is not None and outcome not in (PENDING, INFORMED)
+    names = services.locales.display_name
+    together = [(" / ".join(names(a) for a in s.approvers), t(locale, f"approvals.step_status.{s.status}"))
+                for s in in_round if s.position == step.position] if step.mode == ALL else []
     decided_by = None
     if decided and step.decided_by:
         decided_by = _decider(services, step, locale)
@@ -190,7 +211,8 @@ def step_card(session: Session, services: Services, ticket: Ticket, step: Approv
         ticket_number=ticket.number, type_name=type_name(services, ticket, locale),
         title=ticket_title(services, ticket, locale),
         requester=services.locales.display_name(ticket.requester_id), rows=rows,
-        step_id=step.id, version=step.version, position=step.position, total=len(in_round),
+        step_id=step.id, version=step.version, position=step.position, total=positions(in_round),
+        mode=step.mode, together=together,
         why=why_step(services, ticket, step, locale), round=step.round, principal=principal,
         changes=[Change(labels.get(k, k), shown(services, ticket, k, v.get("before"), locale),
                         shown(services, ticket, k, v.get("after"), locale)) for k, v in (changes or {}).items()],
@@ -218,8 +240,9 @@ def history(session: Session, services: Services, ticket: Ticket, locale: str) -
     for step in steps_of(session, ticket.id):
         approvers = " / ".join(services.locales.display_name(a) for a in step.approvers) or "—"
         status = t(locale, f"approvals.step_status.{step.status}")
-        line = f"{step.round}-{step.position}. {escape(approvers)} — {status}"
-        if step.status in (APPROVED, SENT_BACK, "rejected") and step.decided_by:
+        tag = t(locale, f"approvals.mode_tag.{step.mode}") if step.mode in (ALL, FYI) else ""
+        line = f"{step.round}-{step.position}.{tag} {escape(approvers)} — {status}"
+        if step.status in (APPROVED, SENT_BACK, "rejected", ACKNOWLEDGED) and step.decided_by:
             line += f" ({escape(_decider(services, step, locale))}, {local_time(services, step.decided_at, locale)})"
         if step.comment and step.status == "skipped":
             line += f"\n      {skip_reason(step.comment, locale, services.locales.display_name)}"

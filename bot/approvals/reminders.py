@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, outbox
 from bot.approvals import flow, notify, segregation
-from bot.approvals.steps import PENDING, next_waiting
+from bot.approvals.steps import PENDING, next_deciding
 from bot.i18n import t
 from bot.reminders import log
 from bot.reminders.policy import Rules, approval_due, next_reminder, rules_for
@@ -191,9 +191,11 @@ class _Run:
             return
         mode, skipped_to = rules.escalate_to, None
         if mode == "skip":
-            following = next_waiting(self.session, step)
-            if following is not None and self._skip(step, ticket, following):
-                skipped_to = list(following.approvers)
+            # A 合議 member is never skipped: their own consent is what the step asks for.
+            following = next_deciding(self.session, step.ticket_id, step.round, step.position) \
+                if step.mode == "any" else []
+            if following and self._skip(step, ticket):
+                skipped_to = list(dict.fromkeys(a for f in following for a in f.approvers))
             else:
                 mode = "department_admin"  # nobody after this step: never approve by skipping the last one
         targets = skipped_to or self._targets(mode, step, ticket)
@@ -219,7 +221,7 @@ class _Run:
                 skipped_to=" / ".join(names(a) for a in skipped_to) if skipped_to else None))
         outbox.refresh_home(self.session, ticket.requester_id)
 
-    def _skip(self, step: ApprovalStep, ticket: Ticket, following: ApprovalStep) -> bool:
+    def _skip(self, step: ApprovalStep, ticket: Ticket) -> bool:
         """Skip the step (compare-and-set, like a decision) and ask the next approver."""
         reason = t("ja", "reminders.audit.skipped_reason", n=step.reminder_count)
         if flow.skip_step(self.session, self.services, step, reason=reason) is None:

@@ -35,8 +35,8 @@ def rule_of_step(config: WorkspaceConfig, type_key: str, described: str) -> Appr
         approver = {"manager": True}
     elif kind in ("person", "role", "department") and value:
         approver = {kind: value}
-    elif kind == "any_of" and value:
-        approver = {"any_of": value.split(",")}
+    elif kind in ("any_of", "all_of") and value:
+        approver = {kind: value.split(",")}
     else:
         # A label: the words are all there is (shown as written, in either language); the approver kind
         # is a stand-in, never shown while a label is.

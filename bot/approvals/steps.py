@@ -15,6 +15,8 @@ from models import ApprovalStep, Ticket
 
 PENDING, WAITING, APPROVED, SENT_BACK, REJECTED, SKIPPED, CANCELLED = (
     "pending", "waiting", "approved", "sent_back", "rejected", "skipped", "cancelled")
+# 回付 (mode fyi): told, then confirmed by the person told.
+INFORMED, ACKNOWLEDGED = "informed", "acknowledged"
 OPEN = (PENDING, WAITING)
 DECIDED = (APPROVED, SENT_BACK, REJECTED)
 
@@ -31,15 +33,15 @@ class Decision:
 
 
 def add_round(session: Session, ticket_id: int, round_no: int, plan: Sequence[PlannedStep],
-              carried: dict[int, str]) -> list[ApprovalStep]:
-    """One row per planned step; `carried` maps positions already approved in an earlier round to why."""
+              carried: dict[tuple[int, int], str]) -> list[ApprovalStep]:
+    """One row per planned step; `carried` maps (position, part) already settled in an earlier round to why."""
     rows = []
     for planned in plan:
-        reason = planned.skipped_reason or carried.get(planned.position)
+        reason = planned.skipped_reason or carried.get((planned.position, planned.part))
         rows.append(ApprovalStep(
-            ticket_id=ticket_id, round=round_no, position=planned.position, rule=planned.rule_label[:200],
-            approvers=list(planned.approvers), status=SKIPPED if reason else WAITING, comment=reason,
-            fields_to_fix=[],
+            ticket_id=ticket_id, round=round_no, position=planned.position, part=planned.part, mode=planned.mode,
+            rule=planned.rule_label[:200], approvers=list(planned.approvers),
+            status=SKIPPED if reason else WAITING, comment=reason, fields_to_fix=[],
         ))
     session.add_all(rows)
     session.flush()
@@ -50,28 +52,50 @@ def steps_of(session: Session, ticket_id: int, round_no: int | None = None) -> l
     query = select(ApprovalStep).where(ApprovalStep.ticket_id == ticket_id)
     if round_no is not None:
         query = query.where(ApprovalStep.round == round_no)
-    return list(session.scalars(query.order_by(ApprovalStep.round, ApprovalStep.position)))
+    return list(session.scalars(query.order_by(ApprovalStep.round, ApprovalStep.position, ApprovalStep.part)))
 
 
 def latest_round(session: Session, ticket_id: int) -> int:
     return session.scalar(select(func.max(ApprovalStep.round)).where(ApprovalStep.ticket_id == ticket_id)) or 0
 
 
-def next_waiting(session: Session, step: ApprovalStep) -> ApprovalStep | None:
-    return session.scalar(
+def positions(steps: Sequence[ApprovalStep]) -> int:
+    """How many steps a chain has as people count them: a 合議's or 回付's parts are one step."""
+    return len({(s.round, s.position) for s in steps})
+
+
+def siblings(session: Session, step: ApprovalStep) -> list[ApprovalStep]:
+    """The other parts of the step's position (合議: the other members; empty for a one-part step)."""
+    return list(session.scalars(
         select(ApprovalStep)
         .where(ApprovalStep.ticket_id == step.ticket_id, ApprovalStep.round == step.round,
-               ApprovalStep.position > step.position, ApprovalStep.status == WAITING)
-        .order_by(ApprovalStep.position).limit(1)
-    )
+               ApprovalStep.position == step.position, ApprovalStep.id != step.id)
+        .order_by(ApprovalStep.part).execution_options(populate_existing=True)))
 
 
-def first_waiting(session: Session, ticket_id: int, round_no: int) -> ApprovalStep | None:
-    return session.scalar(
+def next_position(session: Session, ticket_id: int, round_no: int, after: int) -> list[ApprovalStep]:
+    """The waiting parts of the first position after `after` that still has any (empty: none left)."""
+    first = session.scalar(
+        select(func.min(ApprovalStep.position))
+        .where(ApprovalStep.ticket_id == ticket_id, ApprovalStep.round == round_no,
+               ApprovalStep.position > after, ApprovalStep.status == WAITING))
+    if first is None:
+        return []
+    return list(session.scalars(
         select(ApprovalStep)
-        .where(ApprovalStep.ticket_id == ticket_id, ApprovalStep.round == round_no, ApprovalStep.status == WAITING)
-        .order_by(ApprovalStep.position).limit(1)
-    )
+        .where(ApprovalStep.ticket_id == ticket_id, ApprovalStep.round == round_no,
+               ApprovalStep.position == first, ApprovalStep.status == WAITING)
+        .order_by(ApprovalStep.part)))
+
+
+def next_deciding(session: Session, ticket_id: int, round_no: int, after: int) -> list[ApprovalStep]:
+    """The waiting parts of the next position someone decides (回付 positions on the way are passed)."""
+    while rows := next_position(session, ticket_id, round_no, after):
+        deciding = [r for r in rows if r.mode != "fyi"]
+        if deciding:
+            return deciding
+        after = rows[0].position
+    return []
 
 
 def has_decided(session: Session, user: str) -> bool:

@@ -36,7 +36,9 @@ REASON_INPUT, FIELDS_INPUT = "reason", "fields"
 REASSIGN_TO_BLOCK, REASSIGN_REASON_BLOCK, REASSIGN_TO_INPUT = (
     "approval_reassign_to", "approval_reassign_reason", "approver")
 OUTCOME_EMOJI = {"approved": ":white_check_mark:", "sent_back": ":leftwards_arrow_with_hook:", "rejected": ":x:",
-                 "cancelled": ":heavy_minus_sign:", "reassigned": ":arrow_right:", "skipped": ":fast_forward:"}
+                 "cancelled": ":heavy_minus_sign:", "reassigned": ":arrow_right:", "skipped": ":fast_forward:",
+                 "acknowledged": ":eyes:", "closed_together_sent_back": ":leftwards_arrow_with_hook:",
+                 "closed_together_rejected": ":x:"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class StepCard:
     registry: str | None = None  # what the 国税庁 registry said of its 登録番号, in words (bot/receipts/registry.py)
     # 事後稟議: the deal's day is already past, in words (bot/approvals/after_the_fact.py)
     after_the_fact: str | None = None
+    mode: str = "any"  # any | all (合議: every member approves) | fyi (回付: read and confirm, nobody decides)
+    together: list[tuple[str, str]] = field(default_factory=list)  # 合議: each member, and where they stand
 
 
 def pointer(step_id: int, version: int) -> str:
@@ -116,7 +120,9 @@ def filled_rows(card: StepCard) -> list[FieldRow]:
 
 
 def step_line(locale: str, card: StepCard) -> str:
-    """「承認ステップ 2/2 · 金額が10万円以上のため経理責任者の承認が必要です」."""
+    """「承認ステップ 2/2 · 金額が10万円以上のため経理責任者の承認が必要です」; a 回付: 「回付 2/3」."""
+    if card.mode == "fyi":
+        return t(locale, "approvals.circulation.step", position=card.position, total=card.total)
     if card.why:
         return t(locale, "approvals.request.step", position=card.position, total=card.total, why=card.why)
     return t(locale, "approvals.request.step_only", position=card.position, total=card.total)
@@ -127,12 +133,14 @@ def who(locale: str, decider: str, principal: str | None) -> str:
 
 
 def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
-    """The DM asking for a decision (buttons), or, once decided, the same message with the outcome."""
-    text = t(locale, "approvals.request.text", number=card.ticket_number, type=card.type_name,
+    """The DM asking for a decision (buttons), or, once decided, the same message with the outcome.
+    A 回付 (card.mode fyi) reads as such and has one button, 確認しました."""
+    kind = "circulation" if card.mode == "fyi" else "request"
+    text = t(locale, f"approvals.{kind}.text", number=card.ticket_number, type=card.type_name,
              requester=card.requester)
     blocks: list[Block] = [
-        header(t(locale, "approvals.request.header", number=card.ticket_number, type=card.type_name)),
-        section(t(locale, "approvals.request.intro", requester=card.requester, title=card.title)),
+        header(t(locale, f"approvals.{kind}.header", number=card.ticket_number, type=card.type_name)),
+        section(t(locale, f"approvals.{kind}.intro", requester=card.requester, title=card.title)),
     ]
     if card.principal:
         blocks.append(context(t(locale, "approvals.request.as_delegate", principal=card.principal)))
@@ -154,8 +162,18 @@ def request_message(locale: str, card: StepCard) -> tuple[str, list[Block]]:
     if card.files:
         blocks.append(files_button(locale, card.ticket_id, card.files))
     blocks.append(context(step_line(locale, card)))
+    if card.together:
+        blocks.append(context(t(locale, "approvals.request.together", members=t(
+            locale, "approvals.why.people_separator").join(
+                t(locale, "approvals.request.member", name=escape(name), status=status)
+                for name, status in card.together))))
     if card.outcome is None:
-        blocks.append(decision_buttons(locale, card.step_id, card.version))
+        if card.mode == "fyi":
+            blocks.append(actions(button(t(locale, "approvals.buttons.acknowledge"), ApprovalAction.ACKNOWLEDGE,
+                                         pointer(card.step_id, card.version), style="primary"),
+                                  block_id=f"circulation:{card.step_id}"))
+        else:
+            blocks.append(decision_buttons(locale, card.step_id, card.version))
         return text, blocks
     blocks.append(divider())
     outcome = t(locale, f"approvals.outcome.{card.outcome}", who=card.decided_by or "", when=card.decided_at or "",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.config.approval_rules import ApprovalRule, Condition, as_number
+from bot.config.approval_rules import GROUP_PREFIXES, ApprovalRule, Condition, as_number
 from bot.i18n import t
 from bot.i18n.mrkdwn import Mrkdwn, trusted
 
@@ -129,6 +129,10 @@ def _who(rule: ApprovalRule, locale: str, config: WorkspaceConfig) -> Mrkdwn:
         department = config.department(rule.department or "")
         name = department.name.get(locale) if department is not None else rule.department
         return t(locale, "approvals.why.who_department", department=name)
+    if rule.kind == "all_of":  # 合議: each entry a person, a department or a role
+        separator = t(locale, "approvals.why.people_separator")
+        return t(locale, "approvals.why.who_all_of",
+                 names=trusted(separator.join(_entry(entry, locale, config) for entry in rule.all_of or [])))
     people = [rule.person or ""] if rule.kind == "person" else list(rule.any_of or [])
     names = [p.name if (p := config.org.by_key(k)) is not None else k for k in people]
     if rule.kind == "person":
@@ -136,6 +140,19 @@ def _who(rule: ApprovalRule, locale: str, config: WorkspaceConfig) -> Mrkdwn:
     separator = t(locale, "approvals.why.people_separator")
     return t(locale, "approvals.why.who_any_of",
              names=trusted(separator.join(t(locale, "approvals.why.person", name=n) for n in names)))
+
+
+def _entry(entry: str, locale: str, config: WorkspaceConfig) -> str:
+    """One member of a 合議 in words: 「佐藤 健 さん」, 「法務部」, 「cfo」."""
+    kind, _, name = entry.partition(":") if entry.startswith(GROUP_PREFIXES) else ("person", "", entry)
+    if kind == "department":
+        department = config.department(name)
+        return department.name.get(locale) if department is not None else name
+    if kind == "role":
+        words = name.replace("_", " ")
+        return words if locale == "ja" else words[:1].upper() + words[1:]
+    person = config.org.by_key(entry)
+    return t(locale, "approvals.why.person", name=person.name if person is not None else entry)
 
 
 def step_reason(rule: ApprovalRule, locale: str, rt: RequestType | None, config: WorkspaceConfig) -> Mrkdwn:
@@ -156,6 +173,8 @@ _SKIPS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"the approver is the requester; the next approver up already approves at step (?P<step>\d+)"),
      "requester_already"),
     (re.compile(r"the approver already approves at step (?P<step>\d+)"), "already_approves"),
+    (re.compile(r"nobody to inform but the requester"), "nobody_to_inform"),
+    (re.compile(r"informed in round (?P<round>\d+)"), "carried_informed"),
 ]
 
 

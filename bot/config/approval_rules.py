@@ -8,6 +8,14 @@ Each rule names who approves — exactly one of:
     role: finance_lead       whoever holds the role (any one of them when several do)
     department: finance      that department's approvers (any one of them)
     any_of: [a, b]           any one of a group of people
+    all_of: [a, department:legal, role:cfo]
+                             合議: each entry must approve — a person, or a department's approvers or a
+                             role's holders (any one of whom decides for that entry); a 差戻し or 却下
+                             from any of them decides the whole step
+
+and, with any of these, `fyi: true` makes the step a 回付: everyone it names is informed with the
+request's summary and a 確認しました button (recorded as 確認済み), nobody decides, and the chain goes on
+without waiting;
 
 optionally a label, whose approval it is as people say it — one string or both languages
 (`label: {ja: 経理責任者, en: Finance lead}`); approvers read why a step is theirs from the label
@@ -115,7 +123,8 @@ def _same(left: Any, right: Any) -> bool:
     return str(left) == str(right)
 
 
-APPROVER_KINDS = ("manager", "person", "role", "department", "any_of")
+APPROVER_KINDS = ("manager", "person", "role", "department", "any_of", "all_of")
+GROUP_PREFIXES = ("department:", "role:")  # an all_of entry naming a group rather than a person
 
 
 class ApprovalRule(BaseModel):
@@ -130,6 +139,9 @@ class ApprovalRule(BaseModel):
     role: str | None = None
     department: str | None = None
     any_of: list[str] | None = None
+    all_of: list[str] | None = Field(default=None, description=(
+        "合議: every entry approves — a person key, department:<key> or role:<role>"))
+    fyi: bool = Field(default=False, description="回付: inform the people named; nobody decides, the chain goes on")
     when: list[Condition] = Field(default_factory=list)
     effective_from: date | None = Field(default=None, description="first day the rule is in force (included)")
     effective_until: date | None = Field(default=None, description="last day the rule is in force (included)")
@@ -148,6 +160,11 @@ class ApprovalRule(BaseModel):
             raise ValueError(f"name exactly one approver: one of {', '.join(APPROVER_KINDS)} (got {chosen or 'none'})")
         if self.any_of is not None and not self.any_of:
             raise ValueError("any_of needs at least one person")
+        if self.all_of is not None:
+            if len(self.all_of) < 2:
+                raise ValueError("all_of (合議) needs at least two entries; one approver is person, department or role")
+            if len(set(self.all_of)) != len(self.all_of):
+                raise ValueError("all_of names an entry twice")
         if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
             raise ValueError(f"effective_until {self.effective_until} is before effective_from {self.effective_from}")
         return self
@@ -162,8 +179,8 @@ class ApprovalRule(BaseModel):
             head = self.label.ja
         elif self.kind == "manager":
             head = "manager"
-        elif self.kind == "any_of":
-            head = "any_of:" + ",".join(self.any_of or [])
+        elif self.kind in ("any_of", "all_of"):
+            head = f"{self.kind}:" + ",".join(getattr(self, self.kind) or [])
         else:
             head = f"{self.kind}:{getattr(self, self.kind)}"
         if self.when:
@@ -240,3 +257,12 @@ def approver_problems(rules: list[ApprovalRule], path: str, org: Any, department
         for k, key in enumerate(rule.any_of or []):
             if key not in people:
                 yield f"{where}.any_of[{k}]", f"unknown person {key!r}"
+        for k, entry in enumerate(rule.all_of or []):
+            kind, _, name = entry.partition(":") if entry.startswith(GROUP_PREFIXES) else ("person", "", entry)
+            if kind == "person" and entry not in people:
+                yield f"{where}.all_of[{k}]", f"unknown person {entry!r}"
+            elif kind == "role" and not any(name in p.roles for p in org.people):
+                yield f"{where}.all_of[{k}]", f"nobody holds role {name!r}"
+            elif kind == "department" and (name not in dept or not dept[name].approvers):
+                yield f"{where}.all_of[{k}]", (f"unknown department {name!r}" if name not in dept
+                                               else f"department {name!r} has no approvers")

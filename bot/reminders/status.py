@@ -37,9 +37,11 @@ def progress(session: Session, services: Services, ticket: Ticket, locale: str) 
     """The pending step of the ticket's current round, with its reminder story; None when none is pending."""
     round_no = latest_round(session, ticket.id)
     steps = steps_of(session, ticket.id, round_no) if round_no else []
-    pending = next((s for s in steps if s.status == PENDING), None)
-    if pending is None:
+    # A 合議 has several parts pending at once: everyone still to approve is named.
+    pendings = [s for s in steps if s.status == PENDING]
+    if not pendings:
         return None
+    pending = max(pendings, key=lambda s: s.reminder_count)
     names = services.locales.display_name
     parts = []
     for skipped in (s for s in steps if s.status == SKIPPED and s.escalated_to):
@@ -47,8 +49,9 @@ def progress(session: Session, services: Services, ticket: Ticket, locale: str) 
     own = status_line(locale, pending.reminder_count, names(pending.escalated_to) if pending.escalated_to else None)
     if own:
         parts.append(own)
-    return Progress(approvers=" / ".join(names(a) for a in pending.approvers),
-                    since=format_datetime(pending.requested_at, locale, services.calendar.tz),
+    return Progress(approvers=" / ".join(names(a) for a in dict.fromkeys(a for s in pendings for a in s.approvers)),
+                    since=format_datetime(min(s.requested_at for s in pendings if s.requested_at) or
+                                          pending.requested_at, locale, services.calendar.tz),
                     reminders=pending.reminder_count,
                     status=t(locale, "reminders.status.separator").join(parts))
 

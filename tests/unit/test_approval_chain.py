@@ -192,3 +192,60 @@ def test_the_config_check_names_rules_pointing_nowhere(config, rule, problem):
         type(config).model_validate(data)
 
     assert problem in str(error.value)
+
+
+# -- 合議 (all_of) and 回付 (fyi) ------------------------------------------------------------------------
+JOINT = parse_rules([
+    {"label": "上長", "manager": True},
+    {"label": "法務・経理", "all_of": ["department:legal", "role:finance_lead"]},
+    {"label": "総務", "department": "general_affairs", "fyi": True},
+])
+LEGAL, GA_AGENT = "ULEGAL001", "UGAAGENT1"
+
+
+def parts(chain):
+    return [(s.position, s.part, s.mode, s.approvers, s.skip_code) for s in chain]
+
+
+def test_a_joint_step_is_one_part_per_member_and_a_circulation_one_per_person(config):
+    chain = build_chain(JOINT, config, EMPLOYEE, {})
+
+    assert parts(chain) == [(1, 1, "any", [MANAGER], None), (2, 1, "all", [LEGAL], None),
+                            (2, 2, "all", [FIN_LEAD], None), (3, 1, "fyi", [GA_AGENT], None)]
+
+
+def test_a_joint_member_who_already_approves_earlier_is_skipped_and_the_requester_never_approves(config):
+    rules = parse_rules([{"role": "finance_lead"}, {"all_of": ["fin_lead", "legal_agent"]}])
+
+    assert parts(build_chain(rules, config, EMPLOYEE, {})) == [
+        (1, 1, "any", [FIN_LEAD], None), (2, 1, "all", [FIN_LEAD], SKIP_ALREADY), (2, 2, "all", [LEGAL], None)]
+    # The requester as a member: their part goes up to their manager (職務分掌), the other member still decides.
+    rules = parse_rules([{"all_of": ["fin_lead", "legal_agent"]}])
+    assert parts(build_chain(rules, config, FIN_LEAD, {})) == [(1, 1, "all", [CFO], None),
+                                                              (1, 2, "all", [LEGAL], None)]
+
+
+def test_a_circulation_never_tells_the_requester(config):
+    rules = parse_rules([{"any_of": ["ga_agent", "manager"], "fyi": True}, {"person": "manager", "fyi": True}])
+
+    assert parts(build_chain(rules, config, MANAGER, {})) == [(1, 1, "fyi", [GA_AGENT], None),
+                                                              (2, 1, "fyi", [MANAGER], "nobody_to_inform")]
+
+
+@pytest.mark.parametrize("rule", [
+    {"all_of": ["fin_lead"]},  # one member is not a 合議
+    {"all_of": ["fin_lead", "fin_lead"]},
+    {"all_of": ["fin_lead", "cfo"], "role": "cfo"},
+])
+def test_a_joint_rule_that_cannot_be_meant_is_refused(rule):
+    with pytest.raises(ValidationError):
+        parse_rules([rule])
+
+
+def test_config_check_names_a_joint_member_the_config_lacks(config):
+    from bot.config.approval_rules import approver_problems
+
+    rules = parse_rules([{"all_of": ["nobody", "department:nowhere", "role:astronaut", "fin_lead"]}])
+
+    assert [p for _, p in approver_problems(rules, "rt.approval", config.org, config.departments)] == [
+        "unknown person 'nobody'", "unknown department 'nowhere'", "nobody holds role 'astronaut'"]

@@ -222,3 +222,45 @@ def test_a_one_day_jump_delivers_what_falls_due_on_the_way_at_its_own_time(start
 def test_what_the_ui_would_never_send_is_refused_with_a_reason(untouched, path, body, headers, raw, status, problem):
     answer_status, answer = call(untouched, path, body, headers=headers, raw=raw)
     assert (answer_status, answer["ok"], answer["problem"]) == (status, False, problem)
+
+
+def test_a_large_contract_shows_the_joint_approval_and_the_circulation(pg):
+    """The bundled config's contract review: ¥6,000,000 goes to the manager, then legal and finance together
+    (合議), then general affairs is told (回付) and confirms."""
+    legal, finance, general_affairs = "ULEGAL001", "UFINLEAD1", "UGAAGENT1"
+    call(pg, "/api/command", {"user": YAMADA, "channel": "dm", "text": ""})
+    picker = eventually(pg, YAMADA, "dm", lambda s: s["modals"] and s["modals"][-1])
+    call(pg, "/api/action", {"user": YAMADA, "where": {"kind": "view", "view_id": picker["id"]},
+                             "action": {"type": "button", "action_id": "intake_pick_type",
+                                        "block_id": "pick:contract_review", "value": "contract_review"},
+                             "state": {"values": {}}})
+    form = eventually(pg, YAMADA, "dm", lambda s: s["modals"] and s["modals"][-1]["hash"] != picker["hash"]
+                      and s["modals"][-1])
+    text = {"type": "plain_text_input"}
+    values = {
+        "field_counterparty": {"value": {**text, "value": "株式会社サンプル"}},
+        "field_contract_kind": {"value": {"type": "static_select", "selected_option": {"value": "service"}}},
+        "field_template_side": {"value": {"type": "static_select", "selected_option": {"value": "theirs"}}},
+        "field_due_on": {"value": {"type": "datepicker", "selected_date": "2026-12-25"}},
+        "field_document_url": {"value": {"type": "url_text_input", "value": "https://files.example.co.jp/c/42"}},
+        "field_amount": {"value": {"type": "number_input", "value": "6000000"}},
+        "field_summary": {"value": {**text, "value": "業務委託。損害賠償条項を確認してください。"}},
+    }
+    status, answer = call(pg, "/api/submit", {"user": YAMADA, "view_id": form["id"], "values": values})
+    assert status == 200 and "errors" not in answer, answer
+
+    def approve(user: str) -> None:
+        card = eventually(pg, user, "dm", with_text("承認依頼"))
+        where = {"kind": "message", "channel": pg.slack.dm_channel(user), "ts": card["ts"]}
+        assert call(pg, "/api/action", {"user": user, "where": where,
+                                        "action": button(card, "approval_approve")}) == (200, {"ok": True})
+
+    approve(MANAGER)
+    assert eventually(pg, legal, "dm", with_text("合議（全員の承認が必要）"))
+    approve(legal)
+    assert eventually(pg, finance, "dm", with_text("小林 直樹（承認）"))
+    approve(finance)
+    told = eventually(pg, general_affairs, "dm", with_text("回付"))
+    where = {"kind": "message", "channel": pg.slack.dm_channel(general_affairs), "ts": told["ts"]}
+    call(pg, "/api/action", {"user": general_affairs, "where": where, "action": button(told, "approval_acknowledge")})
+    assert eventually(pg, general_affairs, "dm", with_text("確認済み"))
