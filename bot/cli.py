@@ -50,6 +50,8 @@ FEATURE_COMMANDS: tuple[FeatureCommand, ...] = (
     FeatureCommand("jobs", "the periodic jobs: run one once now, or list them with their last run", "bot.jobs.cli"),
     FeatureCommand("receipts", "receipts and invoices kept under 電子帳簿保存法: search, export for a tax officer, "
                                "verify an export", "bot.receipts.cli"),
+    FeatureCommand("export", "hand-off to accounting: approved expenses and payments as journal rows (仕訳)",
+                   "bot.journal.cli"),
     FeatureCommand("playground", "try madoguchi without Slack: the bot, a local Slack stand-in and a web UI on "
                                  "127.0.0.1", "bot.playground.cli"),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 
 def positive_int(text: str) -> int:
@@ -22,3 +22,11 @@ def instant(text: str, tz: tzinfo) -> datetime:
         raise ValueError("not an ISO 8601 date and time; write e.g. 2026-11-25T09:05+09:00 "
                          "(without an offset, the company's time zone)") from None
     return when if when.tzinfo is not None else when.replace(tzinfo=tz)
+
+
+def day(text: str) -> date:
+    """An argparse type: a day written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None

@@ -9,6 +9,7 @@ from models.faq import FaqEntry, FaqQuery, FaqRevision
 from models.faq_vector import FaqTextVector, FaqTextWords
 from models.home_viewer import HomeViewer
 from models.job import JobRun
+from models.journal import JournalExport
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
 from models.receipt import ReceiptCounterparty, ReceiptFile, ReceiptHold, ReceiptRecord
 from models.reminder import ReminderLog
@@ -31,6 +32,7 @@ __all__ = [
     "FaqTextWords",
     "HomeViewer",
     "JobRun",
+    "JournalExport",
     "LaneThrottle",
     "OutboxMessage",
     "ProcessedEvent",

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.config.approval_rules import ApprovalRule, Condition
 from bot.config.departments import RoutingKeywords
 from bot.config.evidence import DOCUMENT_KINDS, DocumentKind
+from bot.config.journal import JournalSpec
 from bot.config.text import LocalizedText
 from bot.views.blocks import BUTTON_TEXT_MAX, OPTIONS_MAX, TEXT_MAX
 
@@ -271,6 +272,8 @@ class RequestType(BaseModel):
                     "approved after that day is flagged 事後 to its approvers, in the audit trail and the digest")
     free_text: FreeText | None = None
     receipt: ReceiptSpec | None = Field(default=None, description="電子帳簿保存法: the record kept with the files")
+    journal: JournalSpec | None = Field(default=None, description=(
+        "hand-off to accounting: how an approved request becomes a journal row (madoguchi export journal)"))
 
     def field(self, key: str) -> FormField | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -345,6 +348,20 @@ def _type_problems(path: str, rt: RequestType, types: list[RequestType], departm
                 yield f"{path}.free_text.{part}", f"{key!r} is not a text field of this form"
     if rt.receipt is not None:
         yield from _receipt_problems(f"{path}.receipt", rt.receipt, fields)
+    if rt.journal is not None:
+        for where, key, kinds in rt.journal.fields_named():
+            found = fields.get(key)
+            if found is None:
+                yield f"{path}.journal.{where}", f"unknown field {key!r}"
+            elif kinds and found.type not in kinds:
+                yield f"{path}.journal.{where}", f"{key!r} is a {found.type} field; expected {' or '.join(kinds)}"
+        if rt.journal.account is not None and not isinstance(rt.journal.account, str):
+            source = fields.get(rt.journal.account.field)
+            options = {o.value for o in source.options} if source is not None and source.options else set()
+            for value in rt.journal.account.accounts:
+                if options and value not in options:
+                    yield f"{path}.journal.account.accounts.{value}", (
+                        f"{value!r} is not an option of {rt.journal.account.field!r}")
     by_key = {t.key: t for t in types}
     for j, follow in enumerate(rt.follow_ups):
         target = by_key.get(follow.request_type)

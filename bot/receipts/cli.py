@@ -15,20 +15,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import positive_int
+from bot.cli_args import day, positive_int
 from bot.config.evidence import DOCUMENT_KINDS
 from bot.i18n.numbers import parse_amount
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _yen(text: str) -> int:
@@ -74,8 +67,8 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 
 def _criteria_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", type=_day, help="取引年月日 from (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", type=_day, help="取引年月日 to, included")
+    p.add_argument("--from", dest="date_from", type=day, help="取引年月日 from (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", type=day, help="取引年月日 to, included")
     p.add_argument("--min", dest="amount_min", type=_yen, help="取引金額 from (yen, tax included)")
     p.add_argument("--max", dest="amount_max", type=_yen, help="取引金額 up to, included")
     p.add_argument("--counterparty", help="取引先: a part of the name")

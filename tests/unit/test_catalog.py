@@ -125,3 +125,23 @@ def test_madoguchi_config_check_reports_catalog_problems_and_exits_non_zero(tmp_
 def test_madoguchi_config_check_counts_the_request_types(capsys):
     assert main(["config", "check", str(BUNDLED_CONFIG), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["request_types"] == 9
+
+
+@pytest.mark.parametrize(
+    ("journal", "expected"),
+    [
+        ("{date: day, account: 旅費交通費, tax: {freee: 課対仕入10%}}",
+         "request_types[0].journal.date: unknown field 'day'"),
+        ("{date: amount, account: 旅費交通費, tax: {freee: 課対仕入10%}}",
+         "request_types[0].journal.date: 'amount' is a amount field; expected date"),
+        ("{date: receipt, amount: kind, account: 旅費交通費, tax: {mf: 課税仕入 10%}}",
+         "request_types[0].journal.amount: 'kind' is a select field; expected amount"),
+        ("{date: receipt, account: {field: kind, default: 雑費, accounts: {dawn: 旅費交通費}}, tax: {csv: 課税}}",
+         "request_types[0].journal.account.accounts.dawn: 'dawn' is not an option of 'kind'"),
+        ("{date: receipt, account: 旅費交通費, tax: {yayoi: 課税}}", "request_types[0].journal.tax.yayoi"),
+    ],
+)
+def test_config_check_names_each_journal_mapping_mistake(journal, expected):
+    sla = "    sla: {first_response_hours: 4"
+    found = problems(BASE.replace(sla, f"    journal: {journal}\n{sla}"))
+    assert any(expected in p for p in found), found
