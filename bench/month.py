@@ -683,7 +683,10 @@ class Soak:
         positions: list[int] = []
         informed: list[str] = []
         position = 0
+        today = self.local_now().date()
         for rule in rt.approval:
+            if not rule.in_force(today):  # 職務権限 by effective date: the rules of the submission day
+                continue
             conditions = list(getattr(rule, "when", None) or [])
             for cond in conditions:
                 assert cond.field == "amount" and cond.op == ">=", cond  # the bundled catalog's only kind
