@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cli_args import days
 from models import AuditEvent, Ticket
 
 COLUMNS = ("id", "seq", "at", "at_local", "ticket", "ticket_id", "subject", "action", "actor_id", "actor",
@@ -101,8 +102,7 @@ def _cell(value: Any) -> str:
 def add(audit: Any) -> None:
     """`audit export`, added to the `audit` command's subparsers (bot/cli.py)."""
     p = audit.add_parser("export", help="the audit trail between two dates, as CSV or JSON")
-    p.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
-    p.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    days(p)
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(func=export)

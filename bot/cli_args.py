@@ -30,3 +30,9 @@ def day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def days(parser: argparse.ArgumentParser, what: str = "") -> None:
+    """--from and --to (args.start, args.end), both required, both days included."""
+    parser.add_argument("--from", dest="start", type=day, required=True, help=f"first day{what}, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=day, required=True, help=f"last day{what}, YYYY-MM-DD, included")

@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli_args import day
+from bot.cli_args import days
 from bot.config.journal import JOURNAL_FORMATS
 
 
@@ -24,8 +24,7 @@ def add(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="export_command", required=True)
     p = sub.add_parser("journal", help="approved expenses and payments as journal rows (仕訳) for freee 会計, "
                                        "マネーフォワード クラウド会計 or a plain CSV")
-    p.add_argument("--from", dest="start", type=day, required=True, help="first day (発生日), YYYY-MM-DD")
-    p.add_argument("--to", dest="end", type=day, required=True, help="last day (発生日), included")
+    days(p, " (発生日)")
     p.add_argument("--format", choices=JOURNAL_FORMATS, required=True,
                    help="freee (取引インポート), mf (仕訳帳インポート) or csv")
     p.add_argument("--out", type=Path, required=True, help="the CSV to write (UTF-8 with a byte-order mark)")

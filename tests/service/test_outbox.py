@@ -203,14 +203,20 @@ def has_opened_home(session, user: str) -> None:
     session.add(HomeViewer(slack_id=user, first_opened_at=datetime(2026, 11, 24, 1, 0, tzinfo=UTC)))
 
 
-def test_home_refreshes_in_a_burst_become_one_publish(desk):
-    rendered = []
+def render_homes(desk) -> list[str]:
+    """An empty Home for whoever's refresh is delivered; the list of whose, in delivery order."""
+    rendered: list[str] = []
 
     def render(session, payload):
         rendered.append(payload["user"])
         return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
 
     desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    return rendered
+
+
+def test_home_refreshes_in_a_burst_become_one_publish(desk):
+    rendered = render_homes(desk)
     desk.enqueue(has_opened_home, "UEMPLOYEE1")
     for _ in range(5):
         desk.enqueue(outbox.refresh_home, "UEMPLOYEE1")
@@ -222,10 +228,7 @@ def test_home_refreshes_in_a_burst_become_one_publish(desk):
 
 
 def test_a_person_s_home_is_published_at_most_once_a_second_with_later_changes_coalesced(desk):
-    def render(session, payload):
-        return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
-
-    desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    render_homes(desk)
     for user in ("UEMPLOYEE1", "UMANAGER1"):
         desk.enqueue(has_opened_home, user)
     desk.enqueue(outbox.refresh_home, "UEMPLOYEE1")
@@ -246,13 +249,7 @@ def test_a_person_s_home_is_published_at_most_once_a_second_with_later_changes_c
 def test_a_home_nobody_has_opened_is_not_published(desk):
     """Slack sends app_home_opened on every switch to the tab, and that open renders afresh: publishing on
     every change to people who never look was the soak's largest cost, for nothing."""
-    rendered = []
-
-    def render(session, payload):
-        rendered.append(payload["user"])
-        return "views.publish", {"user_id": payload["user"], "view": {"type": "home", "blocks": []}}
-
-    desk.dispatcher.register_renderer(outbox.HOME_REFRESH, render)
+    rendered = render_homes(desk)
     desk.enqueue(has_opened_home, "UMANAGER1")
     for user in ("UEMPLOYEE1", "UMANAGER1"):
         desk.enqueue(outbox.refresh_home, user)

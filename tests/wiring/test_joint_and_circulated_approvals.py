@@ -8,13 +8,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.slack_ids import ApprovalAction
 from models import ApprovalStep
-from tests.harness import start_bot
-from tests.service.approvals_fixtures import approval_config, clock
+from tests.service.approvals_fixtures import approval_bot_fixture  # noqa: F401 - the `bot` fixture
 from tests.wiring.approvals_steps import APPROVE, SEND_BACK, approval_message, buttons, click, give_reason, status_of
 from tests.wiring.intake_steps import (
     EMPLOYEE,
@@ -30,15 +28,6 @@ from tests.wiring.intake_steps import (
 )
 
 ACKNOWLEDGE = ApprovalAction.ACKNOWLEDGE
-
-
-@pytest.fixture
-def bot(clean_engine):
-    running = start_bot(clean_engine, config=approval_config(), clock=clock())
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def contract(bot: Any, amount: int, summary: str = "新規取引先との業務委託。損害賠償条項を確認してください。") -> int:
