@@ -11,6 +11,7 @@ Only loopback traffic; every socket is closed by `stop()`."""
 from __future__ import annotations
 
 import contextlib
+import select
 import selectors
 import socket
 import threading
@@ -142,9 +143,7 @@ class TcpProxy:
         if not data:
             self._drop(source, sink)
             return
-        try:
-            sink.sendall(data)
-        except OSError:
+        if not _send_all(sink, data):
             self._drop(source, sink)
 
     def _drop(self, a: socket.socket, b: socket.socket) -> None:
@@ -158,6 +157,24 @@ class TcpProxy:
     def _unregister(self, sock: socket.socket) -> None:
         with contextlib.suppress(KeyError, ValueError, OSError):
             self._selector.unregister(sock)
+
+
+def _send_all(sock: socket.socket, data: bytes, patience: float = 10.0) -> bool:
+    """Everything onto a non-blocking socket; False when it is gone, or its reader has not taken a byte for
+    `patience` seconds. A busy reader (a replica's starved process) only slows the pump down, as a real
+    network would: `sendall` on a non-blocking socket gives up at the first full buffer, having sent an
+    unknown part, and the proxy used to cut such connections — the month soak's "database unavailable"
+    bursts on both replicas at once."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view):]
+        except (BlockingIOError, InterruptedError):
+            if not select.select([], [sock], [], patience)[1]:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _close(sock: socket.socket) -> None:

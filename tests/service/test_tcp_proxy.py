@@ -1,0 +1,40 @@
+"""The tests' TCP proxy forwards everything to a reader that is slow to read, as a network does.
+
+Found by the month soak: the proxy wrote with `sendall` on a non-blocking socket, which gives up at the first
+full buffer; it then cut the connection, and a replica whose process was busy for a moment lost its database
+connection mid-transaction ("database unavailable", on both replicas at once)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from tests.tcp_proxy import tcp_proxy
+
+PAYLOAD = bytes(range(256)) * (32 * 1024 * 1024 // 256)  # 32 MiB: more than every buffer on the way holds
+
+
+def test_a_reader_that_falls_behind_still_gets_every_byte():
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(PAYLOAD)
+
+    sender = threading.Thread(target=serve, daemon=True)
+    sender.start()
+    with tcp_proxy("127.0.0.1", server.getsockname()[1]) as proxy, \
+            socket.create_connection(("127.0.0.1", proxy.port), timeout=20) as client:
+        time.sleep(0.5)  # busy elsewhere: the buffers fill up meanwhile
+        received = bytearray()
+        while len(received) < len(PAYLOAD):
+            chunk = client.recv(1 << 20)
+            if not chunk:
+                break
+            received += chunk
+    sender.join(timeout=10)
+    server.close()
+
+    assert len(received) == len(PAYLOAD) and bytes(received) == PAYLOAD
