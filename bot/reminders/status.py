@@ -50,8 +50,8 @@ def progress(session: Session, services: Services, ticket: Ticket, locale: str) 
     if own:
         parts.append(own)
     return Progress(approvers=" / ".join(names(a) for a in dict.fromkeys(a for s in pendings for a in s.approvers)),
-                    since=format_datetime(min(s.requested_at for s in pendings if s.requested_at) or
-                                          pending.requested_at, locale, services.calendar.tz),
+                    since=format_datetime(min((s.requested_at for s in pendings if s.requested_at),
+                                              default=pending.requested_at), locale, services.calendar.tz),
                     reminders=pending.reminder_count,
                     status=t(locale, "reminders.status.separator").join(parts))
 
