@@ -28,6 +28,7 @@ from bot.forms.clean import FREE_TEXT_MAX, clean_text, free_text
 __all__ = ["Decision", "NotInDirectory", "OwnRequest", "authorize", "decide", "reassign", "refuse_if_settled"]
 from bot.approvals import views
 from bot.i18n import LOCALES, t
+from bot.tickets import store
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -98,8 +99,11 @@ def decide(session: Session, services: Services, *, step_id: int, version: int, 
     step = session.get(ApprovalStep, step_id)
     if step is None:
         raise NotFound(f"step {step_id}")
-    ticket = session.get(Ticket, step.ticket_id)
-    assert ticket is not None
+    # One lock order for every change to a ticket: its row first, then its steps. Taken after the step's own
+    # row (the members of a 合議 each lock their part, and their audit rows key-share the ticket), two members
+    # deciding at once deadlocked on PostgreSQL; taken first, the second waits and then sees the first.
+    ticket = store.lock(session, step.ticket_id)
+    session.refresh(step)
     on_behalf_of = authorize(session, services, step, ticket, actor)
     refuse_if_settled(session, services, step, ticket, version, actor=actor, outcome=outcome)
     if outcome in (SENT_BACK, REJECTED) and not clean_text(reason or "").strip():
@@ -141,8 +145,13 @@ def decide_many(session: Session, services: Services, *, pointers: Sequence[tupl
     back in the reader's words and the others still go through."""
     approved: list[str] = []
     not_decided: list[tuple[str, str]] = []
-    for step_id, version in list(dict.fromkeys(pointers))[:BULK_LIMIT]:
-        step = session.get(ApprovalStep, step_id)
+    chosen = list(dict.fromkeys(pointers))[:BULK_LIMIT]
+    steps = {step_id: session.get(ApprovalStep, step_id) for step_id, _ in chosen}
+    # Tickets are locked in the order of their ids, so two bulk decisions over the same tickets (the members of
+    # a 合議, a delegate and the one they stand in for) wait for each other instead of deadlocking.
+    chosen.sort(key=lambda pointer: (s.ticket_id, s.id) if (s := steps[pointer[0]]) is not None else (0, pointer[0]))
+    for step_id, version in chosen:
+        step = steps[step_id]
         ticket = session.get(Ticket, step.ticket_id) if step is not None else None
         try:
             with session.begin_nested():

@@ -38,7 +38,6 @@ from bot.approvals.steps import (
 )
 from bot.approvals.ticket_moves import hand_to_triage, move, update_receipt
 from bot.reminders.policy import approval_due
-from bot.tickets import store
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -121,10 +120,8 @@ def cancel_approval(session: Session, services: Services, ticket: Ticket, actor:
 
 def after_decision(session: Session, services: Services, decision: Decision) -> None:
     step, ticket = decision.step, decision.ticket
-    if step.mode == ALL:
-        # 合議: the members decide at once; the ticket's row lock makes the last one to decide see the others'
-        # (siblings() reads past what this session loaded before).
-        store.lock(session, ticket.id)
+    # 合議: the members decide at once; the ticket's row lock, taken before the decision (decide.decide), makes
+    # the last one to decide see the others' (siblings() reads past what this session loaded before).
     notify.step_closed(session, services, ticket, step)
     if decision.outcome == APPROVED:
         others = [s for s in siblings(session, step) if s.status == PENDING] if step.mode == ALL else []

@@ -22,7 +22,9 @@ def get(session: Session, ticket_id: int) -> Ticket:
 def lock(session: Session, ticket_id: int) -> Ticket:
     """The ticket, row-locked until the transaction ends (PostgreSQL; SQLite writers are serialised
     by BEGIN IMMEDIATE), so two clicks on one card decide one after the other."""
-    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+    # FOR NO KEY UPDATE: the id never changes, so rows that only reference the ticket (audit events, outbox
+    # messages, steps) may still be inserted by others meanwhile; FOR UPDATE would wait on their key-share locks.
+    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update(key_share=True)
     ticket = session.scalar(query.execution_options(populate_existing=True))
     if ticket is None:
         raise NotFound(f"ticket {ticket_id}")
