@@ -9,7 +9,7 @@ from bot.digest.numbers import ApprovalNumbers, DeskWeek, Digest, Spread
 from bot.i18n import t
 from bot.i18n.dates import format_date_range
 from bot.i18n.mrkdwn import link
-from bot.views.blocks import MESSAGE_BLOCKS_MAX, Block, context, divider, header, section
+from bot.views.blocks import MESSAGE_BLOCKS_MAX, Block, context, divider, header, section, table
 
 
 def pct(value: float | None) -> str:
@@ -38,6 +38,16 @@ def desk_lines(locale: str, this: DeskWeek, last: DeskWeek) -> str:
         t(locale, "digest.desk.resolution", this=_spread(locale, this.resolution),
           last=_spread(locale, last.resolution)),
     ])
+
+
+def department_table(locale: str, d: Digest, department_names: dict[str, str]) -> Block:
+    """One row per department: this week's counts with the change from last week, and the median times."""
+    head = [t(locale, f"digest.table.{key}")
+            for key in ("department", "new", "resolved", "backlog", "first_response", "resolution")]
+    rows = [[department_names.get(n.key, n.key), _delta(n.this.new, n.last.new),
+             _delta(n.this.resolved, n.last.resolved), _delta(n.this.backlog, n.last.backlog),
+             hours(n.this.first_response.median), hours(n.this.resolution.median)] for n in d.departments]
+    return table(head, rows, align=["left"] + ["right"] * (len(head) - 1))
 
 
 def _approval_lines(locale: str, a: ApprovalNumbers, b: ApprovalNumbers) -> str:
@@ -81,9 +91,8 @@ def digest_message(locale: str, d: Digest, *, department_names: dict[str, str], 
         context(t(locale, "digest.legend")),
         section(f"*{t(locale, 'digest.total')}*\n" + desk_lines(locale, d.total.this, d.total.last)),
     ]
-    per_dept = [f"*{department_names.get(n.key, n.key)}*\n" + desk_lines(locale, n.this, n.last)
-                for n in d.departments]
-    blocks.extend(section(body) for body in per_dept)
+    if d.departments:
+        blocks.append(department_table(locale, d, department_names))
     blocks.append(divider())
     approvals = _approval_lines(locale, d.approvals, d.approvals_last)
     if d.after_the_fact:
@@ -124,4 +133,12 @@ def digest_plain(blocks: list[Block]) -> str:
             out.append(block["text"]["text"])
         elif block["type"] == "context":
             out.extend(e["text"] for e in block["elements"])
+        elif block["type"] == "table":
+            out.append("\n".join(" | ".join(_cell_text(c) for c in row) for row in block["rows"]))
     return "\n\n".join(out)
+
+
+def _cell_text(cell: dict[str, Any]) -> str:
+    if cell["type"] == "raw_text":
+        return str(cell["text"])
+    return "".join(e.get("text", "") for part in cell.get("elements", []) for e in part.get("elements", []))

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.fakeslack.ids import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
 from bot.fakeslack.state import ApiError, FakeWorkspace
-from bot.fakeslack.viewshape import MAX_BLOCKS
+from bot.fakeslack.viewshape import MAX_BLOCKS, table_problems
 
 MAX_TEXT = 40_000
 _CONTENT_FIELDS = ("text", "blocks", "attachments", "metadata")
@@ -26,6 +26,8 @@ def _check_content(p: dict[str, Any]) -> None:
         raise ApiError("no_text")
     if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS["message"]):
         raise ApiError("invalid_blocks", [f"[ERROR] no more than {MAX_BLOCKS['message']} items allowed"])
+    if blocks and (problems := table_problems(blocks, "/blocks")):
+        raise ApiError("invalid_blocks", problems)
 
 
 def bot_message(ws: FakeWorkspace, p: dict[str, Any], ts: str) -> dict[str, Any]:

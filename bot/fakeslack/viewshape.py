@@ -15,6 +15,12 @@ MAX_BLOCKS = {"modal": 100, "home": 100, "message": 50}
 MAX_TITLE = 24
 MAX_PRIVATE_METADATA = 3000
 MAX_ID_LENGTH = 255
+# Table blocks (Slack's table block reference): up to 100 rows of up to 20 cells, raw_text or rich_text, up to
+# 20 column settings. One per message and in messages only: our reading of Slack's usage notes, kept strict.
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20
+TABLE_CELL_TYPES = ("raw_text", "rich_text")
+TABLE_ALIGNS = ("left", "center", "right")
 
 
 def complete_view(
@@ -79,8 +85,41 @@ def view_problems(view: dict[str, Any]) -> list[str]:
                 problems.append(
                     f"[ERROR] must be less than {MAX_TITLE + 1} characters [json-pointer:/view/{key}/text]"
                 )
+    problems.extend(table_problems(blocks, "/view/blocks", allowed=False))
     if len(view.get("private_metadata") or "") > MAX_PRIVATE_METADATA:
         problems.append("[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]")
     if len(view.get("callback_id") or "") > MAX_ID_LENGTH:
         problems.append("[ERROR] must be less than 256 characters [json-pointer:/view/callback_id]")
+    return problems
+
+
+def table_problems(blocks: list[Any], pointer: str, *, allowed: bool = True) -> list[str]:
+    """Slack's `invalid_blocks` messages for table blocks: where they may go, how many, their shape."""
+    at = [i for i, block in enumerate(blocks) if isinstance(block, dict) and block.get("type") == "table"]
+    if at and not allowed:
+        return [f"[ERROR] unsupported type: table [json-pointer:{pointer}/{at[0]}/type]"]
+    too_many = "[ERROR] no more than {} items allowed [json-pointer:{}]"
+    one_of = "[ERROR] must be one of {} [json-pointer:{}]"
+    problems = [f"[ERROR] only one table block is allowed per message [json-pointer:{pointer}/{i}]" for i in at[1:]]
+    for i in at:
+        here = f"{pointer}/{i}"
+        rows = blocks[i].get("rows")
+        if not isinstance(rows, list) or not rows:
+            problems.append(f"[ERROR] missing required field: rows [json-pointer:{here}]")
+            continue
+        if len(rows) > MAX_TABLE_ROWS:
+            problems.append(too_many.format(MAX_TABLE_ROWS, f"{here}/rows"))
+        for r, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) > MAX_TABLE_CELLS:
+                problems.append(too_many.format(MAX_TABLE_CELLS, f"{here}/rows/{r}"))
+                continue
+            problems.extend(one_of.format(", ".join(TABLE_CELL_TYPES), f"{here}/rows/{r}/{c}/type")
+                            for c, cell in enumerate(row)
+                            if not isinstance(cell, dict) or cell.get("type") not in TABLE_CELL_TYPES)
+        settings = blocks[i].get("column_settings") or []
+        if len(settings) > MAX_TABLE_CELLS:
+            problems.append(too_many.format(MAX_TABLE_CELLS, f"{here}/column_settings"))
+        problems.extend(one_of.format(", ".join(TABLE_ALIGNS), f"{here}/column_settings/{c}/align")
+                        for c, setting in enumerate(settings)
+                        if isinstance(setting, dict) and setting.get("align", "left") not in TABLE_ALIGNS)
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.i18n.mrkdwn import literal
@@ -23,6 +24,10 @@ MESSAGE_BLOCKS_MAX = 50  # blocks in a message
 FIELDS_PER_SECTION = 10
 ELEMENTS_PER_ACTIONS = 25
 CHECKBOX_OPTIONS_MAX = 10  # options in one checkboxes element
+TABLE_ROWS_MAX = 100  # rows in a table block, its header row included
+TABLE_CELLS_MAX = 20  # cells in one row of a table block, and its column settings
+TABLE_CELL_MAX = FIELD_MAX  # our own bound on one cell's text (Slack's reference gives none)
+TABLES_PER_MESSAGE = 1  # a table block goes in a message, one per message; not in a modal or a Home tab
 
 
 def clip(text: str, limit: int) -> str:
@@ -72,4 +77,25 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     block: Block = {"type": "actions", "elements": list(elements[:ELEMENTS_PER_ACTIONS])}
     if block_id:
         block["block_id"] = block_id
+    return block
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]], *, align: Sequence[str] = ()) -> Block:
+    """A table block: `head` in bold as its first row, then `rows`, each cell shown as typed (raw_text; mrkdwn
+    from `t()` is turned back into its literal characters). `align` per column: left, center or right.
+    Rows and columns beyond Slack's limits are left out, so the caller says elsewhere what a table cannot hold."""
+    width = min(len(head), TABLE_CELLS_MAX)
+
+    def cell(text: str) -> dict[str, Any]:
+        return {"type": "raw_text", "text": clip(literal(text), TABLE_CELL_MAX)}
+
+    def bold(text: str) -> dict[str, Any]:
+        return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+            {"type": "text", "text": clip(literal(text), TABLE_CELL_MAX), "style": {"bold": True}}]}]}
+
+    block: Block = {"type": "table", "rows": [[bold(text) for text in head[:width]]] + [
+        [cell(text) for text in row[:width]] + [cell("") for _ in range(width - len(row))]
+        for row in rows[:TABLE_ROWS_MAX - 1]]}
+    if align:
+        block["column_settings"] = [{"align": a, "is_wrapped": True} for a in align[:width]]
     return block

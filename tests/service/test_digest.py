@@ -87,6 +87,27 @@ def test_two_schedulers_post_the_digest_once_with_its_chart(bot):
     assert len(bot.slack.calls("files.completeUploadExternal")) == 1
 
 
+def test_the_departments_are_one_table_with_the_change_from_last_week_and_the_median_times(bot):
+    post_if_due(bot.services, POSTED_AT)
+    bot.deliver()
+
+    (post,) = [m for m in bot.slack.messages("CDIGEST01") if "週次ダイジェスト" in m.get("text", "")]
+    (table,) = [b for b in post["blocks"] if b["type"] == "table"]
+    shown = [[cell["text"] if cell["type"] == "raw_text" else cell["elements"][0]["elements"][0]["text"]
+              for cell in row] for row in table["rows"]]
+    names = {d.key: d.name.get("ja") for d in bot.services.config.departments}
+    assert shown[0] == ["部門", "新規", "解決", "未処理", "初回応答（中央値）", "解決まで（中央値）"]
+    assert [row[0] for row in shown[1:]] == list(names.values())  # every department, in the config's order
+    rows = dict(zip(names, shown[1:], strict=True))
+    assert rows["finance"][1:] == ["4 (+2)", "2 (+1)", "3 (+2)", "2.0h", "12.0h"]
+    assert rows["hr"][1:4] == ["1 (+1)", "0 (±0)", "0 (±0)"]
+    assert [s.get("align") for s in table["column_settings"]] == ["left"] + ["right"] * 5
+    # The whole company stays a sentence with its spreads; the per-department sentences are gone.
+    sections = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert sections[0].startswith("*全体*\n新規 5 (+3)")
+    assert not any(s.startswith(f"*{names['finance']}*") for s in sections)
+
+
 def test_the_week_is_claimed_so_a_second_replica_with_its_own_slot_does_not_post_again(bot):
     first = post_if_due(bot.services, POSTED_AT, identity="replica-a")
     second = post_if_due(bot.services, jst(2026, 11, 30, 9, 1), identity="replica-b")

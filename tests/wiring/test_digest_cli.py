@@ -58,6 +58,7 @@ def test_dry_run_prints_the_week_and_posts_nothing(admin, tmp_path: Path):
 
     assert "週次ダイジェスト" in out and "2026/11/23" in out
     assert "新規 5 (+3) · 解決 2 (+1) · 未処理 3 (+2)" in out  # this week vs last, from the seed
+    assert "部門 | 新規 | 解決 | 未処理 | 初回応答（中央値） | 解決まで（中央値）" in out  # the table, row by row
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert posted(slack) == [] and left_behind(factory) == ([], [])
 
@@ -77,7 +78,7 @@ def test_dry_run_json_has_the_numbers_the_text_and_the_blocks(admin):
     assert d["faq"]["self_resolution_rate"] == 0.5 and d["evidence"]["rate"] == 0.5
     assert [w["new"] for w in d["weeks"]][-2:] == [2, 5] and len(d["weeks"]) == 8
     assert "週次ダイジェスト" in out["text"]
-    assert 0 < len(out["blocks"]) <= 50 and all(b["type"] in {"header", "section", "context", "divider"}
+    assert 0 < len(out["blocks"]) <= 50 and all(b["type"] in {"header", "section", "context", "divider", "table"}
                                                  for b in out["blocks"])
     assert posted(slack) == [] and left_behind(factory) == ([], [])
 

@@ -43,6 +43,9 @@ MODAL = {
     "title": {"type": "plain_text", "text": "経費精算"},
     "blocks": [],
 }
+TABLE = {"type": "table", "column_settings": [{"align": "left"}, {"align": "right"}],
+         "rows": [[{"type": "raw_text", "text": "部門"}, {"type": "raw_text", "text": "新規"}],
+                  [{"type": "raw_text", "text": "経理"}, {"type": "raw_text", "text": "4 (+2)"}]]}
 HOME = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "承認待ち: 0"}}]}
 
 
@@ -212,6 +215,12 @@ def test_permalink_and_reactions(fake: FakeSlackServer, client: WebClient) -> No
     assert error.response["error"] == "already_reacted"
 
 
+def test_a_message_with_one_table_is_posted_as_sent(client: WebClient) -> None:
+    posted = client.chat_postMessage(channel=HELPDESK, text="部門別の件数", blocks=[TABLE])
+
+    assert posted["message"]["blocks"] == [TABLE]
+
+
 @pytest.mark.parametrize(
     ("call", "error"),
     [
@@ -220,6 +229,14 @@ def test_permalink_and_reactions(fake: FakeSlackServer, client: WebClient) -> No
             lambda c: c.chat_postMessage(channel=HELPDESK, text="x", blocks=[{"type": "divider"}] * 51),
             "invalid_blocks",
         ),
+        (lambda c: c.chat_postMessage(channel=HELPDESK, text="x", blocks=[TABLE, TABLE]), "invalid_blocks"),
+        (lambda c: c.chat_postMessage(channel=HELPDESK, text="x", blocks=[{**TABLE, "rows": TABLE["rows"] * 51}]),
+         "invalid_blocks"),
+        (lambda c: c.chat_postMessage(channel=HELPDESK, text="x",
+                                      blocks=[{**TABLE, "rows": [[{"type": "mrkdwn", "text": "*x*"}]]}]),
+         "invalid_blocks"),
+        (lambda c: c.views_publish(user_id=TANAKA.id, view={"type": "home", "blocks": [TABLE]}),
+         "invalid_arguments"),
         (lambda c: c.conversations_info(channel="C0NOWHERE"), "channel_not_found"),
         (lambda c: c.conversations_replies(channel=HELPDESK, ts="1.2"), "thread_not_found"),
         (lambda c: c.users_lookupByEmail(email="nobody@example.com"), "users_not_found"),
@@ -229,6 +246,10 @@ def test_permalink_and_reactions(fake: FakeSlackServer, client: WebClient) -> No
     ids=[
         "no text",
         "51 blocks",
+        "two tables in a message",
+        "a table of 102 rows",
+        "a mrkdwn table cell",
+        "a table in App Home",
         "unknown channel",
         "unknown thread",
         "unknown email",

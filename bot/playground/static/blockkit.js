@@ -837,8 +837,23 @@
     return node;
   }
 
+  function tableBlock(block, ctx) {
+    // Cells are raw_text (shown as typed) or rich_text; column_settings align a column and let it wrap.
+    const settings = block.column_settings || [];
+    const rows = (block.rows || []).map((row, r) => h("tr", {}, (row || []).map((cell, c) => {
+      const s = settings[c] || {};
+      const attrs = { class: `bk-table-cell bk-align-${["center", "right"].includes(s.align) ? s.align : "left"}`
+        + (s.is_wrapped ? " bk-wrap" : "") };
+      const content = cell && cell.type === "rich_text" ? richText(cell, ctx)
+        : document.createTextNode(cell && cell.text != null ? String(cell.text) : "");
+      return h(r === 0 ? "th" : "td", attrs, content);
+    })));
+    return h("table", { class: "bk-table-grid" }, h("tbody", {}, rows));
+  }
+
   const BLOCKS = {
     header: (b) => header(b),
+    table: tableBlock,
     section,
     context: contextBlock,
     divider: () => h("hr", { class: "bk-divider-line" }),
