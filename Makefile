@@ -46,9 +46,10 @@ run: install
 # Two processes (pytest-xdist): most of the suite's time is spent waiting on the processes it starts
 # (serve, scheduler replicas, the month soak), so two workers halve it even on 2 cores. Each worker has
 # its own throwaway PostgreSQL database and SQLite files. TEST_WORKERS=0 runs it in one process.
+# --durations: the slowest tests end every run, to keep the whole suite near ten minutes.
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=30
 
 lint: install
 	$(BIN)/ruff check .
