@@ -16,7 +16,7 @@ from bot import events, gate, outbox
 from bot.composition import build_services
 from bot.services import Services
 from bot.settings import Settings
-from handlers import approvals, commands, desk, errors, faq, home, intake, middleware, receipts
+from handlers import approvals, assistant, commands, desk, errors, faq, home, intake, middleware, receipts
 from handlers import events as event_handlers
 from models.db import within
 
@@ -116,6 +116,7 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     # Bolt tries listeners in this order, building ~25 arguments for each one it tries: the ways in come
     # first (a command, a DM or mention, opening Home, 申請する), then the buttons of what they start.
     commands.register(app, services)
+    assistant.register(app, services)  # the DM's agent container: a new thread's prompts (before the DM listener)
     event_handlers.register(app, services)
     home.register(app, services)
     intake.register(app, services)  # request forms and their entry points; 🎫 in help channels

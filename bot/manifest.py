@@ -12,6 +12,7 @@ from bot.config import WorkspaceConfig
 
 BOT_SCOPES = [
     "app_mentions:read",  # @madoguchi questions in channels
+    "assistant:write",  # the DM as an agent container: suggested prompts, a status while the FAQ is searched
     # *:history also let the outbox check, after a post whose answer was lost, whether it landed
     # (conversations.history with its metadata) before posting again: no duplicate triage cards.
     "channels:history",  # read the message a 🎫 reaction points at (public help channels)
@@ -26,7 +27,8 @@ BOT_SCOPES = [
     "users:read",  # the user's language (users.info locale)
     "users:read.email",  # org directory entries given by email
 ]
-BOT_EVENTS = ["app_home_opened", "app_mention", "message.im", "reaction_added"]
+BOT_EVENTS = ["app_home_opened", "app_mention", "assistant_thread_context_changed", "assistant_thread_started",
+              "message.im", "reaction_added"]
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 EVENTS_PATH = "/slack/events"  # where bot/server.py hands requests to Bolt
 
@@ -74,6 +76,12 @@ def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | N
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": name, "always_online": True},
+            # Bolt's Assistant (handlers/assistant.py): a new thread with the app gets its suggested prompts.
+            "assistant_view": {
+                "assistant_description": "社内のよくある質問に答え、申請の受付と状況確認をします / answers the "
+                                         "company's FAQ, takes requests and tells you where yours stand",
+                "suggested_prompts": [],
+            },
             "slash_commands": [command],
             "shortcuts": [
                 {"name": "申請する", "type": "global", "callback_id": "new_request",

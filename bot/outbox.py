@@ -57,6 +57,9 @@ RESPONSE_URL = "response_url"
 ENQUEUED = "madoguchi_outbox_enqueued"
 # files_upload_v2 is three calls plus the bytes, not one api_call: payload {channel, filename, title,
 # initial_comment, content_b64}; delivered by slack_sdk's helper, classified like any other failure.
+# What only decorates a conversation (the agent surface's prompts and status): one attempt, and no admin alert when
+# it fails; a retry would hold the DM's lane, and the answer behind it, for a status nobody needs any more.
+COSMETIC = frozenset({"assistant.threads.setSuggestedPrompts", "assistant.threads.setStatus"})
 FILES_UPLOAD = "files.upload_v2"
 # Slack answers ok:false with these when the fault is theirs or transient; anything else
 # (channel_not_found, invalid_blocks, not_in_channel…) will not heal by retrying.
@@ -100,6 +103,7 @@ def enqueue(
         if exists is not None:
             return None
     session.info[ENQUEUED] = True
+    cosmetic = method in COSMETIC
     message = OutboxMessage(
         method=method,
         lane=lane or _lane_for(method, payload, target_ref),
@@ -108,6 +112,7 @@ def enqueue(
         target_ref=target_ref,
         dedupe_key=dedupe_key,
         is_alert=is_alert,
+        **({"max_attempts": 1} if cosmetic else {}),
     )
     session.add(message)
     return message
@@ -563,7 +568,7 @@ class Dispatcher:
             message.status = DEAD
             log.error("outbox %s %s dead after %d attempts: %s", message.id, message.method,
                       message.attempts, failure.error)
-            if not message.is_alert:
+            if not message.is_alert and message.method not in COSMETIC:
                 self._alert(session, message)
 
     def _alert(self, session: Session, dead: OutboxMessage) -> None:

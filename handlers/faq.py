@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot import outbox
+from bot.assistant import replies
 from bot.errors import ValidationFailed
 from bot.faqdesk import capture, conversation, views
 from bot.faqdesk.conversation import Where
@@ -33,8 +34,13 @@ def answer_message(event: dict[str, Any], context: BoltContext, services: Servic
         return
     # A mention in a channel is answered in a thread; a DM in place, or in its thread if it has one.
     thread_ts = event.get("thread_ts") or (event.get("ts") if mention else None)
+    channel = event.get("channel")
+    if not mention and channel and replies.answered_in_dm(context["db"], services, user=event["user"], text=text,
+                                                          locale=context["locale"], channel=channel,
+                                                          thread_ts=thread_ts):
+        return
     conversation.answer(context["db"], services, user=event["user"], text=text, locale=context["locale"],
-                        channel=event.get("channel"), thread_ts=thread_ts, post=True)
+                        channel=channel, thread_ts=thread_ts, post=True)
 
 
 def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, services: Services, text: str,

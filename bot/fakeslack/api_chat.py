@@ -52,6 +52,9 @@ def post_message(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
     channel = _channel(ws, p)
     _check_content(p)
     message = ws.add_message(channel, bot_message(ws, p, ws.ts.next()))
+    statuses = ws.assistant_status.get((channel, str(p.get("thread_ts"))))
+    if statuses and statuses[-1]:
+        statuses.append("")  # the app's reply in the thread clears its status, as in Slack
     return {"ok": True, "channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
 

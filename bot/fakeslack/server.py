@@ -271,6 +271,17 @@ class FakeSlackServer:
         event["event_ts"] = message["ts"]
         return copy.deepcopy(event)
 
+    def user_starts_assistant_thread(self, user_id: str) -> dict[str, Any]:
+        """A person opens a new thread with the app in its agent container: the `assistant_thread_started`
+        event Slack sends (its thread_ts is a new thread in the person's DM with the bot)."""
+        with self.workspace.lock:
+            ws = self.workspace
+            channel = ws.dm_channel(user_id)
+            thread_ts = ws.ts.next()
+            return {"type": "assistant_thread_started", "event_ts": ws.ts.next(), "assistant_thread": {
+                "user_id": user_id, "context": {"channel_id": None, "team_id": ws.team["id"], "enterprise_id": None},
+                "channel_id": channel, "thread_ts": thread_ts}}
+
     def user_uploads(self, user_id: str, filename: str, content: bytes, *, mimetype: str = "application/pdf",
                      broken: bool = False, hidden: bool = False) -> dict[str, Any]:
         """A file a person picks in a modal's file_input: stored, shared nowhere yet; returns its file object
@@ -310,6 +321,15 @@ class FakeSlackServer:
     def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
         with self.workspace.lock:
             return copy.deepcopy(self.workspace.ephemerals.get(user_id, []))
+
+    def suggested_prompts(self, channel: str, thread_ts: str | None = None) -> dict[str, Any] | None:
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.assistant_prompts.get((channel, thread_ts)))
+
+    def assistant_statuses(self, channel: str, thread_ts: str) -> list[str]:
+        """The statuses set in a thread, in order ("" = cleared, by the app or by its reply)."""
+        with self.workspace.lock:
+            return list(self.workspace.assistant_status.get((channel, thread_ts), []))
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         with self.workspace.lock:

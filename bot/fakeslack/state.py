@@ -118,6 +118,9 @@ class FakeWorkspace:
         self.files: dict[str, FakeFile] = {}
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseTarget] = {}
+        # The agent surface: prompts by (DM, thread or None), and each thread's statuses in the order set.
+        self.assistant_prompts: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self.assistant_status: dict[tuple[str, str], list[str]] = {}
         self.trigger_ttl = trigger_ttl
         self.ts = TsSource(clock)
         self.view_ids = IdSource("V")

@@ -27,12 +27,12 @@ GROUP_LIMIT = 5  # rows per queue group with one department; fewer with several 
 RUNNING = (SUBMITTED, APPROVED, IN_PROGRESS)
 
 
-def my_requests(session: Session, services: Services, user: str, locale: str) -> list[Block]:
+def my_requests(session: Session, services: Services, user: str, locale: str, *, heading: bool = True) -> list[Block]:
     mine = (Ticket.requester_id == user) & Ticket.status.not_in(FINAL)
     total = session.scalar(select(func.count()).select_from(Ticket).where(mine)) or 0
     rows = session.scalars(select(Ticket).where(mine).order_by(Ticket.id.desc()).limit(LIMIT))
     return home_view.my_requests([facts(session, services, r, locale) for r in rows], locale,
-                                   more=max(0, total - LIMIT))
+                                   more=max(0, total - LIMIT), heading=heading)
 
 
 def agent_queue(session: Session, services: Services, user: str, locale: str) -> list[Block]:

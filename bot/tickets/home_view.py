@@ -32,10 +32,11 @@ def _line(f: TicketFacts, locale: str, *, show_requester: bool = False) -> str:
     return line
 
 
-def my_requests(items: list[TicketFacts], locale: str, *, more: int) -> list[Block]:
+def my_requests(items: list[TicketFacts], locale: str, *, more: int, heading: bool = True) -> list[Block]:
+    """The person's open requests, a line each; `heading`: under App Home's divider and title."""
     if not items:
         return []
-    blocks: list[Block] = [divider(), header(t(locale, "tickets.home.mine"))]
+    blocks: list[Block] = [divider(), header(t(locale, "tickets.home.mine"))] if heading else []
     blocks.extend(section(_line(f, locale)) for f in items)
     if more:
         blocks.append(context(t(locale, "tickets.home.more", count=more)))

@@ -35,7 +35,9 @@ def test_features_and_scopes(config):
     assert {s["callback_id"] for s in m["features"]["shortcuts"]} == {"new_request", "inquiry_from_message"}
     assert m["features"]["app_home"]["home_tab_enabled"] and m["features"]["app_home"]["messages_tab_enabled"]
     assert set(m["settings"]["event_subscriptions"]["bot_events"]) >= {"app_home_opened", "message.im",
-                                                                      "app_mention", "reaction_added"}
+                                                                      "app_mention", "reaction_added",
+                                                                      "assistant_thread_started"}
+    assert m["features"]["assistant_view"]["assistant_description"]
     scopes = m["oauth_config"]["scopes"]["bot"]
     assert scopes == BOT_SCOPES
     assert "chat:write" in scopes and "admin" not in " ".join(scopes)
