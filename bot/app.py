@@ -16,7 +16,19 @@ from bot import events, gate, outbox
 from bot.composition import build_services
 from bot.services import Services
 from bot.settings import Settings
-from handlers import approvals, assistant, commands, desk, errors, faq, home, intake, middleware, receipts
+from handlers import (
+    approvals,
+    assistant,
+    commands,
+    desk,
+    errors,
+    faq,
+    home,
+    intake,
+    middleware,
+    receipts,
+    workflow_steps,
+)
 from handlers import events as event_handlers
 from models.db import within
 
@@ -124,4 +136,5 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
     approvals.register(app, services)
     desk.register(app, services)  # the triage card's and the requester's buttons
     receipts.register(app, services)  # 📎 kept files to the clicker; the search for finance and auditors
+    workflow_steps.register(app, services)  # Workflow Builder's 「madoguchi で承認」 step
     return app

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.config import WorkspaceConfig
+from bot.workflow_steps.spec import manifest_function
 
 BOT_SCOPES = [
     "app_mentions:read",  # @madoguchi questions in channels
@@ -28,7 +29,7 @@ BOT_SCOPES = [
     "users:read.email",  # org directory entries given by email
 ]
 BOT_EVENTS = ["app_home_opened", "app_mention", "assistant_thread_context_changed", "assistant_thread_started",
-              "message.im", "reaction_added"]
+              "function_executed", "message.im", "reaction_added"]
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 EVENTS_PATH = "/slack/events"  # where bot/server.py hands requests to Bolt
 
@@ -90,11 +91,15 @@ def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | N
                  "description": "このメッセージから問い合わせを作成 / open an inquiry from this message"},
             ],
         },
+        # Workflow Builder's custom step 「madoguchi で承認」 (bot/workflow_steps): steps run on this app's own
+        # server ("remote"), and Slack lists an app's steps in Workflow Builder only when the app is org-ready.
+        "functions": manifest_function(),
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
-            "org_deploy_enabled": False,
+            "org_deploy_enabled": True,
+            "function_runtime": "remote",
             "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": False,
         },

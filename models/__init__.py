@@ -16,6 +16,7 @@ from models.reminder import ReminderLog
 from models.slack_event import ProcessedEvent
 from models.ticket import DepartmentCounter, Ticket
 from models.user_profile import UserProfile
+from models.workflow import WorkflowRun
 
 __all__ = [
     "ApprovalStep",
@@ -44,5 +45,6 @@ __all__ = [
     "SlackMessageRef",
     "Ticket",
     "UserProfile",
+    "WorkflowRun",
     "utcnow",
 ]

@@ -72,9 +72,13 @@ class Bot:
         return self.requester.event(event, **kw)
 
     def stop(self) -> None:
+        self.stop_app()
+        self.slack.stop()
+
+    def stop_app(self) -> None:
+        """The app's process ends (a restart, a deploy); Slack, and the database, stay."""
         self.http.stop()
         self.services.close()
-        self.slack.stop()
 
 
 def start_bot(
@@ -84,10 +88,12 @@ def start_bot(
     clock: Clock | None = None,
     locales: dict[str, str] | None = None,
     environment: dict[str, str] | None = None,
+    slack: FakeSlackServer | None = None,
 ) -> Bot:
-    """`environment`: further settings, by their environment names (e.g. NTA_API_URL)."""
+    """`environment`: further settings, by their environment names (e.g. NTA_API_URL); `slack`: a fake Slack
+    already running (the app restarted, the workspace as it was)."""
     config = config or load_workspace(BUNDLED_CONFIG)
-    slack = FakeSlackServer(bot_token=BOT_TOKEN, users=people_as_fake_users(config, locales)).start()
+    slack = slack or FakeSlackServer(bot_token=BOT_TOKEN, users=people_as_fake_users(config, locales)).start()
     settings = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.url,
                         DATABASE_URL=engine.url.render_as_string(hide_password=False), **(environment or {}))
     services = build_services(settings, config=config, clock=clock, engine=engine,

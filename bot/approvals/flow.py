@@ -38,6 +38,7 @@ from bot.approvals.steps import (
 )
 from bot.approvals.ticket_moves import hand_to_triage, move, update_receipt
 from bot.reminders.policy import approval_due
+from bot.workflow_steps import runs
 from models import ApprovalStep, Ticket
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ def after_decision(session: Session, services: Services, decision: Decision) -> 
         move(session, services, ticket, "rejected", "rejected", decision.actor, reason=step.comment,
              on_behalf_of=decision.on_behalf_of)
         notify.requester_rejected(session, services, ticket, step)
+        runs.finished(session, services, ticket, runs.REJECTED, approver=decision.actor, comment=step.comment)
     update_receipt(session, services, ticket)
 
 
@@ -207,6 +209,7 @@ def skip_step(session: Session, services: Services, step: ApprovalStep, *, reaso
 def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None,
             step: ApprovalStep | None = None) -> None:
     move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
+    runs.finished(session, services, ticket, runs.APPROVED, approver=actor, comment=step.comment if step else None)
     after_the_fact.record_if_past(session, services, ticket, actor, on_behalf_of)
     notify.requester_approved(session, services, ticket, step)
     away.delegate_while_away(session, services, ticket)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.fakeslack import api_assistant, api_chat, api_directory, api_files, api_history, api_views
+from bot.fakeslack import api_assistant, api_chat, api_directory, api_files, api_functions, api_history, api_views
 from bot.fakeslack.state import FakeWorkspace
 
 MethodHandler = Callable[[FakeWorkspace, dict[str, Any]], dict[str, Any]]
@@ -35,6 +35,8 @@ METHODS: dict[str, MethodHandler] = {
     "files.info": api_files.file_info,
     "assistant.threads.setSuggestedPrompts": api_assistant.set_suggested_prompts,
     "assistant.threads.setStatus": api_assistant.set_status,
+    "functions.completeSuccess": api_functions.complete_success,
+    "functions.completeError": api_functions.complete_error,
 }
 
 # Pseudo-method names under which non-API endpoints are recorded (and can be faulted).

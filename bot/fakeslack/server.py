@@ -282,6 +282,27 @@ class FakeSlackServer:
                 "user_id": user_id, "context": {"channel_id": None, "team_id": ws.team["id"], "enterprise_id": None},
                 "channel_id": channel, "thread_ts": thread_ts}}
 
+    def workflow_runs_step(self, callback_id: str, function: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        """A workflow reaches the app's step: the `function_executed` event Slack sends (`function` as the app's
+        manifest declares it: title, description, input_parameters, output_parameters keyed by name)."""
+        with self.workspace.lock:
+            ws = self.workspace
+            execution_id = ws.function_execution_ids.next()
+            declared = {"id": "Fn" + callback_id.upper()[:9], "callback_id": callback_id, "title": function["title"],
+                        "description": function["description"], "type": "app", "app_id": ws.bot["app_id"],
+                        "input_parameters": list(function["input_parameters"].values()),
+                        "output_parameters": list(function["output_parameters"].values()),
+                        "date_created": 1700000000, "date_updated": 1700000000, "date_deleted": 0}
+            ws.function_executions[execution_id] = {"function": declared, "inputs": copy.deepcopy(inputs),
+                                                    "state": "running", "outputs": None, "error": None}
+            return {"type": "function_executed", "function": copy.deepcopy(declared), "inputs": copy.deepcopy(inputs),
+                    "function_execution_id": execution_id, "workflow_execution_id": "Wx" + execution_id[2:],
+                    "event_ts": ws.ts.next(), "bot_access_token": "xwfp-" + random_suffix(24)}
+
+    def function_execution(self, execution_id: str) -> dict[str, Any] | None:
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.function_executions.get(execution_id))
+
     def user_uploads(self, user_id: str, filename: str, content: bytes, *, mimetype: str = "application/pdf",
                      broken: bool = False, hidden: bool = False) -> dict[str, Any]:
         """A file a person picks in a modal's file_input: stored, shared nowhere yet; returns its file object

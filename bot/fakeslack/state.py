@@ -121,6 +121,9 @@ class FakeWorkspace:
         # The agent surface: prompts by (DM, thread or None), and each thread's statuses in the order set.
         self.assistant_prompts: dict[tuple[str, str | None], dict[str, Any]] = {}
         self.assistant_status: dict[tuple[str, str], list[str]] = {}
+        # Workflow Builder runs of the app's steps: execution id → {function, inputs, state, outputs, error}.
+        self.function_executions: dict[str, dict[str, Any]] = {}
+        self.function_execution_ids = IdSource("Fx")
         self.trigger_ttl = trigger_ttl
         self.ts = TsSource(clock)
         self.view_ids = IdSource("V")

@@ -1,0 +1,107 @@
+"""A Workflow Builder run of 「madoguchi で承認」 becomes a request like one sent from the form: the same
+validation, routing and approval chain (職務権限), the requester as its author. Inputs the form would refuse
+end the run with the form's own words (functions.completeError), so the workflow's builder sees what to fix."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.errors import ValidationFailed
+from bot.forms.state import field_key
+from bot.i18n import t
+from bot.i18n.mrkdwn import literal
+from bot.ticket_states import PENDING_APPROVAL
+from bot.tickets.submit import Origin, submit
+from bot.workflow_steps.runs import NOT_REQUIRED, failed, finished
+from models import Ticket, WorkflowRun
+from models.db import insert_ignore
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+MAX_FIELDS_CHARS = 20_000
+
+
+class Refused(Exception):
+    """Inputs no form could carry: an unknown request type, a requester outside the directory."""
+
+
+def start(session: Session, services: Services, *, execution_id: str, callback_id: str,
+          inputs: dict[str, Any]) -> WorkflowRun:
+    """The run's request (made once: a retried event or a second delivery finds the run already there)."""
+    insert_ignore(session, WorkflowRun, {"execution_id": execution_id[:64], "callback_id": callback_id[:64],
+                                         "started_at": services.clock.now()})
+    run = session.get(WorkflowRun, execution_id[:64], populate_existing=True)
+    assert run is not None
+    if run.ticket_id is not None or run.finished_at is not None:
+        return run
+    locale = services.config.default_locale
+    try:
+        with session.begin_nested():
+            ticket = _submit(session, services, execution_id, inputs, locale)
+    except Refused as exc:
+        failed(session, services, run, str(exc))
+        return run
+    except ValidationFailed as exc:
+        failed(session, services, run, _in_words(services, inputs, exc, locale))
+        return run
+    run.ticket_id = ticket.id
+    if ticket.status != PENDING_APPROVAL:  # a type (or an amount) no rule asks anyone to approve
+        finished(session, services, ticket, NOT_REQUIRED)
+    return run
+
+
+def _submit(session: Session, services: Services, execution_id: str, inputs: dict[str, Any], locale: str) -> Ticket:
+    config = services.config
+    requester = str(inputs.get("requester") or "")
+    if config.person_for_slack_id(requester) is None:
+        raise Refused(literal(t(locale, "workflow.errors.requester", who=requester or "—")))
+    key = str(inputs.get("request_type") or "").strip()
+    rt = config.request_type(key)
+    if rt is None:
+        raise Refused(literal(t(locale, "workflow.errors.request_type", name=key or "—",
+                                known=", ".join(r.key for r in config.request_types))))
+    raw = fields_of(inputs.get("fields"))
+    amount = inputs.get("amount")
+    if amount not in (None, "") and rt.field("amount") is not None:
+        raw["amount"] = int(amount) if isinstance(amount, float) and amount.is_integer() else amount
+    for name, value in list(raw.items()):
+        spec = rt.field(name)
+        if spec is not None and spec.type in ("multiselect", "checkboxes") and isinstance(value, str):
+            raw[name] = [part.strip() for part in value.split(",") if part.strip()]
+    return submit(session, services, requester=requester, type_key=key, raw=raw, locale=locale,
+                  submission_key=f"workflow:{execution_id}", origin=Origin(via="workflow"), actor=requester)
+
+
+def fields_of(text: Any) -> dict[str, Any]:
+    """The `fields` input: a JSON object, or one `key: value` (or `key=value`) per line."""
+    if isinstance(text, dict):
+        return dict(text)
+    text = str(text or "")[:MAX_FIELDS_CHARS].strip()
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+    found: dict[str, Any] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":") if ":" in line.split("=", 1)[0] else line.partition("=")
+        if sep and key.strip():
+            found[key.strip()] = value.strip()
+    return found
+
+
+def _in_words(services: Services, inputs: dict[str, Any], exc: ValidationFailed, locale: str) -> str:
+    rt = services.config.request_type(str(inputs.get("request_type") or "").strip())
+    lines = []
+    for block, text in exc.field_errors.items():
+        key = field_key(block) or block
+        spec = rt.field(key) if rt is not None else None
+        label = spec.label.get(locale) if spec is not None else key
+        lines.append(f"{label}（{key}）: {text}")
+    return literal(t(locale, "workflow.errors.fields", problems="\n".join(lines)))

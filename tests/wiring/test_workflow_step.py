@@ -1,0 +1,136 @@
+"""Workflow Builder's 「madoguchi で承認」 step, as Slack runs it: a `function_executed` event becomes a request on
+the approval chain; when it is decided, functions.completeSuccess carries the outcome on — exactly once, across
+Slack's retries, a second delivery and a restart of the app. Refused inputs and a withdrawal end the run with
+completeError in words the workflow's people can read."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.slack_ids import TicketAction
+from bot.workflow_steps.spec import CALLBACK_ID, manifest_function
+from models import Ticket, WorkflowRun
+from tests.harness import start_bot
+from tests.wiring.approvals_steps import APPROVE, REJECT, approval_message, click, give_reason
+from tests.wiring.test_approvals_journeys import receipt
+from tests.wiring.test_intake_forms import days
+
+YAMADA = "UEMPLOYEE1"  # 総務; her manager is Sato
+SATO = "UMANAGER1"
+STEP = manifest_function()[CALLBACK_ID]
+
+
+def run_step(bot, inputs: dict, **kw) -> tuple[dict, int]:
+    event = bot.slack.workflow_runs_step(CALLBACK_ID, STEP, inputs)
+    status = bot.requester.event(event, **kw).status
+    bot.deliver()
+    return event, status
+
+
+def leave_inputs(**more) -> dict:
+    return {"request_type": "leave", "requester": YAMADA, "fields": f"kind: paid_leave\nstart_on: {days(7)}", **more}
+
+
+def completions(bot) -> list[str]:
+    return [c.method for c in bot.slack.calls() if c.method.startswith("functions.")]
+
+
+def the_ticket(bot, execution_id: str) -> Ticket:
+    with bot.services.session_factory() as session:
+        run = session.get(WorkflowRun, execution_id)
+        assert run is not None and run.ticket_id is not None
+        return session.get(Ticket, run.ticket_id)
+
+
+def test_an_approved_request_carries_its_outcome_on_to_the_workflow_once(bot):
+    event, status = run_step(bot, leave_inputs())
+    assert status == 200
+    execution = event["function_execution_id"]
+    ticket = the_ticket(bot, execution)
+    assert (ticket.request_type, ticket.requester_id, ticket.status) == ("leave", YAMADA, "pending_approval")
+    assert completions(bot) == []  # nothing is decided yet: the workflow waits
+
+    click(bot, SATO, approval_message(bot, SATO), APPROVE)
+    bot.deliver()
+
+    assert completions(bot) == ["functions.completeSuccess"]
+    done = bot.slack.function_execution(execution)
+    assert done["state"] == "completed"
+    assert done["outputs"] == {"outcome": "approved", "ticket_number": ticket.number, "approver": SATO, "comment": ""}
+
+
+def test_a_retried_event_a_second_delivery_and_a_restart_still_make_one_request_and_one_completion(clean_engine):
+    first = start_bot(clean_engine)
+    try:
+        event = first.slack.workflow_runs_step(CALLBACK_ID, STEP, leave_inputs())
+        assert first.requester.event(event, event_id="Ev0STEP0001").status == 200
+        assert first.requester.event(event, event_id="Ev0STEP0001", retry_num=1).status == 200  # Slack's retry
+        assert first.requester.event(event, event_id="Ev0STEP0002").status == 200  # delivered again, anew
+        first.deliver()
+    finally:
+        first.stop_app()  # the app restarts; Slack and the database stay
+    second = start_bot(clean_engine, slack=first.slack)
+    try:
+        card = approval_message(second, SATO)
+        click(second, SATO, card, APPROVE)
+        second.deliver()
+        click(second, SATO, card, APPROVE)  # a second click on the card as it was
+        second.deliver()
+
+        with second.services.session_factory() as session:
+            assert session.scalar(select(Ticket.id).where(Ticket.request_type == "leave").limit(2).offset(1)) is None
+        assert completions(second) == ["functions.completeSuccess"]
+        assert second.slack.function_execution(event["function_execution_id"])["state"] == "completed"
+    finally:
+        second.stop()
+
+
+def test_a_rejection_ends_the_run_with_who_rejected_and_why(bot):
+    event, _ = run_step(bot, leave_inputs())
+
+    card = approval_message(bot, SATO)
+    click(bot, SATO, card, REJECT)
+    give_reason(bot, SATO, "繁忙期のため別の日にしてください")
+    bot.deliver()
+
+    outputs = bot.slack.function_execution(event["function_execution_id"])["outputs"]
+    assert (outputs["outcome"], outputs["approver"]) == ("rejected", SATO)
+    assert outputs["comment"] == "繁忙期のため別の日にしてください"
+
+
+def test_a_type_no_one_approves_completes_at_once_with_its_number(bot):
+    event, _ = run_step(bot, {"request_type": "inquiry", "requester": YAMADA,
+                              "fields": "subject: 名刺の発注\ndetails: 100枚お願いします"})
+
+    outputs = bot.slack.function_execution(event["function_execution_id"])["outputs"]
+    assert outputs["outcome"] == "not_required" and outputs["ticket_number"] == the_ticket(
+        bot, event["function_execution_id"]).number
+
+
+def test_inputs_the_form_would_refuse_end_the_run_in_the_forms_words(bot):
+    cases = [
+        ({"request_type": "leave", "requester": "U0NOBODY1"}, "組織名簿にいない"),
+        ({"request_type": "travel", "requester": YAMADA}, "申請の種類「travel」はありません。使える種類: expense"),
+        ({"request_type": "leave", "requester": YAMADA, "fields": "start_on: " + days(7)}, "種類（kind）"),
+    ]
+    for inputs, says in cases:
+        event, status = run_step(bot, inputs)
+        assert status == 200
+        execution = bot.slack.function_execution(event["function_execution_id"])
+        assert execution["state"] == "failed" and says in execution["error"], execution
+    with bot.services.session_factory() as session:
+        assert session.scalar(select(Ticket.id)) is None
+    assert completions(bot) == ["functions.completeError"] * 3
+
+
+def test_a_withdrawn_request_stops_the_workflow(bot):
+    event, _ = run_step(bot, leave_inputs())
+    ticket = the_ticket(bot, event["function_execution_id"])
+
+    assert ticket.status == "pending_approval"
+
+    click(bot, YAMADA, receipt(bot, YAMADA), TicketAction.WITHDRAW)
+    bot.deliver()
+
+    execution = bot.slack.function_execution(event["function_execution_id"])
+    assert (execution["state"], execution["error"]) == ("failed", "申請者が申請を取り下げました。")
