@@ -60,6 +60,8 @@ ENQUEUED = "madoguchi_outbox_enqueued"
 # What only decorates a conversation (the agent surface's prompts and status): one attempt, and no admin alert when
 # it fails; a retry would hold the DM's lane, and the answer behind it, for a status nobody needs any more.
 COSMETIC = frozenset({"assistant.threads.setSuggestedPrompts", "assistant.threads.setStatus"})
+# The end of a Workflow Builder run (bot/workflow_steps/runs.py): Slack's own state makes a repeat harmless.
+FUNCTION_ENDINGS = frozenset({"functions.completeSuccess", "functions.completeError"})
 FILES_UPLOAD = "files.upload_v2"
 # Slack answers ok:false with these when the fault is theirs or transient; anything else
 # (channel_not_found, invalid_blocks, not_in_channel…) will not heal by retrying.
@@ -470,7 +472,16 @@ class Dispatcher:
                 filename=kwargs["filename"], title=kwargs.get("title"),
                 initial_comment=kwargs.get("initial_comment"))
             return _summary(response.data)
-        return _summary(self._client.api_call(method, json=kwargs).data)
+        try:
+            return _summary(self._client.api_call(method, json=kwargs).data)
+        except SlackApiError as exc:
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            if method in FUNCTION_ENDINGS and data.get("error") == "execution_not_in_running_state":
+                # A workflow run that is no longer waiting: an earlier attempt ended it (its answer was lost),
+                # or the workflow was stopped meanwhile. Either way there is nothing left to tell it.
+                log.info("outbox %s: the workflow run was no longer running", method)
+                return {"not_running": True}
+            raise
 
     def _find_posted(self, message_id: int, method: str, kwargs: dict[str, Any],
                      since: datetime) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from tests.harness import start_bot
 from tests.wiring.approvals_steps import APPROVE, REJECT, approval_message, click, give_reason
 from tests.wiring.test_approvals_journeys import receipt
 from tests.wiring.test_intake_forms import days
+from tests.wiring.test_outbox_lost_answers import deliver_after_settling
 
 YAMADA = "UEMPLOYEE1"  # 総務; her manager is Sato
 SATO = "UMANAGER1"
@@ -134,3 +135,16 @@ def test_a_withdrawn_request_stops_the_workflow(bot):
 
     execution = bot.slack.function_execution(event["function_execution_id"])
     assert (execution["state"], execution["error"]) == ("failed", "申請者が申請を取り下げました。")
+
+
+def test_a_completion_slack_applied_but_did_not_answer_is_not_sent_twice_nor_alerted(bot):
+    event, _ = run_step(bot, leave_inputs())
+    bot.slack.fail("functions.completeSuccess", "drop_after")  # applied, then the connection drops
+
+    click(bot, SATO, approval_message(bot, SATO), APPROVE)
+    deliver_after_settling(bot)
+
+    assert completions(bot) == ["functions.completeSuccess", "functions.completeSuccess"]  # the retry finds it done
+    assert bot.slack.function_execution(event["function_execution_id"])["state"] == "completed"
+    assert [m.status for m in bot.outbox() if m.method == "functions.completeSuccess"] == ["sent"]
+    assert bot.slack.messages(bot.slack.dm_channel("UADMIN001")) == []
