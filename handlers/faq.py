@@ -35,12 +35,13 @@ def answer_message(event: dict[str, Any], context: BoltContext, services: Servic
     # A mention in a channel is answered in a thread; a DM in place, or in its thread if it has one.
     thread_ts = event.get("thread_ts") or (event.get("ts") if mention else None)
     channel = event.get("channel")
-    if not mention and channel and replies.answered_in_dm(context["db"], services, user=event["user"], text=text,
-                                                          locale=context["locale"], channel=channel,
-                                                          thread_ts=thread_ts):
+    if mention or not channel:
+        conversation.answer(context["db"], services, user=event["user"], text=text, locale=context["locale"],
+                            channel=channel, thread_ts=thread_ts, post=True)
         return
-    conversation.answer(context["db"], services, user=event["user"], text=text, locale=context["locale"],
-                        channel=channel, thread_ts=thread_ts, post=True)
+    # A DM: 申請する / 自分の申請の状況 are the desk's; the rest the FAQ's, with a status in the agent container.
+    replies.answer_dm(context["db"], services, user=event["user"], text=text, locale=context["locale"],
+                      channel=channel, thread_ts=thread_ts)
 
 
 def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, services: Services, text: str,

@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot import home
-from bot.assistant import replies
 from bot.services import Services
 
 
@@ -16,6 +15,4 @@ def register(app: App, services: Services) -> None:
     def home_opened(event: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") == "home":
             home.opened(context["db"], services, event["user"])
-        elif event.get("tab") == "messages" and event.get("channel"):  # the DM: its suggested prompts
-            replies.offer_prompts(context["db"], services, user=event["user"], locale=context["locale"],
-                                  channel=event["channel"], thread_ts=None)
+

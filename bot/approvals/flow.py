@@ -37,6 +37,8 @@ from bot.approvals.steps import (
     steps_of,
 )
 from bot.approvals.ticket_moves import hand_to_triage, move, update_receipt
+from bot.i18n import t
+from bot.i18n.mrkdwn import literal
 from bot.reminders.policy import approval_due
 from bot.workflow_steps import runs
 from models import ApprovalStep, Ticket
@@ -117,6 +119,9 @@ def cancel_approval(session: Session, services: Services, ticket: Ticket, actor:
             notify.step_closed(session, services, ticket, step)
     session.flush()
     update_receipt(session, services, ticket)
+    # A workflow waiting on this request stops, in the company's language (its people read it).
+    runs.withdrawn(session, services, ticket,
+                   literal(t(services.config.default_locale, "workflow.errors.withdrawn")))
 
 
 def after_decision(session: Session, services: Services, decision: Decision) -> None:
@@ -209,7 +214,10 @@ def skip_step(session: Session, services: Services, step: ApprovalStep, *, reaso
 def _finish(session: Session, services: Services, ticket: Ticket, actor: str, on_behalf_of: str | None = None,
             step: ApprovalStep | None = None) -> None:
     move(session, services, ticket, "approved", "approved", actor, on_behalf_of=on_behalf_of)
-    runs.finished(session, services, ticket, runs.APPROVED, approver=actor, comment=step.comment if step else None)
+    # Who decided last: the step's decider (a delegate when one stood in); nobody when a resubmission left no
+    # step to decide, so the requester is never named as their own approver.
+    runs.finished(session, services, ticket, runs.APPROVED, approver=step.decided_by if step else None,
+                  comment=step.comment if step else None)
     after_the_fact.record_if_past(session, services, ticket, actor, on_behalf_of)
     notify.requester_approved(session, services, ticket, step)
     away.delegate_while_away(session, services, ticket)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.assistant import views
 from bot.assistant.prompts import REQUEST, intent_of, suggested
+from bot.faqdesk import conversation
 from bot.i18n import t
 from bot.tickets import home as ticket_home
 
@@ -22,18 +23,12 @@ SET_STATUS = "assistant.threads.setStatus"
 
 
 def offer_prompts(session: Session, services: Services, *, user: str, locale: str, channel: str,
-                  thread_ts: str | None) -> None:
-    """A new thread's prompts (`thread_ts`), or the DM's own when the person opens its Messages tab (at most
-    once a day each: they change slowly, and the tab is opened often)."""
+                  thread_ts: str) -> None:
+    """A new thread's suggested prompts."""
     prompts = suggested(session, services, user, locale)
-    payload: dict[str, object] = {"channel_id": channel, "title": str(t(locale, "assistant.prompts_title")),
-                                  "prompts": [{"title": p.title, "message": p.message} for p in prompts]}
-    if thread_ts:
-        payload["thread_ts"] = thread_ts
-        outbox.enqueue(session, SET_PROMPTS, payload, lane=channel)
-        return
-    today = services.clock.now().astimezone(services.calendar.tz).date()
-    outbox.enqueue(session, SET_PROMPTS, payload, lane=channel, dedupe_key=f"prompts:{user}:{today}")
+    outbox.enqueue(session, SET_PROMPTS, {
+        "channel_id": channel, "thread_ts": thread_ts, "title": str(t(locale, "assistant.prompts_title")),
+        "prompts": [{"title": p.title, "message": p.message} for p in prompts]}, lane=channel)
 
 
 def show_searching(session: Session, *, locale: str, channel: str, thread_ts: str) -> None:
@@ -57,12 +52,13 @@ def answer_phrase(session: Session, services: Services, *, user: str, text: str,
     return True
 
 
-def answered_in_dm(session: Session, services: Services, *, user: str, text: str, locale: str, channel: str,
-                   thread_ts: str | None) -> bool:
-    """A DM before the FAQ sees it: one of the two phrases is answered here (True); otherwise, in a thread of
-    the agent container, the thread shows that the FAQ is being searched (False: the FAQ answers)."""
+def answer_dm(session: Session, services: Services, *, user: str, text: str, locale: str, channel: str,
+              thread_ts: str | None) -> None:
+    """A DM to the bot: one of the two phrases is answered by the desk; anything else by the FAQ, in a thread of
+    the agent container showing that the FAQ is being searched until the answer lands."""
     if answer_phrase(session, services, user=user, text=text, locale=locale, channel=channel, thread_ts=thread_ts):
-        return True
+        return
     if thread_ts:
         show_searching(session, locale=locale, channel=channel, thread_ts=thread_ts)
-    return False
+    conversation.answer(session, services, user=user, text=text, locale=locale, channel=channel,
+                        thread_ts=thread_ts, post=True)

@@ -13,7 +13,7 @@ from bot.errors import AlreadyDecided, InvalidTransition, NotFound
 from bot.forms import title_for, validate_form
 from bot.forms.clean import free_text
 from bot.i18n import t
-from bot.i18n.mrkdwn import literal, mention
+from bot.i18n.mrkdwn import mention
 from bot.receipts import records as receipts
 from bot.receipts import registry
 from bot.receipts.attachments import fetch_attached, file_fields
@@ -25,7 +25,6 @@ from bot.tickets.audit_trail import record
 from bot.tickets.summary import local_time
 from bot.tickets.triage import holds, last_question
 from bot.tickets.workspace import department_keys, request_type, today
-from bot.workflow_steps import runs
 from models import Ticket
 
 if TYPE_CHECKING:
@@ -76,8 +75,6 @@ def withdraw(session: Session, services: Services, ticket_id: int, actor: str) -
     ticket.updated_at = now
     record(session, services, ticket, actor, "withdrawn", before={"status": before}, after={"status": WITHDRAWN})
     services.lifecycle.cancel_approval(session, services, ticket, actor)
-    # A workflow waiting on this request's approval stops, in the company's language (its people read it).
-    runs.withdrawn(session, services, ticket, literal(t(services.config.default_locale, "workflow.errors.withdrawn")))
     notify.changed(session, services, ticket)
     if ticket.assignee_id and ticket.assignee_id != actor:
         notify.tell_agent(session, services, ticket, ticket.assignee_id, "withdrawn")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 COMPLETE_SUCCESS = "functions.completeSuccess"
 COMPLETE_ERROR = "functions.completeError"
-APPROVED, REJECTED, NOT_REQUIRED, ERROR = "approved", "rejected", "not_required", "error"
+APPROVED, REJECTED, NOT_REQUIRED, NO_APPROVER, ERROR = "approved", "rejected", "not_required", "no_approver", "error"
 
 
 def run_of(session: Session, ticket: Ticket) -> WorkflowRun | None:
@@ -31,7 +31,9 @@ def finished(session: Session, services: Services, ticket: Ticket, outcome: str,
     run = run_of(session, ticket)
     if run is None or run.finished_at is not None:
         return
-    outputs: dict[str, str] = {"outcome": outcome, "ticket_number": ticket.number, "comment": comment or ""}
+    # A confidential request's reason stays in madoguchi: the workflow's next steps may post it anywhere.
+    outputs: dict[str, str] = {"outcome": outcome, "ticket_number": ticket.number,
+                               "comment": "" if ticket.confidential else (comment or "")}
     if approver:
         outputs["approver"] = approver
     _end(session, services, run, outcome, COMPLETE_SUCCESS, {"outputs": outputs})

@@ -15,13 +15,18 @@ DESCRIPTION = "申請を madoguchi の承認ルート（職務権限）に回し
 INPUTS: dict[str, tuple[str, str, str, bool]] = {
     "request_type": ("string", "申請の種類 / Request type",
                      "madoguchi の申請の種類のキー（例: expense, payment, leave）/ the request type's key", True),
-    "requester": ("slack#/types/user_id", "申請者 / Requester", "誰の申請か / whose request it is", True),
+    # user_context, not user_id: Slack fills it from who ran the workflow (its trigger or a form step), and a
+    # builder cannot type someone else in; a free user_id would let anyone file a request in another's name.
+    "requester": ("slack#/types/user_context", "申請者 / Requester",
+                  "ワークフローを実行した人 / the person who ran the workflow", True),
     "amount": ("number", "金額 / Amount", "金額のある申請の金額（円）/ the amount, for types that have one", False),
     "fields": ("string", "項目 / Fields",
                "その他の項目を 1 行に 1 つ「キー: 値」で / the other fields, one 'key: value' per line", False),
 }
 OUTPUTS: dict[str, tuple[str, str, str, bool]] = {
-    "outcome": ("string", "結果 / Outcome", "approved | rejected | not_required", True),
+    "outcome": ("string", "結果 / Outcome",
+                "approved | rejected | not_required (no rule applies) | no_approver (every approver was passed over)",
+                True),
     "ticket_number": ("string", "申請番号 / Request number", "madoguchi の申請番号（例: FIN-0042）", True),
     "approver": ("slack#/types/user_id", "決裁者 / Decided by", "最後に承認または却下した人 / who decided last",
                  False),

@@ -5,24 +5,29 @@ end the run with the form's own words (functions.completeError), so the workflow
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.errors import ValidationFailed
+from bot.errors import DomainError, ValidationFailed
 from bot.forms.state import field_key
 from bot.i18n import t
 from bot.i18n.mrkdwn import literal
 from bot.ticket_states import PENDING_APPROVAL
 from bot.tickets.submit import Origin, submit
-from bot.workflow_steps.runs import NOT_REQUIRED, failed, finished
-from models import Ticket, WorkflowRun
+from bot.workflow_steps.runs import NO_APPROVER, NOT_REQUIRED, failed, finished
+from models import ApprovalStep, Ticket, WorkflowRun
 from models.db import insert_ignore
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 MAX_FIELDS_CHARS = 20_000
+log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -48,15 +53,29 @@ def start(session: Session, services: Services, *, execution_id: str, callback_i
     except ValidationFailed as exc:
         failed(session, services, run, _in_words(services, inputs, exc, locale))
         return run
+    except DomainError as exc:  # e.g. an approval rule naming nobody (ApprovalConfigError)
+        failed(session, services, run, literal(exc.message(locale)))
+        return run
+    except SQLAlchemyError:
+        raise  # the database, not the run: Slack delivers the event again
+    except Exception:
+        # Anything else would roll the run back with the request and leave the workflow waiting for ever.
+        ref = uuid.uuid4().hex[:8]
+        log.exception("workflow run %s could not start (ref %s)", execution_id, ref)
+        failed(session, services, run, literal(t(locale, "workflow.errors.internal", ref=ref)))
+        return run
     run.ticket_id = ticket.id
-    if ticket.status != PENDING_APPROVAL:  # a type (or an amount) no rule asks anyone to approve
-        finished(session, services, ticket, NOT_REQUIRED)
+    if ticket.status != PENDING_APPROVAL:
+        # No rule applies to it, or every approver was passed over (the requester has no manager, or is the
+        # only approver): what the form would do too, said apart so the workflow can tell the two.
+        skipped = session.scalar(select(ApprovalStep.id).where(ApprovalStep.ticket_id == ticket.id).limit(1))
+        finished(session, services, ticket, NO_APPROVER if skipped is not None else NOT_REQUIRED)
     return run
 
 
 def _submit(session: Session, services: Services, execution_id: str, inputs: dict[str, Any], locale: str) -> Ticket:
     config = services.config
-    requester = str(inputs.get("requester") or "")
+    requester = requester_of(inputs.get("requester"))
     if config.person_for_slack_id(requester) is None:
         raise Refused(literal(t(locale, "workflow.errors.requester", who=requester or "—")))
     key = str(inputs.get("request_type") or "").strip()
@@ -74,6 +93,11 @@ def _submit(session: Session, services: Services, execution_id: str, inputs: dic
             raw[name] = [part.strip() for part in value.split(",") if part.strip()]
     return submit(session, services, requester=requester, type_key=key, raw=raw, locale=locale,
                   submission_key=f"workflow:{execution_id}", origin=Origin(via="workflow"), actor=requester)
+
+
+def requester_of(value: Any) -> str:
+    """The user id in a user_context input ({"id": "U…", "secret": …}); anything else names nobody."""
+    return str(value.get("id") or "") if isinstance(value, dict) else ""
 
 
 def fields_of(text: Any) -> dict[str, Any]:
@@ -97,11 +121,13 @@ def fields_of(text: Any) -> dict[str, Any]:
 
 
 def _in_words(services: Services, inputs: dict[str, Any], exc: ValidationFailed, locale: str) -> str:
+    """The form's messages as plain text (Workflow Builder shows the error as typed): one line per field,
+    its label and key (the key is what the workflow's builder writes in `fields`)."""
     rt = services.config.request_type(str(inputs.get("request_type") or "").strip())
-    lines = []
+    lines = [literal(t(locale, "workflow.errors.fields"))]
     for block, text in exc.field_errors.items():
-        key = field_key(block) or block
-        spec = rt.field(key) if rt is not None else None
-        label = spec.label.get(locale) if spec is not None else key
-        lines.append(f"{label}（{key}）: {text}")
-    return literal(t(locale, "workflow.errors.fields", problems="\n".join(lines)))
+        key = field_key(block)
+        spec = rt.field(key) if rt is not None and key else None
+        lines.append(f"{literal(spec.label.get(locale))}（{key}）: {literal(text)}" if spec is not None
+                     else literal(text))
+    return "\n".join(lines)

@@ -41,7 +41,7 @@ def test_features_and_scopes(config):
     step = m["functions"]["madoguchi_approval"]
     assert set(step["input_parameters"]) == {"request_type", "requester", "amount", "fields"}
     assert set(step["output_parameters"]) == {"outcome", "ticket_number", "approver", "comment"}
-    assert step["input_parameters"]["requester"]["type"] == "slack#/types/user_id"
+    assert step["input_parameters"]["requester"]["type"] == "slack#/types/user_context"  # who ran it, not typed in
     assert m["settings"]["function_runtime"] == "remote" and m["settings"]["org_deploy_enabled"] is True
     assert "function_executed" in m["settings"]["event_subscriptions"]["bot_events"]
     scopes = m["oauth_config"]["scopes"]["bot"]

@@ -113,19 +113,6 @@ def test_the_status_phrase_lists_my_open_requests_or_says_there_are_none(bot):
     assert listing["text"] == "進行中のあなたの申請です。" and number in str(listing["blocks"])
 
 
-def test_opening_the_messages_tab_sets_the_dms_prompts_once_a_day(bot):
-    channel = bot.slack.dm_channel(YAMADA)
-    opened = {"type": "app_home_opened", "user": YAMADA, "channel": channel, "tab": "messages",
-              "event_ts": "1.0"}
-
-    for _ in range(3):
-        assert bot.requester.event(opened).status == 200
-    bot.deliver()
-
-    assert len(bot.slack.calls("assistant.threads.setSuggestedPrompts")) == 1
-    assert len(bot.slack.suggested_prompts(channel)["prompts"]) == 4
-
-
 def test_a_retried_thread_start_sets_its_prompts_once(bot):
     event = bot.slack.user_starts_assistant_thread(YAMADA)
     for retry in (None, 1):

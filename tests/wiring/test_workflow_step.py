@@ -5,19 +5,23 @@ completeError in words the workflow's people can read."""
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 
-from bot.slack_ids import TicketAction
+from bot.slack_ids import ApprovalAction, TicketAction
 from bot.workflow_steps.spec import CALLBACK_ID, manifest_function
 from models import Ticket, WorkflowRun
 from tests.harness import start_bot
-from tests.wiring.approvals_steps import APPROVE, REJECT, approval_message, click, give_reason
+from tests.wiring.approvals_steps import APPROVE, REJECT, SEND_BACK, approval_message, click, give_reason
+from tests.wiring.intake_steps import dm_with, modal, submit_form
 from tests.wiring.test_approvals_journeys import receipt
 from tests.wiring.test_intake_forms import days
 from tests.wiring.test_outbox_lost_answers import deliver_after_settling
 
 YAMADA = "UEMPLOYEE1"  # 総務; her manager is Sato
 SATO = "UMANAGER1"
+CFO = "UCFO00001"
 STEP = manifest_function()[CALLBACK_ID]
 
 
@@ -28,8 +32,14 @@ def run_step(bot, inputs: dict, **kw) -> tuple[dict, int]:
     return event, status
 
 
-def leave_inputs(**more) -> dict:
-    return {"request_type": "leave", "requester": YAMADA, "fields": f"kind: paid_leave\nstart_on: {days(7)}", **more}
+def ran_by(user: str) -> dict:
+    """A user_context input, as Slack fills it from who ran the workflow."""
+    return {"id": user, "secret": "AbCdEf0123"}
+
+
+def leave_inputs(who: str = YAMADA, **more) -> dict:
+    return {"request_type": "leave", "requester": ran_by(who), "fields": f"kind: paid_leave\nstart_on: {days(7)}",
+            **more}
 
 
 def completions(bot) -> list[str]:
@@ -100,7 +110,7 @@ def test_a_rejection_ends_the_run_with_who_rejected_and_why(bot):
 
 
 def test_a_type_no_one_approves_completes_at_once_with_its_number(bot):
-    event, _ = run_step(bot, {"request_type": "inquiry", "requester": YAMADA,
+    event, _ = run_step(bot, {"request_type": "inquiry", "requester": ran_by(YAMADA),
                               "fields": "subject: 名刺の発注\ndetails: 100枚お願いします"})
 
     outputs = bot.slack.function_execution(event["function_execution_id"])["outputs"]
@@ -110,9 +120,14 @@ def test_a_type_no_one_approves_completes_at_once_with_its_number(bot):
 
 def test_inputs_the_form_would_refuse_end_the_run_in_the_forms_words(bot):
     cases = [
-        ({"request_type": "leave", "requester": "U0NOBODY1"}, "組織名簿にいない"),
-        ({"request_type": "travel", "requester": YAMADA}, "申請の種類「travel」はありません。使える種類: expense"),
-        ({"request_type": "leave", "requester": YAMADA, "fields": "start_on: " + days(7)}, "種類（kind）"),
+        ({"request_type": "leave", "requester": ran_by("U0NOBODY1")}, "組織名簿にいない"),
+        ({"request_type": "leave", "requester": YAMADA}, "組織名簿にいない"),  # a bare id is not who ran it
+        ({"request_type": "travel", "requester": ran_by(YAMADA)},
+         "申請の種類「travel」はありません。使える種類: expense"),
+        ({"request_type": "leave", "requester": ran_by(YAMADA), "fields": "start_on: " + days(7)},
+         "入力内容を確認してください。\n種類（kind）: 入力してください。"),
+        ({"request_type": "leave", "requester": ran_by(YAMADA), "fields": '{"kind": {"nested": 1}, "start_on": []}'},
+         "入力内容を確認してください。"),
     ]
     for inputs, says in cases:
         event, status = run_step(bot, inputs)
@@ -121,7 +136,7 @@ def test_inputs_the_form_would_refuse_end_the_run_in_the_forms_words(bot):
         assert execution["state"] == "failed" and says in execution["error"], execution
     with bot.services.session_factory() as session:
         assert session.scalar(select(Ticket.id)) is None
-    assert completions(bot) == ["functions.completeError"] * 3
+    assert completions(bot) == ["functions.completeError"] * len(cases)
 
 
 def test_a_withdrawn_request_stops_the_workflow(bot):
@@ -148,3 +163,49 @@ def test_a_completion_slack_applied_but_did_not_answer_is_not_sent_twice_nor_ale
     assert bot.slack.function_execution(event["function_execution_id"])["state"] == "completed"
     assert [m.status for m in bot.outbox() if m.method == "functions.completeSuccess"] == ["sent"]
     assert bot.slack.messages(bot.slack.dm_channel("UADMIN001")) == []
+
+
+def test_a_request_sent_back_and_resubmitted_completes_once_when_approved(bot):
+    event, _ = run_step(bot, leave_inputs())
+    click(bot, SATO, approval_message(bot, SATO), SEND_BACK)
+    give_reason(bot, SATO, "日付を確認してください", ["start_on"])
+    assert completions(bot) == []  # sent back is not an end: the workflow still waits
+
+    click(bot, YAMADA, dm_with(bot, YAMADA, "日付を確認してください"), ApprovalAction.RESUBMIT)
+    reply = submit_form(bot, YAMADA, "leave", {"kind": "paid_leave", "start_on": days(8)}, view=modal(bot, YAMADA))
+    assert reply.status == 200, reply.body
+    click(bot, SATO, approval_message(bot, SATO), APPROVE)
+    bot.deliver()
+
+    assert completions(bot) == ["functions.completeSuccess"]
+    outputs = bot.slack.function_execution(event["function_execution_id"])["outputs"]
+    assert (outputs["outcome"], outputs["approver"]) == ("approved", SATO)
+
+
+def test_two_deliveries_at_the_same_moment_make_one_request(bot):
+    event = bot.slack.workflow_runs_step(CALLBACK_ID, STEP, leave_inputs())
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def deliver(event_id: str) -> None:
+        barrier.wait()
+        statuses.append(bot.requester.event(event, event_id=event_id).status)
+
+    threads = [threading.Thread(target=deliver, args=(f"Ev0TWIN000{n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    bot.deliver()
+
+    assert statuses == [200, 200]
+    with bot.services.session_factory() as session:
+        assert len(session.scalars(select(Ticket.id)).all()) == 1
+        assert len(session.scalars(select(WorkflowRun.execution_id)).all()) == 1
+
+
+def test_a_requester_nobody_is_above_gets_no_approver_not_an_approval(bot):
+    event, _ = run_step(bot, leave_inputs(CFO))  # the CFO has no manager: the leave's 上長 step is passed over
+
+    outputs = bot.slack.function_execution(event["function_execution_id"])["outputs"]
+    assert outputs["outcome"] == "no_approver" and "approver" not in outputs
