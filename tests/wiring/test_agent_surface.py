@@ -134,3 +134,16 @@ def test_a_status_slack_refuses_is_dropped_without_an_alert_and_the_answer_still
     assert dead == ["assistant.threads.setStatus"]
     assert bot.slack.messages(bot.slack.dm_channel(ADMIN)) == []  # a decoration failing is nobody's page
 
+
+
+def test_looking_at_another_channel_while_the_thread_is_open_costs_no_call_to_slack(bot):
+    channel, thread_ts = start_thread(bot, YAMADA)
+    before = len(bot.slack.calls())
+    changed = {"type": "assistant_thread_context_changed", "event_ts": "2.0", "assistant_thread": {
+        "user_id": YAMADA, "context": {"channel_id": "C0HELPDESK", "team_id": "T0001"},
+        "channel_id": channel, "thread_ts": thread_ts}}
+
+    assert bot.requester.event(changed).status == 200
+    bot.deliver()
+
+    assert bot.slack.calls()[before:] == []  # Bolt's default would store the context in the thread (two calls)
