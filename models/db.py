@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
 import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +35,10 @@ KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, 
 POOL_TIMEOUT_S = 2  # a request waits at most this long for a pooled connection
 # Checked out after this long unused, a connection is pinged first (see _ping_if_idle).
 PING_AFTER_IDLE_S = 10.0
+# Past a thread's deadline, a call in flight this long is taken as blocked and cut; checked every RECHECK_S.
+# Deadline + BLOCKED_S stays inside Slack's 3 s for the request deadline (bot/app.py) of 2 s.
+BLOCKED_S = 0.5
+RECHECK_S = 0.1
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -147,7 +153,25 @@ def make_engine(url: str, *, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, *
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _mark_idle)
     event.listen(engine, "checkin", DEADLINES.checkin)
+    if engine.dialect.name == "postgresql":  # what the deadline watch can cut
+        _watch_calls(engine)
     return engine
+
+
+def _watch_calls(engine: Engine) -> None:
+    """Which connections have a call in flight, and since when (Deadlines): statements, commits, rollbacks."""
+    def dbapi(conn: Any) -> Any:
+        if conn.invalidated:  # cut: its rollback only forgets the transaction; nothing to watch
+            return None
+        return conn.connection.dbapi_connection
+
+    event.listen(engine, "before_cursor_execute", lambda conn, *_: DEADLINES.call_started(dbapi(conn)))
+    event.listen(engine, "after_cursor_execute", lambda conn, *_: DEADLINES.call_ended(dbapi(conn)))
+    event.listen(engine, "handle_error", _call_failed)
+    event.listen(engine, "invalidate", lambda dbapi_conn, *_: DEADLINES.call_ended(dbapi_conn))
+    # No event follows a commit or a rollback: the mark is cleared when the connection goes back to the pool.
+    event.listen(engine, "commit", lambda conn: DEADLINES.call_started(dbapi(conn)))
+    event.listen(engine, "rollback", lambda conn: DEADLINES.call_started(dbapi(conn)))
 
 
 _IDLE_SINCE = "madoguchi_idle_since"
@@ -158,29 +182,41 @@ def _mark_idle(_dbapi_conn: Any, record: Any) -> None:
         record.info[_IDLE_SINCE] = time.monotonic()
 
 
+def _call_failed(ctx: Any) -> None:
+    with contextlib.suppress(Exception):  # an invalidated connection has no DBAPI connection to name
+        DEADLINES.call_ended(ctx.connection.connection.dbapi_connection)
+
+
 def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
     since = record.info.get(_IDLE_SINCE)
     if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
         return
+    DEADLINES.call_started(dbapi_conn)
     try:
         cursor = dbapi_conn.cursor()
         cursor.execute("SELECT 1")
         cursor.close()
+        DEADLINES.call_ended(dbapi_conn)
     except Exception as exc:
+        DEADLINES.call_ended(dbapi_conn)
         # The pool discards this connection and checks out (or opens) another.
         log.info("an idle database connection was dead (%s); replacing it", type(exc).__name__)
         raise DisconnectionError() from exc
 
 
 class Deadlines:
-    """Cuts the PostgreSQL connections a thread holds once it is past its deadline.
+    """Cuts a PostgreSQL call that is still blocked once its thread is past its deadline.
 
     A connection that goes silent (the proxy or the network keeps the TCP session but nothing answers)
     blocks the caller forever: libpq has no client-side query timeout, statement_timeout needs a server
     that hears the query, and TCP timeouts only fire when data goes unacknowledged. So a request (or a
     health probe) runs `within(seconds)`: pool checkouts on its thread are recorded, and one watcher
-    thread shuts their sockets down when the deadline passes, which makes the blocked call fail at
-    once (the pool then discards the connection). Cost per request: a lock and two dict operations."""
+    thread shuts a connection's socket down once the deadline has passed *and* a call on it has been in
+    flight for BLOCKED_S, which makes the blocked call fail at once (the pool then discards the
+    connection). A request that is merely slow — its thread busy in Python on a loaded machine, or
+    waiting for Slack — keeps its connection: cutting it would turn a late success into "the database is
+    unavailable" (the month soak saw exactly that: four submissions cut at once on a machine at load 7).
+    Cost per request: a lock and two dict operations; per statement, two dict operations."""
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -189,6 +225,18 @@ class Deadlines:
         self._active: dict[int, list[Any]] = {}
         self._serial = 0
         self._watcher: threading.Thread | None = None
+        # DBAPI connection → when the call now in flight on it began (monotonic). Set and cleared by the
+        # connection's own thread, read by the watcher. Weak keys: a connection thrown away mid-call (invalidated)
+        # takes its mark with it, and no later connection can inherit it.
+        self._calls: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    def call_started(self, dbapi_conn: Any) -> None:
+        if dbapi_conn is not None:  # None: the connection was invalidated (cut) a moment ago
+            self._calls[dbapi_conn] = time.monotonic()
+
+    def call_ended(self, dbapi_conn: Any) -> None:
+        if dbapi_conn is not None:
+            self._calls.pop(dbapi_conn, None)
 
     @contextmanager
     def within(self, seconds: float) -> Iterator[None]:
@@ -221,6 +269,7 @@ class Deadlines:
     def checkin(self, dbapi_conn: Any, _record: Any) -> None:
         """A connection back in the pool is no longer this block's: the watcher must never cut a
         connection that another thread may check out next (cut and checkin exclude each other)."""
+        self.call_ended(dbapi_conn)  # a commit or rollback is over once the connection is back
         held = getattr(self._local, "held", None)
         if held is not None and dbapi_conn in held:
             with self._cond:
@@ -240,12 +289,20 @@ class Deadlines:
                     self._cond.wait(wait)
                     continue
                 heapq.heappop(self._heap)
-                self._active.pop(key, None)
-                victims = list(held)
+                now = time.monotonic()
+                blocked = {id(c): now - began for c in held
+                           if (began := self._calls.get(c)) is not None and now - began >= BLOCKED_S}
+                victims = [c for c in held if id(c) in blocked]
                 for conn in victims:  # under the lock: see checkin
                     _cut(conn)
+                    self.call_ended(conn)
+                if len(victims) < len(held):  # still running: look again until it ends
+                    heapq.heappush(self._heap, (now + RECHECK_S, key, held))
+                else:
+                    self._active.pop(key, None)
             if victims:
-                log.warning("a database call was still blocked at its deadline; its connection was cut")
+                log.warning("a database call was still blocked at its deadline (in flight %.1f s); its connection "
+                            "was cut", max(blocked.values()))
 
 
 def _cut(dbapi_conn: Any) -> None:
