@@ -22,6 +22,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from bot.csv_cells import inert
 from bot.journal.rows import JournalRow
 
 FREEE_COLUMNS = (
@@ -51,15 +52,15 @@ def _text(row: JournalRow) -> str:
 def freee_rows(rows: Sequence[JournalRow]) -> list[dict[str, str]]:
     return [{**dict.fromkeys(FREEE_COLUMNS, ""),
              "収支区分": "支出", "管理番号": r.number, "発生日": _day(r.day), "決済期日": _day(r.due),
-             "取引先": r.partner, "勘定科目": r.account, "税区分": r.tax.get("freee", ""), "金額": str(r.amount),
+             "取引先": inert(r.partner), "勘定科目": r.account, "税区分": r.tax.get("freee", ""), "金額": str(r.amount),
              "備考": _text(r)} for r in rows]
 
 
 def mf_rows(rows: Sequence[JournalRow]) -> list[dict[str, str]]:
     return [{**dict.fromkeys(MF_COLUMNS, ""),
-             "取引No": str(n), "取引日": _day(r.day), "借方勘定科目": r.account, "借方取引先": r.partner,
+             "取引No": str(n), "取引日": _day(r.day), "借方勘定科目": r.account, "借方取引先": inert(r.partner),
              "借方税区分": r.tax.get("mf", ""), "借方金額(円)": str(r.amount), "貸方勘定科目": r.credit,
-             "貸方取引先": r.partner, "貸方税区分": NOT_TAXED, "貸方金額(円)": str(r.amount), "摘要": _text(r),
+             "貸方取引先": inert(r.partner), "貸方税区分": NOT_TAXED, "貸方金額(円)": str(r.amount), "摘要": _text(r),
              "仕訳メモ": r.number} for n, r in enumerate(rows, 1)]
 
 
@@ -68,7 +69,7 @@ def plain_rows(rows: Sequence[JournalRow], tz_name: str) -> list[dict[str, str]]
 
     tz = ZoneInfo(tz_name)
     return [{"申請番号": r.number, "発生日": _day(r.day), "借方勘定科目": r.account, "貸方勘定科目": r.credit,
-             "税区分": r.tax.get("csv", ""), "金額": str(r.amount), "取引先": r.partner, "摘要": r.memo,
+             "税区分": r.tax.get("csv", ""), "金額": str(r.amount), "取引先": inert(r.partner), "摘要": inert(r.memo),
              "決済期日": _day(r.due), "部門": r.department,
              "承認日時": r.approved_at.astimezone(tz).strftime("%Y/%m/%d %H:%M")} for r in rows]
 

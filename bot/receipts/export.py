@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.csv_cells import inert
 from bot.receipts.search import Criteria, Found, search
 from bot.receipts.storage import EvidenceStore
 
@@ -74,7 +75,7 @@ def export(session: Session, store: EvidenceStore, criteria: Criteria, out: Path
                     manifest[name] = {"sha256": f.sha256, "size": len(data), "original_name": f.name}
                     names.append(name.removeprefix(FILES))
                     total += len(data)
-                rows.writerow([record.transaction_date.isoformat(), record.amount, record.counterparty,
+                rows.writerow([record.transaction_date.isoformat(), record.amount, inert(record.counterparty),
                                record.invoice_number or "", KIND_JA.get(record.kind, record.kind), record.ticket_number,
                                record.version, "はい" if record.late else "", ";".join(names),
                                ";".join(f.sha256 for f in record.files)])

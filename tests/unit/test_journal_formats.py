@@ -84,3 +84,19 @@ def test_a_comma_quote_or_newline_in_a_memo_stays_inside_its_cell(fmt):
     (row,) = read(fmt, [tricky])
 
     assert '出張, "大阪"\n2泊' in row.get("備考", row.get("摘要", ""))
+
+
+@pytest.mark.parametrize("fmt, column", [("freee", "取引先"), ("mf", "借方取引先"), ("mf", "貸方取引先"),
+                                         ("csv", "取引先")])
+def test_a_supplier_typed_as_a_formula_is_shown_not_run_when_the_file_is_opened(fmt, column):
+    sneaky = JournalRow(**{**vars(TRAIN), "partner": '=HYPERLINK("http://evil.example/","領収書")'})
+
+    (row,) = read(fmt, [sneaky])
+
+    assert row[column] == '\'=HYPERLINK("http://evil.example/","領収書")'
+
+
+def test_a_memo_typed_as_a_formula_is_shown_not_run_in_the_plain_csv():
+    (row,) = read("csv", [JournalRow(**{**vars(TRAIN), "memo": "-1+1"})])
+
+    assert row["摘要"] == "'-1+1" and row["金額"] == "12800"  # numbers are numbers still

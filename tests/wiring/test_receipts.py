@@ -5,7 +5,9 @@ be fetched refuses the submission with a field error and leaves nothing half-sto
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import zipfile
 from typing import Any
@@ -456,3 +458,17 @@ def test_an_auditor_gets_an_ordinary_requests_files_but_not_a_confidential_ones(
     assert reply.status == 200
     assert shared_files(bot, AUDITOR) == {}
     assert bot.slack.ephemerals(AUDITOR)[-1]["text"].startswith("この申請の添付ファイルを受け取れるのは")
+
+
+def test_a_payee_typed_as_a_formula_is_shown_not_run_in_the_exports_index(
+        bot, clean_engine, monkeypatch, capsys, tmp_path):
+    payee = '=HYPERLINK("http://evil.example/","領収書")'
+    files = [bot.slack.user_uploads(EMPLOYEE, "receipt.pdf", b"%PDF taxi 2300")]
+    request(bot, EMPLOYEE, "expense", expense_values(files, payee=payee, amount=2_300, spent_on="2026-11-18"))
+    out = tmp_path / "2026-11.zip"
+
+    assert cli(monkeypatch, clean_engine, capsys, "receipts", "export", "--from", "2026-11-01", "--to", "2026-11-30",
+               "--out", str(out))[0] == 0
+    with zipfile.ZipFile(out) as archive:
+        (row,) = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8-sig"))))
+    assert row["取引先"] == "'" + payee
