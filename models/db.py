@@ -170,8 +170,8 @@ def _watch_calls(engine: Engine) -> None:
     event.listen(engine, "handle_error", _call_failed)
     event.listen(engine, "invalidate", lambda dbapi_conn, *_: DEADLINES.call_ended(dbapi_conn))
     # No event follows a commit or a rollback: the mark is cleared when the connection goes back to the pool.
-    event.listen(engine, "commit", lambda conn: DEADLINES.call_started(dbapi(conn)))
-    event.listen(engine, "rollback", lambda conn: DEADLINES.call_started(dbapi(conn)))
+    event.listen(engine, "commit", lambda conn: DEADLINES.call_started(dbapi(conn), "commit"))
+    event.listen(engine, "rollback", lambda conn: DEADLINES.call_started(dbapi(conn), "rollback"))
 
 
 _IDLE_SINCE = "madoguchi_idle_since"
@@ -191,7 +191,7 @@ def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
     since = record.info.get(_IDLE_SINCE)
     if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
         return
-    DEADLINES.call_started(dbapi_conn)
+    DEADLINES.call_started(dbapi_conn, "ping")
     try:
         cursor = dbapi_conn.cursor()
         cursor.execute("SELECT 1")
@@ -228,11 +228,11 @@ class Deadlines:
         # DBAPI connection → when the call now in flight on it began (monotonic). Set and cleared by the
         # connection's own thread, read by the watcher. Weak keys: a connection thrown away mid-call (invalidated)
         # takes its mark with it, and no later connection can inherit it.
-        self._calls: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self._calls: weakref.WeakKeyDictionary[Any, tuple[float, str]] = weakref.WeakKeyDictionary()
 
-    def call_started(self, dbapi_conn: Any) -> None:
+    def call_started(self, dbapi_conn: Any, kind: str = "statement") -> None:
         if dbapi_conn is not None:  # None: the connection was invalidated (cut) a moment ago
-            self._calls[dbapi_conn] = time.monotonic()
+            self._calls[dbapi_conn] = (time.monotonic(), kind)
 
     def call_ended(self, dbapi_conn: Any) -> None:
         if dbapi_conn is not None:
@@ -290,8 +290,8 @@ class Deadlines:
                     continue
                 heapq.heappop(self._heap)
                 now = time.monotonic()
-                blocked = {id(c): now - began for c in held
-                           if (began := self._calls.get(c)) is not None and now - began >= BLOCKED_S}
+                blocked = {id(c): (now - call[0], call[1], _backend_pid(c)) for c in held
+                           if (call := self._calls.get(c)) is not None and now - call[0] >= BLOCKED_S}
                 victims = [c for c in held if id(c) in blocked]
                 for conn in victims:  # under the lock: see checkin
                     _cut(conn)
@@ -300,9 +300,18 @@ class Deadlines:
                     heapq.heappush(self._heap, (now + RECHECK_S, key, held))
                 else:
                     self._active.pop(key, None)
-            if victims:
-                log.warning("a database call was still blocked at its deadline (in flight %.1f s); its connection "
-                            "was cut", max(blocked.values()))
+            for seconds, kind, pid in blocked.values():
+                # The kind and the server's process id: PostgreSQL's log for that pid tells whether the server
+                # was working on it (a lock, a slow statement) or waiting for this client all along.
+                log.warning("a database call was still blocked at its deadline (%s in flight %.1f s, server pid %s); "
+                            "its connection was cut", kind, seconds, pid)
+
+
+def _backend_pid(dbapi_conn: Any) -> int | None:
+    try:
+        return int(dbapi_conn.pgconn.backend_pid)
+    except Exception:  # closed already
+        return None
 
 
 def _cut(dbapi_conn: Any) -> None:

@@ -31,11 +31,15 @@ def test_a_request_slow_outside_the_database_keeps_its_connection_and_commits(en
         assert conn.execute(text("SELECT 2")).scalar() == 2
 
 
-def test_a_call_still_running_past_the_deadline_is_cut_soon_after(engine: Engine) -> None:
+def test_a_call_still_running_past_the_deadline_is_cut_soon_after(engine: Engine, caplog) -> None:
     started = time.monotonic()
-    with within(0.2), engine.connect() as conn, pytest.raises(OperationalError):
-        conn.execute(text("SELECT pg_sleep(3)"))
+    with within(0.2), engine.connect() as conn:
+        server_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with pytest.raises(OperationalError):
+            conn.execute(text("SELECT pg_sleep(3)"))
     assert time.monotonic() - started < 0.2 + BLOCKED_S + 0.5
+    # What to look up in PostgreSQL's log: which kind of call, on which server process.
+    assert "statement in flight" in caplog.text and f"server pid {server_pid}" in caplog.text
 
 
 def test_a_silent_connection_is_cut_even_when_the_call_began_after_the_deadline(postgres_db: str) -> None:
