@@ -6,6 +6,8 @@ when Slack "receives" them and can inject faults in between."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,3 +108,21 @@ def start_bot(
     requester = SlackRequester(http.url, SIGNING_SECRET, triggers=slack.issue_trigger,
                                response_urls=slack.response_url)
     return Bot(slack=slack, services=services, app=app, http=http, requester=requester)
+
+
+def at_once(*actions: Callable[[], Reply]) -> list[int]:
+    """Two (or more) people acting at the same moment: each action in its own thread, released together; the
+    HTTP statuses, in the order given."""
+    barrier = threading.Barrier(len(actions))
+    statuses: list[int | None] = [None] * len(actions)
+
+    def run(i: int, action: Callable[[], Reply]) -> None:
+        barrier.wait()
+        statuses[i] = action().status
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return [s if s is not None else 0 for s in statuses]

@@ -5,7 +5,6 @@ decides, the chain does not wait)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from bot.slack_ids import ApprovalAction
 from models import ApprovalStep
+from tests.harness import at_once
 from tests.service.approvals_fixtures import approval_bot_fixture  # noqa: F401 - the `bot` fixture
 from tests.wiring.approvals_steps import APPROVE, SEND_BACK, approval_message, buttons, click, give_reason, status_of
 from tests.wiring.intake_steps import (
@@ -144,20 +144,12 @@ def test_both_members_approving_at_the_same_moment_move_the_chain_on_exactly_onc
     ticket = contract(bot, 6_000_000)
     click(bot, MANAGER, approval_message(bot, MANAGER), APPROVE)
     cards = {LEGAL_AGENT: approval_message(bot, LEGAL_AGENT), FIN_LEAD: approval_message(bot, FIN_LEAD)}
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def approve(user: str) -> None:
-        barrier.wait()
-        channel = bot.slack.dm_channel(user)
-        statuses.append(bot.requester.block_action(user_id=user, action_id=APPROVE, value=buttons(cards[user])[APPROVE],
-                                                   channel_id=channel, message=cards[user]).status)
+    def approve(user: str) -> Any:
+        return bot.requester.block_action(user_id=user, action_id=APPROVE, value=buttons(cards[user])[APPROVE],
+                                          channel_id=bot.slack.dm_channel(user), message=cards[user])
 
-    threads = [threading.Thread(target=approve, args=(u,)) for u in cards]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = at_once(*(lambda u=u: approve(u) for u in cards))
     bot.deliver()
 
     assert statuses == [200, 200]

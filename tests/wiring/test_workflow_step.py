@@ -5,14 +5,12 @@ completeError in words the workflow's people can read."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from bot.slack_ids import ApprovalAction, TicketAction
 from bot.workflow_steps.spec import CALLBACK_ID, manifest_function
 from models import Ticket, WorkflowRun
-from tests.harness import start_bot
+from tests.harness import at_once, start_bot
 from tests.wiring.approvals_steps import APPROVE, REJECT, SEND_BACK, approval_message, click, give_reason
 from tests.wiring.intake_steps import dm_with, modal, submit_form
 from tests.wiring.test_approvals_journeys import receipt
@@ -184,18 +182,9 @@ def test_a_request_sent_back_and_resubmitted_completes_once_when_approved(bot):
 
 def test_two_deliveries_at_the_same_moment_make_one_request(bot):
     event = bot.slack.workflow_runs_step(CALLBACK_ID, STEP, leave_inputs())
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def deliver(event_id: str) -> None:
-        barrier.wait()
-        statuses.append(bot.requester.event(event, event_id=event_id).status)
-
-    threads = [threading.Thread(target=deliver, args=(f"Ev0TWIN000{n}",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = at_once(lambda: bot.requester.event(event, event_id="Ev0TWIN0001"),
+                       lambda: bot.requester.event(event, event_id="Ev0TWIN0002"))
     bot.deliver()
 
     assert statuses == [200, 200]
