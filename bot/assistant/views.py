@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.slack_ids import Action
-from bot.views.blocks import Block, actions, button, section
+from bot.views.blocks import Block, section
+from bot.views.home import new_request_button
 
 
 def request_offer(locale: str) -> tuple[str, list[Block]]:
     text = str(t(locale, "assistant.request.text"))
-    return text, [section(text), actions(button(t(locale, "home.new_request"), Action.HOME_NEW_REQUEST,
-                                                style="primary"))]
+    return text, [section(text), new_request_button(locale)]
 
 
 def my_requests(locale: str, rows: list[Block]) -> tuple[str, list[Block]]:

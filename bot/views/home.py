@@ -14,7 +14,12 @@ def home_view(locale: str, name: str, sections: list[Block] | None = None) -> di
         header(t(locale, "home.title")),
         section(t(locale, "home.welcome", name=name)),
         context(t(locale, "home.hint")),
-        actions(button(t(locale, "home.new_request"), Action.HOME_NEW_REQUEST, style="primary")),
+        new_request_button(locale),
     ]
     blocks.extend(sections or [])
     return {"type": "home", "blocks": blocks[:BLOCKS_MAX]}
+
+
+def new_request_button(locale: str) -> Block:
+    """申請する: opens the request type picker (handlers/intake.py), from Home or from a message."""
+    return actions(button(t(locale, "home.new_request"), Action.HOME_NEW_REQUEST, style="primary"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 MAX_FIELDS_CHARS = 20_000
+# `key: value` or `key=value`, split at whichever comes first (a value may hold either: a time, a URL).
+FIELD_LINE = re.compile(r"\s*(?P<key>[^:=\s][^:=]*?)\s*[:=]\s*(?P<value>.*?)\s*$")
 log = logging.getLogger(__name__)
 
 
@@ -112,12 +115,7 @@ def fields_of(text: Any) -> dict[str, Any]:
             parsed = None
         if isinstance(parsed, dict):
             return parsed
-    found: dict[str, Any] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":") if ":" in line.split("=", 1)[0] else line.partition("=")
-        if sep and key.strip():
-            found[key.strip()] = value.strip()
-    return found
+    return {m["key"]: m["value"] for line in text.splitlines() if (m := FIELD_LINE.match(line))}
 
 
 def _in_words(services: Services, inputs: dict[str, Any], exc: ValidationFailed, locale: str) -> str:
