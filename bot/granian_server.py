@@ -55,7 +55,7 @@ def load_worker_app(_target: str) -> Any:
     from bot.logs import configure
     from bot.server import WsgiApp
     from bot.settings import load_settings
-    from bot.startup import freeze_startup_heap, identify_bot
+    from bot.startup import freeze_startup_heap, identify_bot, watch_garbage_collections
 
     # A terminal's Ctrl-C signals the whole foreground process group at once. A Granian worker that
     # gets its own SIGINT and then the supervisor's stop sometimes never leaves its serve loop and is
@@ -80,6 +80,7 @@ def load_worker_app(_target: str) -> Any:
     # outbox finishes the message in hand and the pools close.
     Finalize(services, services.close, kwargs={"outbox_timeout": WORKER_OUTBOX_STOP_S}, exitpriority=10)
     freeze_startup_heap()
+    watch_garbage_collections()
     log.info("HTTP worker ready (pid %s): POST /slack/events and GET /healthz", os.getpid())
     return WsgiApp(app, services.engine, signing_secret=settings.signing_secret())
 

@@ -19,6 +19,7 @@ from bot.startup import (
     identify_bot,
     network_reason,
     token_rejected,
+    watch_garbage_collections,
 )
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def _serve_socket_mode(settings: Settings, *, host: str, port: int, with_schedul
     services.start_background()
     scheduler = _start_scheduler(services) if with_scheduler else None
     freeze_startup_heap()
+    watch_garbage_collections()
     # No signing secret: over HTTP this process only answers /healthz (Slack talks over the socket).
     http = HttpServer(WsgiApp(app, services.engine), host=host, port=port).start()
     log.info("Socket Mode connected; /healthz on port %s", http.port)

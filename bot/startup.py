@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import IN_REQUEST_TIMEOUT_S, Services, SlackIdentity, web_client
 from bot.settings import Settings, StartupFailed
+from models.db import DEADLINES
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +139,26 @@ def freeze_startup_heap() -> None:
     waits (ack bench at 8 concurrent: max 127-173 ms -> 83-86 ms)."""
     gc.collect()
     gc.freeze()
+
+
+LONG_COLLECTION_S = 0.5  # a garbage collection this long is logged: near Slack's 3 s, requests fail
+
+
+def watch_garbage_collections(long_s: float = LONG_COLLECTION_S) -> Any:
+    """A cyclic collection stops every thread of the process. The request deadline must not take that
+    pause for a blocked database (models/db.py Deadlines.resumed), and a long one is worth a log line: the
+    month soak's replicas grew to 1.5 GB. Returns the callback (a test removes it again)."""
+    started: list[float] = [0.0]
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.monotonic()
+            return
+        took = time.monotonic() - started[0]
+        DEADLINES.resumed(took)
+        if took >= long_s:
+            log.warning("a garbage collection stopped this process for %.2f s (generation %s, %s objects freed)",
+                        took, info.get("generation"), info.get("collected"))
+
+    gc.callbacks.append(on_collection)
+    return on_collection

@@ -6,6 +6,7 @@ import contextlib
 import heapq
 import logging
 import os
+import select
 import socket
 import threading
 import time
@@ -39,6 +40,9 @@ PING_AFTER_IDLE_S = 10.0
 # Deadline + BLOCKED_S stays inside Slack's 3 s for the request deadline (bot/app.py) of 2 s.
 BLOCKED_S = 0.5
 RECHECK_S = 0.1
+# The deadline watcher waking this much later than it asked means the whole process had stopped (a long
+# garbage collection, a starved machine): calls in flight then are counted from the moment it ran again.
+STOPPED_S = 0.25
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -216,6 +220,10 @@ class Deadlines:
     connection). A request that is merely slow — its thread busy in Python on a loaded machine, or
     waiting for Slack — keeps its connection: cutting it would turn a late success into "the database is
     unavailable" (the month soak saw exactly that: four submissions cut at once on a machine at load 7).
+    Nor is a call blocked when the process itself had stopped (the month soak again: five requests cut at
+    once on both replicas, PostgreSQL idle waiting for the client each time): a call whose answer is
+    already in its socket is left to be read, and a call's time in flight starts again when the process
+    runs again (`resumed`: the watcher waking late, or a long garbage collection).
     Cost per request: a lock and two dict operations; per statement, two dict operations."""
 
     def __init__(self) -> None:
@@ -229,6 +237,13 @@ class Deadlines:
         # connection's own thread, read by the watcher. Weak keys: a connection thrown away mid-call (invalidated)
         # takes its mark with it, and no later connection can inherit it.
         self._calls: weakref.WeakKeyDictionary[Any, tuple[float, str]] = weakref.WeakKeyDictionary()
+        self._resumed_at = 0.0  # when the process last ran again after stopping (monotonic)
+
+    def resumed(self, stopped_s: float) -> None:
+        """The process had stopped for `stopped_s` until now: no call made progress meanwhile. A plain
+        assignment: safe from a garbage collector's callback, whichever lock its thread holds."""
+        if stopped_s >= STOPPED_S:
+            self._resumed_at = time.monotonic()
 
     def call_started(self, dbapi_conn: Any, kind: str = "statement") -> None:
         if dbapi_conn is not None:  # None: the connection was invalidated (cut) a moment ago
@@ -290,8 +305,11 @@ class Deadlines:
                     continue
                 heapq.heappop(self._heap)
                 now = time.monotonic()
+                late = now - due
+                self.resumed(late)
                 blocked = {id(c): (now - call[0], call[1], _backend_pid(c)) for c in held
-                           if (call := self._calls.get(c)) is not None and now - call[0] >= BLOCKED_S}
+                           if (call := self._calls.get(c)) is not None
+                           and now - max(call[0], self._resumed_at) >= BLOCKED_S and not _answered(c)}
                 victims = [c for c in held if id(c) in blocked]
                 for conn in victims:  # under the lock: see checkin
                     _cut(conn)
@@ -300,6 +318,9 @@ class Deadlines:
                     heapq.heappush(self._heap, (now + RECHECK_S, key, held))
                 else:
                     self._active.pop(key, None)
+            if late >= STOPPED_S:
+                log.warning("this process had stopped for %.1f s (a long garbage collection or a starved machine); "
+                            "database calls in flight were given more time", late)
             for seconds, kind, pid in blocked.values():
                 # The kind and the server's process id: PostgreSQL's log for that pid tells whether the server
                 # was working on it (a lock, a slow statement) or waiting for this client all along.
@@ -312,6 +333,17 @@ def _backend_pid(dbapi_conn: Any) -> int | None:
         return int(dbapi_conn.pgconn.backend_pid)
     except Exception:  # closed already
         return None
+
+
+def _answered(dbapi_conn: Any) -> bool:
+    """The server's answer (or its end of the connection) is waiting in the socket: the network is not what
+    holds the call up, its own thread has yet to run. poll(), not select(): descriptors may exceed 1024."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_conn.pgconn.socket, select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # closed already
+        return False
 
 
 def _cut(dbapi_conn: Any) -> None:

@@ -5,6 +5,8 @@ was about to succeed. PostgreSQL only: the cut shuts a libpq socket down."""
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +15,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from models.db import BLOCKED_S, make_engine, within
+from bot.startup import watch_garbage_collections
+from models.db import BLOCKED_S, DEADLINES, make_engine, within
 from tests.tcp_proxy import tcp_proxy
 
 
@@ -71,3 +74,76 @@ def test_a_silent_connection_is_cut_even_when_the_call_began_after_the_deadline(
         finally:
             proxy.heal()
             engine.dispose()
+
+
+def hold_the_interpreter(seconds: float) -> None:
+    """Freeze every other thread of this process, as a long garbage collection does: hold the GIL
+    (a pure-Python loop that asks for no switch within the enlarged switch interval)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds + 5)
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+    finally:
+        sys.setswitchinterval(before)
+
+
+@pytest.mark.parametrize("frozen_s", [1.0, 2.0])
+def test_a_call_answered_while_the_whole_process_was_frozen_is_not_cut(engine: Engine, frozen_s: float) -> None:
+    """The month soak's refusals: five requests on both replicas cut at once, PostgreSQL idle waiting
+    for the client each time. The process, not the database, had stopped: once it ran again, the
+    deadline watcher saw calls "in flight" for seconds and cut them although their answers had arrived."""
+    warm = [engine.connect() for _ in range(5)]
+    for conn in warm:
+        conn.execute(text("SELECT 1"))
+    for conn in warm:
+        conn.close()
+    outcome: list[str] = []
+    answered_at: list[float] = []
+
+    def request() -> None:
+        try:
+            with within(0.2), engine.connect() as conn:
+                conn.execute(text("SELECT pg_sleep(0.05)"))
+            outcome.append("answered")
+        except OperationalError:
+            outcome.append("cut")
+        answered_at.append(time.monotonic())
+
+    workers = [threading.Thread(target=request) for _ in range(5)]
+    freezer = threading.Thread(target=hold_the_interpreter, args=(frozen_s,))
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    time.sleep(0.02)  # the statements are on their way
+    freezer.start()
+    freezer.join(timeout=frozen_s + 10)
+    for worker in workers:
+        worker.join(timeout=10)
+    assert outcome == ["answered"] * 5
+    assert min(answered_at) - started >= frozen_s  # they were frozen, and it was the freeze that made them late
+
+
+def test_a_call_whose_answer_waits_in_its_socket_is_not_cut(engine: Engine) -> None:
+    """Its thread is held up elsewhere (here: it sends and then sleeps before reading) while the watcher runs
+    on time: the answer has come back, so the network is not what blocks it."""
+    with within(0.2), engine.connect() as conn:
+        dbapi_conn = conn.connection.dbapi_connection
+        DEADLINES.call_started(dbapi_conn)
+        dbapi_conn.pgconn.send_query(b"SELECT 1")
+        time.sleep(0.2 + BLOCKED_S + 0.3)
+        assert dbapi_conn.pgconn.get_result().get_value(0, 0) == b"1"
+        while dbapi_conn.pgconn.get_result() is not None:
+            pass
+        DEADLINES.call_ended(dbapi_conn)
+        assert conn.execute(text("SELECT 2")).scalar() == 2
+
+
+def test_a_long_garbage_collection_is_logged(caplog) -> None:
+    callback = watch_garbage_collections(long_s=0.0)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(callback)
+    assert "a garbage collection stopped this process for" in caplog.text and "generation 2" in caplog.text
