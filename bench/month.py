@@ -1153,10 +1153,14 @@ class Soak:
         def agent(item: tuple[Plan, str, str]) -> str:
             return item[2]
 
-        def claim(item: tuple[Plan, str, str]) -> None:
+        def claim(item: tuple[Plan, str, str], *, last_try: bool = False) -> tuple[Plan, str, str] | None:
+            """Returns the item when its card is not in the channel yet (its post waits out a backoff)."""
             plan, channel, who = item
-            self._click(who, channel, self._card(channel, plan.number), TicketAction.CLAIM, str(plan.ticket_id),
-                        double=self.rng.random() < 0.05)
+            card = self._card(channel, plan.number)
+            if card is None and not last_try:
+                return item
+            self._click(who, channel, card, TicketAction.CLAIM, str(plan.ticket_id), double=self.rng.random() < 0.05)
+            return None
 
         def hold(item: tuple[Plan, str, str]) -> None:
             plan, channel, who = item
@@ -1182,7 +1186,12 @@ class Soak:
             plan.worked = True
             plan.resolved_at = self.clock.now()
 
-        self.per_person(claim, todo, agent)
+        late = [item for item in self.per_person(claim, todo, agent) if item]
+        if late:
+            # The month soak at 61e78df found three cards missing: their posts were held back by Slack's 429s
+            # and 5xx, which the "due" wait rightly does not wait out. An agent claims once the card is there.
+            self.settle(timeout=90, everything=True)
+            self.per_person(lambda item: claim(item, last_try=True), late, agent)
         self.settle()
         held = [item for item in todo if item[0].desk == "hold_resolve"]
         self.per_person(hold, held, agent)
