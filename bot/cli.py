@@ -72,6 +72,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.settings import MissingSetting, load_settings
 
     settings = load_settings()
+    if settings.oauth_mode:  # installed by many workspaces (bot/tenancy)
+        from bot.tenancy.compose import check_oauth_settings
+
+        try:
+            check_oauth_settings(settings)
+        except MissingSetting as exc:
+            print(f"madoguchi: {exc}", file=sys.stderr)
+            return 2
+        return serve(settings, host=args.host, port=args.port or settings.port,
+                     with_scheduler=not args.no_scheduler, workers=args.workers, threads=args.threads)
     if settings.slack_bot_token is None:
         from bot.setup_help import SETUP_HELP
 

@@ -119,7 +119,7 @@ class Gate:
         if why is not None:
             log.warning("refused an unverified request: %s (401)", why)
             return UNAUTHORIZED
-        headers = _headers(environ)
+        headers = request_headers(environ)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -142,7 +142,7 @@ class Gate:
         return request
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
+def request_headers(environ: dict[str, Any]) -> dict[str, str]:
     # What Bolt's WSGI adapter passes on (slack_bolt.adapter.wsgi.http_request).
     headers: dict[str, str] = {}
     for key, value in environ.items():

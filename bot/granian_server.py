@@ -69,6 +69,8 @@ def load_worker_app(_target: str) -> Any:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     settings = load_settings()
     configure(settings.log_level)
+    if settings.oauth_mode:
+        return _load_multi_workspace(settings)
     services = build_services(settings)
     try:
         identify_bot(services, announce=False)  # serve_http has checked the token and said how it went
@@ -85,6 +87,23 @@ def load_worker_app(_target: str) -> Any:
     return WsgiApp(app, services.engine, signing_secret=settings.signing_secret())
 
 
+def _load_multi_workspace(settings: Any) -> Any:
+    """OAuth mode's worker: every installed workspace's desk, behind the install flow (bot/tenancy)."""
+    from bot.startup import freeze_startup_heap, watch_garbage_collections
+    from bot.tenancy.compose import build_multi_workspace
+
+    multi = build_multi_workspace(settings)
+    try:
+        multi.teams.sync()
+    except Exception as exc:  # the registry database is down: desks are built on their first request
+        log.error("could not read the installations at start (%s)", type(exc).__name__)
+    Finalize(multi, multi.close, exitpriority=10)
+    freeze_startup_heap()
+    watch_garbage_collections()
+    log.info("HTTP worker ready (pid %s), OAuth mode: %s workspace(s)", os.getpid(), len(multi.teams.keys()))
+    return multi.wsgi(settings)
+
+
 def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool, workers: int,
                threads: int = DEFAULT_THREADS) -> int:
     from granian.constants import HTTPModes, Interfaces
@@ -93,7 +112,8 @@ def serve_http(settings: Settings, *, host: str, port: int, with_scheduler: bool
 
     from bot.startup import check_slack_token
 
-    check_slack_token(settings)
+    if not settings.oauth_mode:  # OAuth mode: each installation's token was checked when it was stored
+        check_slack_token(settings)
     scheduler: subprocess.Popen[bytes] | None = None
     stopping_since: list[float] = []
 

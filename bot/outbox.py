@@ -275,6 +275,10 @@ class Dispatcher:
             self._thread = threading.Thread(target=self._loop, name="outbox-dispatcher", daemon=True)
             self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()

@@ -135,6 +135,10 @@ def scheduler_only(settings: Settings) -> int:
     from bot.jobs import JOBS
     from bot.scheduler import run_scheduler
 
+    if settings.oauth_mode:  # every installed workspace's jobs (bot/tenancy)
+        from bot.tenancy.compose import run_teams_scheduler
+
+        return run_teams_scheduler(settings, _stop_on_signals())
     services = build_services(settings)
     following = threading.Event()
     try:

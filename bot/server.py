@@ -51,16 +51,13 @@ class WsgiApp:
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
         if path != EVENTS_PATH or self._gate is None:
-            return _answer(start_response, 404, b'{"error": "not found"}')
+            return answer(start_response, 404, b'{"error": "not found"}')
         if method != "POST":
-            return _answer(start_response, 405, b'{"error": "method not allowed"}')
+            return answer(start_response, 405, b'{"error": "method not allowed"}')
         admitted = self._gate.admit(environ)
         if isinstance(admitted, Answer):
-            return _answer(start_response, admitted.status, admitted.body)
-        response: BoltResponse = self._app.dispatch(admitted)
-        wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
-        start_response(wsgi.status, wsgi.get_headers())
-        return wsgi.get_body()
+            return answer(start_response, admitted.status, admitted.body)
+        return respond(start_response, self._app.dispatch(admitted))
 
     def _health(self, start_response: Any) -> list[bytes]:
         # Within 2 s whatever the database does (Prober). 503 also when Slack refuses our token: this
@@ -72,10 +69,16 @@ class WsgiApp:
         # What this process loaded at start (a read of faq.embed's state: nothing is loaded here).
         body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack,
                            "encoders": encoder_status()}).encode()
-        return _answer(start_response, 200 if healthy else 503, body)
+        return answer(start_response, 200 if healthy else 503, body)
 
 
-def _answer(start_response: Any, status: int, body: bytes) -> list[bytes]:
+def respond(start_response: Any, response: BoltResponse) -> Iterable[bytes]:
+    wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+    start_response(wsgi.status, wsgi.get_headers())
+    return wsgi.get_body()
+
+
+def answer(start_response: Any, status: int, body: bytes) -> list[bytes]:
     start_response(f"{status} {HTTPStatus(status).phrase}",
                    [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     # registered (or not) on its transaction date (bot/receipts/registry.py). Never required.
     nta_application_id: SecretStr | None = Field(default=None, alias="NTA_APPLICATION_ID")
     nta_api_url: str = Field(default="https://web-api.invoice-kohyo.nta.go.jp/1/", alias="NTA_API_URL")
+    # OAuth mode (bot/tenancy): installed by many workspaces instead of one SLACK_BOT_TOKEN.
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    madoguchi_token_key: SecretStr | None = Field(default=None, alias="MADOGUCHI_TOKEN_KEY")
+    # Each workspace's config is <dir>/<team id>.yaml (an org-wide install: <enterprise id>.yaml) ...
+    madoguchi_teams_dir: Path = Field(default=Path("teams"), alias="MADOGUCHI_TEAMS_DIR")
+    # ... and its database this URL with {team} replaced by the id in lower case.
+    madoguchi_team_database_url: str = Field(default="sqlite:///madoguchi-{team}.db",
+                                             alias="MADOGUCHI_TEAM_DATABASE_URL")
 
     @field_validator("slack_api_url", "nta_api_url")
     @classmethod
@@ -49,7 +58,8 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url + method name without adding a slash.
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_id",
+                     "slack_client_secret", "madoguchi_token_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -57,6 +67,16 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Installed by many workspaces (SLACK_CLIENT_ID set, no single SLACK_BOT_TOKEN)."""
+        return self.slack_client_id is not None and self.slack_bot_token is None
+
+    def client_secret(self) -> str:
+        if self.slack_client_secret is None:
+            raise MissingSetting("SLACK_CLIENT_SECRET is not set (Basic Information → App Credentials).")
+        return self.slack_client_secret.get_secret_value()
 
     def bot_token(self) -> str:
         if self.slack_bot_token is None:

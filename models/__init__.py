@@ -8,6 +8,7 @@ from models.evidence import EvidenceBlob
 from models.faq import FaqEntry, FaqQuery, FaqRevision
 from models.faq_vector import FaqTextVector, FaqTextWords
 from models.home_viewer import HomeViewer
+from models.installation import slack_bots, slack_installations, slack_oauth_states
 from models.job import JobRun
 from models.journal import JournalExport
 from models.outbox import LaneThrottle, OutboxMessage, SlackMessageRef
@@ -46,5 +47,8 @@ __all__ = [
     "Ticket",
     "UserProfile",
     "WorkflowRun",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "utcnow",
 ]

@@ -22,6 +22,14 @@ def auth_test(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def auth_test_installed(installed: dict[str, Any]) -> dict[str, Any]:
+    """auth.test for a token issued by oauth.v2.access: that installation's team and bot."""
+    return {"ok": True, "url": f"https://{(installed['team_id'] or installed['enterprise_id']).lower()}.slack.com/",
+            "team": installed["team"], "user": "madoguchi", "team_id": installed["team_id"],
+            "user_id": installed["user_id"], "bot_id": installed["bot_id"],
+            "enterprise_id": installed["enterprise_id"], "is_enterprise_install": installed["is_enterprise_install"]}
+
+
 def users_info(ws: FakeWorkspace, p: dict[str, Any]) -> dict[str, Any]:
     user = ws.users.get(str(p.get("user") or ""))
     if user is None:

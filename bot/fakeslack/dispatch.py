@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.fakeslack import api_directory, api_oauth
 from bot.fakeslack.api import FILE_DOWNLOAD, METHODS, RESPONSE_URL, UPLOAD_URL
 from bot.fakeslack.api_files import FILES_PATH, UPLOAD_PATH, download, receive_upload
 from bot.fakeslack.calls import Call, CallLog
@@ -119,6 +120,13 @@ class Dispatcher:
                     "ok": status == 200,
                     "body": text,
                 }
+            if method == "oauth.v2.access":  # the app's client credentials, not a token
+                try:
+                    answer = api_oauth.access(self.ws, params, headers)
+                except ApiError as exc:
+                    answer = exc.body()
+                params.pop("client_secret", None)
+                return _json(200, answer), answer
             handler = METHODS.get(method)
             if handler is None:
                 answer: dict[str, Any] = {"ok": False, "error": "unknown_method", "req_method": method}
@@ -129,7 +137,11 @@ class Dispatcher:
                 answer = {"ok": False, "error": error}
                 return _json(200, answer), answer
             try:
-                answer = handler(self.ws, params)
+                installed = self.ws.installed_tokens.get(bearer_token(headers, params) or "")
+                if method == "auth.test" and installed is not None:
+                    answer = api_directory.auth_test_installed(installed)
+                else:
+                    answer = handler(self.ws, params)
             except ApiError as exc:
                 answer = exc.body()
             return _json(200, answer), answer
@@ -140,6 +152,10 @@ class Dispatcher:
         if method == "apps.connections.open":
             # Socket Mode URLs are issued to the app-level token only, as on Slack.
             return None if token.startswith("xapp-") else "not_allowed_token_type"
+        if token in self.ws.installed_tokens:  # issued by oauth.v2.access, not revoked
+            return None
+        if token in self.ws.revoked_tokens:
+            return "token_revoked"
         if self.bot_token is None:
             return None if token.startswith("xox") else "invalid_auth"
         return None if token == self.bot_token else "invalid_auth"

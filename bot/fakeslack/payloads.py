@@ -87,13 +87,17 @@ def command(
     trigger_id: str | None = None,
     response_url: str | None = None,
     api_app_id: str = API_APP_ID,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> SlackRequest:
-    """A slash command, fields in the order Slack sends them."""
+    """A slash command, fields in the order Slack sends them (`enterprise_id` only inside Enterprise Grid)."""
+    grid = {"enterprise_id": enterprise_id, "enterprise_name": enterprise_id} if enterprise_id else {}
     return _form(
         {
             "token": VERIFICATION_TOKEN,
             "team_id": team_id,
             "team_domain": TEAM_DOMAIN,
+            **grid,
             "channel_id": channel_id,
             "channel_name": channel_name,
             "user_id": user_id,
@@ -101,7 +105,7 @@ def command(
             "command": command,
             "text": text,
             "api_app_id": api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if is_enterprise_install else "false",
             "response_url": response_url or default_response_url("commands", team_id),
             "trigger_id": trigger_id or new_trigger_id(),
         }
@@ -119,10 +123,13 @@ def event(
     api_app_id: str = API_APP_ID,
     event_time: int | None = None,
     bot_user_id: str = BOT_USER_ID,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> SlackRequest:
     """An event_callback envelope. A retry repeats `event_id` and adds X-Slack-Retry-Num/-Reason."""
     envelope = {
         "token": VERIFICATION_TOKEN,
+        **({"enterprise_id": enterprise_id} if enterprise_id else {}),
         "team_id": team_id,
         "api_app_id": api_app_id,
         "event": copy.deepcopy(event),
@@ -131,11 +138,11 @@ def event(
         "event_time": event_time if event_time is not None else int(time.time()),
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "team_id": None if is_enterprise_install else team_id,
                 "user_id": bot_user_id,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": is_enterprise_install,
             }
         ],
         "is_ext_shared_channel": False,
@@ -203,7 +210,7 @@ def block_action(
     }
     if view is not None:
         payload["container"] = container or {"type": "view", "view_id": view.get("id")}
-        payload["view"] = copy.deepcopy(view)
+        payload["view"] = {**copy.deepcopy(view), "team_id": team_id, "app_installed_team_id": team_id}
         payload["state"] = copy.deepcopy(view.get("state") or {"values": {}})
     elif channel_id is not None:
         ts = message["ts"] if message else message_ts

@@ -52,6 +52,9 @@ def _sends(builder: Callable[P, SlackRequest]) -> Callable[Concatenate[SlackRequ
     takes_response_url = "response_url" in parameters
 
     def method(self: SlackRequester, /, *args: P.args, **kwargs: P.kwargs) -> Reply:
+        for name, value in self.workspace.items():
+            if name in parameters:
+                kwargs.setdefault(name, value)
         if (
             takes_trigger
             and self.triggers is not None
@@ -88,6 +91,7 @@ class SlackRequester:
         timeout: float = 10.0,
         triggers: Callable[[str], str] | None = None,
         response_urls: Callable[[str, str | None, str | None], str] | None = None,
+        workspace: dict[str, Any] | None = None,
     ) -> None:
         """`base_url` is the app's root, e.g. http://127.0.0.1:3000.
 
@@ -106,6 +110,8 @@ class SlackRequester:
         self.timeout = timeout
         self.triggers = triggers
         self.response_urls = response_urls
+        # Which workspace the requests come from (team_id, enterprise_id, ...): for an app installed by many.
+        self.workspace = dict(workspace or {})
 
     def prepare(
         self,

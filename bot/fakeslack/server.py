@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from bot.fakeslack import api_oauth
 from bot.fakeslack.api_files import FILES_PATH
 from bot.fakeslack.calls import Call, CallListener, CallLog, CallPredicate
 from bot.fakeslack.directory import FakeChannel, FakeUser
@@ -247,6 +248,20 @@ class FakeSlackServer:
         """The id conversations.open returns for the bot's DM with `user_id` (stable)."""
         with self.workspace.lock:
             return self.workspace.dm_channel(user_id)
+
+    # -- installs (OAuth) ------------------------------------------------------------------------
+    def grant_install(self, team_id: str | None, team_name: str, *, enterprise_id: str | None = None,
+                      is_enterprise_install: bool = False, scope: str = "") -> str:
+        """An admin allowed the app into a workspace (or a Grid organisation): the code Slack puts on the
+        redirect to the app's oauth_redirect URL (exchanged by oauth.v2.access once)."""
+        with self.workspace.lock:
+            return api_oauth.grant(self.workspace, team_id=team_id, team_name=team_name, enterprise_id=enterprise_id,
+                                   is_enterprise_install=is_enterprise_install, scope=scope)
+
+    def revoke_install(self, token: str) -> None:
+        """The app was uninstalled: Slack stops accepting its token (token_revoked)."""
+        with self.workspace.lock:
+            api_oauth.revoke(self.workspace, token)
 
     # -- acting as a human -----------------------------------------------------------------------
     def issue_trigger(self, user_id: str) -> str:

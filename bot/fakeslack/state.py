@@ -124,6 +124,10 @@ class FakeWorkspace:
         # Workflow Builder runs of the app's steps: execution id → {function, inputs, state, outputs, error}.
         self.function_executions: dict[str, dict[str, Any]] = {}
         self.function_execution_ids = IdSource("Fx")
+        # OAuth installs (api_oauth): one-time codes → oauth.v2.access answers; the bot tokens they issued.
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
+        self.installed_tokens: dict[str, dict[str, Any]] = {}
+        self.revoked_tokens: set[str] = set()
         self.trigger_ttl = trigger_ttl
         self.ts = TsSource(clock)
         self.view_ids = IdSource("V")

@@ -59,6 +59,7 @@ def complete_view(
             "root_view_id": root_view_id or view_id,
             "previous_view_id": previous_view_id,
             "team_id": team_id,
+            "app_installed_team_id": team_id,  # the payload's workspace (an app installed by many)
         }
     )
     full.setdefault("state", {"values": {}})
