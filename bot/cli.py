@@ -125,7 +125,17 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_workspace
     from bot.settings import load_settings
 
-    path = Path(args.file) if args.file else load_settings().madoguchi_config
+    if args.team:
+        from bot.tenancy.teams import TeamDirectory, team_key
+
+        if args.file or team_key(None, args.team, False) is None:
+            print("madoguchi config check: --team takes a team id (T…) or an enterprise id (E…) and no FILE",
+                  file=sys.stderr)
+            return 2
+        settings = load_settings()
+        path = TeamDirectory(settings.madoguchi_teams_dir, "{team}").config_path(args.team)
+    else:
+        path = Path(args.file) if args.file else load_settings().madoguchi_config
     try:
         cfg = load_workspace(path)
     except ConfigError as exc:
@@ -243,11 +253,23 @@ def cmd_manifest(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"madoguchi manifest: --url {args.url!r}: {exc}", file=sys.stderr)
             return 2
+    if args.oauth_redirect_url:
+        if socket_mode:
+            print("madoguchi manifest: --oauth-redirect-url: installed by many workspaces, madoguchi serves over "
+                  "HTTP; use --http with --url", file=sys.stderr)
+            return 2
+        try:
+            request_url_warnings(args.oauth_redirect_url)
+        except ValueError as exc:
+            print(f"madoguchi manifest: --oauth-redirect-url {args.oauth_redirect_url!r}: {exc}", file=sys.stderr)
+            return 2
     cfg = load_workspace(args.config or settings.madoguchi_config)
+    options = {"socket_mode": socket_mode, "request_url": args.url, "name": args.name,
+               "oauth_redirect_url": args.oauth_redirect_url}
     if args.json:
-        _print_json(manifest(cfg, socket_mode=socket_mode, request_url=args.url, name=args.name))
+        _print_json(manifest(cfg, **options))
     else:
-        print(manifest_yaml(cfg, socket_mode=socket_mode, request_url=args.url, name=args.name), end="")
+        print(manifest_yaml(cfg, **options), end="")
     for warning in warnings:  # after the manifest: the last thing on the terminal when it is redirected
         print(f"madoguchi manifest: warning: {warning}", file=sys.stderr)
     return 0
@@ -336,6 +358,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = config.add_parser("check", help="validate a config file; every problem with its key path, and the FAQ "
                           "values ({{key}} in answers) it leaves unfilled as warnings")
     p.add_argument("file", nargs="?", help="default: $MADOGUCHI_CONFIG or the bundled example")
+    p.add_argument("--team", help="OAuth mode: the config of this workspace (team or enterprise id), "
+                   "$MADOGUCHI_TEAMS_DIR/<id>.yaml")
     p.add_argument("--kb", help="also check the values a KB file (.yaml/.csv/.jsonl, e.g. from `faq export`) uses")
     p.add_argument("--json", action="store_true", help="print the problems and warnings as JSON")
     p.set_defaults(func=cmd_config_check)
@@ -352,6 +376,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                       help="for HTTP mode: Slack calls --url (default when SLACK_APP_TOKEN is not set)")
     p.add_argument("--url", help="public request URL for HTTP mode, e.g. https://host/slack/events")
     p.add_argument("--name", default="madoguchi", help="the app's name and bot display name (default: madoguchi)")
+    p.add_argument("--oauth-redirect-url", help="installed by many workspaces (OAuth mode): the public "
+                   "https://host/slack/oauth_redirect; adds it and the uninstall events")
     p.add_argument("--config", help="workspace config file (default: $MADOGUCHI_CONFIG or the bundled example)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON instead of YAML")
     p.set_defaults(func=cmd_manifest)

@@ -30,6 +30,8 @@ BOT_SCOPES = [
 ]
 BOT_EVENTS = ["app_home_opened", "app_mention", "assistant_thread_context_changed", "assistant_thread_started",
               "function_executed", "message.im", "reaction_added"]
+# OAuth mode (bot/tenancy): an uninstall, or the bot's tokens revoked, deletes the tokens and stops that desk.
+INSTALL_EVENTS = ["app_uninstalled", "tokens_revoked"]
 PLACEHOLDER_URL = "https://YOUR-HOST/slack/events"
 EVENTS_PATH = "/slack/events"  # where bot/server.py hands requests to Bolt
 
@@ -53,7 +55,9 @@ def request_url_warnings(url: str) -> list[str]:
 
 
 def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | None = None,
-             name: str = "madoguchi") -> dict[str, Any]:
+             name: str = "madoguchi", oauth_redirect_url: str | None = None) -> dict[str, Any]:
+    """`oauth_redirect_url`: installed by many workspaces (OAuth mode): Slack sends each install's code there,
+    and the app hears its uninstalls."""
     url = None if socket_mode else (request_url or PLACEHOLDER_URL)
     command: dict[str, Any] = {
         "command": "/helpdesk",
@@ -62,7 +66,10 @@ def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | N
         "should_escape": False,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
+    events: dict[str, Any] = {"bot_events": sorted(BOT_EVENTS + (INSTALL_EVENTS if oauth_redirect_url else []))}
+    oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if oauth_redirect_url:
+        oauth["redirect_urls"] = [oauth_redirect_url]
     if url:
         command["url"] = url
         interactivity["request_url"] = url
@@ -94,7 +101,7 @@ def manifest(config: WorkspaceConfig, *, socket_mode: bool, request_url: str | N
         # Workflow Builder's custom step 「madoguchi で承認」 (bot/workflow_steps): steps run on this app's own
         # server ("remote"), and Slack lists an app's steps in Workflow Builder only when the app is org-ready.
         "functions": manifest_function(),
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

@@ -431,6 +431,10 @@ class Scheduler:
         self._aps = aps
         log.info("scheduler %s started with jobs: %s", self.identity, ", ".join(j.name for j in self.jobs))
 
+    @property
+    def running(self) -> bool:
+        return self._aps is not None
+
     def stop(self, wait: bool = True) -> None:
         """Stop triggering; with wait, let running jobs finish (an interrupted one keeps a NULL
         finished_at, see the module docstring)."""

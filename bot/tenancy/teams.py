@@ -246,6 +246,10 @@ class Teams:
         team = self._teams.get(key)
         return team.services if team is not None else None
 
+    def scheduler(self, key: str) -> Any | None:
+        team = self._teams.get(key)
+        return team.scheduler if team is not None else None
+
     def _drop(self, key: str) -> None:
         with self._lock:
             team = self._teams.pop(key, None)

@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,8 +57,7 @@ class Hosting:
     multi: MultiWorkspace
     http: HttpServer
     registry: Engine
-    key: str
-    databases: list[str] = field(default_factory=list)
+    settings: Settings
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.http.port, timeout=10)
@@ -134,7 +133,7 @@ def hosting(clean_engine: Engine, backend: str, tmp_path: Path) -> Iterator[Host
                         MADOGUCHI_TEAM_DATABASE_URL=team_url)
     multi = build_multi_workspace(settings, build_services=quick_services)
     http_server = HttpServer(multi.wsgi(settings), host="127.0.0.1", port=0, threads=8).start()
-    running = Hosting(slack, multi, http_server, clean_engine, settings.madoguchi_token_key.get_secret_value())
+    running = Hosting(slack, multi, http_server, clean_engine, settings)
     try:
         yield running
     finally:
@@ -184,9 +183,10 @@ def test_two_companies_install_through_the_redirect_and_each_sees_only_its_own(h
         stored = dict(conn.execute(select(slack_bots.c.team_id, slack_bots.c.bot_token)).all())
         assert conn.scalar(select(func.count()).select_from(slack_installations)) == 2
     assert set(stored) == {ALPHA, BRAVO}
+    key = Fernet(hosting.settings.madoguchi_token_key.get_secret_value().encode())  # type: ignore[union-attr]
     for team_id, sealed in stored.items():
         assert "xox" not in sealed
-        assert Fernet(hosting.key.encode()).decrypt(sealed.encode()).decode() == hosting.token(team_id)
+        assert key.decrypt(sealed.encode()).decode() == hosting.token(team_id)
 
     # Each company's FAQ answers with its own values, through its own token.
     assert "5営業日目" in asks(alpha, EMPLOYEE, "経費精算の締め日はいつですか")
@@ -293,3 +293,23 @@ def test_unsigned_requests_are_refused_before_any_desk_is_looked_up(hosting: Hos
     forged = SlackRequester(hosting.http.url, "not-the-signing-secret", workspace={"team_id": ALPHA})
     assert forged.event({"type": "app_uninstalled"}).status == 401
     assert hosting.multi.teams.keys() == [ALPHA]
+
+
+def test_the_scheduler_runs_each_installed_workspaces_jobs_and_follows_uninstalls(hosting: Hosting) -> None:
+    for team_id in (ALPHA, BRAVO):
+        assert hosting.install(team_id, team_id)[0] == 200
+    scheduler = build_multi_workspace(hosting.settings, with_scheduler=True, build_services=quick_services)
+    try:
+        scheduler.teams.sync()  # what `madoguchi scheduler` does every RECHECK_S
+        assert scheduler.teams.keys() == [ALPHA, BRAVO]
+        bravo_jobs = scheduler.teams.scheduler(BRAVO)
+        assert bravo_jobs is not None and bravo_jobs.running
+
+        assert hosting.desk(BRAVO).requester.event({"type": "app_uninstalled"}).status == 200
+        scheduler.teams.sync()
+
+        assert scheduler.teams.keys() == [ALPHA]
+        assert not bravo_jobs.running
+        assert scheduler.teams.scheduler(ALPHA).running
+    finally:
+        scheduler.close()
