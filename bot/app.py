@@ -11,6 +11,7 @@ import logging
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot import events, gate, outbox
 from bot.composition import build_services
@@ -96,7 +97,11 @@ class MadoguchiApp(App):
         return events.first_delivery(session, event_id, event_type, self.services.clock.now())  # type: ignore[arg-type]
 
 
-def build_app(settings: Settings, *, services: Services | None = None) -> MadoguchiApp:
+def build_app(settings: Settings, *, services: Services | None = None,
+              installation_store: InstallationStore | None = None) -> MadoguchiApp:
+    """`installation_store`: OAuth mode's (bot/tenancy), for a workspace's desk. The desk is authorized by
+    `authorize` below all the same; naming the store keeps Bolt from giving the app its own development-only
+    file-based store whenever SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in the environment, as in OAuth mode."""
     services = services or build_services(settings)
     token = settings.bot_token()
     # Authorize from the configured token without calling auth.test on every cold start: a Slack
@@ -120,6 +125,7 @@ def build_app(settings: Settings, *, services: Services | None = None) -> Madogu
         # log bodies. dispatch() refuses an HTTP request the gate has not marked.
         request_verification_enabled=False,
         raise_error_for_unhandled_request=False,
+        installation_store=installation_store,
     )
     app.services = services
     services.faq.warm()

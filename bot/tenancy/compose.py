@@ -7,6 +7,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from slack_bolt.oauth import OAuthFlow
 from sqlalchemy import Engine
 
 from bot.settings import MissingSetting, Settings, StartupFailed
@@ -37,10 +38,10 @@ class MultiWorkspace:
     registry: Engine
     store: EncryptedInstallationStore
     teams: Teams
+    flow: OAuthFlow
 
     def wsgi(self, settings: Settings) -> TeamsWsgiApp:
-        flow = oauth_flow(settings, self.store, self.registry, self.teams.installed)
-        return TeamsWsgiApp(self.teams, flow, self.registry, signing_secret=settings.signing_secret())
+        return TeamsWsgiApp(self.teams, self.flow, self.registry, signing_secret=settings.signing_secret())
 
     def close(self) -> None:
         self.teams.close()
@@ -55,7 +56,7 @@ def build_multi_workspace(settings: Settings, *, with_scheduler: bool = False,
     store = EncryptedInstallationStore(str(settings.slack_client_id), registry, cipher)
     teams = Teams(settings, store, TeamDirectory.from_settings(settings), with_scheduler=with_scheduler,
                   build_services=build_services)
-    return MultiWorkspace(registry, store, teams)
+    return MultiWorkspace(registry, store, teams, oauth_flow(settings, store, registry, teams.installed))
 
 
 def run_teams_scheduler(settings: Settings, stop: threading.Event) -> int:

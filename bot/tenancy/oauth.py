@@ -45,9 +45,10 @@ def oauth_flow(settings: Settings, store: EncryptedInstallationStore, registry: 
         installation = args.installation
         try:
             on_installed(installation.enterprise_id, installation.team_id, bool(installation.is_enterprise_install))
-        except TeamSetupFailed as exc:
+        except Exception as exc:  # the admin gets a page, the operator one line (a TeamSetupFailed says why)
+            why = str(exc) if isinstance(exc, TeamSetupFailed) else type(exc).__name__
             log.error("install of %s stored, but its desk could not be set up: %s",
-                      installation.team_id or installation.enterprise_id, exc)
+                      installation.team_id or installation.enterprise_id, why)
             return page(500, "madoguchi: 設定を完了できませんでした",
                         ["インストールは記録されましたが、このワークスペース用のデータベースを準備できませんでした。管理者にご連絡ください。",
                          "The app was installed, but its database for this workspace could not be prepared. "

@@ -189,7 +189,7 @@ class Teams:
             return None
         services.slack_identity.bot_user_id = bot.bot_user_id
         services.slack_identity.bot_id = bot.bot_id
-        app = build_app(settings, services=services)
+        app = build_app(settings, services=services, installation_store=self._store)
         services.start_background()
         scheduler = None
         if self._with_scheduler:

@@ -313,3 +313,30 @@ def test_the_scheduler_runs_each_installed_workspaces_jobs_and_follows_uninstall
         assert scheduler.teams.scheduler(ALPHA).running
     finally:
         scheduler.close()
+
+
+def test_desks_use_the_encrypted_store_not_bolts_file_based_one(hosting: Hosting, monkeypatch, caplog) -> None:
+    """In OAuth mode SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in the environment, where Bolt would give every
+    App it builds a development-only file-based installation store."""
+    monkeypatch.setenv("SLACK_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+    assert hosting.install(ALPHA, "Alpha")[0] == 200
+    app = hosting.multi.teams.app_for(None, ALPHA, False)
+    assert app.installation_store is hosting.multi.store
+    assert "file-based" not in caplog.text
+
+
+def test_an_install_whose_database_cannot_be_prepared_says_so_on_the_page_and_in_one_log_line(
+        hosting: Hosting, caplog) -> None:
+    broken = hosting.settings.model_copy(update={"madoguchi_team_database_url": "sqlite:////proc/none/{team}.db"})
+    multi = build_multi_workspace(broken, build_services=quick_services)
+    server = HttpServer(multi.wsgi(broken), host="127.0.0.1", port=0, threads=2).start()
+    try:
+        status, page = Hosting(hosting.slack, multi, server, hosting.registry, broken).install(ALPHA, "Alpha")
+    finally:
+        server.stop()
+        multi.close()
+    assert status == 500 and "設定を完了できませんでした" in page
+    (line,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert line.getMessage() == (f"install of {ALPHA} stored, but its desk could not be set up: the workspace's "
+                                 "database could not be migrated (OperationalError)")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -288,3 +289,54 @@ def test_serve_starts_when_slack_is_unreachable_and_says_so_once(tmp_path: Path)
     warnings = [line for line in output.splitlines() if " WARNING " in line]
     assert len(warnings) == 1 and "auth.test" in warnings[0], output
     assert " ERROR " not in output and "Traceback" not in output, output
+
+
+def test_serve_in_oauth_mode_installs_a_workspace_and_answers_it(tmp_path: Path) -> None:
+    """`madoguchi serve` with SLACK_CLIENT_ID and no bot token: the install flow and a desk, in real worker
+    processes (bot/granian_server.py builds OAuth mode's app there)."""
+    from cryptography.fernet import Fernet
+
+    from bot.config import load_workspace
+    from bot.fakeslack.api_oauth import CLIENT_ID, CLIENT_SECRET
+    from bot.settings import BUNDLED_CONFIG
+    from tests.harness import people_as_fake_users
+
+    (tmp_path / "TALPHA0001.yaml").write_text(BUNDLED_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    users = people_as_fake_users(load_workspace(BUNDLED_CONFIG))
+    with (FakeSlackServer(users=users) as slack,
+          serve_process(tmp_path, slack, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=CLIENT_ID,
+                        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+                        MADOGUCHI_TOKEN_KEY=Fernet.generate_key().decode(), MADOGUCHI_TEAMS_DIR=str(tmp_path),
+                        MADOGUCHI_TEAM_DATABASE_URL=f"sqlite:///{tmp_path}/desk-{{team}}.db",
+                        WEB_CONCURRENCY="1") as (requester, process, port)):
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            opener.open(f"http://127.0.0.1:{port}/slack/install", timeout=10)
+            pytest.fail("expected a redirect to Slack's consent page")
+        except urllib.error.HTTPError as redirect:
+            if redirect.code != 302:
+                process.terminate()
+                pytest.fail(process.communicate(timeout=15)[0])
+            state = re.search(r"state=([^&]+)", redirect.headers["Location"]).group(1)
+            cookie = redirect.headers["Set-Cookie"].split(";")[0]
+        code = slack.grant_install("TALPHA0001", "Alpha")
+        callback = urllib.request.Request(f"http://127.0.0.1:{port}/slack/oauth_redirect?code={code}&state={state}",
+                                          headers={"Cookie": cookie})
+        try:
+            with urllib.request.urlopen(callback, timeout=30) as page:
+                assert page.status == 200 and "インストールしました" in page.read().decode()
+        except urllib.error.HTTPError:
+            process.terminate()
+            pytest.fail(process.communicate(timeout=15)[0])
+
+        reply = requester.send(payloads.command(user_id="UEMPLOYEE1", text="help", team_id="TALPHA0001"))
+        assert reply.status == 200 and reply.body["text"].startswith("窓口（madoguchi）の使い方")
+        other = requester.send(payloads.command(user_id="UOTHER0001", text="help", team_id="TOTHER0001"))
+        assert other.status == 200 and "まだ設定されていません" in other.body["text"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
