@@ -117,6 +117,15 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     engine.dispose()
+    if settings.oauth_mode:  # and every installed workspace's own database (bot/tenancy)
+        from bot.tenancy.teams import TeamSetupFailed, upgrade_workspaces
+
+        try:
+            for key, revision in upgrade_workspaces(settings, args.revision):
+                print(f"workspace {key}: database at revision {revision}")
+        except TeamSetupFailed as exc:
+            print(f"madoguchi db upgrade: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -75,7 +75,7 @@ class TeamDirectory:
                                        "madoguchi_config": self.config_path(key)})
 
 
-def prepare_database(url: str) -> None:
+def prepare_database(url: str, revision: str = "head") -> None:
     """Creates (PostgreSQL: when missing and the role may) and migrates a workspace's database."""
     from bot.migrate import upgrade
 
@@ -83,7 +83,7 @@ def prepare_database(url: str) -> None:
         _create_postgres_database(url)
     engine = make_engine(url)
     try:
-        upgrade(engine)
+        upgrade(engine, revision)
     except OperationalError as exc:
         raise TeamSetupFailed(f"the workspace's database could not be migrated ({type(exc.orig).__name__})") from None
     finally:
@@ -106,6 +106,32 @@ def _create_postgres_database(url: str) -> None:
                               f"({type(exc.orig).__name__}); create it, then install again") from None
     finally:
         server.dispose()
+
+
+def upgrade_workspaces(settings: Settings, revision: str = "head") -> list[tuple[str, str | None]]:
+    """`madoguchi db upgrade` in OAuth mode: every installed workspace's database to `revision` (a release's
+    migrations reach each desk, not only the installations database); (key, revision now) for each."""
+    from bot.migrate import current
+    from bot.tenancy.tokens import EncryptedInstallationStore, token_cipher
+
+    registry = registry_engine(settings)
+    directory = TeamDirectory.from_settings(settings)
+    try:
+        store = EncryptedInstallationStore(str(settings.slack_client_id), registry, token_cipher(
+            settings.madoguchi_token_key.get_secret_value() if settings.madoguchi_token_key else None))
+        keys = sorted({key for e, t, org in store.installations() if (key := team_key(e, t, org))})
+    finally:
+        registry.dispose()
+    done = []
+    for key in keys:
+        url = directory.database_url(key)
+        prepare_database(url, revision)
+        engine = make_engine(url)
+        try:
+            done.append((key, current(engine)))
+        finally:
+            engine.dispose()
+    return done
 
 
 @dataclass

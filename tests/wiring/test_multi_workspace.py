@@ -340,3 +340,32 @@ def test_an_install_whose_database_cannot_be_prepared_says_so_on_the_page_and_in
     (line,) = [r for r in caplog.records if r.levelname == "ERROR"]
     assert line.getMessage() == (f"install of {ALPHA} stored, but its desk could not be set up: the workspace's "
                                  "database could not be migrated (OperationalError)")
+
+
+def test_db_upgrade_migrates_every_installed_workspaces_database(hosting: Hosting) -> None:
+    from bot.migrate import current
+    from bot.tenancy.teams import TeamDirectory, upgrade_workspaces
+
+    for team_id in (ALPHA, BRAVO):
+        assert hosting.install(team_id, team_id)[0] == 200
+    hosting.multi.teams.close()
+    directory = TeamDirectory.from_settings(hosting.settings)
+    head = current(hosting.registry)
+    for team_id in (ALPHA, BRAVO):  # a release earlier: both desks one migration behind
+        engine = make_engine(directory.database_url(team_id))
+        upgrade_down_one(engine)
+        assert current(engine) != head
+        engine.dispose()
+
+    assert upgrade_workspaces(hosting.settings) == [(ALPHA, head), (BRAVO, head)]
+
+
+def upgrade_down_one(engine: Engine) -> None:
+    from alembic import command
+
+    from bot.migrate import alembic_config
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
