@@ -9,12 +9,15 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
@@ -30,6 +33,29 @@ STATE_TTL_S = 600
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 
 OnInstalled = Callable[[str | None, str | None, bool], None]  # enterprise id, team id, org-wide
+
+
+class InstallStates(SQLAlchemyOAuthStateStore):
+    """slack_sdk's state store, with two changes: anyone may open /slack/install, so each new state first
+    removes the expired ones (the table holds at most STATE_TTL_S of them, however often it is opened); and a
+    failed lookup is logged without the state itself (a value from an unauthenticated request)."""
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        now = normalize_datetime_for_db(datetime.now(tz=UTC))
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at <= now))
+        return super().issue(*args, **kwargs)
+
+    def consume(self, state: str) -> bool:
+        now = normalize_datetime_for_db(datetime.now(tz=UTC))
+        c = self.oauth_states.c
+        try:
+            with self.engine.begin() as conn:
+                deleted = conn.execute(self.oauth_states.delete().where(c.state == state, c.expire_at > now))
+                return bool(deleted.rowcount)
+        except Exception as exc:
+            log.warning("could not check an install's state (%s)", type(exc).__name__)
+            return False
 
 
 def page(status: int, title: str, lines: list[str]) -> BoltResponse:
@@ -70,7 +96,7 @@ def oauth_flow(settings: Settings, store: EncryptedInstallationStore, registry: 
     oauth = OAuthSettings(
         client_id=settings.slack_client_id, client_secret=settings.client_secret(), scopes=list(BOT_SCOPES),
         installation_store=store, installation_store_bot_only=True,
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_TTL_S, engine=registry, logger=log),
+        state_store=InstallStates(expiration_seconds=STATE_TTL_S, engine=registry, logger=log),
         state_expiration_seconds=STATE_TTL_S, install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
         install_page_rendering_enabled=False, authorization_url=AUTHORIZE_URL,
         callback_options=CallbackOptions(success=success, failure=failure), logger=log,

@@ -369,3 +369,26 @@ def upgrade_down_one(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "-1")
+
+
+def test_opening_the_install_page_again_and_again_keeps_only_live_states(hosting: Hosting) -> None:
+    from models import slack_oauth_states
+
+    with hosting.registry.begin() as conn:  # states issued an hour ago and never used
+        conn.execute(slack_oauth_states.insert(), [{"state": f"old-{i}", "expire_at": datetime(2000, 1, 1)}
+                                                   for i in range(50)])
+    for _ in range(3):
+        assert hosting.get("/slack/install")[0] == 302
+    with hosting.registry.connect() as conn:
+        states = conn.execute(select(slack_oauth_states.c.state)).scalars().all()
+    assert len(states) == 3 and not any(s.startswith("old-") for s in states)
+    # A state is good once: the redirect replayed with the same state and cookie installs nothing more.
+    _, headers, _ = hosting.get("/slack/install")
+    state = parse_qs(urlsplit(headers["location"]).query)["state"][0]
+    cookie = headers["set-cookie"].split(";")[0]
+    first = hosting.get(f"/slack/oauth_redirect?code={hosting.slack.grant_install(ALPHA, 'A')}&state={state}",
+                        {"Cookie": cookie})
+    again = hosting.get(f"/slack/oauth_redirect?code={hosting.slack.grant_install(BRAVO, 'B')}&state={state}",
+                        {"Cookie": cookie})
+    assert (first[0], again[0]) == (200, 401)  # Bolt: invalid_state
+    assert hosting.multi.teams.keys() == [ALPHA]
