@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Bot
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.services import Services
 from bot.settings import Settings, StartupFailed
@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 RECHECK_S = 30.0
 TEAM_KEY = re.compile(r"[A-Z0-9]{2,32}")  # Slack's team and enterprise ids; anything else never reaches a path
 PLACEHOLDER = "{team}"
+
+
+class DeskUnavailable(RuntimeError):
+    """A workspace is installed but its desk cannot serve now (its database, or the installations database,
+    does not answer); the request is refused so that Slack retries it. Logged where it happens."""
 
 
 class TeamSetupFailed(RuntimeError):
@@ -181,8 +186,13 @@ class Teams:
         with self._lock:
             building = self._building.setdefault(key, threading.Lock())
         with building:
-            bot = self._find(enterprise_id, None if org else team_id, org)
             team = self._teams.get(key)
+            try:
+                bot = self._find(enterprise_id, None if org else team_id, org)
+            except DeskUnavailable:
+                if team is not None:  # the installations database is down: a desk already running goes on
+                    return team.app
+                raise
             if bot is None:
                 if team is not None:
                     log.info("workspace %s is no longer installed; its desk stops", key)
@@ -200,6 +210,9 @@ class Teams:
         except TokenUnreadable as exc:
             log.error("%s", exc)
             return None
+        except SQLAlchemyError as exc:
+            log.warning("could not read the installations (%s)", type(exc).__name__)
+            raise DeskUnavailable("installations database") from None
 
     def _build(self, key: str, bot: Bot) -> Team | None:
         from bot.app import build_app
@@ -213,9 +226,17 @@ class Teams:
             log.warning("workspace %s is installed but has no usable config at %s (%s)", key, path,
                         type(exc).__name__)
             return None
+        except Exception as exc:  # its database: the next request tries again
+            log.error("workspace %s: its desk could not start (%s)", key, type(exc).__name__)
+            raise DeskUnavailable(key) from None
         services.slack_identity.bot_user_id = bot.bot_user_id
         services.slack_identity.bot_id = bot.bot_id
-        app = build_app(settings, services=services, installation_store=self._store)
+        try:
+            app = build_app(settings, services=services, installation_store=self._store)
+        except Exception as exc:  # the FAQ index reads its database
+            log.error("workspace %s: its desk could not start (%s)", key, type(exc).__name__)
+            services.close()
+            raise DeskUnavailable(key) from None
         services.start_background()
         scheduler = None
         if self._with_scheduler:

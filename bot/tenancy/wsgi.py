@@ -20,11 +20,13 @@ from slack_bolt.oauth import OAuthFlow
 from bot.gate import Answer, Gate, request_headers
 from bot.server import EVENTS_PATH, answer, respond
 from bot.tenancy.oauth import INSTALL_PATH, REDIRECT_PATH
-from bot.tenancy.teams import Teams
+from bot.tenancy.teams import DeskUnavailable, Teams
 from models.db import Prober
 
 log = logging.getLogger(__name__)
 UNINSTALL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+UNAVAILABLE = ("madoguchi は今応答できません。しばらくしてからもう一度お試しください。\n"
+               "madoguchi cannot answer right now; please try again in a moment.")
 NOT_SET_UP = ("madoguchi はこのワークスペースではまだ設定されていません。管理者にお問い合わせください。\n"
               "madoguchi is not set up for this workspace yet; please ask your administrator.")
 
@@ -69,7 +71,12 @@ class TeamsWsgiApp:
             if revoked_bots:
                 self._teams.uninstall(enterprise_id, team_id, org)
             return BoltResponse(status=200, body="")
-        app = self._teams.app_for(enterprise_id, team_id, org)
+        try:
+            app = self._teams.app_for(enterprise_id, team_id, org)
+        except DeskUnavailable:  # logged where it happened; Slack retries an event answered 503
+            if body.get("command"):
+                return BoltResponse(status=200, body={"response_type": "ephemeral", "text": UNAVAILABLE})
+            return BoltResponse(status=503, body="")
         if app is None:
             log.warning("a request for workspace %s, which has no desk (not installed, or no config)",
                         (enterprise_id if org else team_id) or "?")

@@ -392,3 +392,25 @@ def test_opening_the_install_page_again_and_again_keeps_only_live_states(hosting
                         {"Cookie": cookie})
     assert (first[0], again[0]) == (200, 401)  # Bolt: invalid_state
     assert hosting.multi.teams.keys() == [ALPHA]
+
+
+def test_a_desk_whose_database_does_not_answer_is_refused_so_that_slack_retries(hosting: Hosting, caplog) -> None:
+    assert hosting.install(ALPHA, "Alpha")[0] == 200
+    # Another process starts while the workspace's database server is down (nothing listens on port 1).
+    down = hosting.settings.model_copy(update={
+        "madoguchi_team_database_url": "postgresql://postgres@127.0.0.1:1/madoguchi_{team}"})
+    multi = build_multi_workspace(down, build_services=quick_services)
+    server = HttpServer(multi.wsgi(down), host="127.0.0.1", port=0, threads=2).start()
+    try:
+        requester = SlackRequester(server.url, SIGNING_SECRET, triggers=hosting.slack.issue_trigger,
+                                   workspace={"team_id": ALPHA})
+        event = requester.event({"type": "app_mention", "user": EMPLOYEE, "text": "<@U1> 締め日は？",
+                                 "channel": "CHELPDESK", "ts": "1.1", "event_ts": "1.1"})
+        command = requester.command(user_id=EMPLOYEE, text="help")
+    finally:
+        server.stop()
+        multi.close()
+    assert event.status == 503
+    assert command.status == 200 and command.body["text"].startswith("madoguchi は今応答できません")
+    assert f"workspace {ALPHA}: its desk could not start (OperationalError)" in caplog.text
+    assert "Traceback" not in caplog.text
