@@ -338,6 +338,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="madoguchi", description="madoguchi (窓口): the back office's front desk in Slack"
     )
+    parser.add_argument("--team", metavar="ID", help="OAuth mode: the workspace (team or enterprise id) a command "
+                        "works on, with its own config, database and token, e.g. madoguchi --team T0123 digest")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set)")
@@ -436,8 +438,14 @@ def database_problem(exc: BaseException) -> str | None:
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
-    """The command being run: the first word that is not an option (the top level has only --help)."""
-    return next((word for word in argv if not word.startswith("-")), None)
+    """The command being run: the first word that is not an option or --team's value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--team":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -452,6 +460,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # a bad LOG_LEVEL must not hide the real error below
         configure("INFO")
     try:
+        from bot.tenancy.cli import choose_workspace
+
+        choose_workspace(args)  # OAuth mode: the command runs as one workspace's desk
         return int(args.func(args) or 0)
     except (MissingSetting, StartupFailed) as exc:
         print(f"madoguchi: {exc}", file=sys.stderr)

@@ -6,6 +6,7 @@ wiring test: the browser's install flow as GETs with the state cookie, Slack's r
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import time
 import uuid
@@ -414,3 +415,39 @@ def test_a_desk_whose_database_does_not_answer_is_refused_so_that_slack_retries(
     assert command.status == 200 and command.body["text"].startswith("madoguchi は今応答できません")
     assert f"workspace {ALPHA}: its desk could not start (OperationalError)" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+def test_a_command_runs_as_the_workspace_named_by_team(hosting: Hosting, monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    for team_id in (ALPHA, BRAVO):
+        assert hosting.install(team_id, team_id)[0] == 200
+    environment = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                   "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": hosting.slack.url,
+                   "DATABASE_URL": hosting.settings.database_url,
+                   "MADOGUCHI_TOKEN_KEY": hosting.settings.madoguchi_token_key.get_secret_value(),  # type: ignore[union-attr]
+                   "MADOGUCHI_TEAMS_DIR": str(hosting.settings.madoguchi_teams_dir),
+                   "MADOGUCHI_TEAM_DATABASE_URL": hosting.settings.madoguchi_team_database_url,
+                   "MADOGUCHI_CONFIG": str(BUNDLED_CONFIG), "SLACK_BOT_TOKEN": ""}
+    def operator_shell() -> None:
+        """A fresh `madoguchi` process's environment (--team changes this one's: monkeypatch puts it back)."""
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+
+    operator_shell()
+
+    request(hosting.desk(ALPHA), EMPLOYEE, "inquiry", {"subject": "締め日", "details": "締め日を教えてください",
+                                                        "department": "finance"})
+    at = next_digest_time().isoformat()
+    assert main(["--team", BRAVO, "digest", "--dry-run", "--json", "--at", at]) == 0
+    bravo = json.loads(capsys.readouterr().out)
+    operator_shell()
+    assert main(["--team", ALPHA, "digest", "--dry-run", "--json", "--at", at]) == 0
+    alpha = json.loads(capsys.readouterr().out)
+    assert (alpha["digest"]["total"]["this"]["new"], bravo["digest"]["total"]["this"]["new"]) == (1, 0)
+
+    operator_shell()
+    assert main(["faq", "ask", "締め日"]) == 2
+    assert "OAuth mode: name the workspace `madoguchi faq` works on with --team" in capsys.readouterr().err
+    assert main(["--team", "TNOTHERE01", "faq", "ask", "締め日"]) == 2
+    assert "--team TNOTHERE01: no installation of madoguchi in that workspace" in capsys.readouterr().err
