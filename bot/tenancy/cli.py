@@ -37,15 +37,12 @@ def choose_workspace(args: argparse.Namespace) -> None:
 
 
 def _as_workspace(settings: Settings, team: str) -> dict[str, str]:
-    from bot.tenancy.teams import TeamDirectory, registry_engine, team_key
-    from bot.tenancy.tokens import EncryptedInstallationStore, token_cipher
+    from bot.tenancy.teams import TeamDirectory, team_key
+    from bot.tenancy.tokens import installations
 
     if team_key(None, team, False) is None:
         raise StartupFailed(f"--team {team!r}: not a Slack team or enterprise id")
-    registry = registry_engine(settings)
-    try:
-        key = settings.madoguchi_token_key.get_secret_value() if settings.madoguchi_token_key else None
-        store = EncryptedInstallationStore(str(settings.slack_client_id), registry, token_cipher(key))
+    with installations(settings) as store:
         org = team.startswith("E")
         bot = store.find_bot(enterprise_id=team if org else None, team_id=None if org else team,
                              is_enterprise_install=org)
@@ -53,8 +50,6 @@ def _as_workspace(settings: Settings, team: str) -> dict[str, str]:
             installed = [(e, t) for e, t, grid in store.installations() if t == team and not grid]
             if installed:
                 bot = store.find_bot(enterprise_id=installed[0][0], team_id=team)
-    finally:
-        registry.dispose()
     if bot is None or not bot.bot_token:
         raise StartupFailed(f"--team {team}: no installation of madoguchi in that workspace")
     directory = TeamDirectory.from_settings(settings)

@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 
 from bot.settings import MissingSetting, Settings, StartupFailed
 from bot.tenancy.oauth import oauth_flow
-from bot.tenancy.teams import RECHECK_S, ServicesFactory, TeamDirectory, Teams, registry_engine
-from bot.tenancy.tokens import EncryptedInstallationStore, token_cipher
+from bot.tenancy.teams import RECHECK_S, ServicesFactory, TeamDirectory, Teams
+from bot.tenancy.tokens import EncryptedInstallationStore, installation_store, token_cipher
 from bot.tenancy.wsgi import TeamsWsgiApp
+from models.db import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,8 @@ class MultiWorkspace:
 def build_multi_workspace(settings: Settings, *, with_scheduler: bool = False,
                           build_services: ServicesFactory | None = None) -> MultiWorkspace:
     check_oauth_settings(settings)
-    registry = registry_engine(settings)
-    cipher = token_cipher(settings.madoguchi_token_key.get_secret_value())  # type: ignore[union-attr]
-    store = EncryptedInstallationStore(str(settings.slack_client_id), registry, cipher)
+    registry = make_engine(settings.database_url)  # the installations, apart from every workspace's database
+    store = installation_store(settings, registry)
     teams = Teams(settings, store, TeamDirectory.from_settings(settings), with_scheduler=with_scheduler,
                   build_services=build_services)
     return MultiWorkspace(registry, store, teams, oauth_flow(settings, store, registry, teams.installed))

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Bot
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -117,16 +117,11 @@ def upgrade_workspaces(settings: Settings, revision: str = "head") -> list[tuple
     """`madoguchi db upgrade` in OAuth mode: every installed workspace's database to `revision` (a release's
     migrations reach each desk, not only the installations database); (key, revision now) for each."""
     from bot.migrate import current
-    from bot.tenancy.tokens import EncryptedInstallationStore, token_cipher
+    from bot.tenancy.tokens import installations
 
-    registry = registry_engine(settings)
     directory = TeamDirectory.from_settings(settings)
-    try:
-        store = EncryptedInstallationStore(str(settings.slack_client_id), registry, token_cipher(
-            settings.madoguchi_token_key.get_secret_value() if settings.madoguchi_token_key else None))
+    with installations(settings) as store:
         keys = sorted({key for e, t, org in store.installations() if (key := team_key(e, t, org))})
-    finally:
-        registry.dispose()
     done = []
     for key in keys:
         url = directory.database_url(key)
@@ -309,8 +304,3 @@ class Teams:
             teams, self._teams = list(self._teams.values()), {}
         for team in teams:
             team.stop()
-
-
-def registry_engine(settings: Settings) -> Engine:
-    """The database holding the installations (DATABASE_URL), apart from every workspace's own."""
-    return make_engine(settings.database_url)

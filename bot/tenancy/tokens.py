@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -16,7 +18,8 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine, select
 
-from bot.settings import StartupFailed
+from bot.settings import Settings, StartupFailed
+from models.db import make_engine
 
 log = logging.getLogger(__name__)
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
@@ -38,6 +41,22 @@ def token_cipher(key: str | None) -> Fernet:
     except (ValueError, UnicodeEncodeError):
         raise StartupFailed(f"MADOGUCHI_TOKEN_KEY is not a Fernet key (32 bytes, url-safe base64); {KEY_HINT}") \
             from None
+
+
+def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
+    """The store of this app's installations in `engine` (DATABASE_URL), under MADOGUCHI_TOKEN_KEY."""
+    key = settings.madoguchi_token_key.get_secret_value() if settings.madoguchi_token_key else None
+    return EncryptedInstallationStore(str(settings.slack_client_id), engine, token_cipher(key))
+
+
+@contextmanager
+def installations(settings: Settings) -> Iterator[EncryptedInstallationStore]:
+    """The installation store for one command; its connections closed after."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield installation_store(settings, engine)
+    finally:
+        engine.dispose()
 
 
 class EncryptedInstallationStore(InstallationStore):
