@@ -8,6 +8,7 @@ import logging
 import os
 import select
 import socket
+import sys
 import threading
 import time
 import weakref
@@ -40,6 +41,7 @@ PING_AFTER_IDLE_S = 10.0
 # Deadline + BLOCKED_S stays inside Slack's 3 s for the request deadline (bot/app.py) of 2 s.
 BLOCKED_S = 0.5
 RECHECK_S = 0.1
+SQL_HEAD = 60  # how much of a blocked statement's SQL its log line shows
 # The deadline watcher waking this much later than it asked means the whole process had stopped (a long
 # garbage collection, a starved machine): calls in flight then are counted from the moment it ran again.
 STOPPED_S = 0.25
@@ -169,7 +171,8 @@ def _watch_calls(engine: Engine) -> None:
             return None
         return conn.connection.dbapi_connection
 
-    event.listen(engine, "before_cursor_execute", lambda conn, *_: DEADLINES.call_started(dbapi(conn)))
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, _cursor, statement, *_: DEADLINES.call_started(dbapi(conn), "statement", statement))
     event.listen(engine, "after_cursor_execute", lambda conn, *_: DEADLINES.call_ended(dbapi(conn)))
     event.listen(engine, "handle_error", _call_failed)
     event.listen(engine, "invalidate", lambda dbapi_conn, *_: DEADLINES.call_ended(dbapi_conn))
@@ -236,7 +239,8 @@ class Deadlines:
         # DBAPI connection → when the call now in flight on it began (monotonic). Set and cleared by the
         # connection's own thread, read by the watcher. Weak keys: a connection thrown away mid-call (invalidated)
         # takes its mark with it, and no later connection can inherit it.
-        self._calls: weakref.WeakKeyDictionary[Any, tuple[float, str]] = weakref.WeakKeyDictionary()
+        # Also the thread making the call and the SQL's first words (a template: parameters are never kept).
+        self._calls: weakref.WeakKeyDictionary[Any, tuple[float, str, int, str]] = weakref.WeakKeyDictionary()
         self._resumed_at = 0.0  # when the process last ran again after stopping (monotonic)
 
     def resumed(self, stopped_s: float) -> None:
@@ -245,9 +249,9 @@ class Deadlines:
         if stopped_s >= STOPPED_S:
             self._resumed_at = time.monotonic()
 
-    def call_started(self, dbapi_conn: Any, kind: str = "statement") -> None:
+    def call_started(self, dbapi_conn: Any, kind: str = "statement", sql: str = "") -> None:
         if dbapi_conn is not None:  # None: the connection was invalidated (cut) a moment ago
-            self._calls[dbapi_conn] = (time.monotonic(), kind)
+            self._calls[dbapi_conn] = (time.monotonic(), kind, threading.get_ident(), sql[:SQL_HEAD])
 
     def call_ended(self, dbapi_conn: Any) -> None:
         if dbapi_conn is not None:
@@ -307,8 +311,8 @@ class Deadlines:
                 now = time.monotonic()
                 late = now - due
                 self.resumed(late)
-                blocked = {id(c): (now - call[0], call[1], _backend_pid(c)) for c in held
-                           if (call := self._calls.get(c)) is not None
+                blocked = {id(c): (now - call[0], call[1], _backend_pid(c), call[3], _thread_at(call[2]))
+                           for c in held if (call := self._calls.get(c)) is not None
                            and now - max(call[0], self._resumed_at) >= BLOCKED_S and not _answered(c)}
                 victims = [c for c in held if id(c) in blocked]
                 for conn in victims:  # under the lock: see checkin
@@ -321,11 +325,31 @@ class Deadlines:
             if late >= STOPPED_S:
                 log.warning("this process had stopped for %.1f s (a long garbage collection or a starved machine); "
                             "database calls in flight were given more time", late)
-            for seconds, kind, pid in blocked.values():
-                # The kind and the server's process id: PostgreSQL's log for that pid tells whether the server
-                # was working on it (a lock, a slow statement) or waiting for this client all along.
-                log.warning("a database call was still blocked at its deadline (%s in flight %.1f s, server pid %s); "
-                            "its connection was cut", kind, seconds, pid)
+            for seconds, kind, pid, sql, where in blocked.values():
+                # The server's process id: PostgreSQL's log for that pid tells whether the server was working on
+                # it (a lock, a slow statement) or waiting for this client all along; where the calling thread
+                # was, whether it was blocked in the driver or had not got that far.
+                log.warning("a database call was still blocked at its deadline (%s %s in flight %.1f s, server pid %s; "
+                            "its thread at %s); its connection was cut",
+                            kind, " ".join(sql.split()), seconds, pid, where)
+
+
+def _thread_at(ident: int, inner: int = 3, ours: int = 2) -> str:
+    """Where a thread is, as file:line function (code locations only, never values): its innermost frames
+    (the driver, or whatever it had not got past), then the innermost of madoguchi's own, after "…"."""
+    frame = sys._current_frames().get(ident)
+    places, own = [], []
+    while frame is not None and len(own) < ours:
+        path = frame.f_code.co_filename
+        library = "site-packages/" in path or "/lib/python3" in path
+        place = f"{path.split('site-packages/')[-1] if library else os.path.relpath(path)}:{frame.f_lineno} " \
+                f"{frame.f_code.co_name}"
+        if len(places) < inner:
+            places.append(place)
+        elif not library:
+            own.append(place)
+        frame = frame.f_back
+    return " < ".join(places + (["…", *own] if own else [])) or "(thread gone)"
 
 
 def _backend_pid(dbapi_conn: Any) -> int | None:

@@ -41,8 +41,10 @@ def test_a_call_still_running_past_the_deadline_is_cut_soon_after(engine: Engine
         with pytest.raises(OperationalError):
             conn.execute(text("SELECT pg_sleep(3)"))
     assert time.monotonic() - started < 0.2 + BLOCKED_S + 0.5
-    # What to look up in PostgreSQL's log: which kind of call, on which server process.
-    assert "statement in flight" in caplog.text and f"server pid {server_pid}" in caplog.text
+    # What to look up in PostgreSQL's log: which call, on which server process; and where its thread was.
+    assert "statement SELECT pg_sleep(3) in flight" in caplog.text
+    assert f"server pid {server_pid}; its thread at psycopg/" in caplog.text
+    assert "… < tests/service/test_request_deadline.py:" in caplog.text  # and the code that made the call
 
 
 def test_a_silent_connection_is_cut_even_when_the_call_began_after_the_deadline(postgres_db: str) -> None:
