@@ -1325,9 +1325,13 @@ class Soak:
         from models import FaqQuery, Ticket
 
         inquiry = next(rt for rt in self.config.request_types if rt.free_text is not None)
+        # This question's own reply, not an older one to the same words: pressing 人に聞く on last week's reply
+        # escalates last week's question (the digest then counts it there, and the driver here).
+        since = (question.asked or self.clock.now()) - timedelta(minutes=5)
         with self.session() as s:
             ids = list(s.scalars(select(FaqQuery.id).where(FaqQuery.user_id == question.user,
-                                                            FaqQuery.text == question.text).order_by(FaqQuery.id)))
+                                                            FaqQuery.text == question.text,
+                                                            FaqQuery.asked_at >= since).order_by(FaqQuery.id)))
         # The same person may ask the same words twice: each press is on a reply not pressed before.
         taken = {q.query_id for q in self.questions if q.user == question.user and q.query_id is not None}
         channel = self.slack.dm_channel(question.user)
