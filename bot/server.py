@@ -12,11 +12,11 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from waitress import wasyncore
 from waitress.server import create_server
@@ -52,12 +52,7 @@ class WsgiApp:
             return self._health(start_response)
         if path != EVENTS_PATH or self._gate is None:
             return answer(start_response, 404, b'{"error": "not found"}')
-        if method != "POST":
-            return answer(start_response, 405, b'{"error": "method not allowed"}')
-        admitted = self._gate.admit(environ)
-        if isinstance(admitted, Answer):
-            return answer(start_response, admitted.status, admitted.body)
-        return respond(start_response, self._app.dispatch(admitted))
+        return slack_request(environ, start_response, self._gate, self._app.dispatch)
 
     def _health(self, start_response: Any) -> list[bytes]:
         # Within 2 s whatever the database does (Prober). 503 also when Slack refuses our token: this
@@ -70,6 +65,17 @@ class WsgiApp:
         body = json.dumps({"ok": healthy, "database": "up" if database else "down", "slack": slack,
                            "encoders": encoder_status()}).encode()
         return answer(start_response, 200 if healthy else 503, body)
+
+
+def slack_request(environ: dict[str, Any], start_response: Any, gate: Gate,
+                  dispatch: Callable[[BoltRequest], BoltResponse]) -> Iterable[bytes]:
+    """`POST /slack/events`: through the gate (size cap, signature on the raw bytes), then `dispatch`."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return answer(start_response, 405, b'{"error": "method not allowed"}')
+    admitted = gate.admit(environ)
+    if isinstance(admitted, Answer):
+        return answer(start_response, admitted.status, admitted.body)
+    return respond(start_response, dispatch(admitted))
 
 
 def respond(start_response: Any, response: BoltResponse) -> Iterable[bytes]:

@@ -17,8 +17,8 @@ from typing import Any
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.oauth import OAuthFlow
 
-from bot.gate import Answer, Gate, request_headers
-from bot.server import EVENTS_PATH, answer, respond
+from bot.gate import Gate, request_headers
+from bot.server import EVENTS_PATH, answer, respond, slack_request
 from bot.tenancy.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.tenancy.teams import DeskUnavailable, Teams
 from models.db import Prober
@@ -53,12 +53,7 @@ class TeamsWsgiApp:
             return respond(start_response, handle(request))
         if path != EVENTS_PATH:
             return answer(start_response, 404, b'{"error": "not found"}')
-        if method != "POST":
-            return answer(start_response, 405, b'{"error": "method not allowed"}')
-        admitted = self._gate.admit(environ)
-        if isinstance(admitted, Answer):
-            return answer(start_response, admitted.status, admitted.body)
-        return respond(start_response, self._dispatch(admitted))
+        return slack_request(environ, start_response, self._gate, self._dispatch)
 
     def _dispatch(self, request: BoltRequest) -> BoltResponse:
         context = request.context
