@@ -439,6 +439,10 @@ class Scheduler:
         """Stop triggering; with wait, let running jobs finish (an interrupted one keeps a NULL
         finished_at, see the module docstring)."""
         if self._aps is not None:
+            # Emptied under APScheduler's job store lock first: its shutdown clears the store without that lock,
+            # and a one-shot start-up check it was finishing at that moment then failed to remove itself
+            # (JobLookupError, a traceback from its thread; agronholm/apscheduler#104). Running jobs go on.
+            self._aps.remove_all_jobs()
             self._aps.shutdown(wait=wait)
             self._aps = None
             log.info("scheduler %s stopped", self.identity)
