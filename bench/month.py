@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import gc
 import itertools
 import json
 import os
@@ -45,6 +46,7 @@ from bench.month_company import Company, generate  # noqa: E402
 from bot.clock_control import CLOCK_FILE_ENV, LANE_INTERVAL_ENV, SharedClock  # noqa: E402
 from bot.fakeslack import BOT_TOKEN, FakeChannel, FakeSlackServer, FakeUser, SlackRequester  # noqa: E402
 from bot.fakeslack.requests import PreparedRequest, Reply  # noqa: E402
+from bot.startup import watch_garbage_collections  # noqa: E402
 from bot.fakeslack.state_values import state_value  # noqa: E402
 
 SECRET = "month-soak-secret"
@@ -397,10 +399,11 @@ class Soak:
             # The processes reach PostgreSQL through a proxy the driver can cut (the driver itself goes direct).
             from sqlalchemy import make_url
 
-            from tests.tcp_proxy import TcpProxy
+            from tests.tcp_proxy import TcpProxyProcess
 
             url = make_url(self.database_url)
-            self.proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+            # In a process of its own: in the driver's, its thread stalled with the driver (see the class).
+            self.proxy = TcpProxyProcess(url.host or "127.0.0.1", url.port or 5432)
             served_url = url.set(host="127.0.0.1", port=self.proxy.port).render_as_string(hide_password=False)
         self.env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                     "SLACK_API_URL": self.slack.url, "DATABASE_URL": served_url,
@@ -1407,6 +1410,7 @@ class Soak:
         kill_day = len(days) // 2 if o.kill_replica and o.replicas > 1 else -1
         cut_day = max(0, len(days) // 3 - 1) if self.proxy is not None else -1
         t0 = time.monotonic()
+        watch_garbage_collections()  # a long one in the driver is said in its log
         for n, day in enumerate(days):
             if n and time.monotonic() - self.started > o.max_wall_s:
                 # Out of time: the month ends here (its chains, desks and digest still finish, the checks
@@ -1454,6 +1458,10 @@ class Soak:
             self.settle()
             self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=18, minute=30))
             self.settle()
+            # What the driver has kept so far lives to the end: out of the collector's way, so its collections
+            # stay short (they stop the fake Slack, which the replicas call, with the rest of this process).
+            gc.collect()
+            gc.freeze()
             print(f"day {n + 1}/{len(days)} {day}: {len(self.plans)} requests, {len(self.questions)} questions, "
                   f"{len(self.stats.acks)} sent, {time.monotonic() - t0:.0f} s; "
                   f"{ {k: round(v) for k, v in self.spent.items()} }", file=sys.stderr, flush=True)

@@ -189,3 +189,75 @@ def tcp_proxy(host: str, port: int) -> Iterator[TcpProxy]:
         yield proxy
     finally:
         proxy.stop()
+
+
+class TcpProxyProcess:
+    """The same proxy in a process of its own, for a bench whose driver is busy: a proxy thread shares its
+    process's interpreter lock and garbage collector, so the month soak's driver (40 threads, a 2 GB heap by
+    its third week) held every replica's database traffic up for ~2 s at a time, and the replicas' request
+    deadline rightly cut those calls — bursts of refusals on both replicas at once, PostgreSQL idle. Driven
+    over the child's stdin: one mode a line."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        import subprocess
+        import sys
+
+        from pathlib import Path
+
+        self._process = subprocess.Popen([sys.executable, "-m", "tests.tcp_proxy", target_host, str(target_port)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                         cwd=Path(__file__).resolve().parents[1])
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.strip().isdigit():
+            self._process.kill()
+            raise RuntimeError(f"the proxy process did not start: {line!r}")
+        self.port = int(line)
+
+    def _say(self, mode: str) -> None:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(mode + "\n")
+        self._process.stdin.flush()
+        if self._process.stdout.readline().strip() != mode:  # applied
+            raise RuntimeError(f"the proxy process did not take {mode!r}")
+
+    def blackhole(self) -> None:
+        self._say(BLACKHOLE)
+
+    def refuse(self) -> None:
+        self._say(REFUSE)
+
+    def heal(self) -> None:
+        self._say(FORWARD)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()  # end of input: the child stops
+        try:
+            self._process.wait(timeout=5)
+        except Exception:
+            self._process.kill()
+            self._process.wait(timeout=5)
+
+
+def _serve(target_host: str, target_port: int) -> None:
+    """`python -m tests.tcp_proxy HOST PORT`: prints its port, then takes a mode a line from stdin (forward,
+    blackhole, refuse), answering each with the mode once applied; stops at the end of stdin."""
+    import sys
+
+    proxy = TcpProxy(target_host, target_port).start()
+    print(proxy.port, flush=True)
+    try:
+        for line in sys.stdin:
+            mode = line.strip()
+            {FORWARD: proxy.heal, BLACKHOLE: proxy.blackhole, REFUSE: proxy.refuse}[mode]()
+            print(mode, flush=True)
+    finally:
+        proxy.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    _serve(sys.argv[1], int(sys.argv[2]))

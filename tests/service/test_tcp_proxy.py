@@ -10,6 +10,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from tests.tcp_proxy import tcp_proxy
 
 PAYLOAD = bytes(range(256)) * (32 * 1024 * 1024 // 256)  # 32 MiB: more than every buffer on the way holds
@@ -38,3 +40,33 @@ def test_a_reader_that_falls_behind_still_gets_every_byte():
     server.close()
 
     assert len(received) == len(PAYLOAD) and bytes(received) == PAYLOAD
+
+
+def test_the_proxy_in_its_own_process_keeps_forwarding_while_this_one_is_stopped():
+    """The month soak's driver stalled its in-process proxy; one in a process of its own does not stall."""
+    from tests.service.test_request_deadline import hold_the_interpreter
+    from tests.tcp_proxy import TcpProxyProcess
+
+    server = socket.create_server(("127.0.0.1", 0))
+    proxy = TcpProxyProcess("127.0.0.1", server.getsockname()[1])
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as client:
+            client.sendall(b"ping")
+            hold_the_interpreter(1.0)  # this process stops ...
+            upstream, _ = server.accept()
+            with upstream:
+                upstream.setblocking(False)
+                assert upstream.recv(16) == b"ping"  # ... and the bytes were through meanwhile
+        proxy.refuse()
+        with pytest.raises(ConnectionResetError), \
+                socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as refused:
+            refused.recv(16)  # reset (at connect or at the first read), as when nothing listens
+        proxy.heal()
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as healed:
+            healed.sendall(b"pong")
+            upstream, _ = server.accept()
+            with upstream:
+                assert upstream.recv(16) == b"pong"
+    finally:
+        proxy.stop()
+        server.close()
