@@ -46,8 +46,8 @@ from bench.month_company import Company, generate  # noqa: E402
 from bot.clock_control import CLOCK_FILE_ENV, LANE_INTERVAL_ENV, SharedClock  # noqa: E402
 from bot.fakeslack import BOT_TOKEN, FakeChannel, FakeSlackServer, FakeUser, SlackRequester  # noqa: E402
 from bot.fakeslack.requests import PreparedRequest, Reply  # noqa: E402
-from bot.startup import watch_garbage_collections  # noqa: E402
 from bot.fakeslack.state_values import state_value  # noqa: E402
+from bot.startup import watch_garbage_collections  # noqa: E402
 
 SECRET = "month-soak-secret"
 TZ = ZoneInfo("Asia/Tokyo")

@@ -201,7 +201,6 @@ class TcpProxyProcess:
     def __init__(self, target_host: str, target_port: int) -> None:
         import subprocess
         import sys
-
         from pathlib import Path
 
         self._process = subprocess.Popen([sys.executable, "-m", "tests.tcp_proxy", target_host, str(target_port)],
