@@ -1605,8 +1605,12 @@ class Soak:
                     continue
                 ticket = s.get(Ticket, plan.ticket_id)
                 if ticket is None or ticket.status != plan.expected_status:
+                    # The desk's path and when the driver resolved it: a ticket left in_progress says which step
+                    # did not take (the database is dropped at the end of a run).
+                    worked = f" (desk {plan.desk}, resolved by the driver at {plan.resolved_at:%m-%d %H:%M})" \
+                        if plan.resolved_at else f" (desk {plan.desk})"
                     wrong.append(f"{plan.ticket_id}:{ticket.status if ticket else None}≠{plan.expected_status}"
-                                 + self._why_waiting(s, plan))
+                                 + worked + self._why_waiting(s, plan))
                 follow_ups = self.config.request_type(plan.type_key).follow_ups
                 if follow_ups and plan.expected_status != "rejected" and (plan.approved_at or not plan.chain):
                     children = list(s.scalars(select(Ticket).where(Ticket.parent_id == plan.ticket_id)))
