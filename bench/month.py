@@ -1291,8 +1291,12 @@ class Soak:
             self.stats.unexplained.append(f"no modal for {user} to fill")
             return
         values = {block: {IntakeAction.FIELD: state_value("plain_text_input", text)} for block, text in texts.items()}
-        self.send("view_submission", user_id=user, view=stack[-1], values=values)
+        reply = self.send("view_submission", user_id=user, view=stack[-1], values=values)
         self.slack.close_modals(user)
+        body = reply.body if isinstance(reply.body, dict) else {}
+        if reply.status != 200 or body.get("errors"):  # the person would see it; the driver notes it
+            self.stats.unexplained.append(f"{stack[-1].get('callback_id')} by {user} → {reply.status} "
+                                          f"{str(body)[:160]}")
 
     def plan_question(self) -> Question:
         person = self.rng.choice(self.company.people)
