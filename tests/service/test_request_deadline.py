@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from bot.startup import watch_garbage_collections
@@ -103,28 +103,29 @@ def test_a_call_answered_while_the_whole_process_was_frozen_is_not_cut(engine: E
         conn.close()
     outcome: list[str] = []
     answered_at: list[float] = []
+    sent = threading.Semaphore(0)
+    event.listen(engine, "before_cursor_execute", lambda *_: sent.release())
 
     def request() -> None:
         try:
             with within(0.2), engine.connect() as conn:
-                conn.execute(text("SELECT pg_sleep(0.05)"))
+                conn.execute(text("SELECT pg_sleep(0.3)"))
             outcome.append("answered")
         except OperationalError:
             outcome.append("cut")
         answered_at.append(time.monotonic())
 
     workers = [threading.Thread(target=request) for _ in range(5)]
-    freezer = threading.Thread(target=hold_the_interpreter, args=(frozen_s,))
-    started = time.monotonic()
     for worker in workers:
         worker.start()
-    time.sleep(0.02)  # the statements are on their way
-    freezer.start()
-    freezer.join(timeout=frozen_s + 10)
+    for _ in workers:  # every statement on its way (still in flight for 0.3 s) ...
+        assert sent.acquire(timeout=10)
+    frozen_at = time.monotonic()
+    hold_the_interpreter(frozen_s)  # ... when the whole process stops
     for worker in workers:
         worker.join(timeout=10)
     assert outcome == ["answered"] * 5
-    assert min(answered_at) - started >= frozen_s  # they were frozen, and it was the freeze that made them late
+    assert min(answered_at) - frozen_at >= frozen_s  # they were frozen, and it was the freeze that made them late
 
 
 def test_a_call_whose_answer_waits_in_its_socket_is_not_cut(engine: Engine) -> None:

@@ -410,13 +410,14 @@ def test_a_desk_whose_database_does_not_answer_is_refused_so_that_slack_retries(
         event = requester.event({"type": "app_mention", "user": EMPLOYEE, "text": "<@U1> 締め日は？",
                                  "channel": "CHELPDESK", "ts": "1.1", "event_ts": "1.1"})
         command = requester.command(user_id=EMPLOYEE, text="help")
+        logged = caplog.text  # before the test's server stops (waitress's own shutdown is not the app's)
     finally:
         server.stop()
         multi.close()
     assert event.status == 503
     assert command.status == 200 and command.body["text"].startswith("madoguchi は今応答できません")
-    assert f"workspace {ALPHA}: its desk could not start (OperationalError)" in caplog.text
-    assert "Traceback" not in caplog.text
+    assert f"workspace {ALPHA}: its desk could not start (OperationalError)" in logged
+    assert "Traceback" not in logged
 
 
 def test_a_command_runs_as_the_workspace_named_by_team(hosting: Hosting, monkeypatch, capsys) -> None:
