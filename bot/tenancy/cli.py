@@ -37,19 +37,13 @@ def choose_workspace(args: argparse.Namespace) -> None:
 
 
 def _as_workspace(settings: Settings, team: str) -> dict[str, str]:
-    from bot.tenancy.teams import TeamDirectory, team_key
+    from bot.tenancy.teams import TeamDirectory, installed_bot, team_key
     from bot.tenancy.tokens import installations
 
     if team_key(None, team, False) is None:
         raise StartupFailed(f"--team {team!r}: not a Slack team or enterprise id")
     with installations(settings) as store:
-        org = team.startswith("E")
-        bot = store.find_bot(enterprise_id=team if org else None, team_id=None if org else team,
-                             is_enterprise_install=org)
-        if bot is None and not org:  # a workspace inside Enterprise Grid, installed by itself
-            installed = [(e, t) for e, t, grid in store.installations() if t == team and not grid]
-            if installed:
-                bot = store.find_bot(enterprise_id=installed[0][0], team_id=team)
+        bot = installed_bot(store, team)
     if bot is None or not bot.bot_token:
         raise StartupFailed(f"--team {team}: no installation of madoguchi in that workspace")
     directory = TeamDirectory.from_settings(settings)

@@ -52,6 +52,20 @@ def team_key(enterprise_id: str | None, team_id: str | None, is_enterprise_insta
     return key if key and TEAM_KEY.fullmatch(key) else None
 
 
+def installed(store: EncryptedInstallationStore) -> dict[str, tuple[str | None, str | None, bool]]:
+    """Every installation with a bot, by its key: (enterprise id, team id, org-wide)."""
+    return {key: (e, t, org) for e, t, org in store.installations() if (key := team_key(e, t, org))}
+
+
+def installed_bot(store: EncryptedInstallationStore, key: str) -> Bot | None:
+    """The bot of the installation `key` names (a workspace, a workspace inside Grid, or an organisation)."""
+    found = installed(store).get(key)
+    if found is None:
+        return None
+    enterprise_id, team_id, org = found
+    return store.find_bot(enterprise_id=enterprise_id, team_id=None if org else team_id, is_enterprise_install=org)
+
+
 @dataclass(frozen=True)
 class TeamDirectory:
     """Where each workspace's config and database are."""
@@ -80,15 +94,16 @@ class TeamDirectory:
                                        "madoguchi_config": self.config_path(key)})
 
 
-def prepare_database(url: str, revision: str = "head") -> None:
-    """Creates (PostgreSQL: when missing and the role may) and migrates a workspace's database."""
-    from bot.migrate import upgrade
+def prepare_database(url: str, revision: str = "head") -> str | None:
+    """Creates (PostgreSQL: when missing and the role may) and migrates a workspace's database; its revision."""
+    from bot.migrate import current, upgrade
 
     if not is_sqlite(url):
         _create_postgres_database(url)
     engine = make_engine(url)
     try:
         upgrade(engine, revision)
+        return current(engine)
     except OperationalError as exc:
         raise TeamSetupFailed(f"the workspace's database could not be migrated ({type(exc.orig).__name__})") from None
     finally:
@@ -116,22 +131,12 @@ def _create_postgres_database(url: str) -> None:
 def upgrade_workspaces(settings: Settings, revision: str = "head") -> list[tuple[str, str | None]]:
     """`madoguchi db upgrade` in OAuth mode: every installed workspace's database to `revision` (a release's
     migrations reach each desk, not only the installations database); (key, revision now) for each."""
-    from bot.migrate import current
     from bot.tenancy.tokens import installations
 
     directory = TeamDirectory.from_settings(settings)
     with installations(settings) as store:
-        keys = sorted({key for e, t, org in store.installations() if (key := team_key(e, t, org))})
-    done = []
-    for key in keys:
-        url = directory.database_url(key)
-        prepare_database(url, revision)
-        engine = make_engine(url)
-        try:
-            done.append((key, current(engine)))
-        finally:
-            engine.dispose()
-    return done
+        keys = sorted(installed(store))
+    return [(key, prepare_database(directory.database_url(key), revision)) for key in keys]
 
 
 @dataclass
@@ -272,12 +277,11 @@ class Teams:
     def sync(self) -> None:
         """A desk for every installation and none for the rest: at a process start (so no first request
         waits for a desk to be built) and, in the scheduler, every RECHECK_S (its jobs follow installs)."""
-        installed = self._store.installations()
-        keys = {team_key(e, t, org) for e, t, org in installed}
-        for key in set(self.keys()) - keys:
+        now_installed = installed(self._store)
+        for key in set(self.keys()) - set(now_installed):
             log.info("workspace %s is no longer installed; its desk stops", key)
             self._drop(key)
-        for enterprise_id, team_id, org in installed:
+        for enterprise_id, team_id, org in now_installed.values():
             self.app_for(enterprise_id, team_id, org)
 
     def keys(self) -> list[str]:
