@@ -369,6 +369,7 @@ class Soak:
         self.events: list[tuple[float, str]] = []  # wall s of the faults the driver made (kill, cut)
         self.db_cuts = 0
         self.delegations: list[tuple[str, str, date, date]] = []  # delegator, delegate, first, last day
+        self.stopping = threading.Event()  # set when the run is abandoned: people stop between two actions
 
     # -- set-up --------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -462,6 +463,7 @@ class Soak:
         return make_url(normalise_url(self.o.postgres_url)).set(database=name).render_as_string(hide_password=False)
 
     def teardown(self) -> None:
+        self.stopping.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
         if getattr(self, "vacuum", None) is not None:
             self.vacuum.stop()
@@ -492,7 +494,13 @@ class Soak:
         """work(item) for every item on the driver's threads (people act at the same time); waits for all
         and raises the first failure."""
         futures = [self.pool.submit(work, item) for item in items]
-        return [f.result() for f in futures]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:  # a failure, or the driver told to stop: the others stop too
+            self.stopping.set()
+            for future in futures:
+                future.cancel()
+            raise
 
     def per_person(self, work: Callable[[Any], Any], items: Iterable[Any], person: Callable[[Any], str]) -> list[Any]:
         """One person's items one after another (a person has one modal stack and clicks one thing at a
@@ -500,7 +508,8 @@ class Soak:
         groups: dict[str, list[Any]] = defaultdict(list)
         for item in items:
             groups[person(item)].append(item)
-        return [r for rs in self.each(lambda group: [work(i) for i in group], groups.values()) for r in rs]
+        return [r for rs in self.each(lambda group: [work(i) for i in group if not self.stopping.is_set()],
+                                      groups.values()) for r in rs]
 
     # -- sending as Slack ------------------------------------------------------------------------
     def _requester(self) -> SlackRequester:
@@ -2031,6 +2040,27 @@ def write_docs(table: str, label: str) -> None:
     DOCS.write_text(text, encoding="utf-8")
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP, raised in the driver's main thread. By default those signals end the process on the
+    spot and leave the replicas, the scheduler and the soak's database behind; raised, they unwind through
+    `soak()`'s teardown like Ctrl-C's KeyboardInterrupt does."""
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    def stop(signum: int, _frame: object) -> None:
+        for each in (signal.SIGTERM, signal.SIGHUP):  # the teardown is not to be cut short by a second one
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signal.Signals(signum).name)
+
+    previous = {each: signal.signal(each, stop) for each in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
 @contextlib.contextmanager
 def soak(options: Options) -> Iterator[Soak]:
     run = Soak(options)
@@ -2066,14 +2096,22 @@ def main(argv: list[str] | None = None) -> int:
                       postgres_url=args.postgres_url, seed=args.seed, fault_rates=args.fault_rates,
                       kill_replica=not args.no_kill, workdir=args.keep, max_wall_s=args.max_wall_s,
                       lane_interval=args.lane_interval, threads=args.threads)
-    with soak(options) as run:
-        run.run()
-        checks = run.check()
-        run.measure_baseline()
-        table = run.report()
-        print(table)
-        if args.docs:
-            write_docs(table, f"{options.people} people, {options.days} business days, {options.db}")
+    try:
+        with stopped_by_signals(), soak(options) as run:
+            print(f"started: {options.replicas} replicas and a scheduler on {options.db}, logs in {run.dir}",
+                  flush=True)
+            run.run()
+            checks = run.check()
+            run.measure_baseline()
+            table = run.report()
+            print(table)
+            if args.docs:
+                write_docs(table, f"{options.people} people, {options.days} business days, {options.db}")
+    except (Stopped, KeyboardInterrupt) as stop:
+        name = str(stop) or "SIGINT"
+        print(f"stopped by {name}: the replicas and the scheduler were stopped"
+              + (", the soak's database dropped" if options.db == "postgres" else ""), file=sys.stderr)
+        return 128 + signal.Signals[name].value
     return 0 if all(ok for ok, _ in checks.values()) else 1
 
 

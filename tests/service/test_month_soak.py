@@ -7,6 +7,7 @@ real Slack."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,9 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
-from bench.month import Options, soak
+from bench.month import Options, _descendants, soak
 from bench.month_company import depth, generate
 from bot.clock_control import CLOCK_FILE_ENV, LANE_INTERVAL_ENV
 from bot.fakeslack import BOT_TOKEN, FakeSlackServer
@@ -82,6 +83,55 @@ def test_five_days_of_a_hundred_people_with_slack_misbehaving(db: str, tmp_path:
     assert run.slack.faults_drawn(), "the fake Slack injected no fault: the soak proved nothing"
     assert all(name in checks for name in BUILT)
     assert sum(len(p.decided) for p in run.plans) >= 10 and any(p.worked for p in run.plans)
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_a_soak_stopped_by_sigterm_leaves_no_process_and_no_database_behind(db: str, tmp_path: Path) -> None:
+    """A reviewer stops a month midway (`kill`, a CI timeout): the replicas, the scheduler and the database
+    proxy stop with the driver, and the soak's PostgreSQL database is dropped. Before, SIGTERM ended the
+    driver on the spot and left seven processes serving and the database in place."""
+    url = postgres_url() if db == "postgres" else None
+    if db == "postgres" and url is None:
+        pytest.skip("PostgreSQL not configured (MADOGUCHI_TEST_POSTGRES_URL)")
+    out = tmp_path / "out.txt"
+    argv = [sys.executable, "-m", "bench.month", "--people", "100", "--days", "3", "--requests", "30",
+            "--faq", "30", "--no-kill", "--threads", "2", "--db", db, "--keep", str(tmp_path / "soak")]
+    if url:
+        argv += ["--postgres-url", url]
+    with out.open("wb") as sink:
+        driver = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2])
+    try:
+        deadline = time.monotonic() + 120
+        while "started:" not in out.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            assert driver.poll() is None, driver.stderr.read() if driver.stderr else ""
+            time.sleep(0.2)
+        assert "started:" in out.read_text(encoding="utf-8")
+        time.sleep(2)  # the first morning: people are submitting and asking
+        family = _descendants(driver.pid)
+        assert len(family) >= 3, family  # two replicas (and their workers), the scheduler (and the proxy)
+
+        driver.send_signal(signal.SIGTERM)
+        _, err = driver.communicate(timeout=90)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM" in err.decode(), err.decode()
+    assert [pid for pid in family if _alive(pid)] == []
+    if url:
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            left = conn.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :name"),
+                                {"name": f"madoguchi_month_{driver.pid}_%"}).all()
+        admin.dispose()
+        assert left == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_clock_jump_while_a_post_is_in_flight_does_not_post_it_twice(clean_engine: Engine) -> None:
