@@ -9,7 +9,8 @@ applied-but-unanswered posts / slow answers at random (seeded). Time runs on the
 clock shared through MADOGUCHI_CLOCK_FILE (bot/clock_control.py: only against a local fake Slack). The
 driver sends signed requests over real HTTP as Slack would (with double clicks and X-Slack-Retry-Num
 retries), keeps its own ground truth, kills one replica with SIGKILL mid-run and restarts it, and checks
-at the end (see CHECKS). Only loopback traffic; every process it starts is stopped, also on failure.
+at the end (see CHECKS). Only loopback traffic; every process it starts is stopped, also on failure
+and when the driver is stopped (Ctrl-C, SIGTERM, SIGHUP: exit 128 + the signal, the soak's database dropped).
 """
 
 from __future__ import annotations
