@@ -348,7 +348,11 @@ class Autovacuum:
 class Soak:
     def __init__(self, options: Options) -> None:
         self.o = options
+        # The month (who asks for what, each plan's fate) is drawn on the main thread, in order, from `rng`: a seed
+        # gives the same month whatever the threads' timing. What people's threads draw as they act (a double
+        # click, a Slack retry) comes from `noise`, so their interleaving cannot shift the month's draws.
         self.rng = random.Random(options.seed)
+        self.noise = random.Random(options.seed + 1)
         self.stats = Stats()
         self.plans: list[Plan] = []
         self.questions: list[Question] = []
@@ -874,7 +878,7 @@ class Soak:
         self.send("block_action", user_id=user, action_id=IntakeAction.PICK_TYPE, value=plan.type_key,
                   block_id=f"pick:{plan.type_key}", view=picker)
         form = self.slack.view(picker["id"])
-        reply = self.send("view_submission", retry=self.rng.random() < 0.05, user_id=user, view=form,
+        reply = self.send("view_submission", retry=self.noise.random() < 0.05, user_id=user, view=form,
                           values=self.form_values(plan.type_key, plan.amount))
         body = reply.body if isinstance(reply.body, dict) else {}
         if body.get("response_action") != "update":
@@ -935,8 +939,8 @@ class Soak:
                 outcome = "sent_back" if plan.fate == "send_back" else "rejected"
             channel = self.slack.dm_channel(approver)
             if outcome == "approved":
-                double = self.rng.random() < 0.05
-                self.send("block_action", retry=self.rng.random() < 0.03, user_id=approver,
+                double = self.noise.random() < 0.05
+                self.send("block_action", retry=self.noise.random() < 0.03, user_id=approver,
                           action_id=ApprovalAction.APPROVE, value=value, channel_id=channel, message=card)
                 if double:
                     self.stats.add("double_clicks")
@@ -983,7 +987,7 @@ class Soak:
             for message in told:
                 value = next(e["value"] for b in message["blocks"] if b.get("type") == "actions"
                              for e in b["elements"] if e.get("action_id") == ApprovalAction.ACKNOWLEDGE)
-                self.send("block_action", retry=self.rng.random() < 0.03, user_id=user,
+                self.send("block_action", retry=self.noise.random() < 0.03, user_id=user,
                           action_id=ApprovalAction.ACKNOWLEDGE, value=value, channel_id=channel, message=message)
             return len(told)
 
@@ -1172,7 +1176,7 @@ class Soak:
             card = self._card(channel, plan.number)
             if card is None and not last_try:
                 return item
-            self._click(who, channel, card, TicketAction.CLAIM, str(plan.ticket_id), double=self.rng.random() < 0.05)
+            self._click(who, channel, card, TicketAction.CLAIM, str(plan.ticket_id), double=self.noise.random() < 0.05)
             return None
 
         def hold(item: tuple[Plan, str, str]) -> None:
@@ -1255,7 +1259,7 @@ class Soak:
                         self.stats.unexplained.append(f"no rating buttons for {plan.number}")
                     plan.rating = None
                 return
-            self._click(plan.requester, dm, notice, action, value, retry=self.rng.random() < 0.05)
+            self._click(plan.requester, dm, notice, action, value, retry=self.noise.random() < 0.05)
             plan.rated = True
 
         todo = [p for p in self.plans if p.worked and p.rating and not p.rated]
@@ -1323,7 +1327,7 @@ class Soak:
         """A question in the asker's DM with the bot, as the message event Slack sends."""
         event = self.slack.user_says(self.slack.dm_channel(question.user), question.user, question.text)
         question.asked = self.clock.now()
-        self.send("event", retry=self.rng.random() < 0.05, event=event)
+        self.send("event", retry=self.noise.random() < 0.05, event=event)
         self.questions.append(question)
         self.stats.add("faq_questions")
 

@@ -82,7 +82,8 @@ def test_five_days_of_a_hundred_people_with_slack_misbehaving(db: str, tmp_path:
     assert "stopped early" not in run.figures, report
     assert run.slack.faults_drawn(), "the fake Slack injected no fault: the soak proved nothing"
     assert all(name in checks for name in BUILT)
-    assert sum(len(p.decided) for p in run.plans) >= 10 and any(p.worked for p in run.plans)
+    decided = sum(len(p.decided) for p in run.plans)  # the month is the seed's: the same on every run
+    assert decided >= 10 and any(p.worked for p in run.plans), (decided, report)
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
