@@ -749,6 +749,19 @@ class Soak:
                 OutboxMessage.target_ref, OutboxMessage.next_attempt_at, OutboxMessage.lease_until,
                 OutboxMessage.last_error).where(OutboxMessage.id.in_(heads)).limit(5)).all()]
 
+    def _lane(self, lane: str) -> list[tuple[Any, ...]]:
+        """What one lane of the outbox still holds (for a report: why a message is not in Slack yet)."""
+        from sqlalchemy import select
+
+        from models import OutboxMessage
+
+        with self.session() as s:
+            return [tuple(r) for r in s.execute(select(
+                OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.next_attempt_at,
+                OutboxMessage.lease_until, OutboxMessage.last_error)
+                .where(OutboxMessage.lane == lane, OutboxMessage.status.in_(("pending", "sending")))
+                .order_by(OutboxMessage.id).limit(3)).all()]
+
     def sample(self) -> None:
         for proc in self.procs:
             proc.sample_rss()
@@ -1363,8 +1376,10 @@ class Soak:
         else:
             if not last_try:
                 return question
+            held = self._lane(question.user)
             self.stats.unexplained.append(f"no 人に聞く button for {question.user}'s question {question.text!r} "
-                                          f"(its queries {ids}, taken {sorted(taken)})")
+                                          f"(its queries {ids}, taken {sorted(taken)}; at "
+                                          f"{self.clock.now():%m-%d %H:%M}, their DM's outbox {held})")
             return None
         question.query_id = query_id
         self._click(question.user, channel, message, FaqAction.ESCALATE, str(query_id))
@@ -1461,6 +1476,9 @@ class Soak:
             self.advance_to(datetime.combine(day, datetime.min.time(), TZ).replace(hour=13))
             self.settle()
             if later:
+                # Their last look: first everything the outbox still holds, backoffs and the leases of a replica
+                # killed this morning included (a reply it had claimed moves when its lease ends, in real time).
+                self.settle(timeout=120, everything=True)
                 self.escalate_all(later, last_try=True)
                 self.settle()
             for _ in range(4):  # chains up to three steps, plus a resubmitted round
