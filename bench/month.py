@@ -48,10 +48,12 @@ from bot.clock_control import CLOCK_FILE_ENV, LANE_INTERVAL_ENV, SharedClock  # 
 from bot.fakeslack import BOT_TOKEN, FakeChannel, FakeSlackServer, FakeUser, SlackRequester  # noqa: E402
 from bot.fakeslack.requests import PreparedRequest, Reply  # noqa: E402
 from bot.fakeslack.state_values import state_value  # noqa: E402
+from bot.outbox import PENDING, SENDING, SENT  # noqa: E402
 from bot.startup import watch_garbage_collections  # noqa: E402
 
 SECRET = "month-soak-secret"
 TZ = ZoneInfo("Asia/Tokyo")
+UNSENT = (PENDING, SENDING)  # an outbox message not yet in Slack
 # Mon 2026-12-14 … : 20 business days run over 年末年始 (12/29-1/3, the bundled calendar) and 成人の日.
 START_DAY = date(2026, 12, 14)
 OUTBOX_METHODS = ("chat.postMessage", "chat.update", "views.publish", "chat.postEphemeral")
@@ -686,10 +688,10 @@ class Soak:
         from models import OutboxMessage, SlackMessageRef
 
         heads = select(func.min(OutboxMessage.id)).where(
-            OutboxMessage.status.in_(("pending", "sending"))).group_by(OutboxMessage.lane)
+            OutboxMessage.status.in_(UNSENT)).group_by(OutboxMessage.lane)
         return select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.id.in_(heads),
-            or_(_in_hand(), (OutboxMessage.status == "pending") & (
+            or_(_in_hand(), (OutboxMessage.status == PENDING) & (
                 (OutboxMessage.attempts == 0) | (OutboxMessage.next_attempt_at <= now))),
             or_(OutboxMessage.target_ref.is_(None), OutboxMessage.target_ref.in_(select(SlackMessageRef.ref))))
 
@@ -709,13 +711,13 @@ class Soak:
             while time.monotonic() < deadline:
                 now = self.clock.now()
                 query = (select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status.in_(("pending", "sending"))) if everything else self._movable(now))
+                    OutboxMessage.status.in_(UNSENT)) if everything else self._movable(now))
                 wake = None
                 with self.session() as s:
                     due = s.scalar(query)
                     if due and everything and not s.scalar(self._movable(now)):
                         wake = s.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
-                            OutboxMessage.status == "pending", OutboxMessage.attempts > 0))
+                            OutboxMessage.status == PENDING, OutboxMessage.attempts > 0))
                 if wake is not None and wake - now < timedelta(minutes=10):
                     # All that is left waits out a backoff on the simulated clock: let that time pass
                     # (a few minutes at most) rather than wait for it in real time.
@@ -737,30 +739,31 @@ class Soak:
                       f"{sys._getframe(1).f_code.co_name}); left: {self._outbox_heads()}", file=sys.stderr, flush=True)
 
     def _outbox_heads(self) -> list[tuple[Any, ...]]:
+        """The first message each lane still holds (for a report: what the outbox waits on)."""
         from sqlalchemy import func, select
 
         from models import OutboxMessage
 
-        with self.session() as s:
-            heads = select(func.min(OutboxMessage.id)).where(
-                OutboxMessage.status.in_(("pending", "sending"))).group_by(OutboxMessage.lane)
-            return [tuple(r) for r in s.execute(select(
-                OutboxMessage.lane, OutboxMessage.method, OutboxMessage.status, OutboxMessage.attempts,
-                OutboxMessage.target_ref, OutboxMessage.next_attempt_at, OutboxMessage.lease_until,
-                OutboxMessage.last_error).where(OutboxMessage.id.in_(heads)).limit(5)).all()]
+        heads = select(func.min(OutboxMessage.id)).where(OutboxMessage.status.in_(UNSENT)).group_by(OutboxMessage.lane)
+        return self._outbox_rows(OutboxMessage.id.in_(heads), limit=5)
 
     def _lane(self, lane: str) -> list[tuple[Any, ...]]:
         """What one lane of the outbox still holds (for a report: why a message is not in Slack yet)."""
+        from models import OutboxMessage
+
+        return self._outbox_rows(OutboxMessage.lane == lane, OutboxMessage.status.in_(UNSENT), limit=3)
+
+    def _outbox_rows(self, *where: Any, limit: int) -> list[tuple[Any, ...]]:
         from sqlalchemy import select
 
         from models import OutboxMessage
 
         with self.session() as s:
             return [tuple(r) for r in s.execute(select(
-                OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.next_attempt_at,
+                OutboxMessage.id, OutboxMessage.lane, OutboxMessage.method, OutboxMessage.status,
+                OutboxMessage.attempts, OutboxMessage.target_ref, OutboxMessage.next_attempt_at,
                 OutboxMessage.lease_until, OutboxMessage.last_error)
-                .where(OutboxMessage.lane == lane, OutboxMessage.status.in_(("pending", "sending")))
-                .order_by(OutboxMessage.id).limit(3)).all()]
+                .where(*where).order_by(OutboxMessage.id).limit(limit)).all()]
 
     def sample(self) -> None:
         for proc in self.procs:
@@ -1689,7 +1692,7 @@ class Soak:
                                                 f"faults made at {self.events}")
         with self.session() as s:
             not_sent = Counter(s.scalars(select(OutboxMessage.status).where(OutboxMessage.status != "sent")))
-            sent_posts = set(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent",
+            sent_posts = set(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == SENT,
                                                                      OutboxMessage.method == "chat.postMessage")))
             created = dict(s.execute(select(OutboxMessage.id, OutboxMessage.created_at)).all())
         # Real seconds from enqueue to the post Slack accepted (created_at is wall time; the post's time
@@ -2022,7 +2025,7 @@ def _in_hand() -> Any:
     from models import OutboxMessage
 
     claimed_since = datetime.now(UTC) + timedelta(seconds=RetryPolicy().lease - 10)
-    return (OutboxMessage.status == "sending") & (OutboxMessage.lease_until > claimed_since)
+    return (OutboxMessage.status == SENDING) & (OutboxMessage.lease_until > claimed_since)
 
 
 def _guarded(check: Callable[[], tuple[bool, str]]) -> tuple[bool, str]:

@@ -14,8 +14,11 @@ import contextlib
 import select
 import selectors
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 FORWARD = "forward"
 BLACKHOLE = "blackhole"
@@ -199,10 +202,6 @@ class TcpProxyProcess:
     over the child's stdin: one mode a line."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
-        import subprocess
-        import sys
-        from pathlib import Path
-
         self._process = subprocess.Popen([sys.executable, "-m", "tests.tcp_proxy", target_host, str(target_port)],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                          cwd=Path(__file__).resolve().parents[1])
@@ -243,8 +242,6 @@ class TcpProxyProcess:
 def _serve(target_host: str, target_port: int) -> None:
     """`python -m tests.tcp_proxy HOST PORT`: prints its port, then takes a mode a line from stdin (forward,
     blackhole, refuse), answering each with the mode once applied; stops at the end of stdin."""
-    import sys
-
     proxy = TcpProxy(target_host, target_port).start()
     print(proxy.port, flush=True)
     try:
@@ -257,6 +254,4 @@ def _serve(target_host: str, target_port: int) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
     _serve(sys.argv[1], int(sys.argv[2]))
